@@ -1,0 +1,110 @@
+# perfloop: build, test and demo. `make` builds build/perfloop; `make test`
+# runs unit and end-to-end tests; `make asan` runs them under ASan+UBSan;
+# `make demo` installs what is missing and runs the loop on the bundled example.
+#
+# Knobs: O=DIR (build directory), DEVELOPER=1 (-Werror and extra warnings),
+# SANITIZE=address,undefined, CC=clang, PREFIX=/usr/local for install.
+
+O ?= build
+CC ?= cc
+PREFIX ?= /usr/local
+CFLAGS ?= -O2 -g
+PKGS = sqlite3 jansson libcurl libelf libzstd libxxhash
+
+WARN = -Wall -Wextra -Wpedantic -Wstrict-prototypes -Wmissing-prototypes -Wvla \
+	-Wwrite-strings -Wno-unused-parameter
+ifdef DEVELOPER
+WARN += -Werror
+endif
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(LDFLAGS)
+ifdef SANITIZE
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
+ALL_LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+# recursive (=) so they are evaluated after the dependency check has run
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -liberty -lm
+
+LIB_SRC = $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
+LIB_OBJ = $(LIB_SRC:src/%.c=$(O)/src/%.o)
+UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
+UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(O)/t/%)
+HELPER_SRC = $(sort $(wildcard t/helper/*.c))
+HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
+BENCH_BIN = $(O)/bench/verdicts
+
+.PHONY: all test unit e2e asan demo deps install clean style hdr-check bench
+
+all: $(O)/perfloop
+
+deps: $(O)/.deps-ok
+
+# Install missing Debian packages once (scripts/install-deps is idempotent).
+$(O)/.deps-ok: scripts/install-deps
+	@mkdir -p $(O)
+	@if ! pkg-config --exists $(PKGS) || ! test -f /usr/include/libiberty/demangle.h \
+	    || ! pkg-config --exists cmocka; then scripts/install-deps; fi
+	@touch $@
+
+$(O)/src/%.o: src/%.c | $(O)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(O)/libperfloop.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(O)/perfloop: $(O)/src/main.o $(O)/libperfloop.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(O)/t/test-%: t/unit/test-%.c $(O)/libperfloop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
+
+$(O)/t/helper/%: t/helper/%.c $(O)/libperfloop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+		$(PKG_LIBS)
+
+$(O)/bench/%: bench/%.c $(O)/libperfloop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+		$(PKG_LIBS)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: $(O)/perfloop $(HELPER_BIN)
+	@PERFLOOP_BUILD=$(abspath $(O)) t/run-e2e
+
+test: all unit e2e
+
+asan:
+	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" test
+
+bench: $(O)/perfloop $(BENCH_BIN) $(HELPER_BIN)
+	bench/run-all $(abspath $(O))
+
+demo: $(O)/perfloop $(HELPER_BIN)
+	@PERFLOOP_BUILD=$(abspath $(O)) examples/demo
+
+install: $(O)/perfloop
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(O)/perfloop $(DESTDIR)$(PREFIX)/bin/perfloop
+
+# each header compiles on its own
+hdr-check: | $(O)/.deps-ok
+	@set -e; for h in src/*.h; do \
+		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -x c -c -o /dev/null -; \
+	done; echo "headers ok"
+
+style:
+	@clang-format --dry-run --Werror src/*.c src/*.h t/unit/*.c t/helper/*.c
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJ:.o=.d) $(O)/src/main.d

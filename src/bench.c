@@ -1,0 +1,530 @@
+/*
+ * bench.c: the interleaved benchmark engine and its ledger records.
+ */
+#include "bench.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "store.h"
+#include "banned.h"
+
+const char *bench_key(const char *dir, const char *command, const char *env_name,
+		      const char *const *extra_env)
+{
+	static char hex[HASH_HEX];
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s%c%s%c%s", dir, 0, command, 0, env_name ? env_name : "");
+	for (const char *const *e = extra_env; e && *e; e++)
+		strbuf_addf(&sb, "%c%s", 0, *e);
+	hash_mem(sb.buf, sb.len, hex);
+	hex[16] = '\0';
+	strbuf_release(&sb);
+	return hex;
+}
+
+int bench_noise_history(struct ledger *l, const char *key, int limit, double *sigma, double *df)
+{
+	struct strbuf err = STRBUF_INIT;
+	sqlite3_stmt *st = ledger_query(l, &err,
+					"SELECT ss, df FROM calibrations WHERE key = ? AND host = ? "
+					"ORDER BY id DESC LIMIT ?",
+					"tti", key, host_name(), (int64_t)limit);
+	struct noise_pool np = { 0, 0 };
+	strbuf_release(&err);
+	if (!st)
+		return 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		np.ss += sqlite3_column_double(st, 0);
+		np.df += sqlite3_column_double(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (np.df < 1)
+		return 0;
+	*sigma = noise_pool_sigma(&np);
+	*df = np.df;
+	return 1;
+}
+
+size_t bench_side(const struct bench_result *res, char side, double *wall, double *cpu,
+		  double *rss)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < res->nr; i++) {
+		const struct bench_run *r = &res->runs[i];
+		if (r->side != side || r->warmup || r->status != 0)
+			continue;
+		if (wall)
+			wall[n] = r->wall;
+		if (cpu)
+			cpu[n] = r->user + r->sys;
+		if (rss)
+			rss[n] = (double)r->max_rss_kb;
+		n++;
+	}
+	return n;
+}
+
+struct planned {
+	char side;
+	int pair;
+	int warmup;
+};
+
+static struct planned *plan_runs(const struct bench_spec *spec, int *total)
+{
+	int two = spec->base_path != NULL;
+	int n = spec->warmup * (two ? 2 : 1) + spec->max_pairs * (two ? 2 : 1), i = 0;
+	struct planned *p = xcalloc((size_t)n + 1, sizeof(*p));
+	for (int w = 0; w < spec->warmup; w++) {
+		if (two)
+			p[i++] = (struct planned){ 'A', 0, 1 };
+		p[i++] = (struct planned){ 'B', 0, 1 };
+	}
+	for (int k = 1; k <= spec->max_pairs; k++) {
+		if (!two) {
+			p[i++] = (struct planned){ 'B', k, 0 };
+		} else if (k % 2) {
+			p[i++] = (struct planned){ 'A', k, 0 };
+			p[i++] = (struct planned){ 'B', k, 0 };
+		} else {
+			p[i++] = (struct planned){ 'B', k, 0 };
+			p[i++] = (struct planned){ 'A', k, 0 };
+		}
+	}
+	*total = n;
+	return p;
+}
+
+struct tick_state {
+	const struct bench_hooks *hooks;
+	struct bench_progress prog;
+	double bench_start;
+	double per_run; /* expected seconds per run, < 0 unknown */
+};
+
+static void update_eta(struct tick_state *ts, double run_elapsed)
+{
+	int left = ts->prog.total - ts->prog.run + 1;
+	ts->prog.run_elapsed = run_elapsed;
+	ts->prog.elapsed = now_mono() - ts->bench_start;
+	if (ts->per_run < 0) {
+		ts->prog.eta = -1;
+		return;
+	}
+	ts->prog.eta = left * ts->per_run - run_elapsed;
+	if (ts->prog.eta < 0)
+		ts->prog.eta = 0;
+}
+
+static void on_tick(void *data, double elapsed)
+{
+	struct tick_state *ts = data;
+	update_eta(ts, elapsed);
+	if (ts->hooks && ts->hooks->progress)
+		ts->hooks->progress(ts->hooks->data, &ts->prog);
+}
+
+static int record_run(struct ledger *l, int64_t bench_id, int seq, const struct bench_run *r,
+		      struct strbuf *err)
+{
+	return ledger_exec(l, err,
+			   "INSERT INTO runs(bench_id, seq, side, pair, warmup, started, wall, user, "
+			   "sys, max_rss_kb, status, log_out, log_err) "
+			   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "iitiiddddiitt", bench_id, (int64_t)seq, r->side == 'A' ? "A" : "B",
+			   (int64_t)r->pair, (int64_t)r->warmup, r->started, r->wall, r->user, r->sys,
+			   (int64_t)r->max_rss_kb, (int64_t)r->status, r->log_out, r->log_err);
+}
+
+static const char *status_name(enum bench_status s)
+{
+	switch (s) {
+	case BENCH_DONE: return "done";
+	case BENCH_FAILED: return "failed";
+	case BENCH_TIMEOUT: return "timeout";
+	case BENCH_INTERRUPTED: return "interrupted";
+	}
+	return "?";
+}
+
+static double ratio_of_medians(const struct bench_result *res)
+{
+	double *a = xmalloc((res->nr + 1) * sizeof(double));
+	double *b = xmalloc((res->nr + 1) * sizeof(double));
+	size_t na = bench_side(res, 'A', a, NULL, NULL), nb = bench_side(res, 'B', b, NULL, NULL);
+	double r = na && nb ? median_of(b, nb) / median_of(a, na) : 0;
+	free(a);
+	free(b);
+	return r;
+}
+
+static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct bench_result *res,
+			struct strbuf *err)
+{
+	json_t *doc = bench_json(spec, res);
+	char *text = json_dumps(doc, JSON_COMPACT);
+	const struct verdict_result *vr = &res->vr;
+	double ratio = ratio_of_medians(res);
+	int ok = res->has_verdict && res->status == BENCH_DONE;
+	int r;
+	res->finished = now_wall();
+	r = ledger_exec(l, err,
+			"UPDATE benches SET finished = ?, status = ?, verdict = ?, early_reject = ?, "
+			"pairs = ?, ratio = ?, ratio_mean = ?, ratio_lo = ?, ratio_hi = ?, level = ?, "
+			"sigma = ?, sigma_source = ?, result = ? WHERE id = ?",
+			"dttii" "ddddd" "dtti", res->finished, status_name(res->status),
+			ok ? verdict_name(vr->verdict) : NULL, (int64_t)(ok && vr->early_reject),
+			(int64_t)res->npairs, ratio > 0 ? ratio : NAN,
+			res->npairs ? exp(vr->mean) : NAN, isfinite(vr->lo) ? exp(vr->lo) : NAN,
+			isfinite(vr->hi) ? exp(vr->hi) : NAN, vr->level,
+			res->has_verdict ? vr->sigma : NAN,
+			res->has_verdict ? noise_source_name(vr->source) : NULL, text, res->id);
+	free(text);
+	json_decref(doc);
+	return r;
+}
+
+int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct bench_hooks *hooks,
+		  struct bench_result *res, struct strbuf *err)
+{
+	struct planned *plan = NULL;
+	struct tick_state ts;
+	char *log_dir = NULL, *env_a = NULL, *env_b = NULL;
+	const char **envv = NULL;
+	size_t nextra = 0;
+	int total, ret = -1;
+	double la[3], hist_per_run;
+
+	memset(res, 0, sizeof(*res));
+	memset(&ts, 0, sizeof(ts));
+	res->started = now_wall();
+	res->loadavg = getloadavg(la, 1) == 1 ? la[0] : -1;
+	res->d = xcalloc((size_t)spec->max_pairs + 1, sizeof(double));
+
+	res->id = ledger_insert(l, err,
+				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
+				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup) "
+				"VALUES (?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?)",
+				"tttttdiiiii", spec->kind, spec->key, host_name(), spec->dir,
+				spec->command, res->started, spec->cand_id, spec->base_id,
+				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup);
+	if (res->id < 0)
+		goto out;
+	log_dir = xstrfmt("%s/bench-%lld", spec->log_root, (long long)res->id);
+	if (mkdir_p(log_dir, 0755)) {
+		strbuf_addf(err, "cannot create log directory '%s': %s", log_dir, strerror(errno));
+		goto out;
+	}
+
+	for (const char *const *e = spec->extra_env; e && *e; e++)
+		nextra++;
+	envv = xcalloc(nextra + 2, sizeof(*envv));
+	for (size_t i = 0; i < nextra; i++)
+		envv[i + 1] = spec->extra_env[i];
+	env_b = xstrfmt("%s=%s", spec->env_name, spec->cand_path);
+	if (spec->base_path)
+		env_a = xstrfmt("%s=%s", spec->env_name, spec->base_path);
+
+	plan = plan_runs(spec, &total);
+	ts.hooks = hooks;
+	ts.bench_start = now_mono();
+	ts.prog.total = total;
+	hist_per_run = ts.per_run = ledger_real(l, -1,
+				 "SELECT avg(wall) FROM (SELECT r.wall FROM runs r JOIN benches b "
+				 "ON b.id = r.bench_id WHERE b.key = ? AND r.status = 0 AND "
+				 "r.warmup = 0 ORDER BY r.id DESC LIMIT 20)",
+				 "t", spec->key);
+
+	res->status = BENCH_DONE;
+	for (int i = 0; i < total; i++) {
+		struct child c = CHILD_INIT;
+		struct bench_run *r;
+		struct strbuf why = STRBUF_INIT;
+		const char *tag = plan[i].warmup ? "-warmup" : "";
+
+		ALLOC_GROW(res->runs, res->nr + 1, res->alloc);
+		r = &res->runs[res->nr];
+		memset(r, 0, sizeof(*r));
+		r->side = plan[i].side;
+		r->pair = plan[i].pair;
+		r->warmup = plan[i].warmup;
+		r->log_out = xstrfmt("%s/%02d-%c%s.out", log_dir, i + 1, r->side, tag);
+		r->log_err = xstrfmt("%s/%02d-%c%s.err", log_dir, i + 1, r->side, tag);
+
+		envv[0] = r->side == 'A' ? env_a : env_b;
+		c.cmd = spec->command;
+		c.dir = spec->dir;
+		c.env = envv;
+		c.out_path = r->log_out;
+		c.err_path = r->log_err;
+		c.timeout = spec->timeout;
+		c.tick = on_tick;
+		c.tick_data = &ts;
+
+		ts.prog.run = i + 1;
+		ts.prog.side = r->side;
+		ts.prog.warmup = r->warmup;
+		on_tick(&ts, 0);
+
+		r->started = now_wall();
+		if (child_run(&c, &why)) {
+			strbuf_addf(err, "cannot run '%s' in '%s': %s", spec->command, spec->dir,
+				    why.buf);
+			strbuf_release(&why);
+			free(r->log_out);
+			free(r->log_err);
+			res->status = BENCH_FAILED;
+			finish_bench(l, spec, res, &why);
+			goto out;
+		}
+		strbuf_release(&why);
+		r->wall = c.wall;
+		r->user = c.user;
+		r->sys = c.sys;
+		r->max_rss_kb = c.max_rss_kb;
+		r->status = c.status;
+		res->nr++;
+		if (record_run(l, res->id, i + 1, r, err))
+			goto out;
+
+		if (c.interrupted) {
+			res->status = BENCH_INTERRUPTED;
+			res->failed = r;
+			break;
+		}
+		if (c.timed_out) {
+			res->status = BENCH_TIMEOUT;
+			res->failed = r;
+			break;
+		}
+		if (c.status != 0) {
+			res->status = BENCH_FAILED;
+			res->failed = r;
+			res->exec_failed = c.exec_failed;
+			break;
+		}
+
+		if (hist_per_run < 0) {
+			double sum = 0;
+			for (size_t j = 0; j < res->nr; j++)
+				sum += res->runs[j].wall;
+			ts.per_run = sum / (double)res->nr;
+		}
+
+		/* a pair is complete when its second run finished */
+		if (!r->warmup && spec->base_path && res->nr >= 2 &&
+		    res->runs[res->nr - 2].pair == r->pair && !res->runs[res->nr - 2].warmup) {
+			const struct bench_run *x = &res->runs[res->nr - 2];
+			double a = r->side == 'A' ? r->wall : x->wall;
+			double b = r->side == 'B' ? r->wall : x->wall;
+			double sum = 0;
+			res->d[res->npairs++] = log(b / a);
+			for (int k = 0; k < res->npairs; k++)
+				sum += res->d[k];
+			ts.prog.ratio = exp(sum / res->npairs);
+			res->has_verdict = 1;
+			if (verdict_eval(&spec->vp, res->d, res->npairs, &res->vr) != VERDICT_CONTINUE &&
+			    !spec->all_pairs)
+				break;
+		}
+	}
+	if (res->has_verdict && res->vr.verdict == VERDICT_CONTINUE)
+		res->vr.verdict = VERDICT_INCONCLUSIVE;
+	if (finish_bench(l, spec, res, err))
+		goto out;
+	ret = 0;
+out:
+	free(plan);
+	free(log_dir);
+	free(env_a);
+	free(env_b);
+	free(envv);
+	return ret;
+}
+
+static json_t *num_array(const double *x, size_t n)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_real(x[i]));
+	return a;
+}
+
+static json_t *side_json(const struct bench_result *res, char side, const char *path,
+			 const char *hash, const char *name)
+{
+	size_t cap = res->nr + 1, n = 0;
+	double *wall = xmalloc(cap * sizeof(double)), *user = xmalloc(cap * sizeof(double));
+	double *sys = xmalloc(cap * sizeof(double)), *rss = xmalloc(cap * sizeof(double));
+	json_t *o = json_object(), *rssa = json_array(), *codes = json_array();
+	struct summary s;
+	for (size_t i = 0; i < res->nr; i++) {
+		const struct bench_run *r = &res->runs[i];
+		if (r->side != side || r->warmup)
+			continue;
+		wall[n] = r->wall;
+		user[n] = r->user;
+		sys[n] = r->sys;
+		rss[n] = (double)r->max_rss_kb;
+		json_array_append_new(rssa, json_integer(r->max_rss_kb));
+		json_array_append_new(codes, json_integer(r->status));
+		n++;
+	}
+	summarize(wall, n, &s);
+	json_object_set_new(o, "artifact", json_string(path));
+	json_object_set_new(o, "hash", hash ? json_string(hash) : json_null());
+	if (name)
+		json_object_set_new(o, "name", json_string(name));
+	json_object_set_new(o, "wall", num_array(wall, n));
+	json_object_set_new(o, "user", num_array(user, n));
+	json_object_set_new(o, "sys", num_array(sys, n));
+	json_object_set_new(o, "max_rss_kb", rssa);
+	json_object_set_new(o, "exit_codes", codes);
+	json_object_set_new(o, "median", json_real(s.median));
+	json_object_set_new(o, "mean", json_real(s.mean));
+	json_object_set_new(o, "min", json_real(s.min));
+	json_object_set_new(o, "max", json_real(s.max));
+	json_object_set_new(o, "stddev", json_real(s.stddev));
+	free(wall);
+	free(user);
+	free(sys);
+	free(rss);
+	return o;
+}
+
+static json_t *real_or_null(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res)
+{
+	json_t *doc = json_object(), *checks = json_object(), *reasons = json_array();
+	const struct verdict_result *vr = &res->vr;
+	int ok = res->has_verdict && res->status == BENCH_DONE && spec->base_path;
+	size_t cap = res->nr + 1;
+	double *wa = xmalloc(cap * sizeof(double)), *wb = xmalloc(cap * sizeof(double));
+	double *ca = xmalloc(cap * sizeof(double)), *cb = xmalloc(cap * sizeof(double));
+	double *ra = xmalloc(cap * sizeof(double)), *rb = xmalloc(cap * sizeof(double));
+	size_t na = bench_side(res, 'A', wa, ca, ra), nb = bench_side(res, 'B', wb, cb, rb);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+	json_object_set_new(doc, "id", json_integer(res->id));
+	json_object_set_new(doc, "kind", json_string(spec->kind));
+	json_object_set_new(doc, "status", json_string(status_name(res->status)));
+	json_object_set_new(doc, "verdict", ok ? json_string(verdict_name(vr->verdict)) : json_null());
+	json_object_set_new(doc, "early_reject", json_boolean(ok && vr->early_reject));
+	json_object_set_new(doc, "ratio", na && nb ? json_real(median_of(wb, nb) / median_of(wa, na))
+						   : json_null());
+	json_object_set_new(doc, "ratio_mean", res->npairs ? json_real(exp(vr->mean)) : json_null());
+	if (res->npairs) {
+		json_t *iv = json_array();
+		json_array_append_new(iv, real_or_null(exp(vr->lo)));
+		json_array_append_new(iv, real_or_null(exp(vr->hi)));
+		json_object_set_new(doc, "interval", iv);
+		json_object_set_new(doc, "level", json_real(vr->level));
+	} else {
+		json_object_set_new(doc, "interval", json_null());
+		json_object_set_new(doc, "level", json_null());
+	}
+	json_object_set_new(doc, "pairs", json_integer(res->npairs));
+	json_object_set_new(doc, "max_pairs", json_integer(spec->max_pairs));
+	json_object_set_new(doc, "margin", json_real(spec->vp.margin));
+	if (res->has_verdict) {
+		json_t *noise = json_object();
+		json_object_set_new(noise, "source", json_string(noise_source_name(vr->source)));
+		json_object_set_new(noise, "sigma", json_real(vr->sigma));
+		json_object_set_new(noise, "df", json_real(vr->df));
+		json_object_set_new(noise, "reject_at", real_or_null(expm1(vr->reject_at)));
+		json_object_set_new(doc, "noise", noise);
+	} else {
+		json_object_set_new(doc, "noise", json_null());
+	}
+	json_object_set_new(doc, "command", json_string(spec->command));
+	json_object_set_new(doc, "dir", json_string(spec->dir));
+	json_object_set_new(doc, "env", json_string(spec->env_name));
+	json_object_set_new(doc, "host", json_string(host_name()));
+	json_object_set_new(doc, "started", json_real(res->started));
+	json_object_set_new(doc, "finished", json_real(res->finished ? res->finished : now_wall()));
+	json_object_set_new(doc, "baseline",
+			    spec->base_path ? side_json(res, 'A', spec->base_path, spec->base_hash,
+							spec->baseline_name)
+					    : json_null());
+	json_object_set_new(doc, "candidate",
+			    side_json(res, 'B', spec->cand_path, spec->cand_hash, NULL));
+
+	if (na && nb) {
+		double rss = median_of(rb, nb) / fmax(median_of(ra, na), 1);
+		double mina = wa[0], minb = wb[0];
+		for (size_t i = 1; i < na; i++)
+			mina = fmin(mina, wa[i]);
+		for (size_t i = 1; i < nb; i++)
+			minb = fmin(minb, wb[i]);
+		json_object_set_new(checks, "min_ratio", json_real(minb / mina));
+		json_object_set_new(checks, "cpu_ratio",
+				    json_real(median_of(cb, nb) / fmax(median_of(ca, na), 1e-9)));
+		json_object_set_new(checks, "rss_ratio", json_real(rss));
+		json_object_set_new(checks, "rss_flag", json_boolean(rss >= 1.3));
+	}
+	json_object_set_new(checks, "loadavg", real_or_null(res->loadavg >= 0 ? res->loadavg : NAN));
+	if (res->loadavg > 0.5 * (double)(ncpu > 0 ? ncpu : 1))
+		json_array_append_new(reasons, json_sprintf("load average %.2f on %ld cores before "
+							    "the bench", res->loadavg, ncpu));
+	if (res->has_verdict && vr->sigma > 0.03)
+		json_array_append_new(reasons, json_sprintf("noise of %.1f%% per pair (%s)",
+							    vr->sigma * 100,
+							    noise_source_name(vr->source)));
+	{
+		struct summary s;
+		const double *x = spec->base_path ? wa : wb;
+		size_t n = spec->base_path ? na : nb;
+		summarize(x, n, &s);
+		if (n > 1 && s.mean > 0 && s.stddev / s.mean > 0.03)
+			json_array_append_new(reasons, json_sprintf("%s runs spread %.1f%% (CV)",
+								    spec->base_path ? "baseline"
+										    : "candidate",
+								    100 * s.stddev / s.mean));
+	}
+	json_object_set_new(checks, "noisy", json_boolean(json_array_size(reasons) > 0));
+	json_object_set_new(checks, "noisy_reasons", reasons);
+	json_object_set_new(doc, "checks", checks);
+	free(wa);
+	free(wb);
+	free(ca);
+	free(cb);
+	free(ra);
+	free(rb);
+	return doc;
+}
+
+void bench_result_release(struct bench_result *res)
+{
+	for (size_t i = 0; i < res->nr; i++) {
+		free(res->runs[i].log_out);
+		free(res->runs[i].log_err);
+	}
+	free(res->runs);
+	free(res->d);
+	memset(res, 0, sizeof(*res));
+}
+
+int bench_save_calibration(struct ledger *l, const struct bench_spec *spec,
+			   const struct bench_result *res, struct strbuf *err)
+{
+	struct noise_pool np = { 0, 0 };
+	noise_pool_add(&np, res->d, (size_t)res->npairs);
+	if (np.df < 1) {
+		strbuf_addstr(err, "a calibration needs at least 2 complete pairs");
+		return -1;
+	}
+	return ledger_exec(l, err,
+			   "INSERT INTO calibrations(bench_id, key, host, pairs, ss, df, sigma, created) "
+			   "VALUES (?,?,?,?,?,?,?,?)",
+			   "ittidddd", res->id, spec->key, host_name(), (int64_t)res->npairs, np.ss,
+			   np.df, noise_pool_sigma(&np), now_wall());
+}

@@ -1,0 +1,23 @@
+/*
+ * benchcmd.h: output helpers shared by the bench-related commands
+ * (cmd-bench.c, cmd-calibrate.c, cmd-show.c).
+ */
+#ifndef BENCHCMD_H
+#define BENCHCMD_H
+
+#include <jansson.h>
+#include "bench.h"
+
+/* Progress hooks that draw the progress line. */
+extern const struct bench_hooks bench_progress_hooks;
+
+/* Print a bench's JSON document as the human table. */
+void print_bench_doc(json_t *doc);
+
+/* Write hyperfine's JSON export format for a bench document. 0 or -1. */
+int export_hyperfine(json_t *doc, const char *path, struct strbuf *err);
+
+/* Print why a bench stopped (failed, timeout, interrupted); returns the exit code. */
+int report_bench_failure(const struct bench_spec *spec, const struct bench_result *res);
+
+#endif

@@ -1,0 +1,104 @@
+/*
+ * cmd-help.c: `perfloop help [COMMAND|config|exit-codes]` and `perfloop version`.
+ */
+#include <string.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "version.h"
+#include "banned.h"
+
+static const char exit_codes[] =
+	"exit codes:\n"
+	"    0    success (try: keep or keep-flat)\n"
+	"    1    try: the change was rejected\n"
+	"    2    try: the bench was inconclusive\n"
+	"    3    a bench, build or validate command failed (exit status, last lines of its log)\n"
+	"    4    a command ran past its timeout and was killed\n"
+	"    5    a GitHub API call failed\n"
+	"  128    any other error: configuration, ledger, file system\n"
+	"  129    bad command line\n"
+	"  130    interrupted (Ctrl-C, SIGTERM); a bench in progress is recorded as interrupted\n";
+
+static void list_commands(void)
+{
+	printf("usage: perfloop [-c FILE] [-q] COMMAND [ARGS]\n\n"
+	       "perfloop drives a perf-guided optimization loop: benchmark an artifact against a\n"
+	       "baseline with interleaved runs and an honest verdict, and remember every\n"
+	       "experiment in a SQLite ledger.\n\ncommands:\n");
+	for (size_t i = 0; commands[i]; i++)
+		printf("  %-11s %s\n", commands[i]->name, commands[i]->summary);
+	printf("\nglobal options:\n"
+	       "  -c FILE     use this perfloop.ini (default: found in . or a parent)\n"
+	       "  -q          quiet: no progress or informational lines\n"
+	       "  --version   print the version\n\n"
+	       "more: perfloop help COMMAND, perfloop help config, perfloop help exit-codes\n");
+}
+
+static void help_config(void)
+{
+	const char *section = "";
+	printf("perfloop.ini: found in the current directory or a parent, or given with -c.\n"
+	       "Unknown sections and keys are errors. Comments start with ';' or '#' at the\n"
+	       "start of a line or after whitespace; double-quote a value to keep them.\n"
+	       "Relative paths are relative to the file that sets them.\n");
+	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
+		if (strcmp(section, k->section)) {
+			section = k->section;
+			printf("\n[%s]\n", section);
+		}
+		if (!strcmp(k->key, "*"))
+			printf("  NAME = VALUE\n      %s\n", k->doc);
+		else
+			printf("  %s = <%s>%s%s%s\n      %s\n", k->key, cfg_type_name(k->type),
+			       k->def ? "  (default: " : "", k->def ? k->def : "",
+			       k->def ? ")" : "", k->doc);
+	}
+}
+
+static int cmd_help(int argc, char **argv, struct ctx *c)
+{
+	const struct cmd_entry *e;
+	(void)c;
+	if (argc < 2) {
+		list_commands();
+		return 0;
+	}
+	if (!strcmp(argv[1], "config")) {
+		help_config();
+		return 0;
+	}
+	if (!strcmp(argv[1], "exit-codes")) {
+		fputs(exit_codes, stdout);
+		return 0;
+	}
+	e = find_command(argv[1]);
+	if (!e) {
+		fprintf(stderr, "error: no help on '%s' (see 'perfloop help')\n", argv[1]);
+		return EXIT_USAGE;
+	}
+	printf("usage: %s\n\n%s\n\n%s", e->usage, e->summary, e->help);
+	return 0;
+}
+
+const struct cmd_entry cmd_help_entry = {
+	"help", cmd_help, CMD_NO_CONFIG, "perfloop help [COMMAND|config|exit-codes]",
+	"show help on a command, the configuration keys or the exit codes",
+	"  perfloop help              list the commands\n"
+	"  perfloop help COMMAND      usage and options of COMMAND\n"
+	"  perfloop help config       every perfloop.ini key with its default\n"
+	"  perfloop help exit-codes   what each exit status means\n",
+};
+
+static int cmd_version(int argc, char **argv, struct ctx *c)
+{
+	(void)argc;
+	(void)argv;
+	(void)c;
+	printf("perfloop %s\n", PERFLOOP_VERSION);
+	return 0;
+}
+
+const struct cmd_entry cmd_version_entry = {
+	"version", cmd_version, CMD_NO_CONFIG, "perfloop version", "print the version", "",
+};

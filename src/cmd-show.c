@@ -1,0 +1,122 @@
+/*
+ * cmd-show.c: `perfloop show ID`, one bench with all of its runs.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "benchcmd.h"
+#include "cmd.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_show_entry;
+
+static int cmd_show(int argc, char **argv, struct ctx *c)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_show_entry;
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	sqlite3_stmt *st;
+	json_t *doc = NULL, *runs = json_array();
+	int json = 0, opt, rc;
+	long id;
+
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		if (opt != 'j')
+			return EXIT_USAGE;
+		json = 1;
+	}
+	if (optind >= argc)
+		return usage_error(e, "which bench? give its id (see 'perfloop log')");
+	if (opt_int(e, "ID", argv[optind], 1, &id))
+		return EXIT_USAGE;
+	if (optind + 1 < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
+	if (!(l = ctx_ledger(c, &err)))
+		die("%s", err.buf);
+
+	st = ledger_query(l, &err, "SELECT result, status FROM benches WHERE id = ?", "i",
+			  (int64_t)id);
+	if (!st)
+		die("%s", err.buf);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		doc = json_loads(col_text(st, 0), 0, NULL);
+	if (rc == SQLITE_ROW && !doc) {
+		/* still running, or perfloop died mid-bench: show what the runs say */
+		doc = json_object();
+		json_object_set_new(doc, "id", json_integer(id));
+		json_object_set_new(doc, "status", json_string(col_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		die("no bench %ld in the ledger (see 'perfloop log')", id);
+
+	st = ledger_query(l, &err,
+			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
+			  "log_out, log_err, started FROM runs WHERE bench_id = ? ORDER BY seq",
+			  "i", (int64_t)id);
+	if (!st)
+		die("%s", err.buf);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_t *r = json_object();
+		json_object_set_new(r, "seq", json_integer(sqlite3_column_int(st, 0)));
+		json_object_set_new(r, "side", json_string(col_text(st, 1)));
+		json_object_set_new(r, "pair", json_integer(sqlite3_column_int(st, 2)));
+		json_object_set_new(r, "warmup", json_boolean(sqlite3_column_int(st, 3)));
+		json_object_set_new(r, "wall", json_real(sqlite3_column_double(st, 4)));
+		json_object_set_new(r, "user", json_real(sqlite3_column_double(st, 5)));
+		json_object_set_new(r, "sys", json_real(sqlite3_column_double(st, 6)));
+		json_object_set_new(r, "max_rss_kb", json_integer(sqlite3_column_int64(st, 7)));
+		json_object_set_new(r, "status", json_integer(sqlite3_column_int(st, 8)));
+		json_object_set_new(r, "log_out", json_string(col_text(st, 9)));
+		json_object_set_new(r, "log_err", json_string(col_text(st, 10)));
+		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
+		json_array_append_new(runs, r);
+	}
+	sqlite3_finalize(st);
+
+	if (json) {
+		json_object_set(doc, "runs", runs);
+		print_json(doc);
+	} else {
+		json_t *r;
+		size_t i;
+		if (json_object_get(doc, "candidate"))
+			print_bench_doc(doc);
+		else
+			printf("bench %ld: %s, no result recorded\n", id,
+			       json_string_value(json_object_get(doc, "status")));
+		printf("\n%4s %4s %4s %9s %9s %9s %10s %6s  %s\n", "run", "side", "pair", "wall",
+		       "user", "sys", "max RSS", "exit", "stderr log");
+		json_array_foreach(runs, i, r) {
+			char w[32], u[32], s[32], m[32];
+			printf("%4lld %4s %4s %9s %9s %9s %10s %6lld  %s\n",
+			       (long long)json_integer_value(json_object_get(r, "seq")),
+			       json_string_value(json_object_get(r, "side")),
+			       json_is_true(json_object_get(r, "warmup")) ? "wu" : "",
+			       fmt_secs(w, sizeof(w), json_real_value(json_object_get(r, "wall"))),
+			       fmt_secs(u, sizeof(u), json_real_value(json_object_get(r, "user"))),
+			       fmt_secs(s, sizeof(s), json_real_value(json_object_get(r, "sys"))),
+			       fmt_kb(m, sizeof(m),
+				      (double)json_integer_value(json_object_get(r, "max_rss_kb"))),
+			       (long long)json_integer_value(json_object_get(r, "status")),
+			       json_string_value(json_object_get(r, "log_err")));
+		}
+	}
+	json_decref(runs);
+	json_decref(doc);
+	strbuf_release(&err);
+	return 0;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--json]",
+	"show one bench with every run",
+	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
+	"side, wall, user and system time, peak RSS, exit status and its stderr log.\n\n"
+	"  --json   the bench's JSON document with a \"runs\" array\n",
+};

@@ -1,0 +1,567 @@
+/*
+ * config.c: the perfloop.ini parser and the table of every known key.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+const struct cfg_keydoc cfg_keys[] = {
+	{ "core", "state", CFG_PATH, ".perfloop",
+	  "state directory: ledger, artifact store, logs, profiles (relative to the ini file)" },
+	{ "core", "busy-timeout", CFG_REAL, "10",
+	  "seconds to wait for another perfloop process holding the ledger" },
+
+	{ "bench", "dir", CFG_PATH, ".", "directory the harness runs in (relative to the ini file)" },
+	{ "bench", "command", CFG_STR, NULL,
+	  "harness command, run with /bin/sh -c (directly when it has no shell syntax)" },
+	{ "bench", "env", CFG_STR, NULL,
+	  "environment variable set to the artifact's absolute path for each run" },
+	{ "bench", "runs", CFG_INT, "3", "most A/B pairs before a verdict" },
+	{ "bench", "warmup", CFG_INT, "0", "unmeasured runs of each side before the pairs" },
+	{ "bench", "timeout", CFG_REAL, "600", "seconds per run before its process group is killed" },
+	{ "bench", "margin", CFG_PCT, "1%",
+	  "smallest change that matters: 'faster'/'slower' need the whole interval beyond it" },
+	{ "bench", "reject", CFG_PCT, "3%",
+	  "least slowdown after one pair for an early reject (also needs to be well beyond noise)" },
+	{ "bench", "noise-floor", CFG_PCT, "0.5%",
+	  "smallest per-pair noise assumed when there is no A/A history" },
+	{ "bench", "calibrate-pairs", CFG_INT, "8", "A/A pairs run by 'perfloop calibrate'" },
+
+	{ "build", "command", CFG_STR, NULL, "command that builds the artifact, run in the worktree" },
+	{ "build", "artifact", CFG_WTPATH, NULL, "the built artifact, relative to the worktree" },
+
+	{ "env", "*", CFG_STR, NULL, "extra environment variables for every harness run (NAME = value)" },
+	{ "fingerprint", "*", CFG_STR, NULL,
+	  "commands whose output tells how an artifact was built (name = command, e.g. rustc = rustc -V)" },
+	{ "include", "path", CFG_LIST, NULL, "another ini file to read at this point" },
+	{ NULL, NULL, CFG_STR, NULL, NULL },
+};
+
+const char *cfg_type_name(enum cfg_type t)
+{
+	switch (t) {
+	case CFG_STR: return "text";
+	case CFG_PATH: return "path";
+	case CFG_WTPATH: return "path in worktree";
+	case CFG_INT: return "integer";
+	case CFG_REAL: return "number";
+	case CFG_PCT: return "percent";
+	case CFG_BOOL: return "boolean";
+	case CFG_LIST: return "list";
+	}
+	return "?";
+}
+
+static const struct cfg_keydoc *find_key(const char *section, const char *key, int *section_known)
+{
+	*section_known = 0;
+	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
+		if (strcmp(k->section, section))
+			continue;
+		*section_known = 1;
+		if (!strcmp(k->key, "*") || !strcmp(k->key, key))
+			return k;
+	}
+	return NULL;
+}
+
+static int levenshtein(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int *row = xcalloc(lb + 1, sizeof(int));
+	int res;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		int prev = row[0];
+		row[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int cur = row[j];
+			int best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	res = row[lb];
+	free(row);
+	return res;
+}
+
+/* Closest known "section.key" to the given one, for "did you mean". */
+static void suggest(struct strbuf *err, const char *section, const char *key)
+{
+	char *want = xstrfmt("%s.%s", section, key);
+	const struct cfg_keydoc *best = NULL;
+	int bestd = 3;
+	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
+		char *have;
+		int d;
+		if (!strcmp(k->key, "*"))
+			continue;
+		have = xstrfmt("%s.%s", k->section, k->key);
+		d = levenshtein(want, have);
+		if (d < bestd) {
+			bestd = d;
+			best = k;
+		}
+		free(have);
+	}
+	if (best)
+		strbuf_addf(err, " (did you mean '%s.%s'?)", best->section, best->key);
+	free(want);
+}
+
+static int parse_bool(const char *v)
+{
+	static const char *yes[] = { "true", "yes", "on", "1" };
+	static const char *no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
+		if (!strcasecmp(v, yes[i]))
+			return 1;
+		if (!strcasecmp(v, no[i]))
+			return 0;
+	}
+	return -1;
+}
+
+static int parse_pct(const char *v, double *out)
+{
+	size_t n = strlen(v);
+	if (n && v[n - 1] == '%') {
+		char *num = xstrndup(v, n - 1);
+		int r = parse_double(num, out);
+		free(num);
+		if (r || *out < 0)
+			return -1;
+		*out /= 100.0;
+		return 0;
+	}
+	return parse_double(v, out) || *out < 0 ? -1 : 0;
+}
+
+/* Check a value against its declared type; fills err (no location). */
+static int check_value(const struct cfg_keydoc *k, const char *v, struct strbuf *err)
+{
+	long l;
+	double d;
+	switch (k->type) {
+	case CFG_INT:
+		if (parse_long(v, &l)) {
+			strbuf_addf(err, "'%s' is not a whole number >= 0", v);
+			return -1;
+		}
+		break;
+	case CFG_REAL:
+		if (parse_double(v, &d) || d < 0) {
+			strbuf_addf(err, "'%s' is not a number >= 0", v);
+			return -1;
+		}
+		break;
+	case CFG_PCT:
+		if (parse_pct(v, &d)) {
+			strbuf_addf(err, "'%s' is not a percentage like '1%%' or '0.01'", v);
+			return -1;
+		}
+		break;
+	case CFG_BOOL:
+		if (parse_bool(v) < 0) {
+			strbuf_addf(err, "'%s' is not true or false", v);
+			return -1;
+		}
+		break;
+	case CFG_PATH:
+	case CFG_WTPATH:
+		if (!*v) {
+			strbuf_addstr(err, "empty path");
+			return -1;
+		}
+		break;
+	case CFG_STR:
+	case CFG_LIST:
+		break;
+	}
+	return 0;
+}
+
+static int valid_name(const char *s, int allow_dot)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && !(allow_dot && *s == '.'))
+			return 0;
+	return 1;
+}
+
+static void add_entry(struct config *cfg, const char *section, const char *key, const char *value,
+		      const char *file, int line)
+{
+	struct cfg_entry *e;
+	ALLOC_GROW(cfg->entries, cfg->nr + 1, cfg->alloc);
+	e = &cfg->entries[cfg->nr++];
+	e->section = xstrdup(section);
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+	e->file = xstrdup(file);
+	e->line = line;
+}
+
+/*
+ * Parse the value part of "key = value": quoted or bare, comments stripped.
+ * Returns 0 or -1 with the reason in err.
+ */
+static int parse_value(const char *s, struct strbuf *out, struct strbuf *err)
+{
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (*s == '"') {
+		for (s++; *s && *s != '"'; s++) {
+			if (*s == '\\' && (s[1] == '"' || s[1] == '\\'))
+				s++;
+			strbuf_addch(out, *s);
+		}
+		if (*s != '"') {
+			strbuf_addstr(err, "unterminated quoted value");
+			return -1;
+		}
+		for (s++; *s == ' ' || *s == '\t'; s++)
+			;
+		if (*s && *s != ';' && *s != '#') {
+			strbuf_addstr(err, "text after the closing quote");
+			return -1;
+		}
+		return 0;
+	}
+	for (const char *p = s; *p; p++) {
+		if ((*p == ';' || *p == '#') && (p == s || p[-1] == ' ' || p[-1] == '\t'))
+			break;
+		strbuf_addch(out, *p);
+	}
+	strbuf_trim(out);
+	return 0;
+}
+
+static int parse_text(struct config *cfg, const char *name, const char *dir, const char *text,
+		      int depth, struct strbuf *err);
+
+static int include_file(struct config *cfg, const char *path, int depth, struct strbuf *err)
+{
+	struct strbuf text = STRBUF_INIT;
+	char *dir;
+	int ret;
+	if (depth > 8) {
+		strbuf_addf(err, "%s: includes nested too deeply", path);
+		return -1;
+	}
+	if (strbuf_read_file(&text, path, 4 << 20) < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+		strbuf_release(&text);
+		return -1;
+	}
+	if (memchr(text.buf, '\0', text.len)) {
+		strbuf_addf(err, "%s: not a text file (NUL byte)", path);
+		strbuf_release(&text);
+		return -1;
+	}
+	dir = path_dirname(path);
+	ret = parse_text(cfg, path, dir, text.buf, depth, err);
+	free(dir);
+	strbuf_release(&text);
+	return ret;
+}
+
+static int parse_text(struct config *cfg, const char *name, const char *dir, const char *text,
+		      int depth, struct strbuf *err)
+{
+	struct strbuf section = STRBUF_INIT, line = STRBUF_INIT, value = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
+	int lineno = 0, ret = -1;
+	const char *p = text;
+
+	while (*p) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		char *eq, *key;
+		const struct cfg_keydoc *k;
+		int known;
+
+		lineno++;
+		strbuf_reset(&line);
+		strbuf_add(&line, p, n);
+		p += n + (eol ? 1 : 0);
+		strbuf_trim(&line);
+		if (!line.len || line.buf[0] == ';' || line.buf[0] == '#')
+			continue;
+
+		if (line.buf[0] == '[') {
+			char *close = strchr(line.buf, ']');
+			char *rest;
+			if (!close) {
+				strbuf_addf(err, "%s:%d: missing ']' in section header", name, lineno);
+				goto out;
+			}
+			rest = close + 1;
+			while (*rest == ' ' || *rest == '\t')
+				rest++;
+			if (*rest && *rest != ';' && *rest != '#') {
+				strbuf_addf(err, "%s:%d: text after section header", name, lineno);
+				goto out;
+			}
+			*close = '\0';
+			strbuf_reset(&section);
+			strbuf_addstr(&section, line.buf + 1);
+			strbuf_trim(&section);
+			for (size_t i = 0; i < section.len; i++)
+				section.buf[i] = (char)tolower((unsigned char)section.buf[i]);
+			find_key(section.buf, "", &known);
+			if (!valid_name(section.buf, 0) || !known) {
+				strbuf_addf(err, "%s:%d: unknown section [%s]", name, lineno, section.buf);
+				goto out;
+			}
+			continue;
+		}
+
+		eq = strchr(line.buf, '=');
+		if (!eq) {
+			strbuf_addf(err, "%s:%d: expected 'key = value' or '[section]'", name, lineno);
+			goto out;
+		}
+		if (!section.len) {
+			strbuf_addf(err, "%s:%d: key outside any [section]", name, lineno);
+			goto out;
+		}
+		*eq = '\0';
+		key = line.buf;
+		{
+			size_t kl = strlen(key);
+			while (kl && (key[kl - 1] == ' ' || key[kl - 1] == '\t'))
+				key[--kl] = '\0';
+		}
+		/* keys are case-insensitive, except in free-form sections like [env] */
+		if (!find_key(section.buf, "", &known))
+			for (char *c = key; *c; c++)
+				*c = (char)tolower((unsigned char)*c);
+		k = find_key(section.buf, key, &known);
+		if (!valid_name(key, 1)) {
+			strbuf_addf(err, "%s:%d: bad key name '%s'", name, lineno, key);
+			goto out;
+		}
+		if (!k) {
+			strbuf_addf(err, "%s:%d: unknown key '%s.%s'", name, lineno, section.buf, key);
+			suggest(err, section.buf, key);
+			goto out;
+		}
+		strbuf_reset(&value);
+		strbuf_reset(&why);
+		if (parse_value(eq + 1, &value, &why) || check_value(k, value.buf, &why)) {
+			strbuf_addf(err, "%s:%d: bad value for '%s.%s': %s", name, lineno, section.buf, key,
+				    why.buf);
+			goto out;
+		}
+		if (k->type != CFG_LIST) {
+			for (size_t i = 0; i < cfg->nr; i++) {
+				struct cfg_entry *e = &cfg->entries[i];
+				if (!strcmp(e->section, section.buf) && !strcmp(e->key, key) &&
+				    !strcmp(e->file, name)) {
+					strbuf_addf(err, "%s:%d: '%s.%s' is set twice (first at line %d)",
+						    name, lineno, section.buf, key, e->line);
+					goto out;
+				}
+			}
+		}
+		if (k->type == CFG_PATH || !strcmp(section.buf, "include")) {
+			char *abs = path_join_abs(dir, value.buf);
+			strbuf_reset(&value);
+			strbuf_addstr(&value, abs);
+			free(abs);
+		}
+		if (!strcmp(section.buf, "include")) {
+			if (include_file(cfg, value.buf, depth + 1, &why)) {
+				strbuf_addf(err, "%s:%d: %s", name, lineno, why.buf);
+				goto out;
+			}
+			continue;
+		}
+		add_entry(cfg, section.buf, key, value.buf, name, lineno);
+	}
+	ret = 0;
+out:
+	strbuf_release(&section);
+	strbuf_release(&line);
+	strbuf_release(&value);
+	strbuf_release(&why);
+	return ret;
+}
+
+int config_parse(struct config *cfg, const char *name, const char *dir, const char *text,
+		 struct strbuf *err)
+{
+	if (!cfg->dir)
+		cfg->dir = xstrdup(dir);
+	return parse_text(cfg, name, dir, text, 0, err);
+}
+
+int config_load(struct config *cfg, const char *path, struct strbuf *err)
+{
+	char *abs = path_join_abs(NULL, path);
+	char *dir = path_dirname(abs);
+	int ret;
+	free(cfg->path);
+	free(cfg->dir);
+	cfg->path = abs;
+	cfg->dir = dir;
+	if (is_dir(abs)) {
+		strbuf_addf(err, "cannot read '%s': it is a directory", abs);
+		return -1;
+	}
+	ret = include_file(cfg, abs, 0, err);
+	return ret;
+}
+
+char *config_discover(const char *start)
+{
+	char *dir = path_join_abs(NULL, start ? start : ".");
+	for (;;) {
+		char *cand = xstrfmt("%s%sperfloop.ini", dir, strcmp(dir, "/") ? "/" : "");
+		if (file_exists(cand)) {
+			free(dir);
+			return cand;
+		}
+		free(cand);
+		if (!strcmp(dir, "/"))
+			break;
+		{
+			char *up = path_dirname(dir);
+			free(dir);
+			dir = up;
+		}
+	}
+	free(dir);
+	return NULL;
+}
+
+void config_release(struct config *cfg)
+{
+	for (size_t i = 0; i < cfg->nr; i++) {
+		free(cfg->entries[i].section);
+		free(cfg->entries[i].key);
+		free(cfg->entries[i].value);
+		free(cfg->entries[i].file);
+	}
+	free(cfg->entries);
+	free(cfg->path);
+	free(cfg->dir);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static void split_name(const char *name, char *section, size_t slen, const char **key)
+{
+	const char *dot = strchr(name, '.');
+	size_t n;
+	if (!dot)
+		BUG("config name '%s' has no section", name);
+	n = (size_t)(dot - name);
+	if (n >= slen)
+		BUG("config section too long in '%s'", name);
+	memcpy(section, name, n);
+	section[n] = '\0';
+	*key = dot + 1;
+}
+
+const struct cfg_entry *config_entry(const struct config *cfg, const char *name)
+{
+	char section[64];
+	const char *key;
+	split_name(name, section, sizeof(section), &key);
+	for (size_t i = cfg->nr; i-- > 0;) {
+		const struct cfg_entry *e = &cfg->entries[i];
+		if (!strcmp(e->section, section) && !strcmp(e->key, key))
+			return e;
+	}
+	return NULL;
+}
+
+const char *config_get(const struct config *cfg, const char *name)
+{
+	char section[64];
+	const char *key;
+	const struct cfg_entry *e = config_entry(cfg, name);
+	int known;
+	const struct cfg_keydoc *k;
+	if (e)
+		return e->value;
+	split_name(name, section, sizeof(section), &key);
+	k = find_key(section, key, &known);
+	if (!k)
+		BUG("config key '%s' is not in the table", name);
+	return k->def;
+}
+
+long config_get_int(const struct config *cfg, const char *name)
+{
+	long v = 0;
+	const char *s = config_get(cfg, name);
+	if (s && parse_long(s, &v))
+		BUG("invalid integer for %s", name);
+	return v;
+}
+
+double config_get_real(const struct config *cfg, const char *name)
+{
+	double v = 0;
+	const char *s = config_get(cfg, name);
+	char section[64];
+	const char *key;
+	int known;
+	const struct cfg_keydoc *k;
+	if (!s)
+		return 0;
+	split_name(name, section, sizeof(section), &key);
+	k = find_key(section, key, &known);
+	if (k && k->type == CFG_PCT) {
+		if (parse_pct(s, &v))
+			BUG("invalid percentage for %s", name);
+	} else if (parse_double(s, &v)) {
+		BUG("invalid number for %s", name);
+	}
+	return v;
+}
+
+int config_get_bool(const struct config *cfg, const char *name)
+{
+	const char *s = config_get(cfg, name);
+	return s ? parse_bool(s) == 1 : 0;
+}
+
+char *config_get_path(const struct config *cfg, const char *name)
+{
+	const char *s = config_get(cfg, name);
+	return s ? path_join_abs(cfg->dir, s) : NULL;
+}
+
+int config_each(const struct config *cfg, const char *section, const char *key,
+		int (*fn)(const struct cfg_entry *e, void *data), void *data)
+{
+	for (size_t i = 0; i < cfg->nr; i++) {
+		const struct cfg_entry *e = &cfg->entries[i];
+		int r;
+		if (strcmp(e->section, section) || (key && strcmp(e->key, key)))
+			continue;
+		r = fn(e, data);
+		if (r)
+			return r;
+	}
+	return 0;
+}

@@ -1,0 +1,97 @@
+/*
+ * config.h: perfloop.ini, an INI file whose every key is declared in one
+ * table (config.c) with its type, default and documentation. Unknown
+ * sections and keys are errors naming file:line, so typos never pass.
+ *
+ * Syntax: "[section]" lines, "key = value" lines, comments starting with ';'
+ * or '#' at the start of a line or after whitespace. A value in double quotes
+ * keeps ';' and '#' ("\"" and "\\" escape). Relative paths are resolved
+ * against the directory of the file that sets them. "[include] path = FILE"
+ * reads another file first-come (its keys may be overridden after it).
+ */
+#ifndef CONFIG_H
+#define CONFIG_H
+
+#include <stddef.h>
+#include "strbuf.h"
+
+enum cfg_type {
+	CFG_STR,    /* any text */
+	CFG_PATH,   /* path relative to the ini file's directory */
+	CFG_WTPATH, /* path relative to the worktree (kept as written) */
+	CFG_INT,    /* whole number >= 0 */
+	CFG_REAL,   /* number >= 0 */
+	CFG_PCT,    /* fraction: "1%" or "0.01" */
+	CFG_BOOL,   /* true/false/yes/no/on/off/1/0 */
+	CFG_LIST,   /* may repeat; every value kept in order */
+};
+
+struct cfg_keydoc {
+	const char *section;
+	const char *key; /* "*" for free-form sections such as [env] */
+	enum cfg_type type;
+	const char *def; /* default as text, NULL when none */
+	const char *doc;
+};
+
+/* The table of known keys, terminated by an entry with section == NULL. */
+extern const struct cfg_keydoc cfg_keys[];
+
+struct cfg_entry {
+	char *section;
+	char *key;
+	char *value;   /* resolved (absolute for CFG_PATH) */
+	char *file;    /* file that set it */
+	int line;
+};
+
+struct config {
+	char *path; /* absolute path of the main ini file, NULL when none */
+	char *dir;  /* its directory (or cwd when no file) */
+	struct cfg_entry *entries;
+	size_t nr, alloc;
+};
+
+#define CONFIG_INIT { NULL, NULL, NULL, 0, 0 }
+
+/*
+ * Find perfloop.ini in `start` or its parents. Returns a newly allocated
+ * absolute path, or NULL when there is none.
+ */
+char *config_discover(const char *start);
+
+/*
+ * Load `path` into cfg. On error returns -1 with one line in err of the form
+ * "FILE:LINE: what is wrong". The config is usable (and must be released)
+ * either way.
+ */
+int config_load(struct config *cfg, const char *path, struct strbuf *err);
+
+/* Parse ini text (for tests and includes); `name` labels errors. */
+int config_parse(struct config *cfg, const char *name, const char *dir, const char *text,
+		 struct strbuf *err);
+
+void config_release(struct config *cfg);
+
+/* Last value of "section.key", else the table default, else NULL. */
+const char *config_get(const struct config *cfg, const char *name);
+/* Typed getters over config_get(); values were validated at load time. */
+long config_get_int(const struct config *cfg, const char *name);
+double config_get_real(const struct config *cfg, const char *name);
+int config_get_bool(const struct config *cfg, const char *name);
+/* A path key as an absolute path (defaults resolved against the ini's directory); NULL when unset. Newly allocated. */
+char *config_get_path(const struct config *cfg, const char *name);
+/* Entry that set "section.key" last (for error locations), or NULL. */
+const struct cfg_entry *config_entry(const struct config *cfg, const char *name);
+
+/*
+ * Call fn for each entry in `section` (free-form or list sections) in file
+ * order; stops and returns fn's value when it is non-zero.
+ */
+int config_each(const struct config *cfg, const char *section, const char *key,
+		int (*fn)(const struct cfg_entry *e, void *data), void *data);
+
+/* Type name for help output. */
+const char *cfg_type_name(enum cfg_type t);
+
+#endif

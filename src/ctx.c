@@ -1,0 +1,95 @@
+/*
+ * ctx.c: configuration discovery, state directory, worktree and ledger.
+ */
+#include "ctx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+#include "banned.h"
+
+int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err)
+{
+	char *found = NULL;
+	struct strbuf top = STRBUF_INIT;
+	const char *git_argv[] = { "git", "rev-parse", "--show-toplevel", NULL };
+
+	if (!path)
+		path = found = config_discover(".");
+	if (path) {
+		if (config_load(&c->cfg, path, err)) {
+			free(found);
+			return -1;
+		}
+	} else if (need_file) {
+		strbuf_addstr(err, "no perfloop.ini in this directory or its parents: run "
+			      "'perfloop init' or pass -c FILE");
+		return -1;
+	} else {
+		c->cfg.dir = path_join_abs(NULL, ".");
+	}
+	free(found);
+	c->state_dir = config_get_path(&c->cfg, "core.state");
+	if (!capture_argv(git_argv, NULL, &top, NULL) && top.len)
+		c->worktree = strbuf_detach(&top, NULL);
+	else
+		c->worktree = xstrdup(c->cfg.dir);
+	strbuf_release(&top);
+	return 0;
+}
+
+const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err)
+{
+	const char *v = config_get(&c->cfg, key);
+	if (!v || !*v) {
+		const char *dot = strchr(key, '.');
+		strbuf_addf(err, "'%s' is not set: add '%s = ...' under [%.*s] in %s", key, dot + 1,
+			    (int)(dot - key), key, c->cfg.path ? c->cfg.path : "perfloop.ini");
+		return NULL;
+	}
+	return v;
+}
+
+char *ctx_state_subdir(struct ctx *c, const char *sub, struct strbuf *err)
+{
+	char *dir = sub ? xstrfmt("%s/%s", c->state_dir, sub) : xstrdup(c->state_dir);
+	if (mkdir_p(dir, 0755)) {
+		strbuf_addf(err, "cannot create state directory '%s': %s", dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
+struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err)
+{
+	char *dir, *path;
+	if (c->ledger)
+		return c->ledger;
+	dir = ctx_state_subdir(c, NULL, err);
+	if (!dir)
+		return NULL;
+	path = xstrfmt("%s/ledger.db", dir);
+	c->ledger = ledger_open(path, (int)(config_get_real(&c->cfg, "core.busy-timeout") * 1000),
+				err);
+	free(path);
+	free(dir);
+	return c->ledger;
+}
+
+char *ctx_artifact(struct ctx *c, struct strbuf *err)
+{
+	const char *a = ctx_require(c, "build.artifact", err);
+	return a ? path_join_abs(c->worktree, a) : NULL;
+}
+
+void ctx_release(struct ctx *c)
+{
+	ledger_close(c->ledger);
+	config_release(&c->cfg);
+	free(c->state_dir);
+	free(c->worktree);
+	memset(c, 0, sizeof(*c));
+}

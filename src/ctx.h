@@ -1,0 +1,41 @@
+/*
+ * ctx.h: what every command needs once argv is parsed: the loaded
+ * configuration, the state directory, the worktree and the ledger.
+ */
+#ifndef CTX_H
+#define CTX_H
+
+#include "config.h"
+#include "ledger.h"
+
+struct ctx {
+	struct config cfg;
+	char *state_dir; /* absolute; created on first use */
+	char *worktree;  /* absolute: git toplevel of the cwd, else the ini's directory */
+	struct ledger *ledger;
+};
+
+#define CTX_INIT { CONFIG_INIT, NULL, NULL, NULL }
+
+/*
+ * Load the configuration (`path` from -c, else discovered from the cwd; a
+ * missing file is an error only when `need_file`) and work out directories.
+ * Returns 0 or -1 with err filled.
+ */
+int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err);
+
+/* Open the ledger (once), creating the state directory. NULL with err on failure. */
+struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err);
+
+/* Absolute path of a state subdirectory, created when missing; NULL with err on failure. */
+char *ctx_state_subdir(struct ctx *c, const char *sub, struct strbuf *err);
+
+/* Absolute path of build.artifact in the worktree, or NULL with err when unset. */
+char *ctx_artifact(struct ctx *c, struct strbuf *err);
+
+/* Value of a required key, or NULL with err saying which key to set where. */
+const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err);
+
+void ctx_release(struct ctx *c);
+
+#endif

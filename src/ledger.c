@@ -1,0 +1,363 @@
+/*
+ * ledger.c: opening, validating and migrating the SQLite ledger, and small
+ * helpers for bound statements. Tables are documented in the migrations.
+ */
+#include "ledger.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+/*
+ * migrations[i] brings the schema from version i to i + 1. Append only: a
+ * released step never changes.
+ */
+static const char *const migrations[] = {
+	/* 0 -> 1: artifacts, baselines, benches, runs, calibrations */
+	"CREATE TABLE artifacts(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  hash TEXT NOT NULL UNIQUE,      -- XXH3-128 of the bytes, hex\n"
+	"  size INTEGER NOT NULL,\n"
+	"  path TEXT NOT NULL,             -- where it was first seen\n"
+	"  stored TEXT,                    -- copy in the content-addressed store\n"
+	"  created REAL NOT NULL);\n"
+	"CREATE TABLE baselines(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL,\n"
+	"  artifact_id INTEGER NOT NULL REFERENCES artifacts(id),\n"
+	"  commit_id TEXT,                 -- worktree HEAD when saved\n"
+	"  dirty INTEGER NOT NULL DEFAULT 0,\n"
+	"  build_command TEXT,\n"
+	"  fingerprint TEXT NOT NULL,      -- JSON object: name -> output\n"
+	"  created REAL NOT NULL);\n"
+	"CREATE INDEX baselines_name ON baselines(name, created);\n"
+	"CREATE TABLE benches(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  kind TEXT NOT NULL CHECK(kind IN ('bench','calibrate')),\n"
+	"  key TEXT NOT NULL,              -- identity of dir+command+env\n"
+	"  host TEXT NOT NULL,\n"
+	"  dir TEXT NOT NULL,\n"
+	"  command TEXT NOT NULL,\n"
+	"  started REAL NOT NULL,\n"
+	"  finished REAL,\n"
+	"  status TEXT NOT NULL CHECK(status IN "
+	"('running','done','failed','timeout','interrupted')),\n"
+	"  candidate_id INTEGER REFERENCES artifacts(id),\n"
+	"  baseline_artifact_id INTEGER REFERENCES artifacts(id),\n"
+	"  baseline_id INTEGER REFERENCES baselines(id),\n"
+	"  max_pairs INTEGER NOT NULL,\n"
+	"  warmup INTEGER NOT NULL,\n"
+	"  verdict TEXT,                   -- faster/slower/same/inconclusive, NULL alone\n"
+	"  early_reject INTEGER NOT NULL DEFAULT 0,\n"
+	"  pairs INTEGER NOT NULL DEFAULT 0,\n"
+	"  ratio REAL,                     -- median B / median A\n"
+	"  ratio_mean REAL,                -- exp(mean ln(B/A))\n"
+	"  ratio_lo REAL, ratio_hi REAL, level REAL,\n"
+	"  sigma REAL, sigma_source TEXT,\n"
+	"  message TEXT,                   -- why it failed, when it did\n"
+	"  result TEXT);                   -- the --json document\n"
+	"CREATE INDEX benches_key ON benches(key, host, started);\n"
+	"CREATE TABLE runs(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  bench_id INTEGER NOT NULL REFERENCES benches(id) ON DELETE CASCADE,\n"
+	"  seq INTEGER NOT NULL,           -- order of execution, from 1\n"
+	"  side TEXT NOT NULL CHECK(side IN ('A','B')),\n"
+	"  pair INTEGER,                   -- pair number, NULL for warmups\n"
+	"  warmup INTEGER NOT NULL DEFAULT 0,\n"
+	"  started REAL NOT NULL,\n"
+	"  wall REAL, user REAL, sys REAL,\n"
+	"  max_rss_kb INTEGER,\n"
+	"  status INTEGER,                 -- exit status, 128+signal\n"
+	"  log_out TEXT, log_err TEXT);\n"
+	"CREATE INDEX runs_bench ON runs(bench_id, seq);\n"
+	"CREATE TABLE calibrations(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  bench_id INTEGER REFERENCES benches(id),\n"
+	"  key TEXT NOT NULL, host TEXT NOT NULL,\n"
+	"  pairs INTEGER NOT NULL,\n"
+	"  ss REAL NOT NULL,               -- sum of squared deviations of d\n"
+	"  df REAL NOT NULL,\n"
+	"  sigma REAL NOT NULL,\n"
+	"  created REAL NOT NULL);\n"
+	"CREATE INDEX calibrations_key ON calibrations(key, host, created);\n",
+};
+
+int ledger_schema_version(void)
+{
+	return (int)ARRAY_SIZE(migrations);
+}
+
+void ledger_error(struct ledger *l, struct strbuf *err, const char *what)
+{
+	int code = l->db ? sqlite3_extended_errcode(l->db) & 0xff : SQLITE_ERROR;
+	const char *msg = l->db ? sqlite3_errmsg(l->db) : "cannot allocate";
+	switch (code) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		strbuf_addf(err, "ledger '%s' is locked by another perfloop process; wait for it to "
+			    "finish and retry", l->path);
+		break;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		strbuf_addf(err, "ledger '%s' is corrupt or not a SQLite database (%s); perfloop will "
+			    "not touch it: move it aside to start a new one", l->path, msg);
+		break;
+	case SQLITE_READONLY:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		strbuf_addf(err, "cannot write ledger '%s' (%s): check its permissions", l->path, msg);
+		break;
+	case SQLITE_FULL:
+	case SQLITE_IOERR:
+		strbuf_addf(err, "cannot write ledger '%s' (%s): check free disk space", l->path, msg);
+		break;
+	default:
+		strbuf_addf(err, "ledger '%s': %s failed: %s", l->path, what, msg);
+	}
+}
+
+static int exec_plain(struct ledger *l, const char *sql, struct strbuf *err, const char *what)
+{
+	if (sqlite3_exec(l->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		ledger_error(l, err, what);
+		return -1;
+	}
+	return 0;
+}
+
+static int pragma_int(struct ledger *l, const char *sql, int64_t *out, struct strbuf *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ledger_error(l, err, "reading the schema");
+		return -1;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_finalize(st);
+		ledger_error(l, err, "reading the schema");
+		return -1;
+	}
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int migrate(struct ledger *l, int target, struct strbuf *err)
+{
+	int64_t version, app, tables;
+
+	/* read-only checks first: nothing is written to a file we refuse */
+	if (pragma_int(l, "PRAGMA user_version", &version, err) ||
+	    pragma_int(l, "PRAGMA application_id", &app, err) ||
+	    pragma_int(l, "SELECT count(*) FROM sqlite_master", &tables, err))
+		return -1;
+	if (app != 0 && app != LEDGER_APP_ID) {
+		strbuf_addf(err, "'%s' is a SQLite database of another program; perfloop will not "
+			    "touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (version == 0 && tables > 0) {
+		strbuf_addf(err, "'%s' is a SQLite database but not a perfloop ledger; perfloop will "
+			    "not touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (version > ledger_schema_version()) {
+		strbuf_addf(err, "ledger '%s' has schema version %lld, newer than this perfloop "
+			    "understands (%d): upgrade perfloop", l->path, (long long)version,
+			    ledger_schema_version());
+		return -1;
+	}
+	if (version < target && exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL"))
+		return -1;
+	for (int64_t v = version; v < target; v++) {
+		char *bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
+				     (long long)v + 1, LEDGER_APP_ID);
+		int bad = exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration") ||
+			  exec_plain(l, migrations[v], err, "migrating the schema") ||
+			  exec_plain(l, bump, err, "migrating the schema") ||
+			  exec_plain(l, "COMMIT", err, "migrating the schema");
+		free(bump);
+		if (bad) {
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct ledger *ledger_open(const char *path, int busy_ms, struct strbuf *err)
+{
+	return ledger_open_version(path, busy_ms, ledger_schema_version(), err);
+}
+
+struct ledger *ledger_open_version(const char *path, int busy_ms, int target, struct strbuf *err)
+{
+	struct ledger *l = xcalloc(1, sizeof(*l));
+	l->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &l->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		ledger_error(l, err, "opening");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(l->db, 1);
+	sqlite3_busy_timeout(l->db, busy_ms > 0 ? busy_ms : 10000);
+	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") || migrate(l, target, err))
+		goto fail;
+	/* WAL makes commits cheap; NORMAL is durable across application crashes */
+	if (exec_plain(l, "PRAGMA synchronous=NORMAL", err, "setting synchronous"))
+		goto fail;
+	return l;
+fail:
+	ledger_close(l);
+	return NULL;
+}
+
+void ledger_close(struct ledger *l)
+{
+	if (!l)
+		return;
+	if (l->db)
+		sqlite3_close(l->db);
+	free(l->path);
+	free(l);
+}
+
+int ledger_begin(struct ledger *l, struct strbuf *err)
+{
+	return exec_plain(l, "BEGIN IMMEDIATE", err, "starting a transaction");
+}
+
+int ledger_commit(struct ledger *l, struct strbuf *err)
+{
+	return exec_plain(l, "COMMIT", err, "committing");
+}
+
+static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *sql,
+			      const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st;
+	int i = 1;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ledger_error(l, err, "preparing a statement");
+		return NULL;
+	}
+	for (const char *f = fmt ? fmt : ""; *f; f++, i++) {
+		int rc = SQLITE_OK;
+		switch (*f) {
+		case 't': {
+			const char *s = va_arg(ap, const char *);
+			rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT)
+			       : sqlite3_bind_null(st, i);
+			break;
+		}
+		case 'i':
+			rc = sqlite3_bind_int64(st, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			rc = sqlite3_bind_double(st, i, va_arg(ap, double));
+			break;
+		case 'n':
+			rc = sqlite3_bind_null(st, i);
+			break;
+		default:
+			BUG("bad bind format '%c'", *f);
+		}
+		if (rc != SQLITE_OK) {
+			ledger_error(l, err, "binding a parameter");
+			sqlite3_finalize(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+static int64_t vrun(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
+		    va_list ap)
+{
+	sqlite3_stmt *st = vprepare(l, err, sql, fmt, ap);
+	int rc;
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		ledger_error(l, err, "writing");
+		return -1;
+	}
+	return sqlite3_last_insert_rowid(l->db);
+}
+
+int ledger_exec(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int64_t r;
+	va_start(ap, fmt);
+	r = vrun(l, err, sql, fmt, ap);
+	va_end(ap);
+	return r < 0 ? -1 : 0;
+}
+
+int64_t ledger_insert(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt, ...)
+{
+	va_list ap;
+	int64_t r;
+	va_start(ap, fmt);
+	r = vrun(l, err, sql, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
+			   ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	va_start(ap, fmt);
+	st = vprepare(l, err, sql, fmt, ap);
+	va_end(ap);
+	return st;
+}
+
+int64_t ledger_int(struct ledger *l, int64_t def, const char *sql, const char *fmt, ...)
+{
+	struct strbuf err = STRBUF_INIT;
+	va_list ap;
+	sqlite3_stmt *st;
+	int64_t v = def;
+	va_start(ap, fmt);
+	st = vprepare(l, &err, sql, fmt, ap);
+	va_end(ap);
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	strbuf_release(&err);
+	return v;
+}
+
+double ledger_real(struct ledger *l, double def, const char *sql, const char *fmt, ...)
+{
+	struct strbuf err = STRBUF_INIT;
+	va_list ap;
+	sqlite3_stmt *st;
+	double v = def;
+	va_start(ap, fmt);
+	st = vprepare(l, &err, sql, fmt, ap);
+	va_end(ap);
+	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	strbuf_release(&err);
+	return v;
+}
+
+const char *col_text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *s = sqlite3_column_text(st, col);
+	return s ? (const char *)s : "";
+}

@@ -1,0 +1,70 @@
+/*
+ * ledger.h: the SQLite ledger of every artifact, baseline, bench, run,
+ * calibration and verdict.
+ *
+ * One file (state/ledger.db) in WAL mode with foreign keys on and a busy
+ * timeout, so two perfloop processes can share it. The schema version lives in
+ * PRAGMA user_version and is migrated forward step by step, each step in its
+ * own transaction. A file that is corrupt, not SQLite, not a perfloop ledger,
+ * locked past the timeout, or of a newer schema is refused with one line and
+ * never written to.
+ */
+#ifndef LEDGER_H
+#define LEDGER_H
+
+#include <stdint.h>
+#include <sqlite3.h>
+#include "strbuf.h"
+
+#define LEDGER_APP_ID 0x50464c50 /* "PFLP" */
+
+struct ledger {
+	sqlite3 *db;
+	char *path;
+};
+
+/* Schema version this build writes. */
+int ledger_schema_version(void);
+
+/*
+ * Open (creating when missing) and migrate the ledger at path. busy_ms is how
+ * long to wait for another process's lock (0 = default 10 s). Returns NULL
+ * with err filled on any failure; the file is left untouched then.
+ */
+struct ledger *ledger_open(const char *path, int busy_ms, struct strbuf *err);
+void ledger_close(struct ledger *l);
+
+/* As ledger_open(), migrating only up to schema `target` (tests of migrations). */
+struct ledger *ledger_open_version(const char *path, int busy_ms, int target, struct strbuf *err);
+
+/* Wrap several writes in one transaction (for speed); 0 or -1. */
+int ledger_begin(struct ledger *l, struct strbuf *err);
+int ledger_commit(struct ledger *l, struct strbuf *err);
+
+/*
+ * Run one statement with bound parameters. fmt has one letter per '?':
+ * 't' const char * (NULL binds NULL), 'i' int64_t, 'd' double, 'n' NULL.
+ * Returns 0 or -1 (err filled). ledger_insert() returns the new rowid or -1.
+ */
+int ledger_exec(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt, ...);
+int64_t ledger_insert(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt, ...);
+
+/*
+ * Prepare a query with bound parameters (same fmt); step it with
+ * sqlite3_step() and finalize it. Returns NULL with err filled on failure.
+ */
+sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
+			   ...);
+
+/* First column of the first row as int64/double; `def` when no row. -1 on error is not
+ * distinguished: these are for counts and aggregates over valid SQL. */
+int64_t ledger_int(struct ledger *l, int64_t def, const char *sql, const char *fmt, ...);
+double ledger_real(struct ledger *l, double def, const char *sql, const char *fmt, ...);
+
+/* Column text that is never NULL. */
+const char *col_text(sqlite3_stmt *st, int col);
+
+/* Describe the last SQLite error of the ledger in err (one line). */
+void ledger_error(struct ledger *l, struct strbuf *err, const char *what);
+
+#endif

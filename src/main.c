@@ -1,0 +1,96 @@
+/*
+ * main.c: global options, the command table and dispatch.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+
+#include "cmd.h"
+#include "version.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_calibrate_entry,
+	cmd_help_entry, cmd_log_entry, cmd_show_entry, cmd_version_entry;
+
+/* The command table: one line per command, in the order `perfloop help` lists them. */
+const struct cmd_entry *const commands[] = {
+	&cmd_bench_entry,
+	&cmd_calibrate_entry,
+	&cmd_baseline_entry,
+	&cmd_log_entry,
+	&cmd_show_entry,
+	&cmd_help_entry,
+	&cmd_version_entry,
+	NULL,
+};
+
+const struct cmd_entry *find_command(const char *name)
+{
+	for (size_t i = 0; commands[i]; i++)
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
+	return NULL;
+}
+
+static const char global_usage[] =
+	"usage: perfloop [-c FILE] [-q] COMMAND [ARGS]\n"
+	"       perfloop help [COMMAND|config|exit-codes]\n"
+	"       perfloop --version\n";
+
+int main(int argc, char **argv)
+{
+	const char *config_path = NULL;
+	const struct cmd_entry *e;
+	struct ctx c = CTX_INIT;
+	struct strbuf err = STRBUF_INIT;
+	int i = 1, ret;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-c") || !strcmp(a, "--config")) {
+			if (++i >= argc) {
+				fprintf(stderr, "error: '%s' needs a file\n%s", a, global_usage);
+				return EXIT_USAGE;
+			}
+			config_path = argv[i];
+		} else if (!strncmp(a, "--config=", 9)) {
+			config_path = a + 9;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = 1;
+		} else if (!strcmp(a, "--version") || !strcmp(a, "-V")) {
+			printf("perfloop %s\n", PERFLOOP_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			argv[i] = (char *)"help";
+			break;
+		} else {
+			fprintf(stderr, "error: unknown option '%s'\n%s", a, global_usage);
+			return EXIT_USAGE;
+		}
+	}
+	if (i >= argc) {
+		fputs(global_usage, stderr);
+		fputs("(see 'perfloop help' for the commands)\n", stderr);
+		return EXIT_USAGE;
+	}
+	e = find_command(argv[i]);
+	if (!e) {
+		fprintf(stderr, "error: unknown command '%s' (see 'perfloop help')\n", argv[i]);
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (!(e->flags & CMD_NO_CONFIG) &&
+	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
+		die("%s", err.buf);
+	optind = 0;
+	ret = e->fn(argc - i, argv + i, &c);
+	ctx_release(&c);
+	strbuf_release(&err);
+	/* a full disk must not look like success (git's run_builtin) */
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno != EPIPE)
+			die("write failure on standard output: %s", strerror(errno));
+	}
+	return ret;
+}

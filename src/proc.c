@@ -1,0 +1,416 @@
+/*
+ * proc.c: fork/exec with process groups, timeouts, rusage and interruption.
+ *
+ * The parent waits in poll() on a self-pipe fed by SIGCHLD, SIGINT and SIGTERM
+ * handlers, so the end of a run is seen at once (no sleep-polling that would
+ * add latency to every measured run).
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "banned.h"
+
+extern char **environ;
+
+volatile int proc_interrupted;
+static int sigpipe_fds[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)sig;
+	if (sig == SIGINT || sig == SIGTERM)
+		proc_interrupted = sig;
+	if (sigpipe_fds[1] >= 0) {
+		ssize_t r = write(sigpipe_fds[1], &c, 1);
+		(void)r;
+	}
+	errno = saved;
+}
+
+static int ensure_sigpipe(void)
+{
+	if (sigpipe_fds[0] >= 0)
+		return 0;
+	if (pipe2(sigpipe_fds, O_CLOEXEC | O_NONBLOCK))
+		return -1;
+	return 0;
+}
+
+int cmd_needs_shell(const char *cmd)
+{
+	return strpbrk(cmd, "|&;<>()$`\\\"'\n*?[#~=%{}") != NULL;
+}
+
+/* Split plain text on spaces and tabs (only called when no shell syntax). */
+static char **split_words(const char *cmd)
+{
+	char **argv = NULL;
+	size_t nr = 0, alloc = 0;
+	const char *p = cmd;
+	for (;;) {
+		const char *s;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		s = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		ALLOC_GROW(argv, nr + 2, alloc);
+		argv[nr++] = xstrndup(s, (size_t)(p - s));
+	}
+	ALLOC_GROW(argv, nr + 1, alloc);
+	argv[nr] = NULL;
+	return argv;
+}
+
+static void free_words(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+}
+
+static int name_matches(const char *entry, const char *name)
+{
+	size_t n = strlen(name);
+	return !strncmp(entry, name, n) && entry[n] == '=';
+}
+
+/* environ minus `unset` and overridden names, plus `add`; caller frees the array only. */
+static char **build_env(const char *const *add, const char *const *unset)
+{
+	char **env = NULL;
+	size_t nr = 0, alloc = 0;
+	for (char **e = environ; e && *e; e++) {
+		int drop = 0;
+		for (const char *const *u = unset; u && *u && !drop; u++)
+			drop = name_matches(*e, *u);
+		for (const char *const *a = add; a && *a && !drop; a++) {
+			const char *eq = strchr(*a, '=');
+			size_t n = eq ? (size_t)(eq - *a) : strlen(*a);
+			drop = !strncmp(*e, *a, n) && (*e)[n] == '=';
+		}
+		if (drop)
+			continue;
+		ALLOC_GROW(env, nr + 1, alloc);
+		env[nr++] = *e;
+	}
+	for (const char *const *a = add; a && *a; a++) {
+		ALLOC_GROW(env, nr + 1, alloc);
+		env[nr++] = (char *)*a;
+	}
+	ALLOC_GROW(env, nr + 1, alloc);
+	env[nr] = NULL;
+	return env;
+}
+
+static int open_out(const char *path, struct strbuf *err)
+{
+	int fd = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		strbuf_addf(err, "cannot open log '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+static void drain_into(int fd, struct strbuf *sb, size_t max)
+{
+	char buf[8192];
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			return;
+		if (sb && sb->len < max)
+			strbuf_add(sb, buf, (size_t)n > max - sb->len ? max - sb->len : (size_t)n);
+	}
+}
+
+static void kill_group(pid_t pid, int sig)
+{
+	if (kill(-pid, sig) && errno == ESRCH)
+		kill(pid, sig);
+}
+
+int child_run(struct child *c, struct strbuf *err)
+{
+	struct sigaction sa, old_chld, old_int, old_term;
+	char **words = NULL, **envp = NULL;
+	const char *const *argv;
+	const char *shargv[4];
+	int out_fd = -1, err_fd = -1, cap_out[2] = { -1, -1 }, cap_err[2] = { -1, -1 };
+	int ret = -1, status = 0, exec_pipe[2] = { -1, -1 };
+	size_t capmax = c->capture_max ? c->capture_max : (16u << 20);
+	double start, deadline = 0, next_tick, kill_at = 0;
+	struct rusage ru;
+	pid_t pid;
+
+	c->status = -1;
+	c->exec_failed = c->timed_out = c->interrupted = 0;
+	c->wall = c->user = c->sys = 0;
+	c->max_rss_kb = 0;
+
+	if (c->dir && !is_dir(c->dir)) {
+		strbuf_addf(err, "directory '%s' does not exist", c->dir);
+		return -1;
+	}
+	if (ensure_sigpipe()) {
+		strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+
+	if (c->cmd) {
+		if (cmd_needs_shell(c->cmd)) {
+			shargv[0] = "/bin/sh";
+			shargv[1] = "-c";
+			shargv[2] = c->cmd;
+			shargv[3] = NULL;
+			argv = shargv;
+		} else {
+			words = split_words(c->cmd);
+			if (!words[0]) {
+				strbuf_addstr(err, "empty command");
+				goto out;
+			}
+			argv = (const char *const *)words;
+		}
+	} else {
+		argv = c->argv;
+	}
+
+	if (c->out) {
+		if (pipe2(cap_out, O_CLOEXEC))
+			goto pipe_fail;
+	} else if ((out_fd = open_out(c->out_path, err)) < 0) {
+		goto out;
+	}
+	if (c->errbuf) {
+		if (pipe2(cap_err, O_CLOEXEC))
+			goto pipe_fail;
+	} else if (c->err_path || c->out) {
+		if ((err_fd = open_out(c->err_path, err)) < 0)
+			goto out;
+	}
+	if (pipe2(exec_pipe, O_CLOEXEC))
+		goto pipe_fail;
+
+	envp = build_env(c->env, c->unset);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	{
+		/* empty the self-pipe of stale bytes */
+		char junk[64];
+		while (read(sigpipe_fds[0], junk, sizeof(junk)) > 0)
+			;
+	}
+
+	start = now_mono();
+	pid = fork();
+	if (pid < 0) {
+		strbuf_addf(err, "cannot fork: %s", strerror(errno));
+		goto restore;
+	}
+	if (pid == 0) {
+		int null_fd = open("/dev/null", O_RDONLY);
+		int e;
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		setpgid(0, 0);
+		if (null_fd >= 0)
+			dup2(null_fd, 0);
+		dup2(c->out ? cap_out[1] : out_fd, 1);
+		if (c->errbuf)
+			dup2(cap_err[1], 2);
+		else
+			dup2(err_fd >= 0 ? err_fd : out_fd, 2);
+		if (c->dir && chdir(c->dir)) {
+			e = errno;
+			if (write(exec_pipe[1], &e, sizeof(e)) < 0)
+				_exit(126);
+			_exit(126);
+		}
+		execvpe(argv[0], (char *const *)argv, envp);
+		e = errno;
+		if (write(exec_pipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	setpgid(pid, pid);
+	close(exec_pipe[1]);
+	exec_pipe[1] = -1;
+	if (cap_out[1] >= 0) {
+		close(cap_out[1]);
+		cap_out[1] = -1;
+	}
+	if (cap_err[1] >= 0) {
+		close(cap_err[1]);
+		cap_err[1] = -1;
+	}
+
+	if (c->timeout > 0)
+		deadline = start + c->timeout;
+	next_tick = start + 1.0;
+	for (;;) {
+		struct pollfd pfd[3];
+		int nfd = 0, wait_ms;
+		double now;
+		pid_t w = wait4(pid, &status, WNOHANG, &ru);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			strbuf_addf(err, "waitpid failed: %s", strerror(errno));
+			goto restore;
+		}
+		now = now_mono();
+		if (proc_interrupted && !c->interrupted) {
+			c->interrupted = 1;
+			kill_group(pid, SIGTERM);
+			kill_at = now + 2.0;
+		}
+		if (deadline && now >= deadline && !c->timed_out && !c->interrupted) {
+			c->timed_out = 1;
+			kill_group(pid, SIGTERM);
+			kill_at = now + 2.0;
+		}
+		if (kill_at && now >= kill_at) {
+			kill_group(pid, SIGKILL);
+			kill_at = 0;
+		}
+		if (c->tick && now >= next_tick) {
+			c->tick(c->tick_data, now - start);
+			next_tick = now + 1.0;
+		}
+		{
+			double until = next_tick;
+			if (deadline && !c->timed_out && deadline < until)
+				until = deadline;
+			if (kill_at && kill_at < until)
+				until = kill_at;
+			wait_ms = (int)((until - now) * 1000) + 1;
+			if (!c->tick && !deadline && !kill_at)
+				wait_ms = 1000;
+		}
+		pfd[nfd].fd = sigpipe_fds[0];
+		pfd[nfd++].events = POLLIN;
+		if (cap_out[0] >= 0) {
+			pfd[nfd].fd = cap_out[0];
+			pfd[nfd++].events = POLLIN;
+		}
+		if (cap_err[0] >= 0) {
+			pfd[nfd].fd = cap_err[0];
+			pfd[nfd++].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)nfd, wait_ms) > 0) {
+			char junk[64];
+			if (pfd[0].revents & POLLIN)
+				while (read(sigpipe_fds[0], junk, sizeof(junk)) > 0)
+					;
+			for (int i = 1; i < nfd; i++) {
+				if (!(pfd[i].revents & (POLLIN | POLLHUP)))
+					continue;
+				if (pfd[i].fd == cap_out[0] || pfd[i].fd == cap_err[0]) {
+					char buf[8192];
+					ssize_t n = read(pfd[i].fd, buf, sizeof(buf));
+					struct strbuf *sb = pfd[i].fd == cap_out[0] ? c->out : c->errbuf;
+					if (n <= 0) {
+						close(pfd[i].fd);
+						if (pfd[i].fd == cap_out[0])
+							cap_out[0] = -1;
+						else
+							cap_err[0] = -1;
+					} else if (sb->len < capmax) {
+						size_t take = (size_t)n;
+						if (take > capmax - sb->len)
+							take = capmax - sb->len;
+						strbuf_add(sb, buf, take);
+					}
+				}
+			}
+		}
+	}
+	c->wall = now_mono() - start;
+	if (cap_out[0] >= 0)
+		drain_into(cap_out[0], c->out, capmax);
+	if (cap_err[0] >= 0)
+		drain_into(cap_err[0], c->errbuf, capmax);
+	c->user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+	c->sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	c->max_rss_kb = ru.ru_maxrss;
+	if (WIFEXITED(status))
+		c->status = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status))
+		c->status = 128 + WTERMSIG(status);
+	{
+		int e = 0;
+		if (read(exec_pipe[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+			c->exec_failed = 1;
+			strbuf_addf(err, "%s", strerror(e));
+		}
+	}
+	if (proc_interrupted)
+		c->interrupted = 1;
+	ret = 0;
+restore:
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	goto out;
+pipe_fail:
+	strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
+out:
+	{
+		int fds[] = { out_fd, err_fd, cap_out[0], cap_out[1], cap_err[0], cap_err[1],
+			      exec_pipe[0], exec_pipe[1] };
+		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
+	}
+	free(envp);
+	free_words(words);
+	return ret;
+}
+
+int capture_argv(const char *const *argv, const char *dir, struct strbuf *out,
+		 struct strbuf *errout)
+{
+	struct child c = CHILD_INIT;
+	struct strbuf err = STRBUF_INIT, junk = STRBUF_INIT;
+	c.argv = argv;
+	c.dir = dir;
+	c.out = out;
+	c.errbuf = errout ? errout : &junk;
+	if (child_run(&c, &err)) {
+		if (errout)
+			strbuf_addbuf(errout, &err);
+		strbuf_release(&err);
+		strbuf_release(&junk);
+		return -1;
+	}
+	strbuf_release(&err);
+	strbuf_release(&junk);
+	strbuf_trim(out);
+	if (c.interrupted)
+		return -1;
+	return c.status;
+}

@@ -1,0 +1,67 @@
+/*
+ * proc.h: running child processes (git's run-command, reduced).
+ *
+ * Every child runs in its own process group with stdin from /dev/null, so a
+ * timeout or Ctrl-C ends the whole tree. Resource use is measured the way
+ * /usr/bin/time does it: wall time on the monotonic clock from fork to reap,
+ * user and system time of the child and every descendant it waited for, and
+ * the peak RSS of the largest of them.
+ *
+ * SIGINT and SIGTERM received while a child runs kill the child's group and
+ * set proc_interrupted; the caller decides what to record and exits 130.
+ */
+#ifndef PROC_H
+#define PROC_H
+
+#include "strbuf.h"
+
+struct child {
+	/* input: exactly one of cmd (shell text) or argv */
+	const char *cmd;
+	const char *const *argv;
+	const char *dir;             /* working directory, NULL = current */
+	const char *const *env;      /* extra "NAME=value" entries, NULL-terminated */
+	const char *const *unset;    /* variables to remove, NULL-terminated */
+	const char *out_path;        /* stdout goes here (truncated); NULL = /dev/null */
+	const char *err_path;        /* stderr; NULL = same as out_path */
+	struct strbuf *out;          /* capture stdout here instead (bounded) */
+	struct strbuf *errbuf;       /* capture stderr here instead (bounded) */
+	size_t capture_max;          /* bound for captures, 0 = 16 MiB */
+	double timeout;              /* seconds, 0 = none */
+	/* called about once a second while waiting, with the elapsed time */
+	void (*tick)(void *data, double elapsed);
+	void *tick_data;
+
+	/* results */
+	int status;       /* exit code, or 128+signal when killed by one */
+	int exec_failed;  /* the program could not be started (status 127/126) */
+	int timed_out;
+	int interrupted;
+	double wall, user, sys;
+	long max_rss_kb;
+};
+
+#define CHILD_INIT { 0 }
+
+/* Set when SIGINT/SIGTERM arrived during child_run(); holds the signal. */
+extern volatile int proc_interrupted;
+
+/*
+ * Run the child to completion. Returns 0 when it ran (whatever its exit
+ * status), -1 when it could not be started at all (err says why: a missing
+ * directory, an unopenable log file).
+ */
+int child_run(struct child *c, struct strbuf *err);
+
+/*
+ * Run argv in dir and capture stdout (trimmed) into out. Returns the exit
+ * status (0 = success) or -1 when it could not run; stderr goes to errout
+ * when given, else is discarded.
+ */
+int capture_argv(const char *const *argv, const char *dir, struct strbuf *out,
+		 struct strbuf *errout);
+
+/* Does the shell text need /bin/sh (has metacharacters)? */
+int cmd_needs_shell(const char *cmd);
+
+#endif

@@ -1,0 +1,59 @@
+#!/bin/bash
+# The command line itself: help, version, usage errors, configuration errors.
+. "$(dirname "$0")/lib.sh"
+
+test_expect_success 'version and help' '
+	"$PERFLOOP" --version | grep -q "^perfloop [0-9]" &&
+	"$PERFLOOP" help | grep -q "bench" &&
+	"$PERFLOOP" help bench | grep -q -- "--export-hyperfine" &&
+	"$PERFLOOP" help exit-codes | grep -q "130" &&
+	"$PERFLOOP" help config | grep -q "noise-floor"
+'
+
+test_expect_success 'every command has help' '
+	for c in $("$PERFLOOP" help | sed -n "/^commands:/,/^$/p" | awk "NR>1 && NF {print \$1}"); do
+		"$PERFLOOP" help "$c" | grep -q "^usage: perfloop" || die_test "no help for $c" || return 1
+	done
+'
+
+test_expect_success 'usage errors exit 129' '
+	expect_exit 129 "$PERFLOOP" &&
+	expect_exit 129 "$PERFLOOP" nosuchcommand &&
+	expect_exit 129 "$PERFLOOP" --bogus help &&
+	expect_exit 129 "$PERFLOOP" help nosuchtopic
+'
+
+test_expect_success 'no perfloop.ini is one clear line' '
+	expect_exit 128 "$PERFLOOP" bench 2>err &&
+	test $(wc -l <err) -eq 1 && grep -q "perfloop init" err
+'
+
+test_expect_success 'unknown key names file and line and suggests' '
+	printf "[bench]\ncommand = true\nrnus = 3\n" >perfloop.ini &&
+	expect_exit 128 "$PERFLOOP" bench 2>err &&
+	grep -q "perfloop.ini:3: unknown key .bench.rnus. (did you mean .bench.runs.?)" err
+'
+
+test_expect_success 'bad values and syntax are located' '
+	printf "[bench]\nruns = many\n" >perfloop.ini &&
+	expect_exit 128 "$PERFLOOP" log 2>err && grep -q "perfloop.ini:2: bad value for .bench.runs." err &&
+	printf "[nope]\n" >perfloop.ini &&
+	expect_exit 128 "$PERFLOOP" log 2>err && grep -q "perfloop.ini:1: unknown section \[nope\]" err &&
+	printf "[bench]\njust words\n" >perfloop.ini &&
+	expect_exit 128 "$PERFLOOP" log 2>err && grep -q "perfloop.ini:2: expected" err
+'
+
+test_expect_success 'config found in a parent directory, or with -c' '
+	printf "[bench]\ncommand = true\nenv = X\n" >perfloop.ini &&
+	mkdir -p sub/dir && (cd sub/dir && "$PERFLOOP" log) | grep -q "no benches" &&
+	mkdir other && printf "[bench]\n" >other/p.ini &&
+	"$PERFLOOP" -c other/p.ini log | grep -q "no benches" &&
+	test -f other/.perfloop/ledger.db
+'
+
+test_expect_success 'missing required keys say which key to set' '
+	printf "[bench]\ncommand = true\n" >perfloop.ini &&
+	expect_exit 128 "$PERFLOOP" bench 2>err && grep -q "bench.env. is not set" err
+'
+
+test_done

@@ -1,0 +1,142 @@
+#!/bin/bash
+# perfloop bench on the workload helper: verdicts for slower, identical and
+# faster artifacts, early reject, failures, timeout, Ctrl-C, outputs.
+. "$(dirname "$0")/lib.sh"
+
+W="$HELPERS/workload"
+cat >perfloop.ini <<INI
+[bench]
+command = $W
+env = WORKLOAD_ARTIFACT
+runs = 10
+timeout = 30
+[build]
+artifact = cand.art
+INI
+echo "work=60" >base.art
+echo "work=66" >slow.art   # 10% more work
+echo "work=54" >fast.art   # 10% less work
+cp base.art same.art
+cp base.art cand.art
+
+verdict() { json_get "$1" 'd["verdict"]'; }
+
+test_expect_success 'a 10% slower artifact is judged slower' '
+	"$PERFLOOP" bench --vs base.art --artifact slow.art --json >out.json &&
+	test "$(verdict out.json)" = slower
+'
+
+test_expect_success 'a 10% faster artifact is judged faster' '
+	"$PERFLOOP" bench --vs base.art --artifact fast.art --json >out.json &&
+	test "$(verdict out.json)" = faster
+'
+
+test_expect_success 'identical artifacts are same or inconclusive, never faster' '
+	for i in 1 2 3; do
+		"$PERFLOOP" bench --vs base.art --artifact same.art --json >out.json || return 1
+		v=$(verdict out.json)
+		case $v in same|inconclusive) ;; *) die_test "identical judged $v" || return 1;; esac
+	done
+'
+
+test_expect_success 'json has the documented fields' '
+	"$PERFLOOP" bench --vs base.art --artifact fast.art --json >out.json &&
+	json_get out.json "d[\"pairs\"] >= 1 and d[\"ratio\"] < 1" | grep -q True &&
+	for s in baseline candidate; do
+		for k in wall user sys max_rss_kb; do
+			json_get out.json "len(d[\"$s\"][\"$k\"])" | grep -q "^[1-9]" ||
+				die_test "$s.$k missing" || return 1
+		done
+	done &&
+	json_get out.json "d[\"checks\"][\"min_ratio\"] < 1 and \"rss_flag\" in d[\"checks\"]" | grep -q True
+'
+
+test_expect_success 'runs are interleaved A B B A and balanced' '
+	"$PERFLOOP" bench --vs base.art --artifact slow.art --runs 4 --json >out.json &&
+	id=$(json_get out.json "d[\"id\"]") &&
+	"$PERFLOOP" show "$id" --json >show.json &&
+	json_get show.json "\"\".join(r[\"side\"] for r in d[\"runs\"])" >order &&
+	grep -Eq "^(AB|ABBA|ABBAAB|ABBAABBA)$" order
+'
+
+test_expect_success 'a much slower artifact is rejected after one pair' '
+	echo "work=120" >awful.art &&
+	"$PERFLOOP" bench --vs base.art --artifact awful.art --json >out.json &&
+	test "$(verdict out.json)" = slower &&
+	json_get out.json "d[\"early_reject\"] and d[\"pairs\"] == 1" | grep -q True
+'
+
+test_expect_success 'without a baseline, the candidate is timed alone' '
+	"$PERFLOOP" bench --runs 2 --json >out.json &&
+	json_get out.json "d[\"verdict\"] is None and d[\"baseline\"] is None and len(d[\"candidate\"][\"wall\"]) == 2" | grep -q True
+'
+
+test_expect_success 'human output has the table and the verdict in words' '
+	"$PERFLOOP" bench --vs base.art --artifact slow.art >out.txt &&
+	grep -q "A baseline" out.txt && grep -q "B candidate" out.txt &&
+	grep -q "^verdict *slower" out.txt && grep -q "interval" out.txt
+'
+
+test_expect_success 'a failing run stops the bench with its exit status and stderr tail' '
+	printf "work=1\nexit=3\n" >bad.art &&
+	expect_exit 3 "$PERFLOOP" bench --vs base.art --artifact bad.art 2>err &&
+	grep -q "failed with exit status 3" err &&
+	grep -q "error line 30" err && grep -q "error line 11" err && ! grep -q "error line 10$" err &&
+	"$PERFLOOP" log --json >log.json &&
+	json_get log.json "d[0][\"status\"]" | grep -q failed
+'
+
+test_expect_success 'a missing command says command not found' '
+	printf "[bench]\ncommand = ./no-such-harness\nenv = X\n" >nf.ini &&
+	expect_exit 3 "$PERFLOOP" -c nf.ini bench --artifact base.art 2>err &&
+	grep -q "command not found (exit 127)" err
+'
+
+test_expect_success 'a run past the timeout is killed with its group' '
+	printf "[bench]\ncommand = sh -c \"$W; sleep 30\"\nenv = WORKLOAD_ARTIFACT\ntimeout = 1\n" >to.ini &&
+	start=$(date +%s) &&
+	expect_exit 4 "$PERFLOOP" -c to.ini bench --artifact base.art 2>err &&
+	test $(( $(date +%s) - start )) -lt 10 &&
+	grep -q "timeout" err &&
+	! pgrep -f "sleep 30" >/dev/null
+'
+
+test_expect_success 'Ctrl-C kills the child group, records interrupted, exits 130' '
+	printf "work=1\nsleep=30\n" >sleepy.art
+	"$PERFLOOP" bench --vs base.art --artifact sleepy.art 2>err &
+	pid=$! &&
+	sleep 1.5 &&
+	kill -INT $pid &&
+	wait $pid; rc=$? &&
+	test $rc -eq 130 &&
+	! pgrep -f "$W" >/dev/null &&
+	"$PERFLOOP" log --json >log.json &&
+	json_get log.json "d[0][\"status\"]" | grep -q interrupted &&
+	grep -q "interrupted" err
+'
+
+test_expect_success 'run logs go to files, not the terminal' '
+	"$PERFLOOP" bench --vs base.art --artifact fast.art >out.txt 2>err.txt &&
+	! grep -q checksum out.txt err.txt &&
+	grep -l checksum .perfloop/logs/bench-*/01-A.out >/dev/null
+'
+
+test_expect_success 'extra [env] keys reach the harness' '
+	printf "[bench]\ncommand = sh -c \"test \\\"\$EXTRA\\\" = yes && $W\"\nenv = WORKLOAD_ARTIFACT\n[env]\nEXTRA = yes\n" >env.ini &&
+	"$PERFLOOP" -c env.ini bench --artifact base.art --alone --runs 1 >/dev/null
+'
+
+test_expect_success 'hyperfine export is readable as hyperfine JSON' '
+	"$PERFLOOP" bench --vs base.art --artifact fast.art --export-hyperfine hf.json >/dev/null &&
+	json_get hf.json "len(d[\"results\"]) == 2 and all(len(r[\"times\"]) == len(r[\"exit_codes\"]) for r in d[\"results\"]) and d[\"results\"][0][\"mean\"] > d[\"results\"][1][\"mean\"]" | grep -q True
+'
+
+test_expect_success 'log and show list benches with their runs' '
+	"$PERFLOOP" log >log.txt && grep -q "slower" log.txt && grep -q "faster" log.txt &&
+	"$PERFLOOP" log --json >log.json &&
+	id=$(json_get log.json "d[-1][\"id\"]") &&
+	"$PERFLOOP" show "$id" >show.txt && grep -q "stderr log" show.txt &&
+	expect_exit 128 "$PERFLOOP" show 99999 2>err && grep -q "no bench 99999" err
+'
+
+test_done

@@ -1,0 +1,112 @@
+#!/bin/bash
+# The ledger and baselines: bad ledgers are refused untouched, baselines are
+# stored once and matched by fingerprint, calibrations feed the verdict.
+. "$(dirname "$0")/lib.sh"
+
+W="$HELPERS/workload"
+cat >perfloop.ini <<INI
+[core]
+busy-timeout = 1
+[bench]
+command = $W
+env = WORKLOAD_ARTIFACT
+runs = 6
+[build]
+command = make artifact
+artifact = cand.art
+[fingerprint]
+tool = cat tool-version
+INI
+echo "work=40" >cand.art
+echo "tool 1.0" >tool-version
+
+test_expect_success 'baseline save stores the bytes once, with the fingerprint' '
+	"$PERFLOOP" baseline save first >out && grep -q "saved baseline .first." out &&
+	"$PERFLOOP" baseline save second >/dev/null &&
+	test $(find .perfloop/store -type f | wc -l) -eq 1 &&
+	"$PERFLOOP" baseline list --json >list.json &&
+	json_get list.json "d[0][\"name\"] == \"second\" and d[0][\"fingerprint\"][\"tool\"] == \"tool 1.0\" and d[0][\"fingerprint\"][\"build\"] == \"make artifact\"" | grep -q True
+'
+
+test_expect_success 'bench uses the newest matching baseline, from the store' '
+	echo "work=36" >cand.art &&
+	"$PERFLOOP" bench --json >out.json 2>err &&
+	grep -q "baseline: .second." err &&
+	json_get out.json "d[\"baseline\"][\"artifact\"].startswith(\"$TEST_DIR/.perfloop/store/\")" | grep -q True
+'
+
+test_expect_success 'a fingerprint mismatch is refused, naming the difference' '
+	echo "tool 2.0" >tool-version &&
+	expect_exit 128 "$PERFLOOP" bench 2>err &&
+	grep -q "not built the same way: .tool. differs: baseline \"tool 1.0\", now \"tool 2.0\"" err &&
+	grep -q -- "--force" err &&
+	"$PERFLOOP" bench --force --runs 1 >/dev/null 2>err && grep -q "warning" err &&
+	echo "tool 1.0" >tool-version
+'
+
+test_expect_success 'calibrate stores A/A noise that bench then uses' '
+	"$PERFLOOP" calibrate --pairs 4 --json >cal.json &&
+	json_get cal.json "d[\"calibration\"][\"df\"] == 3 and d[\"kind\"] == \"calibrate\"" | grep -q True &&
+	"$PERFLOOP" bench --json >out.json 2>/dev/null &&
+	json_get out.json "d[\"noise\"][\"source\"]" | grep -q history
+'
+
+test_expect_success 'a corrupt ledger is refused and left untouched' '
+	mkdir bad && cp perfloop.ini bad/ && mkdir bad/.perfloop &&
+	head -c 8192 /dev/urandom >bad/.perfloop/ledger.db &&
+	sum=$(md5sum <bad/.perfloop/ledger.db) &&
+	(cd bad && expect_exit 128 "$PERFLOOP" log 2>../err) &&
+	grep -q "corrupt or not a SQLite database" err && test $(wc -l <err) -eq 1 &&
+	test "$sum" = "$(md5sum <bad/.perfloop/ledger.db)"
+'
+
+test_expect_success 'a truncated ledger is refused' '
+	mkdir trunc && cp perfloop.ini trunc/ && mkdir trunc/.perfloop &&
+	head -c 3000 .perfloop/ledger.db >trunc/.perfloop/ledger.db &&
+	(cd trunc && expect_exit 128 "$PERFLOOP" log 2>../err) &&
+	grep -Eq "corrupt|not a SQLite" err
+'
+
+test_expect_success 'a newer schema is refused with advice' '
+	mkdir newer && cp perfloop.ini newer/ && mkdir newer/.perfloop &&
+	cp .perfloop/ledger.db newer/.perfloop/ &&
+	sqlite3 newer/.perfloop/ledger.db "PRAGMA user_version=999" &&
+	(cd newer && expect_exit 128 "$PERFLOOP" log 2>../err) &&
+	grep -q "schema version 999, newer than this perfloop" err &&
+	test "$(sqlite3 newer/.perfloop/ledger.db "PRAGMA user_version")" = 999
+'
+
+test_expect_success "another program's database is not touched" '
+	mkdir foreign && cp perfloop.ini foreign/ && mkdir foreign/.perfloop &&
+	sqlite3 foreign/.perfloop/ledger.db "CREATE TABLE mine(x); INSERT INTO mine VALUES (1)" &&
+	(cd foreign && expect_exit 128 "$PERFLOOP" log 2>../err) &&
+	grep -q "not a perfloop ledger" err &&
+	test "$(sqlite3 foreign/.perfloop/ledger.db "SELECT count(*) FROM sqlite_master")" = 1
+'
+
+test_expect_success 'a locked ledger gives a clear error and stays intact' '
+	python3 -c "
+import sqlite3, time, sys
+c = sqlite3.connect(\".perfloop/ledger.db\", isolation_level=None)
+c.execute(\"BEGIN IMMEDIATE\")
+open(\"locked\", \"w\").close()
+time.sleep(4)
+c.execute(\"ROLLBACK\")
+" &
+	while ! test -f locked; do sleep 0.1; done &&
+	expect_exit 128 "$PERFLOOP" bench --runs 1 2>err ; rc=$?
+	wait
+	test $rc -eq 0 && grep -q "locked by another perfloop process" err &&
+	test "$(sqlite3 .perfloop/ledger.db "PRAGMA integrity_check")" = ok
+'
+
+test_expect_success 'two perfloop processes share the ledger' '
+	"$PERFLOOP" bench --runs 3 --json >a.json 2>/dev/null &
+	"$PERFLOOP" bench --runs 3 --json >b.json 2>/dev/null &
+	wait &&
+	json_get a.json "d[\"status\"]" | grep -q done &&
+	json_get b.json "d[\"status\"]" | grep -q done &&
+	test "$(sqlite3 .perfloop/ledger.db "PRAGMA integrity_check")" = ok
+'
+
+test_done

@@ -1,0 +1,205 @@
+/*
+ * test-config.c: the ini parser, every error path and the value rules.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "config.h"
+
+/* Parse text; return the error line ("" when it parsed). */
+static char *parse(const char *text, struct config *cfg)
+{
+	struct strbuf err = STRBUF_INIT;
+	config_parse(cfg, "t.ini", "/base", text, &err);
+	return strbuf_detach(&err, NULL);
+}
+
+static void expect_error(const char *text, const char *want)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err = parse(text, &cfg);
+	if (!strstr(err, want))
+		fail_msg("for %s\nexpected error containing: %s\ngot: %s", text, want, err);
+	free(err);
+	config_release(&cfg);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	expect_error("[bench\n", "t.ini:1: missing ']' in section header");
+	expect_error("[bench] x\n", "t.ini:1: text after section header");
+	expect_error("\n\n[nope]\n", "t.ini:3: unknown section [nope]");
+	expect_error("[bench]\nword\n", "t.ini:2: expected 'key = value' or '[section]'");
+	expect_error("runs = 3\n", "t.ini:1: key outside any [section]");
+	expect_error("[bench]\nru ns = 3\n", "t.ini:2: bad key name 'ru ns'");
+	expect_error("[bench]\nrnus = 3\n", "t.ini:2: unknown key 'bench.rnus' (did you mean 'bench.runs'?)");
+	expect_error("[bench]\nzzzzzzz = 3\n", "t.ini:2: unknown key 'bench.zzzzzzz'");
+	expect_error("[bench]\nruns = -1\n", "bad value for 'bench.runs': '-1' is not a whole number");
+	expect_error("[bench]\nruns = 3x\n", "is not a whole number");
+	expect_error("[bench]\ntimeout = soon\n", "'soon' is not a number >= 0");
+	expect_error("[bench]\nmargin = lots\n", "'lots' is not a percentage");
+	expect_error("[bench]\nmargin = -1%\n", "is not a percentage");
+	expect_error("[bench]\ndir = \"\"\n", "empty path");
+	expect_error("[bench]\ncommand = \"abc\n", "unterminated quoted value");
+	expect_error("[bench]\ncommand = \"abc\" def\n", "text after the closing quote");
+	expect_error("[bench]\nruns = 3\nruns = 4\n", "t.ini:3: 'bench.runs' is set twice (first at line 2)");
+	expect_error("[include]\npath = /nonexistent/x.ini\n", "t.ini:2: cannot read '/nonexistent/x.ini'");
+}
+
+static void test_values(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err;
+	(void)state;
+	err = parse("; comment\n# comment\n[bench]\n"
+		    "command = ./run -c x.js   ; trailing comment\n"
+		    "env = RSPACK_BINDING\n"
+		    "margin = 2%\n"
+		    "reject = 0.05\n"
+		    "runs = 6 # six\n"
+		    "dir = ../bench/cases\n"
+		    "[ENV]\nMixed_Case = a;b\n"
+		    "[fingerprint]\nrustc = \"rustc -V ; echo # kept\"\n",
+		    &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(config_get(&cfg, "bench.command"), "./run -c x.js");
+	assert_float_equal(config_get_real(&cfg, "bench.margin"), 0.02, 1e-12);
+	assert_float_equal(config_get_real(&cfg, "bench.reject"), 0.05, 1e-12);
+	assert_int_equal(config_get_int(&cfg, "bench.runs"), 6);
+	assert_string_equal(config_get(&cfg, "bench.dir"), "/bench/cases");
+	assert_string_equal(config_get(&cfg, "env.Mixed_Case"), "a;b");
+	assert_string_equal(config_get(&cfg, "fingerprint.rustc"), "rustc -V ; echo # kept");
+	/* defaults */
+	assert_int_equal(config_get_int(&cfg, "bench.warmup"), 0);
+	assert_float_equal(config_get_real(&cfg, "bench.noise-floor"), 0.005, 1e-12);
+	assert_null(config_get(&cfg, "build.artifact"));
+	{
+		char *p = config_get_path(&cfg, "core.state");
+		assert_string_equal(p, "/base/.perfloop");
+		free(p);
+	}
+	{
+		const struct cfg_entry *e = config_entry(&cfg, "bench.runs");
+		assert_non_null(e);
+		assert_int_equal(e->line, 8);
+	}
+	config_release(&cfg);
+}
+
+static void test_booleans_and_case(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err;
+	(void)state;
+	/* section and key names are case-insensitive, values are not */
+	err = parse("[Bench]\nRUNS = 4\nCommand = Make\n", &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(config_get_int(&cfg, "bench.runs"), 4);
+	assert_string_equal(config_get(&cfg, "bench.command"), "Make");
+	config_release(&cfg);
+}
+
+static void test_include_and_files(void **state)
+{
+	char dir[] = "/tmp/perfloop-cfg-XXXXXX";
+	char *a, *b, *loop;
+	struct config cfg = CONFIG_INIT;
+	struct strbuf err = STRBUF_INIT;
+	FILE *f;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = xstrfmt("%s/a.ini", dir);
+	b = xstrfmt("%s/sub/b.ini", dir);
+	loop = xstrfmt("%s/loop.ini", dir);
+	{
+		char *bdir = path_dirname(b);
+		assert_int_equal(mkdir_p(bdir, 0755), 0);
+		free(bdir);
+	}
+	f = fopen(b, "w");
+	fputs("[bench]\nrun" "s = 9\ndir = cases\n", f);
+	fclose(f);
+	f = fopen(a, "w");
+	fputs("[include]\npath = sub/b.ini\n[bench]\nwarmup = 2\n", f);
+	fclose(f);
+	assert_int_equal(config_load(&cfg, a, &err), 0);
+	assert_int_equal(config_get_int(&cfg, "bench.runs"), 9);
+	assert_int_equal(config_get_int(&cfg, "bench.warmup"), 2);
+	{
+		char *want = xstrfmt("%s/sub/cases", dir);
+		assert_string_equal(config_get(&cfg, "bench.dir"), want); /* relative to b.ini */
+		free(want);
+	}
+	config_release(&cfg);
+
+	/* an include cycle stops */
+	f = fopen(loop, "w");
+	fputs("[include]\npath = loop.ini\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, loop, &err), -1);
+	assert_non_null(strstr(err.buf, "nested too deeply"));
+	config_release(&cfg);
+
+	/* binary files and directories are refused */
+	f = fopen(loop, "w");
+	fputs("[bench]\n\0runs = 3\n", f);
+	fwrite("\0", 1, 1, f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, loop, &err), -1);
+	assert_non_null(strstr(err.buf, "NUL byte"));
+	config_release(&cfg);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, dir, &err), -1);
+	assert_non_null(strstr(err.buf, "is a directory"));
+	config_release(&cfg);
+
+	/* discovery walks up */
+	{
+		char *found, *deep = xstrfmt("%s/x/y", dir), *ini = xstrfmt("%s/perfloop.ini", dir);
+		f = fopen(ini, "w");
+		fclose(f);
+		assert_int_equal(mkdir_p(deep, 0755), 0);
+		found = config_discover(deep);
+		assert_string_equal(found, ini);
+		free(found);
+		free(deep);
+		free(ini);
+	}
+	remove_tree(dir);
+	strbuf_release(&err);
+	free(a);
+	free(b);
+	free(loop);
+}
+
+static void test_table_is_documented(void **state)
+{
+	(void)state;
+	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
+		assert_non_null(k->doc);
+		assert_true(strlen(k->doc) > 10);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_booleans_and_case),
+		cmocka_unit_test(test_include_and_files),
+		cmocka_unit_test(test_table_is_documented),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,255 @@
+/*
+ * test-ledger.c: opening, migrating and refusing ledgers; bound statements;
+ * the store; calibration pooling.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "bench.h"
+#include "ledger.h"
+#include "store.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/perfloop-ledger-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return remove_tree(dir);
+}
+
+static char *path_in(const char *name)
+{
+	return xstrfmt("%s/%s", dir, name);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	fclose(f);
+}
+
+static struct strbuf read_all(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	assert_true(strbuf_read_file(&sb, path, 0) >= 0);
+	return sb;
+}
+
+static void test_fresh_and_reopen(void **state)
+{
+	char *p = path_in("fresh.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), ledger_schema_version());
+	assert_int_equal(ledger_int(l, -1, "PRAGMA application_id", NULL), LEDGER_APP_ID);
+	assert_int_equal(ledger_int(l, -1, "PRAGMA foreign_keys", NULL), 1);
+	{
+		sqlite3_stmt *st = ledger_query(l, &err, "PRAGMA journal_mode", NULL);
+		assert_non_null(st);
+		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+		assert_string_equal(col_text(st, 0), "wal");
+		sqlite3_finalize(st);
+	}
+	assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
+				  "VALUES (?,?,?,?)", "titd", "abc", (int64_t)3, "/x", 1.0) > 0);
+	/* foreign keys are enforced */
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO baselines(name, artifact_id, "
+				     "fingerprint, created) VALUES ('b', 999, '{}', 0)", NULL), -1);
+	assert_non_null(strstr(err.buf, "FOREIGN KEY"));
+	ledger_close(l);
+	strbuf_reset(&err);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts", NULL), 1);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
+static void test_migrates_forward_keeping_data(void **state)
+{
+	char *p = path_in("old.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	int latest = ledger_schema_version();
+	(void)state;
+	/* every intermediate version migrates to the latest with data kept */
+	for (int v = 1; v <= latest; v++) {
+		unlink(p);
+		l = ledger_open_version(p, 0, v, &err);
+		assert_non_null(l);
+		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), v);
+		assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
+					  "VALUES ('h', 1, '/p', 0)", NULL) > 0);
+		ledger_close(l);
+		l = ledger_open(p, 0, &err);
+		assert_non_null(l);
+		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), latest);
+		assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash='h'",
+					    NULL), 1);
+		ledger_close(l);
+	}
+	strbuf_release(&err);
+	free(p);
+}
+
+static void expect_refused(const char *name, const char *want)
+{
+	char *p = path_in(name);
+	struct strbuf before = read_all(p), after, err = STRBUF_INIT;
+	struct ledger *l = ledger_open(p, 100, &err);
+	assert_null(l);
+	if (!strstr(err.buf, want))
+		fail_msg("expected '%s' in: %s", want, err.buf);
+	assert_null(strchr(err.buf, '\n'));
+	after = read_all(p);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.buf, after.buf, before.len);
+	strbuf_release(&before);
+	strbuf_release(&after);
+	strbuf_release(&err);
+	free(p);
+}
+
+static void test_refusals(void **state)
+{
+	char junk[4096];
+	char *p;
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (char)(i * 7 + 3);
+	p = path_in("junk.db");
+	write_file(p, junk, sizeof(junk));
+	free(p);
+	expect_refused("junk.db", "corrupt or not a SQLite database");
+
+	/* a valid SQLite header with garbage pages */
+	p = path_in("corrupt.db");
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	ledger_close(l);
+	{
+		struct strbuf sb = read_all(p);
+		FILE *f = fopen(p, "r+b");
+		assert_true(sb.len > 1024);
+		fseek(f, 100, SEEK_SET);
+		fwrite(junk, 1, sb.len - 100 < sizeof(junk) ? sb.len - 100 : sizeof(junk), f);
+		fclose(f);
+		strbuf_release(&sb);
+	}
+	free(p);
+	expect_refused("corrupt.db", "corrupt");
+
+	p = path_in("newer.db");
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_exec(l, &err, "PRAGMA user_version=4242", NULL), 0);
+	ledger_close(l);
+	free(p);
+	expect_refused("newer.db", "schema version 4242, newer than this perfloop");
+
+	p = path_in("other.db");
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_exec(l, &err, "PRAGMA application_id=1234", NULL), 0);
+	ledger_close(l);
+	free(p);
+	expect_refused("other.db", "SQLite database of another program");
+	strbuf_release(&err);
+}
+
+static void test_calibration_pooling(void **state)
+{
+	char *p = path_in("cal.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l = ledger_open(p, 0, &err);
+	double sigma, df;
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 0);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
+					     "sigma, created) VALUES (?,?,?,?,?,?,?)",
+					     "ttidddd", "k", host_name(), (int64_t)5,
+					     i < 2 ? 100.0 : 4.0, 4.0, 1.0, (double)i),
+				 0);
+	/* another host's and another bench's history do not count */
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
+				     "sigma, created) VALUES ('k', 'elsewhere', 5, 1e6, 4, 1, 0), "
+				     "('other', ?, 5, 1e6, 4, 1, 0)", "t", host_name()), 0);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 1);
+	/* the five newest: ss 4 each, df 4 each */
+	assert_float_equal(df, 20, 1e-12);
+	assert_float_equal(sigma, 1.0, 1e-12);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
+static void test_store_and_hash(void **state)
+{
+	char *a = path_in("a.bin"), *b = path_in("b.bin"), *store = path_in("store");
+	char ha[HASH_HEX], hb[HASH_HEX];
+	char *sa = NULL, *sb = NULL;
+	uint64_t size;
+	struct strbuf err = STRBUF_INIT;
+	struct stat st;
+	(void)state;
+	write_file(a, "same bytes", 10);
+	write_file(b, "same bytes", 10);
+	assert_int_equal(hash_file(a, ha, &size, &err), 0);
+	assert_int_equal(size, 10);
+	assert_int_equal(hash_file(b, hb, NULL, &err), 0);
+	assert_string_equal(ha, hb);
+	assert_int_equal(strlen(ha), 32);
+	assert_int_equal(store_put(store, a, ha, &sa, &err), 0);
+	assert_int_equal(store_put(store, b, hb, &sb, &err), 0);
+	assert_string_equal(sa, sb);
+	assert_int_equal(stat(sa, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	assert_int_equal(st.st_mode & 0222, 0); /* read-only */
+	assert_int_equal(hash_file(store, ha, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "not a regular file"));
+	strbuf_reset(&err);
+	assert_int_equal(hash_file("/nonexistent", ha, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "/nonexistent"));
+	free(sa);
+	free(sb);
+	free(a);
+	free(b);
+	free(store);
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fresh_and_reopen),
+		cmocka_unit_test(test_migrates_forward_keeping_data),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_calibration_pooling),
+		cmocka_unit_test(test_store_and_hash),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,164 @@
+/*
+ * test-stats.c: summaries, quantiles and verdicts on synthetic samples.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <cmocka.h>
+
+#include "stats.h"
+
+static void test_summary(void **state)
+{
+	double x[] = { 3, 1, 2, 10 };
+	struct summary s;
+	(void)state;
+	summarize(x, 4, &s);
+	assert_int_equal(s.n, 4);
+	assert_float_equal(s.median, 2.5, 1e-12);
+	assert_float_equal(s.mean, 4, 1e-12);
+	assert_float_equal(s.min, 1, 1e-12);
+	assert_float_equal(s.max, 10, 1e-12);
+	assert_float_equal(s.stddev, sqrt(((1 + 9 + 4 + 36)) / 3.0), 1e-12);
+	summarize(x, 0, &s);
+	assert_int_equal(s.n, 0);
+	assert_float_equal(median_of(x, 3), 2, 1e-12);
+}
+
+static void test_quantiles(void **state)
+{
+	(void)state;
+	assert_float_equal(normal_quantile(0.975), 1.959963985, 1e-8);
+	assert_float_equal(normal_quantile(0.5), 0, 1e-12);
+	assert_float_equal(normal_quantile(0.001), -3.090232306, 1e-8);
+	assert_float_equal(normal_cdf(1.959963985), 0.975, 1e-9);
+	/* Student t table values */
+	assert_float_equal(t_quantile(0.975, 1), 12.70620474, 1e-6);
+	assert_float_equal(t_quantile(0.975, 2), 4.30265273, 1e-7);
+	assert_float_equal(t_quantile(0.95, 5), 2.01504837, 1e-7);
+	assert_float_equal(t_quantile(0.975, 30), 2.04227246, 1e-7);
+	assert_float_equal(t_quantile(0.025, 10), -2.22813885, 1e-7);
+	assert_float_equal(t_quantile(0.975, 2.5), 3.574655, 1e-5); /* fractional df (numeric integration) */
+	assert_float_equal(t_cdf(t_quantile(0.9, 7), 7), 0.9, 1e-10);
+	assert_true(isinf(t_quantile(1, 3)));
+}
+
+static void test_boundaries(void **state)
+{
+	(void)state;
+	/* O'Brien-Fleming: strict early, decreasing, about 1.8 at the last of 3 */
+	assert_true(seq_boundary_z(1, 3, 0) > seq_boundary_z(2, 3, 0));
+	assert_true(seq_boundary_z(2, 3, 0) > seq_boundary_z(3, 3, 0));
+	assert_float_equal(seq_boundary_z(3, 3, 0), 1.8068, 1e-4);
+	assert_true(seq_boundary_z(3, 3, 1) < seq_boundary_z(3, 3, 0));
+	assert_float_equal(seq_boundary_z(50, 50, 0), 2.0537, 1e-4);
+}
+
+static struct verdict_params params(int max_pairs)
+{
+	struct verdict_params p = { max_pairs, 0.01, 0.03, 0.005, 0, 0, 0 };
+	return p;
+}
+
+static void test_verdict_faster_slower(void **state)
+{
+	struct verdict_params p = params(6);
+	struct verdict_result r;
+	double fast[] = { log(0.90), log(0.91), log(0.895), log(0.905) };
+	double slow[] = { log(1.10), log(1.09), log(1.105), log(1.095) };
+	(void)state;
+	/* one pair, no history: undecided unless far slower */
+	assert_int_equal(verdict_eval(&p, fast, 1, &r), VERDICT_CONTINUE);
+	assert_int_equal(r.source, NOISE_FLOOR);
+	assert_int_equal(verdict_eval(&p, fast, 3, &r), VERDICT_FASTER);
+	assert_int_equal(r.source, NOISE_PAIRS);
+	assert_true(r.hi < -log1p(0.01));
+	assert_int_equal(verdict_eval(&p, slow, 3, &r), VERDICT_SLOWER);
+	assert_true(r.lo > log1p(0.01));
+	assert_int_equal(r.early_reject, 0);
+}
+
+static void test_verdict_same_and_inconclusive(void **state)
+{
+	struct verdict_params p = params(4);
+	struct verdict_result r;
+	double same[] = { 0.001, -0.001, 0.0005, -0.0005 };
+	double noisy[] = { 0.05, -0.06, 0.04, -0.03 };
+	(void)state;
+	assert_int_equal(verdict_eval(&p, same, 4, &r), VERDICT_SAME);
+	assert_int_equal(r.source, NOISE_FLOOR); /* spread is below the floor */
+	assert_int_equal(verdict_eval(&p, noisy, 3, &r), VERDICT_CONTINUE);
+	assert_int_equal(verdict_eval(&p, noisy, 4, &r), VERDICT_INCONCLUSIVE);
+}
+
+static void test_early_reject(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_result r;
+	double awful[] = { log(1.8) };
+	double bad[] = { log(1.2) };
+	(void)state;
+	/* without history only a >= 40% slowdown rejects after one pair */
+	assert_int_equal(verdict_eval(&p, awful, 1, &r), VERDICT_SLOWER);
+	assert_int_equal(r.early_reject, 1);
+	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_CONTINUE);
+	/* with a quiet history, 20% is far beyond noise */
+	p.have_history = 1;
+	p.hist_sigma = 0.01;
+	p.hist_df = 10;
+	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_SLOWER);
+	assert_int_equal(r.early_reject, 1);
+	assert_int_equal(r.source, NOISE_HISTORY);
+	/* but the reject threshold never drops below bench.reject */
+	p.hist_sigma = 0.0001;
+	bad[0] = log(1.02);
+	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_SLOWER);
+	assert_int_equal(r.early_reject, 0);
+	assert_float_equal(r.reject_at, log1p(0.03), 1e-12);
+	/* a noisy history raises the threshold */
+	p.hist_sigma = 0.10;
+	bad[0] = log(1.2);
+	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_CONTINUE);
+}
+
+static void test_history_decides_on_one_pair(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_result r;
+	double fast[] = { log(0.9) };
+	(void)state;
+	p.have_history = 1;
+	p.hist_sigma = 0.005;
+	p.hist_df = 20;
+	assert_int_equal(verdict_eval(&p, fast, 1, &r), VERDICT_FASTER);
+	assert_float_equal(r.df, 20, 1e-12);
+}
+
+static void test_noise_pool(void **state)
+{
+	struct noise_pool np = { 0, 0 };
+	double a[] = { 1, 3 }, b[] = { 2, 4, 6 };
+	(void)state;
+	noise_pool_add(&np, a, 2);
+	noise_pool_add(&np, b, 3);
+	noise_pool_add(&np, b, 1); /* one value adds nothing */
+	assert_float_equal(np.df, 3, 1e-12);
+	assert_float_equal(np.ss, 2 + 8, 1e-12);
+	assert_float_equal(noise_pool_sigma(&np), sqrt(10.0 / 3), 1e-12);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_summary),
+		cmocka_unit_test(test_quantiles),
+		cmocka_unit_test(test_boundaries),
+		cmocka_unit_test(test_verdict_faster_slower),
+		cmocka_unit_test(test_verdict_same_and_inconclusive),
+		cmocka_unit_test(test_early_reject),
+		cmocka_unit_test(test_history_decides_on_one_pair),
+		cmocka_unit_test(test_noise_pool),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
