@@ -4,6 +4,7 @@
 #include "bench.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,11 +135,34 @@ static int record_run(struct ledger *l, int64_t bench_id, int seq, const struct 
 {
 	return ledger_exec(l, err,
 			   "INSERT INTO runs(bench_id, seq, side, pair, warmup, started, wall, user, "
-			   "sys, max_rss_kb, status, log_out, log_err) "
-			   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-			   "iitiiddddiitt", bench_id, (int64_t)seq, r->side == 'A' ? "A" : "B",
+			   "sys, max_rss_kb, status, log_out, log_err, out_off, out_len, err_off, "
+			   "err_len) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+			   "iitiiddddiitt" "iiii", bench_id, (int64_t)seq, r->side == 'A' ? "A" : "B",
 			   (int64_t)r->pair, (int64_t)r->warmup, r->started, r->wall, r->user, r->sys,
-			   (int64_t)r->max_rss_kb, (int64_t)r->status, r->log_out, r->log_err);
+			   (int64_t)r->max_rss_kb, (int64_t)r->status, r->log_out, r->log_err,
+			   (int64_t)r->out_off, (int64_t)r->out_len, (int64_t)r->err_off,
+			   (int64_t)r->err_len);
+}
+
+/*
+ * Write the runs not yet in the ledger, in one transaction. Runs of a real
+ * harness (seconds) are written one by one as they finish; very short runs
+ * are batched so the ledger does not dominate their overhead. Never called
+ * while a child runs, so no lock is held across a run.
+ */
+static int flush_runs(struct ledger *l, struct bench_result *res, size_t *recorded,
+		      struct strbuf *err)
+{
+	if (*recorded >= res->nr)
+		return 0;
+	if (ledger_begin(l, err))
+		return -1;
+	for (; *recorded < res->nr; (*recorded)++)
+		if (record_run(l, res->id, (int)*recorded + 1, &res->runs[*recorded], err)) {
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+	return ledger_commit(l, err);
 }
 
 static const char *status_name(enum bench_status s)
@@ -198,7 +222,9 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	const char **envv = NULL;
 	size_t nextra = 0;
 	int total, ret = -1;
-	double la[3], hist_per_run;
+	double la[3], hist_per_run, last_flush = now_mono();
+	size_t recorded = 0;
+	int out_fd = -1, err_fd = -1;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ts, 0, sizeof(ts));
@@ -218,6 +244,20 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	log_dir = xstrfmt("%s/bench-%lld", spec->log_root, (long long)res->id);
 	if (mkdir_p(log_dir, 0755)) {
 		strbuf_addf(err, "cannot create log directory '%s': %s", log_dir, strerror(errno));
+		goto out;
+	}
+	/*
+	 * One stdout and one stderr log per bench, each run a byte range after
+	 * a header line: creating two files per run would cost more than the
+	 * runs of a fast harness.
+	 */
+	res->log_out = xstrfmt("%s/stdout.log", log_dir);
+	res->log_err = xstrfmt("%s/stderr.log", log_dir);
+	out_fd = open(res->log_out, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	err_fd = open(res->log_err, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (out_fd < 0 || err_fd < 0) {
+		strbuf_addf(err, "cannot create log '%s': %s", out_fd < 0 ? res->log_out : res->log_err,
+			    strerror(errno));
 		goto out;
 	}
 
@@ -241,11 +281,13 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 				 "t", spec->key);
 
 	res->status = BENCH_DONE;
+	proc_signals_hold();
 	for (int i = 0; i < total; i++) {
 		struct child c = CHILD_INIT;
 		struct bench_run *r;
 		struct strbuf why = STRBUF_INIT;
-		const char *tag = plan[i].warmup ? "-warmup" : "";
+		char head[80];
+		int hl;
 
 		ALLOC_GROW(res->runs, res->nr + 1, res->alloc);
 		r = &res->runs[res->nr];
@@ -253,15 +295,24 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		r->side = plan[i].side;
 		r->pair = plan[i].pair;
 		r->warmup = plan[i].warmup;
-		r->log_out = xstrfmt("%s/%02d-%c%s.out", log_dir, i + 1, r->side, tag);
-		r->log_err = xstrfmt("%s/%02d-%c%s.err", log_dir, i + 1, r->side, tag);
+		r->log_out = res->log_out;
+		r->log_err = res->log_err;
+		hl = snprintf(head, sizeof(head), "==> run %d (%c%s) <==\n", i + 1, r->side,
+			      r->warmup ? ", warmup" : "");
+		if (write(out_fd, head, (size_t)hl) != hl || write(err_fd, head, (size_t)hl) != hl) {
+			strbuf_addf(err, "cannot write logs in '%s': %s", log_dir, strerror(errno));
+			goto out;
+		}
+		r->out_off = (long)lseek(out_fd, 0, SEEK_END);
+		r->err_off = (long)lseek(err_fd, 0, SEEK_END);
 
 		envv[0] = r->side == 'A' ? env_a : env_b;
 		c.cmd = spec->command;
 		c.dir = spec->dir;
 		c.env = envv;
-		c.out_path = r->log_out;
-		c.err_path = r->log_err;
+		c.fds_given = 1;
+		c.out_fd = out_fd;
+		c.err_fd = err_fd;
 		c.timeout = spec->timeout;
 		c.tick = on_tick;
 		c.tick_data = &ts;
@@ -276,21 +327,26 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 			strbuf_addf(err, "cannot run '%s' in '%s': %s", spec->command, spec->dir,
 				    why.buf);
 			strbuf_release(&why);
-			free(r->log_out);
-			free(r->log_err);
 			res->status = BENCH_FAILED;
-			finish_bench(l, spec, res, &why);
+			if (!flush_runs(l, res, &recorded, &why))
+				finish_bench(l, spec, res, &why);
 			goto out;
 		}
 		strbuf_release(&why);
+		r->out_len = (long)lseek(out_fd, 0, SEEK_END) - r->out_off;
+		r->err_len = (long)lseek(err_fd, 0, SEEK_END) - r->err_off;
 		r->wall = c.wall;
 		r->user = c.user;
 		r->sys = c.sys;
 		r->max_rss_kb = c.max_rss_kb;
 		r->status = c.status;
 		res->nr++;
-		if (record_run(l, res->id, i + 1, r, err))
-			goto out;
+		if ((r->wall > 0.05 || now_mono() - last_flush > 0.25 || c.status != 0 ||
+		     c.interrupted || c.timed_out)) {
+			if (flush_runs(l, res, &recorded, err))
+				goto out;
+			last_flush = now_mono();
+		}
 
 		if (c.interrupted) {
 			res->status = BENCH_INTERRUPTED;
@@ -335,10 +391,15 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	}
 	if (res->has_verdict && res->vr.verdict == VERDICT_CONTINUE)
 		res->vr.verdict = VERDICT_INCONCLUSIVE;
-	if (finish_bench(l, spec, res, err))
+	if (flush_runs(l, res, &recorded, err) || finish_bench(l, spec, res, err))
 		goto out;
 	ret = 0;
 out:
+	proc_signals_release();
+	if (out_fd >= 0)
+		close(out_fd);
+	if (err_fd >= 0)
+		close(err_fd);
 	free(plan);
 	free(log_dir);
 	free(env_a);
@@ -504,10 +565,8 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 
 void bench_result_release(struct bench_result *res)
 {
-	for (size_t i = 0; i < res->nr; i++) {
-		free(res->runs[i].log_out);
-		free(res->runs[i].log_err);
-	}
+	free(res->log_out);
+	free(res->log_err);
 	free(res->runs);
 	free(res->d);
 	memset(res, 0, sizeof(*res));

@@ -46,7 +46,9 @@ struct bench_run {
 	double wall, user, sys;
 	long max_rss_kb;
 	int status;
-	char *log_out, *log_err;
+	const char *log_out, *log_err; /* the bench's logs (owned by the result) */
+	long out_off, out_len;         /* this run's bytes in log_out */
+	long err_off, err_len;         /* and in log_err */
 };
 
 enum bench_status { BENCH_DONE, BENCH_FAILED, BENCH_TIMEOUT, BENCH_INTERRUPTED };
@@ -64,6 +66,7 @@ struct bench_result {
 	int exec_failed;                 /* it could not be started */
 	double loadavg;                  /* 1-minute load average at the start */
 	double started, finished;
+	char *log_out, *log_err;         /* <log_root>/bench-<id>/stdout.log, stderr.log */
 };
 
 struct bench_progress {

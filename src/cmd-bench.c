@@ -225,10 +225,11 @@ int report_bench_failure(const struct bench_spec *spec, const struct bench_resul
 		error("run %zu (%c) of bench %lld failed with exit status %d: '%s' in %s",
 		      (size_t)(r - res->runs) + 1, r->side, (long long)res->id, r->status,
 		      spec->command, spec->dir);
-	if (!strbuf_tail_file(&tail, r->log_err, 20) && tail.len)
-		fprintf(stderr, "last lines of %s:\n%s", r->log_err, tail.buf);
+	if (!strbuf_tail_range(&tail, r->log_err, r->err_off, r->err_len, 20) && tail.len)
+		fprintf(stderr, "last lines of its stderr (%s, run %zu):\n%s", r->log_err,
+			    (size_t)(r - res->runs) + 1, tail.buf);
 	else
-		fprintf(stderr, "(stderr log %s is empty; stdout: %s)\n", r->log_err, r->log_out);
+		fprintf(stderr, "(its stderr was empty; stdout is in %s)\n", r->log_out);
 	strbuf_release(&tail);
 	return EXIT_CMDFAIL;
 }

@@ -10,13 +10,38 @@
 
 extern const struct cmd_entry cmd_show_entry;
 
+/* [offset, length] of a run's bytes in a log, from two columns. */
+static json_t *range_json(sqlite3_stmt *st, int col)
+{
+	json_t *a = json_array();
+	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col)));
+	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col + 1)));
+	return a;
+}
+
+/* Print one run's slice of a log file. */
+static void print_slice(const char *what, const char *path, json_t *range)
+{
+	struct strbuf sb = STRBUF_INIT;
+	long off = (long)json_integer_value(json_array_get(range, 0));
+	long len = (long)json_integer_value(json_array_get(range, 1));
+	printf("--- %s (%s, bytes %ld-%ld)\n", what, path, off, off + len);
+	if (len > 0 && !strbuf_tail_range(&sb, path, off, len, 1 << 30))
+		fputs(sb.buf, stdout);
+	else
+		printf("(empty)\n");
+	strbuf_release(&sb);
+}
+
 static int cmd_show(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "run", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_entry *e = &cmd_show_entry;
+	long run = 0;
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
 	sqlite3_stmt *st;
@@ -25,9 +50,10 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 	long id;
 
 	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		if (opt != 'j')
+		if (opt == 'j')
+			json = 1;
+		else if (opt != 'r' || opt_int(e, "--run", optarg, 1, &run))
 			return EXIT_USAGE;
-		json = 1;
 	}
 	if (optind >= argc)
 		return usage_error(e, "which bench? give its id (see 'perfloop log')");
@@ -57,7 +83,8 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 
 	st = ledger_query(l, &err,
 			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
-			  "log_out, log_err, started FROM runs WHERE bench_id = ? ORDER BY seq",
+			  "log_out, log_err, started, out_off, out_len, err_off, err_len "
+			  "FROM runs WHERE bench_id = ? ORDER BY seq",
 			  "i", (int64_t)id);
 	if (!st)
 		die("%s", err.buf);
@@ -75,11 +102,21 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		json_object_set_new(r, "log_out", json_string(col_text(st, 9)));
 		json_object_set_new(r, "log_err", json_string(col_text(st, 10)));
 		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
+		json_object_set_new(r, "out_range", range_json(st, 12));
+		json_object_set_new(r, "err_range", range_json(st, 14));
 		json_array_append_new(runs, r);
 	}
 	sqlite3_finalize(st);
 
-	if (json) {
+	if (run) {
+		json_t *r = json_array_get(runs, (size_t)run - 1);
+		if (!r)
+			die("bench %ld has no run %ld (it has %zu)", id, run, json_array_size(runs));
+		print_slice("stdout", json_string_value(json_object_get(r, "log_out")),
+			    json_object_get(r, "out_range"));
+		print_slice("stderr", json_string_value(json_object_get(r, "log_err")),
+			    json_object_get(r, "err_range"));
+	} else if (json) {
 		json_object_set(doc, "runs", runs);
 		print_json(doc);
 	} else {
@@ -90,22 +127,30 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		else
 			printf("bench %ld: %s, no result recorded\n", id,
 			       json_string_value(json_object_get(doc, "status")));
-		printf("\n%4s %4s %4s %9s %9s %9s %10s %6s  %s\n", "run", "side", "pair", "wall",
-		       "user", "sys", "max RSS", "exit", "stderr log");
+		printf("\n%4s %4s %6s %9s %9s %9s %10s %5s\n", "run", "side", "pair", "wall",
+		       "user", "sys", "max RSS", "exit");
 		json_array_foreach(runs, i, r) {
-			char w[32], u[32], s[32], m[32];
-			printf("%4lld %4s %4s %9s %9s %9s %10s %6lld  %s\n",
+			char w[32], u[32], s[32], m[32], pair[16];
+			if (json_is_true(json_object_get(r, "warmup")))
+				snprintf(pair, sizeof(pair), "warmup");
+			else
+				snprintf(pair, sizeof(pair), "%lld",
+					 (long long)json_integer_value(json_object_get(r, "pair")));
+			printf("%4lld %4s %6s %9s %9s %9s %10s %5lld\n",
 			       (long long)json_integer_value(json_object_get(r, "seq")),
-			       json_string_value(json_object_get(r, "side")),
-			       json_is_true(json_object_get(r, "warmup")) ? "wu" : "",
+			       json_string_value(json_object_get(r, "side")), pair,
 			       fmt_secs(w, sizeof(w), json_real_value(json_object_get(r, "wall"))),
 			       fmt_secs(u, sizeof(u), json_real_value(json_object_get(r, "user"))),
 			       fmt_secs(s, sizeof(s), json_real_value(json_object_get(r, "sys"))),
 			       fmt_kb(m, sizeof(m),
 				      (double)json_integer_value(json_object_get(r, "max_rss_kb"))),
-			       (long long)json_integer_value(json_object_get(r, "status")),
-			       json_string_value(json_object_get(r, "log_err")));
+			       (long long)json_integer_value(json_object_get(r, "status")));
 		}
+		if (json_array_size(runs))
+			printf("logs: %s, %s (one run's output: perfloop show %ld --run N)\n",
+			       json_string_value(json_object_get(json_array_get(runs, 0), "log_out")),
+			       json_string_value(json_object_get(json_array_get(runs, 0), "log_err")),
+			       id);
 	}
 	json_decref(runs);
 	json_decref(doc);
@@ -114,9 +159,11 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_show_entry = {
-	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--json]",
+	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--run N] [--json]",
 	"show one bench with every run",
 	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
-	"side, wall, user and system time, peak RSS, exit status and its stderr log.\n\n"
-	"  --json   the bench's JSON document with a \"runs\" array\n",
+	"side, pair, wall, user and system time, peak RSS and exit status. Each run's output\n"
+	"is a byte range of the bench's stdout.log and stderr.log, after a header line.\n\n"
+	"  --run N   print run N's stdout and stderr instead\n"
+	"  --json    the bench's JSON document with a \"runs\" array\n",
 };

@@ -1,5 +1,5 @@
 /*
- * proc.c: fork/exec with process groups, timeouts, rusage and interruption.
+ * proc.c: spawning children with process groups, timeouts, rusage and interruption.
  *
  * The parent waits in poll() on a self-pipe fed by SIGCHLD, SIGINT and SIGTERM
  * handlers, so the end of a run is seen at once (no sleep-polling that would
@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -145,14 +146,39 @@ static void kill_group(pid_t pid, int sig)
 		kill(pid, sig);
 }
 
+static struct sigaction old_chld, old_int, old_term;
+static int hold_depth;
+
+void proc_signals_hold(void)
+{
+	struct sigaction sa;
+	if (hold_depth++)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, &old_chld);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+}
+
+void proc_signals_release(void)
+{
+	if (!hold_depth || --hold_depth)
+		return;
+	sigaction(SIGCHLD, &old_chld, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+}
+
 int child_run(struct child *c, struct strbuf *err)
 {
-	struct sigaction sa, old_chld, old_int, old_term;
 	char **words = NULL, **envp = NULL;
 	const char *const *argv;
 	const char *shargv[4];
 	int out_fd = -1, err_fd = -1, cap_out[2] = { -1, -1 }, cap_err[2] = { -1, -1 };
-	int ret = -1, status = 0, exec_pipe[2] = { -1, -1 };
+	int ret = -1, status = 0;
 	size_t capmax = c->capture_max ? c->capture_max : (16u << 20);
 	double start, deadline = 0, next_tick, kill_at = 0;
 	struct rusage ru;
@@ -191,31 +217,31 @@ int child_run(struct child *c, struct strbuf *err)
 		argv = c->argv;
 	}
 
-	if (c->out) {
+	if (c->fds_given) {
+		/* the caller's descriptors: dup'ed into the child, never closed here */
+	} else if (c->out) {
 		if (pipe2(cap_out, O_CLOEXEC))
 			goto pipe_fail;
 	} else if ((out_fd = open_out(c->out_path, err)) < 0) {
 		goto out;
 	}
-	if (c->errbuf) {
+	if (c->fds_given) {
+	} else if (c->errbuf) {
 		if (pipe2(cap_err, O_CLOEXEC))
 			goto pipe_fail;
 	} else if (c->err_path || c->out) {
 		if ((err_fd = open_out(c->err_path, err)) < 0)
 			goto out;
 	}
-	if (pipe2(exec_pipe, O_CLOEXEC))
-		goto pipe_fail;
-
 	envp = build_env(c->env, c->unset);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
-	sigaction(SIGCHLD, &sa, &old_chld);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	proc_signals_hold();
+	if (proc_interrupted) {
+		/* Ctrl-C arrived between runs: start nothing */
+		c->interrupted = 1;
+		ret = 0;
+		goto restore;
+	}
 	{
 		/* empty the self-pipe of stale bytes */
 		char junk[64];
@@ -223,42 +249,54 @@ int child_run(struct child *c, struct strbuf *err)
 			;
 	}
 
-	start = now_mono();
-	pid = fork();
-	if (pid < 0) {
-		strbuf_addf(err, "cannot fork: %s", strerror(errno));
-		goto restore;
-	}
-	if (pid == 0) {
-		int null_fd = open("/dev/null", O_RDONLY);
-		int e;
-		signal(SIGINT, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		setpgid(0, 0);
-		if (null_fd >= 0)
-			dup2(null_fd, 0);
-		dup2(c->out ? cap_out[1] : out_fd, 1);
-		if (c->errbuf)
-			dup2(cap_err[1], 2);
-		else
-			dup2(err_fd >= 0 ? err_fd : out_fd, 2);
-		if (c->dir && chdir(c->dir)) {
-			e = errno;
-			if (write(exec_pipe[1], &e, sizeof(e)) < 0)
-				_exit(126);
-			_exit(126);
+	/*
+	 * posix_spawn (clone with CLONE_VFORK in glibc) does not copy the
+	 * parent's page tables as fork() does: less overhead per measured run.
+	 */
+	{
+		posix_spawn_file_actions_t fa;
+		posix_spawnattr_t attr;
+		sigset_t none, defaults;
+		int rc;
+
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+		if (c->fds_given) {
+			posix_spawn_file_actions_adddup2(&fa, c->out_fd, 1);
+			posix_spawn_file_actions_adddup2(&fa, c->err_fd, 2);
+		} else {
+			posix_spawn_file_actions_adddup2(&fa, c->out ? cap_out[1] : out_fd, 1);
+			posix_spawn_file_actions_adddup2(&fa, c->errbuf ? cap_err[1]
+							  : err_fd >= 0 ? err_fd : out_fd, 2);
 		}
-		execvpe(argv[0], (char *const *)argv, envp);
-		e = errno;
-		if (write(exec_pipe[1], &e, sizeof(e)) < 0)
-			_exit(127);
-		_exit(e == ENOENT ? 127 : 126);
+		if (c->dir)
+			posix_spawn_file_actions_addchdir_np(&fa, c->dir);
+		posix_spawnattr_init(&attr);
+		sigemptyset(&none);
+		sigemptyset(&defaults);
+		sigaddset(&defaults, SIGINT);
+		sigaddset(&defaults, SIGTERM);
+		sigaddset(&defaults, SIGCHLD);
+		sigaddset(&defaults, SIGPIPE);
+		posix_spawnattr_setsigmask(&attr, &none);
+		posix_spawnattr_setsigdefault(&attr, &defaults);
+		posix_spawnattr_setpgroup(&attr, 0);
+		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+							POSIX_SPAWN_SETSIGDEF);
+		start = now_mono();
+		rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, envp);
+		posix_spawnattr_destroy(&attr);
+		posix_spawn_file_actions_destroy(&fa);
+		if (rc) {
+			/* nothing ran: report it as a shell would */
+			c->wall = now_mono() - start;
+			c->exec_failed = 1;
+			c->status = rc == ENOENT ? 127 : 126;
+			strbuf_addf(err, "%s: %s", argv[0], strerror(rc));
+			ret = 0;
+			goto restore;
+		}
 	}
-	setpgid(pid, pid);
-	close(exec_pipe[1]);
-	exec_pipe[1] = -1;
 	if (cap_out[1] >= 0) {
 		close(cap_out[1]);
 		cap_out[1] = -1;
@@ -361,27 +399,17 @@ int child_run(struct child *c, struct strbuf *err)
 		c->status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		c->status = 128 + WTERMSIG(status);
-	{
-		int e = 0;
-		if (read(exec_pipe[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
-			c->exec_failed = 1;
-			strbuf_addf(err, "%s", strerror(e));
-		}
-	}
 	if (proc_interrupted)
 		c->interrupted = 1;
 	ret = 0;
 restore:
-	sigaction(SIGCHLD, &old_chld, NULL);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	proc_signals_release();
 	goto out;
 pipe_fail:
 	strbuf_addf(err, "cannot create a pipe: %s", strerror(errno));
 out:
 	{
-		int fds[] = { out_fd, err_fd, cap_out[0], cap_out[1], cap_err[0], cap_err[1],
-			      exec_pipe[0], exec_pipe[1] };
+		int fds[] = { out_fd, err_fd, cap_out[0], cap_out[1], cap_err[0], cap_err[1] };
 		for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 			if (fds[i] >= 0)
 				close(fds[i]);

@@ -24,6 +24,8 @@ struct child {
 	const char *const *unset;    /* variables to remove, NULL-terminated */
 	const char *out_path;        /* stdout goes here (truncated); NULL = /dev/null */
 	const char *err_path;        /* stderr; NULL = same as out_path */
+	int fds_given;               /* use out_fd/err_fd (kept open) instead of paths */
+	int out_fd, err_fd;
 	struct strbuf *out;          /* capture stdout here instead (bounded) */
 	struct strbuf *errbuf;       /* capture stderr here instead (bounded) */
 	size_t capture_max;          /* bound for captures, 0 = 16 MiB */
@@ -45,6 +47,15 @@ struct child {
 
 /* Set when SIGINT/SIGTERM arrived during child_run(); holds the signal. */
 extern volatile int proc_interrupted;
+
+/*
+ * Keep perfloop's SIGCHLD/SIGINT/SIGTERM handlers installed across several
+ * child_run() calls (a bench's runs), instead of per call. While held, a
+ * Ctrl-C between runs sets proc_interrupted and the next child_run() starts
+ * nothing. Calls nest; release restores the previous handlers.
+ */
+void proc_signals_hold(void);
+void proc_signals_release(void);
 
 /*
  * Run the child to completion. Returns 0 when it ran (whatever its exit

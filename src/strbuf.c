@@ -196,20 +196,23 @@ long strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 	return n;
 }
 
-int strbuf_tail_file(struct strbuf *sb, const char *path, int n)
+int strbuf_tail_range(struct strbuf *sb, const char *path, long off, long len, int n)
 {
 	struct strbuf all = STRBUF_INIT;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	off_t size, from;
+	off_t from;
 	const char *p;
 	int lines = 0;
 	if (fd < 0)
 		return -1;
-	/* only the end matters: read at most the last 64 KiB */
-	size = lseek(fd, 0, SEEK_END);
-	from = size > 65536 ? size - 65536 : 0;
-	lseek(fd, from, SEEK_SET);
-	if (strbuf_read_fd(&all, fd, 0) < 0) {
+	if (off < 0) {
+		off = 0;
+		len = (long)lseek(fd, 0, SEEK_END);
+	}
+	/* only the end matters: read at most the last 64 KiB of the range */
+	from = len > 65536 ? off + len - 65536 : off;
+	if (lseek(fd, from, SEEK_SET) < 0 ||
+	    strbuf_read_fd(&all, fd, (size_t)(off + len - from)) < 0) {
 		close(fd);
 		strbuf_release(&all);
 		return -1;
@@ -227,4 +230,9 @@ int strbuf_tail_file(struct strbuf *sb, const char *path, int n)
 		strbuf_addch(sb, '\n');
 	strbuf_release(&all);
 	return 0;
+}
+
+int strbuf_tail_file(struct strbuf *sb, const char *path, int n)
+{
+	return strbuf_tail_range(sb, path, -1, 0, n);
 }

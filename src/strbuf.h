@@ -49,5 +49,7 @@ long strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
 long strbuf_read_fd(struct strbuf *sb, int fd, size_t max);
 /* Append the last `n` lines of a file (for error tails); returns 0 or -1. */
 int strbuf_tail_file(struct strbuf *sb, const char *path, int n);
+/* The same for the byte range [off, off + len) of a file. */
+int strbuf_tail_range(struct strbuf *sb, const char *path, long off, long len, int n);
 
 #endif

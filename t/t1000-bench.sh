@@ -8,34 +8,43 @@ cat >perfloop.ini <<INI
 [bench]
 command = $W
 env = WORKLOAD_ARTIFACT
-runs = 10
+runs = 20
 timeout = 30
 [build]
 artifact = cand.art
 INI
-echo "work=60" >base.art
-echo "work=66" >slow.art   # 10% more work
-echo "work=54" >fast.art   # 10% less work
+echo "work=150" >base.art
+echo "work=165" >slow.art   # 10% more work
+echo "work=135" >fast.art   # 10% less work
 cp base.art same.art
 cp base.art cand.art
 
+# verdict FILE: the verdict of a bench JSON; shows the figures when asked to compare
 verdict() { json_get "$1" 'd["verdict"]'; }
+expect_verdict() { # expect_verdict FILE WANT...
+	local got f=$1
+	shift
+	got=$(verdict "$f")
+	for w in "$@"; do [ "$got" = "$w" ] && return 0; done
+	json_get "$f" '"got %s after %d pairs, ratio %.4f interval %s noise %s" % (d["verdict"], d["pairs"], d["ratio"], d["interval"], d["noise"])' >&2
+	return 1
+}
 
 test_expect_success 'a 10% slower artifact is judged slower' '
 	"$PERFLOOP" bench --vs base.art --artifact slow.art --json >out.json &&
-	test "$(verdict out.json)" = slower
+	expect_verdict out.json slower
 '
 
 test_expect_success 'a 10% faster artifact is judged faster' '
 	"$PERFLOOP" bench --vs base.art --artifact fast.art --json >out.json &&
-	test "$(verdict out.json)" = faster
+	expect_verdict out.json faster
 '
 
 test_expect_success 'identical artifacts are same or inconclusive, never faster' '
+	sed "s/^runs = .*/runs = 6\nmargin = 3%/" perfloop.ini >same.ini &&
 	for i in 1 2 3; do
-		"$PERFLOOP" bench --vs base.art --artifact same.art --json >out.json || return 1
-		v=$(verdict out.json)
-		case $v in same|inconclusive) ;; *) die_test "identical judged $v" || return 1;; esac
+		"$PERFLOOP" -c same.ini bench --vs base.art --artifact same.art --json >out.json || return 1
+		expect_verdict out.json same inconclusive || return 1
 	done
 '
 
@@ -60,9 +69,9 @@ test_expect_success 'runs are interleaved A B B A and balanced' '
 '
 
 test_expect_success 'a much slower artifact is rejected after one pair' '
-	echo "work=120" >awful.art &&
+	echo "work=300" >awful.art &&
 	"$PERFLOOP" bench --vs base.art --artifact awful.art --json >out.json &&
-	test "$(verdict out.json)" = slower &&
+	expect_verdict out.json slower &&
 	json_get out.json "d[\"early_reject\"] and d[\"pairs\"] == 1" | grep -q True
 '
 
@@ -118,7 +127,11 @@ test_expect_success 'Ctrl-C kills the child group, records interrupted, exits 13
 test_expect_success 'run logs go to files, not the terminal' '
 	"$PERFLOOP" bench --vs base.art --artifact fast.art >out.txt 2>err.txt &&
 	! grep -q checksum out.txt err.txt &&
-	grep -l checksum .perfloop/logs/bench-*/01-A.out >/dev/null
+	id=$(ls -d .perfloop/logs/bench-* | sed "s/.*bench-//" | sort -n | tail -1) &&
+	test $(grep -c checksum .perfloop/logs/bench-$id/stdout.log) -ge 2 &&
+	"$PERFLOOP" show $id --run 2 >run2 && grep -q "^checksum" run2 &&
+	grep -q "^--- stderr" run2 &&
+	expect_exit 128 "$PERFLOOP" show $id --run 99 2>err && grep -q "has no run 99" err
 '
 
 test_expect_success 'extra [env] keys reach the harness' '
@@ -135,7 +148,7 @@ test_expect_success 'log and show list benches with their runs' '
 	"$PERFLOOP" log >log.txt && grep -q "slower" log.txt && grep -q "faster" log.txt &&
 	"$PERFLOOP" log --json >log.json &&
 	id=$(json_get log.json "d[-1][\"id\"]") &&
-	"$PERFLOOP" show "$id" >show.txt && grep -q "stderr log" show.txt &&
+	"$PERFLOOP" show "$id" >show.txt && grep -q "stderr.log" show.txt &&
 	expect_exit 128 "$PERFLOOP" show 99999 2>err && grep -q "no bench 99999" err
 '
 
