@@ -34,9 +34,30 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "bench", "noise-floor", CFG_PCT, "0.5%",
 	  "smallest per-pair noise assumed when there is no A/A history" },
 	{ "bench", "calibrate-pairs", CFG_INT, "8", "A/A pairs run by 'perfloop calibrate'" },
+	{ "bench", "repo", CFG_PATH, NULL,
+	  "the bench repository's checkout (cloned from bench.clone by 'perfloop start' when missing)" },
+	{ "bench", "clone", CFG_STR, NULL, "URL to clone the bench repository from" },
+	{ "bench", "setup", CFG_STR, NULL,
+	  "command run in bench.repo after cloning it (e.g. npm install)" },
+
+	{ "project", "worktree", CFG_STR, "/tmp/{repo}-perf-%Y%m%d",
+	  "where 'perfloop start' puts the loop's worktree: strftime pattern, {repo} is the "
+	  "repository's name; -2, -3... is appended when taken" },
+	{ "project", "base", CFG_STR, "origin/main", "what 'perfloop start' branches from" },
+	{ "project", "remote", CFG_STR, "origin", "the remote to fetch from and push to" },
 
 	{ "build", "command", CFG_STR, NULL, "command that builds the artifact, run in the worktree" },
 	{ "build", "artifact", CFG_WTPATH, NULL, "the built artifact, relative to the worktree" },
+	{ "build", "timeout", CFG_REAL, "7200", "seconds before a build is killed" },
+
+	{ "validate", "command", CFG_LIST, NULL,
+	  "checks run in order by 'perfloop validate' and 'try' (repeat the key for more); "
+	  "{crates} expands to -p NAME per Cargo package owning a changed file, {changed} to "
+	  "the changed paths" },
+	{ "validate", "timeout", CFG_REAL, "3600", "seconds before a check is killed" },
+
+	{ "commit", "template", CFG_STR, "refactor({scope}): {message}",
+	  "commit message of 'perfloop keep': {scope} and {message} are filled in" },
 
 	{ "env", "*", CFG_STR, NULL, "extra environment variables for every harness run (NAME = value)" },
 	{ "fingerprint", "*", CFG_STR, NULL,

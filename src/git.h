@@ -19,4 +19,37 @@ int git_head(const char *dir, struct strbuf *out);
 /* 1 when tracked files differ from HEAD, 0 when clean, -1 on error. */
 int git_dirty(const char *dir);
 
+/* Top level of the work tree containing dir; 0 or -1. */
+int git_toplevel(const char *dir, struct strbuf *out);
+
+/* Does refs/heads/<branch> exist? 1 yes, 0 no. */
+int git_branch_exists(const char *dir, const char *branch);
+
+/*
+ * Where branch is checked out (any worktree of the repository); 1 with the
+ * path in out, 0 when nowhere, -1 on error.
+ */
+int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out);
+
+/*
+ * The worktree's uncommitted change as a binary patch against HEAD,
+ * including untracked (not ignored) files, without touching the index
+ * (a temporary index is used). `files` gets the changed paths, one per line.
+ * Returns 0 (patch may be empty) or -1 with err.
+ */
+int git_worktree_patch(const char *dir, struct strbuf *patch, struct strbuf *files,
+		       struct strbuf *err);
+
+/* Run git with argv (NULL-terminated, without "git"), output to a log file. */
+int git_logged(const char *dir, const char *log, struct strbuf *err, const char *const *args);
+
+/* The URL of a remote; 0 or -1. */
+int git_remote_url(const char *dir, const char *remote, struct strbuf *out);
+
+/* Path of a file in the repository's common git dir (e.g. "info/exclude"). */
+int git_common_path(const char *dir, const char *name, struct strbuf *out);
+
+/* Append pattern to info/exclude unless a line already equals it. 0 or -1. */
+int git_exclude_add(const char *dir, const char *pattern, struct strbuf *err);
+
 #endif

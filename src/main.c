@@ -10,11 +10,16 @@
 #include "version.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_calibrate_entry,
-	cmd_help_entry, cmd_log_entry, cmd_show_entry, cmd_version_entry;
+extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_build_entry,
+	cmd_calibrate_entry, cmd_help_entry, cmd_init_entry, cmd_log_entry, cmd_show_entry,
+	cmd_start_entry, cmd_validate_entry, cmd_version_entry;
 
 /* The command table: one line per command, in the order `perfloop help` lists them. */
 const struct cmd_entry *const commands[] = {
+	&cmd_init_entry,
+	&cmd_start_entry,
+	&cmd_build_entry,
+	&cmd_validate_entry,
 	&cmd_bench_entry,
 	&cmd_calibrate_entry,
 	&cmd_baseline_entry,

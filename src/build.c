@@ -1,0 +1,124 @@
+/*
+ * build.c: run the build, check the artifact, record both.
+ */
+#include "build.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "git.h"
+#include "proc.h"
+#include "banned.h"
+
+struct tick_data {
+	build_tick_fn fn;
+	void *data;
+	double expected;
+};
+
+static void on_tick(void *data, double elapsed)
+{
+	struct tick_data *t = data;
+	if (t->fn)
+		t->fn(t->data, elapsed, t->expected);
+}
+
+static const char *status_name(enum build_status s)
+{
+	switch (s) {
+	case BUILD_OK: return "ok";
+	case BUILD_FAILED: return "failed";
+	case BUILD_TIMEOUT: return "timeout";
+	case BUILD_INTERRUPTED: return "interrupted";
+	case BUILD_NO_ARTIFACT: return "no-artifact";
+	}
+	return "?";
+}
+
+int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *data,
+	      struct build_result *res, struct strbuf *err)
+{
+	struct ledger *l = ctx_ledger(c, err);
+	const char *command = ctx_require(c, "build.command", err);
+	struct child ch = CHILD_INIT;
+	struct tick_data td = { tick, data, -1 };
+	struct strbuf head = STRBUF_INIT;
+	char *logdir = NULL;
+	struct stat st;
+	double started;
+	int ret = -1;
+
+	memset(res, 0, sizeof(*res));
+	if (!l || !command || !(res->artifact_path = ctx_artifact(c, err)))
+		return -1;
+	if (!(logdir = ctx_state_subdir(c, "logs", err)))
+		return -1;
+	git_head(c->worktree, &head);
+	started = now_wall();
+	res->id = ledger_insert(l, err,
+				"INSERT INTO builds(started, status, command, commit_id, patch_hash) "
+				"VALUES (?, 'running', ?, ?, ?)",
+				"dttt", started, command, head.len ? head.buf : NULL, patch_hash);
+	if (res->id < 0)
+		goto out;
+	res->log = xstrfmt("%s/build-%lld.log", logdir, (long long)res->id);
+	td.expected = ledger_real(l, -1,
+				  "SELECT avg(finished - started) FROM (SELECT * FROM builds "
+				  "WHERE status = 'ok' ORDER BY id DESC LIMIT 5)",
+				  NULL);
+
+	ch.cmd = command;
+	ch.dir = c->worktree;
+	ch.out_path = res->log;
+	ch.timeout = config_get_real(&c->cfg, "build.timeout");
+	ch.tick = on_tick;
+	ch.tick_data = &td;
+	if (child_run(&ch, err))
+		goto out;
+	res->seconds = ch.wall;
+	res->exit_status = ch.status;
+	if (ch.interrupted)
+		res->status = BUILD_INTERRUPTED;
+	else if (ch.timed_out)
+		res->status = BUILD_TIMEOUT;
+	else if (ch.status)
+		res->status = BUILD_FAILED;
+	else if (stat(res->artifact_path, &st)) {
+		res->status = BUILD_NO_ARTIFACT;
+		res->why = xstrfmt("the build succeeded but artifact '%s' does not exist: check "
+				   "build.artifact", res->artifact_path);
+	} else if ((double)st.st_mtim.tv_sec + st.st_mtim.tv_nsec / 1e9 < started - 1) {
+		res->status = BUILD_NO_ARTIFACT;
+		res->why = xstrfmt("the build succeeded but did not rewrite '%s' (it is older than "
+				   "the build): check build.command and build.artifact",
+				   res->artifact_path);
+	} else {
+		res->status = BUILD_OK;
+		if (artifact_register(l, res->artifact_path, &res->art, err))
+			goto out;
+		res->fingerprint = fingerprint_compute(c);
+	}
+	if (ledger_exec(l, err,
+			"UPDATE builds SET finished = ?, status = ?, log = ?, artifact_id = NULLIF(?, 0), "
+			"fingerprint = ? WHERE id = ?",
+			"dttiti", now_wall(), status_name(res->status), res->log, res->art.id,
+			res->fingerprint, res->id))
+		goto out;
+	ret = 0;
+out:
+	free(logdir);
+	strbuf_release(&head);
+	return ret;
+}
+
+void build_result_release(struct build_result *res)
+{
+	free(res->log);
+	free(res->artifact_path);
+	free(res->fingerprint);
+	free(res->why);
+	artifact_release(&res->art);
+	memset(res, 0, sizeof(*res));
+}

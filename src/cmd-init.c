@@ -1,0 +1,142 @@
+/*
+ * cmd-init.c: `perfloop init`, write a commented perfloop.ini.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_init_entry;
+
+static const char generic_ini[] =
+	"; perfloop.ini: the optimization loop for a project shaped \"build an artifact,\n"
+	"; run a harness that loads it through an environment variable\".\n"
+	"; Every key: perfloop help config. Paths are relative to this file unless noted.\n"
+	"\n"
+	"[project]\n"
+	"; where 'perfloop start BRANCH' creates the loop's worktree ({repo}, strftime)\n"
+	"worktree = /tmp/{repo}-perf-%Y%m%d\n"
+	"base = origin/main\n"
+	"\n"
+	"[build]\n"
+	"; run in the worktree; must rewrite the artifact\n"
+	"command = make\n"
+	"; relative to the worktree\n"
+	"artifact = build/libproject.so\n"
+	"\n"
+	"[bench]\n"
+	"; where the harness runs\n"
+	"dir = .\n"
+	"command = ./harness\n"
+	"; set to the artifact's absolute path for every run\n"
+	"env = PROJECT_LIB\n"
+	"; most A/B pairs before a verdict; a clearly bad first pair rejects at once\n"
+	"runs = 3\n"
+	"timeout = 600\n"
+	"margin = 1%\n"
+	"\n"
+	"[validate]\n"
+	"; checks run in order before each build of an experiment ({changed}, {crates})\n"
+	"; command = make check\n"
+	"\n"
+	"[commit]\n"
+	"template = refactor({scope}): {message}\n"
+	"\n"
+	"[fingerprint]\n"
+	"; outputs that must match for two artifacts to count as built the same way\n"
+	"cc = cc --version\n";
+
+static const char rspack_ini[] =
+	"; perfloop.ini for an Rspack checkout (perfloop init --preset rspack).\n"
+	"; The loop of Rspack's perf-guided optimization procedure: a worktree from\n"
+	"; origin/main, a profiling binding, cases/all of rspack-bench-repo loading it\n"
+	"; through RSPACK_BINDING, flat cycles:u profiles, keep only what moves\n"
+	"; end-to-end time, push, and run the Ecosystem Benchmark on the PR.\n"
+	"; Every key: perfloop help config.\n"
+	"\n"
+	"[project]\n"
+	"worktree = /tmp/rspack-perf-%Y%m%d\n"
+	"base = origin/main\n"
+	"remote = origin\n"
+	"\n"
+	"[build]\n"
+	"command = pnpm run build:binding:profiling\n"
+	"artifact = crates/node_binding/rspack.linux-x64-gnu.node\n"
+	"\n"
+	"[bench]\n"
+	"; cloned beside this checkout by 'perfloop start' when missing\n"
+	"repo = ../rspack-bench-repo\n"
+	"clone = https://github.com/hardfist/rspack-bench-repo\n"
+	"setup = pnpm install\n"
+	"dir = ../rspack-bench-repo/cases/all\n"
+	"command = ./node_modules/.bin/rspack -c ./rspack.config.js\n"
+	"env = RSPACK_BINDING\n"
+	"; one pair is enough to reject obviously bad ideas; up to 3 before keeping\n"
+	"runs = 3\n"
+	"timeout = 600\n"
+	"margin = 1%\n"
+	"\n"
+	"[validate]\n"
+	"command = cargo fmt --all --check\n"
+	"command = cargo check {crates}\n"
+	"\n"
+	"[commit]\n"
+	"template = refactor({scope}): {message}\n"
+	"\n"
+	"[fingerprint]\n"
+	"rustc = rustc -V\n"
+	"node = node -v\n";
+
+static int cmd_init(int argc, char **argv, struct ctx *c)
+{
+	static const struct option longopts[] = {
+		{ "preset", required_argument, NULL, 'p' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_init_entry;
+	const char *preset = "generic", *text, *path = "perfloop.ini";
+	int force = 0, opt;
+	FILE *f;
+	(void)c;
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		switch (opt) {
+		case 'p': preset = optarg; break;
+		case 'f': force = 1; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (!strcmp(preset, "rspack"))
+		text = rspack_ini;
+	else if (!strcmp(preset, "generic"))
+		text = generic_ini;
+	else
+		return usage_error(e, "unknown preset '%s' (rspack or generic)", preset);
+	if (file_exists(path) && !force)
+		die("'%s' already exists: pass --force to overwrite it", path);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		die("cannot write '%s': %s", path, strerror(errno));
+	printf("wrote %s (preset %s); check it with 'perfloop help config', then "
+	       "'perfloop start BRANCH'\n", path, preset);
+	return 0;
+}
+
+const struct cmd_entry cmd_init_entry = {
+	"init", cmd_init, CMD_NO_CONFIG, "perfloop init [--preset rspack|generic] [--force] [FILE]",
+	"write a commented perfloop.ini",
+	"Writes perfloop.ini (or FILE) in the current directory. The rspack preset follows\n"
+	"Rspack's optimization procedure: worktree /tmp/rspack-perf-%Y%m%d from origin/main,\n"
+	"'pnpm run build:binding:profiling', the binding crates/node_binding/\n"
+	"rspack.linux-x64-gnu.node, rspack-bench-repo's cases/all with RSPACK_BINDING,\n"
+	"'cargo fmt --all --check' and 'cargo check {crates}' as validation, the\n"
+	"'refactor({scope}): {message}' commit template, and rustc/node fingerprints.\n\n"
+	"  --preset P   rspack or generic (default generic)\n"
+	"  --force      overwrite an existing file\n",
+};

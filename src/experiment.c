@@ -1,0 +1,243 @@
+/*
+ * experiment.c: saving experiments and judging them.
+ */
+#include "experiment.h"
+
+#include <ctype.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "banned.h"
+
+const char *try_verdict_name(enum try_verdict v)
+{
+	switch (v) {
+	case TRY_KEEP: return "keep";
+	case TRY_KEEP_FLAT: return "keep-flat";
+	case TRY_REJECT: return "reject";
+	case TRY_INCONCLUSIVE: return "inconclusive";
+	}
+	return "?";
+}
+
+enum try_verdict try_decide(enum verdict time, const struct hot_row *rows, size_t n,
+			    int have_profile, struct strbuf *reason)
+{
+	const struct hot_row *dropped = NULL, *grew = NULL;
+	switch (time) {
+	case VERDICT_FASTER:
+		strbuf_addstr(reason, "end-to-end time is faster");
+		return TRY_KEEP;
+	case VERDICT_SLOWER:
+		strbuf_addstr(reason, "end-to-end time is slower");
+		return TRY_REJECT;
+	case VERDICT_INCONCLUSIVE:
+	case VERDICT_CONTINUE:
+		strbuf_addstr(reason, "the bench could not tell: run more pairs (--runs) or "
+			      "calibrate the noise");
+		return TRY_INCONCLUSIVE;
+	case VERDICT_SAME:
+		break;
+	}
+	if (!have_profile) {
+		strbuf_addstr(reason, "time is the same and there is no profile to show a clearly "
+			      "better hotspot profile");
+		return TRY_REJECT;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct hot_row *r = &rows[i];
+		int beyond = r->delta < -r->noise || r->delta > r->noise;
+		if (!beyond)
+			continue;
+		if (r->delta < 0 && r->touched && (!dropped || r->delta < dropped->delta))
+			dropped = r;
+		if (r->delta > 0 && (!grew || r->delta > grew->delta))
+			grew = r;
+	}
+	if (dropped && !grew) {
+		strbuf_addf(reason, "time is the same and '%s' dropped %.2f points beyond noise "
+			    "with nothing growing beyond noise", dropped->symbol, -dropped->delta);
+		return TRY_KEEP_FLAT;
+	}
+	if (grew)
+		strbuf_addf(reason, "time is the same and '%s' grew %.2f points beyond noise: a "
+			    "reshuffle without a time gain", grew->symbol, grew->delta);
+	else
+		strbuf_addstr(reason, "time is the same and no touched hotspot dropped beyond noise");
+	return TRY_REJECT;
+}
+
+static int is_ident(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* The identifier right before the first '(' in s, or in "fn NAME"; into out. */
+static int function_in_line(const char *s, size_t len, struct strbuf *out)
+{
+	char *line = xstrndup(s, len), *p, *paren, *end, *start;
+	int found = 0;
+	if ((p = strstr(line, "fn ")) && (p == line || !is_ident((unsigned char)p[-1]))) {
+		start = p + 3;
+		while (*start == ' ')
+			start++;
+		end = start;
+		while (is_ident((unsigned char)*end))
+			end++;
+		if (end > start) {
+			strbuf_add(out, start, (size_t)(end - start));
+			found = 1;
+		}
+	} else if ((paren = strchr(line, '('))) {
+		end = paren;
+		while (end > line && end[-1] == ' ')
+			end--;
+		start = end;
+		while (start > line && is_ident((unsigned char)start[-1]))
+			start--;
+		/* not a keyword-led statement like if (...) or a call inside a body */
+		if (end > start && !isdigit((unsigned char)*start) &&
+		    strncmp(start, "if", 2) && strncmp(start, "while", 5) &&
+		    strncmp(start, "for", 3) && strncmp(start, "switch", 6) &&
+		    strncmp(start, "return", 6) && strncmp(start, "sizeof", 6)) {
+			strbuf_add(out, start, (size_t)(end - start));
+			found = 1;
+		}
+	}
+	free(line);
+	return found;
+}
+
+static void add_unique(struct strbuf *out, const char *name, int *count)
+{
+	size_t n = strlen(name);
+	for (const char *p = out->buf; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t l = eol ? (size_t)(eol - p) : strlen(p);
+		if (l == n && !strncmp(p, name, n))
+			return;
+		p += l + (eol ? 1 : 0);
+	}
+	strbuf_addstr(out, name);
+	strbuf_addch(out, '\n');
+	(*count)++;
+}
+
+int touched_functions(const char *patch, struct strbuf *out)
+{
+	struct strbuf name = STRBUF_INIT;
+	int count = 0;
+	for (const char *p = patch; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		strbuf_reset(&name);
+		if (n > 2 && !strncmp(p, "@@", 2)) {
+			/* "@@ -a,b +c,d @@ context": the context is the enclosing function */
+			const char *ctx = memmem(p + 2, n - 2, "@@", 2);
+			if (ctx && function_in_line(ctx + 2, n - (size_t)(ctx + 2 - p), &name))
+				add_unique(out, name.buf, &count);
+		} else if (n > 1 && (*p == '+' || *p == '-') && strncmp(p, "+++", 3) &&
+			   strncmp(p, "---", 3)) {
+			/* a definition on a changed line: "fn x(" or "type name(" at column 0 */
+			const char *s = p + 1;
+			size_t l = n - 1;
+			int def = memmem(s, l, "fn ", 3) != NULL ||
+				  (l && (isalpha((unsigned char)*s) || *s == '_') &&
+				   memchr(s, '(', l) && s[l - 1] != ';' && !memchr(s, '=', l));
+			if (def && function_in_line(s, l, &name))
+				add_unique(out, name.buf, &count);
+		}
+		p += n + (eol ? 1 : 0);
+	}
+	strbuf_release(&name);
+	return count;
+}
+
+int symbol_matches(const char *symbol, const char *name)
+{
+	struct strbuf s = STRBUF_INIT;
+	size_t n = strlen(name), len;
+	char *p;
+	int match;
+	strbuf_addstr(&s, symbol);
+	/* drop argument lists (C++ demangling) and compiler suffixes */
+	if ((p = strchr(s.buf, '(')))
+		strbuf_setlen(&s, (size_t)(p - s.buf));
+	if ((p = strchr(s.buf, '.')) && p != s.buf)
+		strbuf_setlen(&s, (size_t)(p - s.buf));
+	/* Rust: trailing ::h<16 hex>, then closures */
+	len = s.len;
+	if (len > 19 && !strncmp(s.buf + len - 19, "::h", 3)) {
+		int hex = 1;
+		for (size_t i = len - 16; i < len; i++)
+			hex &= isxdigit((unsigned char)s.buf[i]) != 0;
+		if (hex)
+			strbuf_setlen(&s, len - 19);
+	}
+	for (int again = 1; again;) {
+		static const char *const tails[] = { "::{{closure}}", "::{closure}" };
+		again = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
+			size_t tl = strlen(tails[i]);
+			if (s.len > tl && !strcmp(s.buf + s.len - tl, tails[i])) {
+				strbuf_setlen(&s, s.len - tl);
+				again = 1;
+			}
+		}
+	}
+	len = s.len;
+	match = (len == n && !strcmp(s.buf, name)) ||
+		(len > n + 2 && !strcmp(s.buf + len - n, name) && s.buf[len - n - 1] == ':' &&
+		 s.buf[len - n - 2] == ':');
+	strbuf_release(&s);
+	return match;
+}
+
+void patch_hash(const char *patch, size_t len, char *hex)
+{
+	hash_mem(patch, len, hex);
+}
+
+int64_t experiment_save(struct ledger *l, const char *message, const char *patch,
+			const char *files, const char *base_commit, struct strbuf *err)
+{
+	char hex[HASH_HEX];
+	json_t *arr = json_array();
+	char *files_json;
+	int64_t id;
+	for (const char *p = files; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		json_array_append_new(arr, json_stringn(p, n));
+		p += n + (eol ? 1 : 0);
+	}
+	files_json = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	patch_hash(patch, strlen(patch), hex);
+	id = ledger_insert(l, err,
+			   "INSERT INTO experiments(created, message, patch, patch_hash, base_commit, "
+			   "files, status) VALUES (?,?,?,?,?,?,'saved')",
+			   "dttttt", now_wall(), message, patch, hex, base_commit, files_json);
+	free(files_json);
+	return id;
+}
+
+int experiment_set(struct ledger *l, int64_t id, const char *column, const char *value,
+		   struct strbuf *err)
+{
+	char *sql = xstrfmt("UPDATE experiments SET %s = ? WHERE id = ?", column);
+	int r = ledger_exec(l, err, sql, "ti", value, id);
+	free(sql);
+	return r;
+}
+
+int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t value,
+		      struct strbuf *err)
+{
+	char *sql = xstrfmt("UPDATE experiments SET %s = NULLIF(?, 0) WHERE id = ?", column);
+	int r = ledger_exec(l, err, sql, "ii", value, id);
+	free(sql);
+	return r;
+}

@@ -1,0 +1,131 @@
+/*
+ * loopcmd.c: progress and failure output of builds and validations.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "loopcmd.h"
+#include "banned.h"
+
+static void build_tick(void *data, double elapsed, double expected)
+{
+	char el[32], eta[32];
+	(void)data;
+	if (expected > 0)
+		progress_line("building: %s elapsed, ETA %s", fmt_secs(el, sizeof(el), elapsed),
+			      fmt_secs(eta, sizeof(eta), expected > elapsed ? expected - elapsed : 0));
+	else
+		progress_line("building: %s elapsed", fmt_secs(el, sizeof(el), elapsed));
+}
+
+int run_build(struct ctx *c, const char *patch_hash, struct build_result *res)
+{
+	struct strbuf err = STRBUF_INIT, tail = STRBUF_INIT;
+	char secs[32];
+	int code = 0;
+	info("build: %s", config_get(&c->cfg, "build.command"));
+	if (build_run(c, patch_hash, build_tick, NULL, res, &err)) {
+		progress_clear();
+		die("%s", err.buf);
+	}
+	progress_clear();
+	switch (res->status) {
+	case BUILD_OK:
+		info("built %s in %s (%.12s, %llu bytes)", res->artifact_path,
+		     fmt_secs(secs, sizeof(secs), res->seconds), res->art.hash,
+		     (unsigned long long)res->art.size);
+		break;
+	case BUILD_NO_ARTIFACT:
+		error("%s", res->why);
+		code = EXIT_CMDFAIL;
+		break;
+	case BUILD_INTERRUPTED:
+		error("build interrupted; log: %s", res->log);
+		code = EXIT_INTERRUPTED;
+		break;
+	case BUILD_TIMEOUT:
+	case BUILD_FAILED:
+		if (res->status == BUILD_TIMEOUT)
+			error("build ran past build.timeout and was killed");
+		else
+			error("build failed with exit status %d: '%s' in %s", res->exit_status,
+			      config_get(&c->cfg, "build.command"), c->worktree);
+		if (!strbuf_tail_file(&tail, res->log, 30))
+			fprintf(stderr, "%s", tail.buf);
+		fprintf(stderr, "full log: %s\n", res->log);
+		code = res->status == BUILD_TIMEOUT ? EXIT_TIMEOUT : EXIT_CMDFAIL;
+		break;
+	}
+	strbuf_release(&err);
+	strbuf_release(&tail);
+	return code;
+}
+
+static void step_start(void *data, const struct validate_step *s, size_t i, size_t n)
+{
+	(void)data;
+	progress_line("validate %zu/%zu: %s", i + 1, n, s->command);
+}
+
+static void step_done(void *data, const struct validate_step *s, size_t i, size_t n)
+{
+	char secs[32];
+	(void)data;
+	progress_clear();
+	if (s->skipped)
+		info("validate %zu/%zu: skipped '%s': %s", i + 1, n, s->command, s->reason);
+	else if (s->status || s->timed_out || s->interrupted)
+		info("validate %zu/%zu: FAILED '%s'", i + 1, n, s->command);
+	else
+		info("validate %zu/%zu: ok '%s' (%s)", i + 1, n, s->command,
+		     fmt_secs(secs, sizeof(secs), s->seconds));
+}
+
+int run_validate(struct ctx *c, struct validate_result *res)
+{
+	static const struct validate_hooks hooks = { step_start, step_done, NULL };
+	struct strbuf err = STRBUF_INIT, tail = STRBUF_INIT;
+	const struct validate_step *s;
+	int code = 0;
+	if (validate_run(c, &hooks, res, &err)) {
+		progress_clear();
+		die("%s", err.buf);
+	}
+	if (!res->nr) {
+		info("validate: no [validate] commands configured");
+		goto out;
+	}
+	if (!res->failed)
+		goto out;
+	s = &res->steps[res->failed - 1];
+	if (s->interrupted) {
+		error("validation interrupted");
+		code = EXIT_INTERRUPTED;
+		goto out;
+	}
+	if (s->timed_out)
+		error("'%s' ran past validate.timeout and was killed", s->command);
+	else
+		error("'%s' failed with exit status %d", s->command, s->status);
+	if (!strbuf_tail_file(&tail, res->log, 30))
+		fprintf(stderr, "%s", tail.buf);
+	fprintf(stderr, "full log: %s\n", res->log);
+	code = s->timed_out ? EXIT_TIMEOUT : EXIT_CMDFAIL;
+out:
+	strbuf_release(&err);
+	strbuf_release(&tail);
+	return code;
+}
+
+void require_loop(struct ctx *c, struct loop_state *ls)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l = ctx_ledger(c, &err);
+	if (!l || loop_load(l, ls, &err))
+		die("%s", err.buf);
+	if (!ls->present)
+		die("no loop here: run 'perfloop start BRANCH' in the project's checkout, then work "
+		    "in the worktree it creates");
+	strbuf_release(&err);
+}
