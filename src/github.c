@@ -1006,6 +1006,9 @@ static int wf_each(json_t *w, void *data)
 	const char *name = jstr(w, "name");
 	json_t *id = json_object_get(w, "id");
 	int active = !strcmp(jstr(w, "state"), "active");
+	long num;
+	int match = gh_workflow_matches(s->name, name, jstr(w, "path")) ||
+		    (!parse_long(s->name, &num) && num == (long)json_integer_value(id));
 
 	if (s->listed < 12) {
 		strbuf_addf(&s->names, "%s'%s'", s->listed ? ", " : "", name);
@@ -1013,8 +1016,7 @@ static int wf_each(json_t *w, void *data)
 	} else if (s->listed++ == 12) {
 		strbuf_addstr(&s->names, ", ...");
 	}
-	if (json_is_integer(id) && gh_workflow_matches(s->name, name, jstr(w, "path")) &&
-	    (!s->found || (active && !s->active))) {
+	if (json_is_integer(id) && match && (!s->found || (active && !s->active))) {
 		s->id = (int64_t)json_integer_value(id);
 		s->found = 1;
 		s->active = active;

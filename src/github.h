@@ -102,8 +102,9 @@ int gh_setup(struct gh_client *gh, const struct config *cfg, const char *dir, st
 void gh_release(struct gh_client *gh);
 
 /*
- * Id of the workflow whose name, path or file name (".github/workflows/X.yml"
- * or "X.yml") equals `name`; an active one is preferred. Reads every page.
+ * Id of the workflow whose name (case-insensitive), path, file name
+ * (".github/workflows/X.yml" or "X.yml") or numeric id equals `name`; an
+ * active one is preferred. Reads every page.
  * Returns 0, or -1 with err (also when there is no such workflow; err then
  * lists the workflows there are).
  */

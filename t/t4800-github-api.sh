@@ -41,6 +41,9 @@ test_expect_success 'the token comes from GH_TOKEN, GITHUB_TOKEN, then gh auth t
 		grep -q "^gh auth token (13 characters)" out &&
 	(unset GH_TOKEN; PATH=/nonexistent:/usr/bin:/bin; expect_exit 1 gh_cli token-source) >out &&
 		grep -q "^none" out &&
+	mkdir -p nologin && printf "#!/bin/sh\necho not logged in >&2\nexit 1\n" >nologin/gh && chmod +x nologin/gh &&
+	(unset GH_TOKEN; PATH="$TEST_DIR/nologin:/usr/bin:/bin"; expect_exit 1 gh_cli token-source) >out &&
+		grep -q "^none" out &&
 	! grep -q ghp_fromgh out
 '
 

@@ -113,6 +113,19 @@ test_expect_success 'a dropped connection is retried' '
 	G user >out 2>err && test "$(cat out)" = octocat && grep -q "requests 2 retried 1" err
 '
 
+test_expect_success 'a request past github.timeout is retried, then one line' '
+	: >stub/requests.jsonl &&
+	stub_fail "GET /user=hang:1,hang:1" &&
+	expect_exit 5 G --timeout 0.2 --retries 1 user 2>err && one_line err &&
+	grep -q "^error: cannot reach 127.0.0.1 (GET /user): .*[Tt]imed out.* after 2 attempts; check the network" err &&
+	grep -q "requests 2 retried 1" err
+'
+
+test_expect_success 'find-workflow also takes the numeric id' '
+	G find-workflow 9 >out && test "$(cat out)" = 9 &&
+	expect_exit 5 G find-workflow 99 2>err && grep -q "no workflow named .99." err
+'
+
 test_expect_success 'a connection refused names the host, once, without retrying' '
 	port=$(python3 -c "import socket; s=socket.socket(); s.bind((\"127.0.0.1\", 0)); print(s.getsockname()[1])") &&
 	expect_exit 5 gh_cli --api "http://127.0.0.1:$port" --repo o/r --stats user 2>err &&

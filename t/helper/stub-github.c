@@ -40,7 +40,8 @@
  * then serves normally. Codes: 200 (serve normally), 401, 403, 404, 422,
  * 429[:RETRY_AFTER], 5xx, secondary (403 secondary rate limit, no headers),
  * ratelimit[:SECS] (403 with x-ratelimit-remaining: 0), drop (close the
- * connection without an answer), echo (401 echoing the Authorization value
+ * connection without an answer), hang:SECS (answer nothing for SECS seconds,
+ * then drop), echo (401 echoing the Authorization value
  * back, to check that the client scrubs it), big (200 with a 1 MiB body). The --control file holds
  * rules too, one per line; it is re-read before each request and takes precedence (rewriting it
  * restarts its sequences).
@@ -377,6 +378,13 @@ static int inject(const char *code, const struct req *q, struct resp *r)
 	r->injected = code;
 	if (!strcmp(code, "200") || !strcmp(code, "pass"))
 		return 0;
+	if (!strncmp(code, "hang", 4)) { /* answer nothing for a while, then drop */
+		struct timespec ts = {0, 50 * 1000 * 1000};
+		for (long i = 0; i < arg * 20 && !stop_flag; i++)
+			nanosleep(&ts, NULL);
+		r->drop = 1;
+		return 1;
+	}
 	if (!strcmp(code, "drop")) {
 		r->drop = 1;
 		return 1;
