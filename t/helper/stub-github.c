@@ -56,7 +56,8 @@
  * --no-run-filter: the runs list ignores event/actor/created (as a careless
  * server might), so the client's own filter is what the test sees.
  *
- * SIGTERM or SIGINT: finish the current request, clean up, exit 0.
+ * SIGTERM or SIGINT: finish the current request, clean up, exit 0. It also
+ * exits when its parent (the test script) is gone.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1462,6 +1463,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	long port = 0;
 	int lfd, opt, one = 1;
+	pid_t parent;
 	const char *tok;
 	char tmpl[] = "/tmp/stub-github.XXXXXX";
 
@@ -1557,7 +1559,9 @@ int main(int argc, char **argv)
 		perror("stub-github: port file");
 		return 1;
 	}
-	while (!stop_flag && !proc_interrupted) {
+	parent = getppid();
+	/* an orphan (its test script died without stopping it) exits on its own */
+	while (!stop_flag && !proc_interrupted && getppid() == parent) {
 		struct pollfd pfd = {lfd, POLLIN, 0};
 		struct timeval tv = {5, 0};
 		int fd;
