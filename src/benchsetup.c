@@ -100,7 +100,30 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 		strbuf_addf(&s->note, "baseline: %s (--vs)", s->base.path);
 	} else if (!req->no_baseline) {
 		char *fp = fingerprint_compute(c);
-		int r = baseline_select(l, req->baseline_name, fp, req->force, &s->bl, &s->warn, err);
+		int r;
+		if (req->baseline_id) {
+			struct strbuf why = STRBUF_INIT;
+			r = baseline_get(l, req->baseline_id, &s->bl, err);
+			if (r == 1) {
+				strbuf_addf(err, "baseline %lld is missing from the ledger",
+					    (long long)req->baseline_id);
+				r = -1;
+			} else if (!r && fingerprint_diff(s->bl.fingerprint, fp, &why) == 1) {
+				if (req->force) {
+					strbuf_addf(&s->warn, "baseline '%s' was not built the same way "
+						    "(%s); comparing anyway (--force)", s->bl.name, why.buf);
+				} else {
+					strbuf_addf(err, "baseline '%s' was not built the same way: %s; "
+						    "rebuild and save a baseline, or pass --force",
+						    s->bl.name, why.buf);
+					r = -1;
+				}
+			}
+			strbuf_release(&why);
+		} else {
+			r = baseline_select(l, req->baseline_name, fp, req->force, &s->bl, &s->warn,
+					    err);
+		}
 		free(fp);
 		if (r < 0)
 			return -1;

@@ -12,6 +12,7 @@ struct bench_request {
 	const char *artifact;      /* candidate path (NULL: build.artifact) */
 	const char *vs;            /* baseline artifact path (NULL: a saved baseline) */
 	const char *baseline_name; /* saved baseline to use (NULL: newest that matches) */
+	int64_t baseline_id;       /* or exactly this saved baseline (the loop's) */
 	int runs;                  /* 0: bench.runs */
 	int warmup;                /* < 0: bench.warmup */
 	int force;                 /* accept a fingerprint mismatch */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "baseline.h"
+#include "loop.h"
 #include "cmd.h"
 #include "banned.h"
 
@@ -60,7 +61,7 @@ static int baseline_save_cmd(int argc, char **argv, struct ctx *c)
 		die("%s", err.buf);
 	if (!file_exists(path))
 		die("artifact '%s' does not exist: build it first, or pass --artifact PATH", path);
-	if (baseline_save(c, name, path, &b, &err))
+	if (baseline_save(c, name, path, &b, &err) || loop_set_baseline(c->ledger, b.id, &err))
 		die("%s", err.buf);
 	if (json) {
 		json_t *doc = baseline_json(&b);

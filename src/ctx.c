@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "git.h"
 #include "proc.h"
 #include "banned.h"
 
@@ -83,6 +84,26 @@ char *ctx_artifact(struct ctx *c, struct strbuf *err)
 {
 	const char *a = ctx_require(c, "build.artifact", err);
 	return a ? path_join_abs(c->worktree, a) : NULL;
+}
+
+const char *ctx_artifact_rel(struct ctx *c)
+{
+	static char *rel;
+	const char *artifact = config_get(&c->cfg, "build.artifact");
+	char *abs = artifact ? path_join_abs(c->worktree, artifact) : NULL;
+	size_t n = strlen(c->worktree);
+	free(rel);
+	rel = NULL;
+	if (abs && !strncmp(abs, c->worktree, n) && abs[n] == '/')
+		rel = xstrdup(abs + n + 1);
+	free(abs);
+	return rel;
+}
+
+int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files,
+		       struct strbuf *err)
+{
+	return git_worktree_patch(c->worktree, ctx_artifact_rel(c), patch, files, err);
 }
 
 void ctx_release(struct ctx *c)

@@ -36,6 +36,16 @@ char *ctx_artifact(struct ctx *c, struct strbuf *err);
 /* Value of a required key, or NULL with err saying which key to set where. */
 const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err);
 
+/* build.artifact relative to the worktree when it lies inside it, else NULL (static buffer). */
+const char *ctx_artifact_rel(struct ctx *c);
+
+/*
+ * The worktree's uncommitted change (git_worktree_patch) with build.artifact
+ * left out. 0 or -1.
+ */
+int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files,
+		       struct strbuf *err);
+
 void ctx_release(struct ctx *c);
 
 #endif

@@ -90,18 +90,27 @@ static int function_in_line(const char *s, size_t len, struct strbuf *out)
 			strbuf_add(out, start, (size_t)(end - start));
 			found = 1;
 		}
-	} else if ((paren = strchr(line, '('))) {
-		end = paren;
-		while (end > line && end[-1] == ' ')
-			end--;
-		start = end;
-		while (start > line && is_ident((unsigned char)start[-1]))
-			start--;
-		/* not a keyword-led statement like if (...) or a call inside a body */
-		if (end > start && !isdigit((unsigned char)*start) &&
-		    strncmp(start, "if", 2) && strncmp(start, "while", 5) &&
-		    strncmp(start, "for", 3) && strncmp(start, "switch", 6) &&
-		    strncmp(start, "return", 6) && strncmp(start, "sizeof", 6)) {
+	} else {
+		/* the identifier before a '(' that is not an attribute or a keyword */
+		static const char *const skip[] = { "__attribute__", "__declspec", "alignas",
+						    "if", "while", "for", "switch", "return",
+						    "sizeof", "defined", "__typeof__", "typeof" };
+		for (paren = strchr(line, '('); paren && !found; paren = strchr(paren + 1, '(')) {
+			int keyword = 0;
+			end = paren;
+			while (end > line && end[-1] == ' ')
+				end--;
+			start = end;
+			while (start > line && is_ident((unsigned char)start[-1]))
+				start--;
+			if (end == start || isdigit((unsigned char)*start))
+				continue;
+			for (size_t i = 0; i < ARRAY_SIZE(skip); i++)
+				if ((size_t)(end - start) == strlen(skip[i]) &&
+				    !strncmp(start, skip[i], strlen(skip[i])))
+					keyword = 1;
+			if (keyword)
+				continue;
 			strbuf_add(out, start, (size_t)(end - start));
 			found = 1;
 		}

@@ -104,9 +104,10 @@ int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out)
 	return found;
 }
 
-int git_worktree_patch(const char *dir, struct strbuf *patch, struct strbuf *files,
-		       struct strbuf *err)
+int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patch,
+		       struct strbuf *files, struct strbuf *err)
 {
+	char *pathspec = exclude ? xstrfmt(":(exclude,literal)%s", exclude) : NULL;
 	struct strbuf gitdir = STRBUF_INIT, errout = STRBUF_INIT;
 	char *index = NULL, *env = NULL;
 	const char *envv[2];
@@ -123,7 +124,7 @@ int git_worktree_patch(const char *dir, struct strbuf *patch, struct strbuf *fil
 		/* a private index: read HEAD, add everything, diff against HEAD */
 		const char *steps[][8] = {
 			{ "read-tree", "HEAD", NULL },
-			{ "add", "-A", "--", ".", NULL },
+			{ "add", "-A", "--", ".", pathspec, NULL },
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(steps); i++) {
 			struct child c = CHILD_INIT;
@@ -176,6 +177,7 @@ int git_worktree_patch(const char *dir, struct strbuf *patch, struct strbuf *fil
 out:
 	if (index)
 		unlink(index);
+	free(pathspec);
 	free(index);
 	free(env);
 	strbuf_release(&gitdir);

@@ -34,11 +34,13 @@ int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out)
 /*
  * The worktree's uncommitted change as a binary patch against HEAD,
  * including untracked (not ignored) files, without touching the index
- * (a temporary index is used). `files` gets the changed paths, one per line.
+ * (a temporary index is used). `exclude` (a path relative to dir, or NULL)
+ * is left out: the build's artifact must never count as part of a change.
+ * `files` gets the changed paths, one per line.
  * Returns 0 (patch may be empty) or -1 with err.
  */
-int git_worktree_patch(const char *dir, struct strbuf *patch, struct strbuf *files,
-		       struct strbuf *err);
+int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patch,
+		       struct strbuf *files, struct strbuf *err);
 
 /* Run git with argv (NULL-terminated, without "git"), output to a log file. */
 int git_logged(const char *dir, const char *log, struct strbuf *err, const char *const *args);

@@ -70,6 +70,11 @@ void loop_release(struct loop_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int loop_set_baseline(struct ledger *l, int64_t id, struct strbuf *err)
+{
+	return ledger_exec(l, err, "UPDATE loop SET baseline_id = ? WHERE id = 1", "i", id);
+}
+
 char *loop_worktree_path(const char *pattern, const char *repo_name, double when)
 {
 	struct strbuf pat = STRBUF_INIT;

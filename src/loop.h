@@ -30,6 +30,9 @@ int loop_load(struct ledger *l, struct loop_state *s, struct strbuf *err);
 int loop_save(struct ledger *l, const struct loop_state *s, struct strbuf *err);
 void loop_release(struct loop_state *s);
 
+/* Make baseline `id` the loop's baseline when this ledger holds a loop. 0 or -1. */
+int loop_set_baseline(struct ledger *l, int64_t id, struct strbuf *err);
+
 /*
  * Expand the worktree pattern: {repo} becomes repo_name, then strftime at
  * `when`; when the result exists, "-2", "-3"... is appended. Newly allocated.

@@ -164,7 +164,7 @@ int validate_run(struct ctx *c, const struct validate_hooks *hooks, struct valid
 		ret = 0;
 		goto out;
 	}
-	if (git_worktree_patch(c->worktree, &patch, &files, err))
+	if (ctx_worktree_patch(c, &patch, &files, err))
 		goto out;
 	cargo_packages(c->worktree, files.buf, &crates);
 	if (!(logdir = ctx_state_subdir(c, "logs", err)))

@@ -1,0 +1,194 @@
+/*
+ * cmd-status.c: `perfloop status`, the loop's state in a few lines and the
+ * next command to run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "baseline.h"
+#include "cmd.h"
+#include "experiment.h"
+#include "git.h"
+#include "loopcmd.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_status_entry;
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static int cmd_status(int argc, char **argv, struct ctx *c)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_status_entry;
+	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
+	struct loop_state ls;
+	struct baseline b = { 0 };
+	struct ledger *l;
+	sqlite3_stmt *st;
+	json_t *doc = json_object(), *last = json_null();
+	const char *next;
+	char hash[HASH_HEX] = "", *diff_verdict = NULL, *tracking;
+	int json = 0, opt, have_baseline = 0;
+	long unpushed = -1, pending, awaiting;
+
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		if (opt != 'j')
+			return EXIT_USAGE;
+		json = 1;
+	}
+	if (optind < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	require_loop(c, &ls);
+	l = c->ledger;
+	if (ls.baseline_id && !baseline_get(l, ls.baseline_id, &b, &err))
+		have_baseline = 1;
+
+	st = ledger_query(l, &err,
+			  "SELECT e.id, e.message, e.status, e.verdict, e.reason, b.ratio, "
+			  "e.commit_id, e.pushed FROM experiments e LEFT JOIN benches b "
+			  "ON b.id = e.bench_id ORDER BY e.id DESC LIMIT 1",
+			  NULL);
+	if (!st)
+		die("%s", err.buf);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		last = json_object();
+		json_object_set_new(last, "id", json_integer(sqlite3_column_int64(st, 0)));
+		json_object_set_new(last, "message", sqlite3_column_type(st, 1) == SQLITE_NULL
+							     ? json_null()
+							     : json_string(col_text(st, 1)));
+		json_object_set_new(last, "status", json_string(col_text(st, 2)));
+		json_object_set_new(last, "verdict", sqlite3_column_type(st, 3) == SQLITE_NULL
+							     ? json_null()
+							     : json_string(col_text(st, 3)));
+		json_object_set_new(last, "reason", json_string(col_text(st, 4)));
+		json_object_set_new(last, "ratio", sqlite3_column_type(st, 5) == SQLITE_NULL
+							   ? json_null()
+							   : json_real(sqlite3_column_double(st, 5)));
+		json_object_set_new(last, "commit", sqlite3_column_type(st, 6) == SQLITE_NULL
+							    ? json_null()
+							    : json_string(col_text(st, 6)));
+	}
+	sqlite3_finalize(st);
+
+	if (ctx_worktree_patch(c, &patch, NULL, &err))
+		die("%s", err.buf);
+	if (patch.len) {
+		patch_hash(patch.buf, patch.len, hash);
+		st = ledger_query(l, &err,
+				  "SELECT verdict FROM experiments WHERE patch_hash = ? AND status = "
+				  "'decided' ORDER BY id DESC LIMIT 1",
+				  "t", hash);
+		if (st && sqlite3_step(st) == SQLITE_ROW)
+			diff_verdict = xstrdup(col_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	tracking = xstrfmt("%s/%s..HEAD", config_get(&c->cfg, "project.remote"), ls.branch);
+	if (!git_run(c->worktree, &out, NULL, "rev-list", "--count", tracking, NULL))
+		unpushed = strtol(out.buf, NULL, 10);
+	free(tracking);
+	pending = (long)ledger_int(l, 0,
+				   "SELECT count(*) FROM workflow_runs WHERE status IS NULL OR "
+				   "status != 'completed'",
+				   NULL);
+	awaiting = (long)ledger_int(l, 0,
+				    "SELECT count(*) FROM dispatches d WHERE status = 'sent' AND NOT "
+				    "EXISTS (SELECT 1 FROM workflow_runs w WHERE w.dispatch_id = d.id)",
+				    NULL);
+
+	if (!have_baseline)
+		next = "perfloop build && perfloop baseline save";
+	else if (ls.remote_only && !patch.len)
+		next = "perfloop sync";
+	else if (patch.len && !diff_verdict)
+		next = "perfloop try -m \"...\"";
+	else if (diff_verdict && (!strcmp(diff_verdict, "keep") || !strcmp(diff_verdict, "keep-flat")))
+		next = "perfloop keep";
+	else if (diff_verdict && !strcmp(diff_verdict, "inconclusive"))
+		next = "perfloop try --runs 6 (or perfloop revert)";
+	else if (diff_verdict)
+		next = "perfloop revert";
+	else if (unpushed > 0 && !ls.remote_only)
+		next = "git push (or perfloop keep for the next change)";
+	else if (pending || awaiting)
+		next = "perfloop runs --wait";
+	else
+		next = "perfloop profile && perfloop hotspots (find the next hotspot)";
+
+	json_object_set_new(doc, "branch", json_string(ls.branch));
+	json_object_set_new(doc, "base", json_string(ls.base_ref));
+	json_object_set_new(doc, "base_commit", str_or_null(ls.base_commit));
+	json_object_set_new(doc, "worktree", json_string(ls.worktree));
+	json_object_set_new(doc, "pr", ls.pr ? json_integer(ls.pr) : json_null());
+	json_object_set_new(doc, "baseline", have_baseline ? json_string(b.name) : json_null());
+	json_object_set_new(doc, "baseline_hash", have_baseline ? json_string(b.art.hash) : json_null());
+	json_object_set_new(doc, "last_experiment", last);
+	json_object_set_new(doc, "uncommitted", patch.len ? json_string(hash) : json_null());
+	json_object_set_new(doc, "uncommitted_verdict", str_or_null(diff_verdict));
+	json_object_set_new(doc, "unpushed", unpushed >= 0 ? json_integer(unpushed) : json_null());
+	json_object_set_new(doc, "remote_only", json_boolean(ls.remote_only));
+	json_object_set_new(doc, "remote_head", str_or_null(ls.remote_head));
+	json_object_set_new(doc, "pending_runs", json_integer(pending + awaiting));
+	json_object_set_new(doc, "next", json_string(next));
+
+	if (json) {
+		print_json(doc);
+	} else {
+		printf("branch    %s (from %s at %.12s)\n", ls.branch, ls.base_ref,
+		       ls.base_commit ? ls.base_commit : "?");
+		if (ls.pr)
+			printf("pr        #%d\n", ls.pr);
+		printf("worktree  %s\n", ls.worktree);
+		if (have_baseline)
+			printf("baseline  '%s' (%.12s, commit %.12s)\n", b.name, b.art.hash,
+			       b.commit ? b.commit : "?");
+		else
+			printf("baseline  none yet\n");
+		if (json_is_object(last)) {
+			json_t *v = json_object_get(last, "verdict");
+			json_t *m = json_object_get(last, "message");
+			printf("last      experiment %lld%s%s%s: %s%s%s\n",
+			       (long long)json_integer_value(json_object_get(last, "id")),
+			       json_is_string(m) ? " \"" : "", json_is_string(m) ? json_string_value(m) : "",
+			       json_is_string(m) ? "\"" : "",
+			       json_string_value(json_object_get(last, "status")),
+			       json_is_string(v) ? ", " : "", json_is_string(v) ? json_string_value(v) : "");
+		}
+		if (patch.len)
+			printf("changes   uncommitted diff %.12s%s%s\n", hash,
+			       diff_verdict ? ", judged " : ", not tried yet",
+			       diff_verdict ? diff_verdict : "");
+		if (unpushed >= 0)
+			printf("unpushed  %ld commit(s)\n", unpushed);
+		if (ls.remote_only)
+			printf("remote    %s holds %.12s, pushed through the GitHub API; local HEAD "
+			       "lacks it, so git status may show changes that are committed "
+			       "remotely ('perfloop sync')\n",
+			       ls.branch, ls.remote_head ? ls.remote_head : "?");
+		if (pending || awaiting)
+			printf("workflow  %ld run(s) pending\n", pending + awaiting);
+		printf("next      %s\n", next);
+	}
+	json_decref(doc);
+	free(diff_verdict);
+	if (have_baseline)
+		baseline_release(&b);
+	loop_release(&ls);
+	strbuf_release(&err);
+	strbuf_release(&patch);
+	strbuf_release(&out);
+	return 0;
+}
+
+const struct cmd_entry cmd_status_entry = {
+	"status", cmd_status, CMD_NEED_CONFIG, "perfloop status [--json]",
+	"the loop's state in a few lines, and the next command to run",
+	"Branch and base, the baseline, the last experiment and its verdict, whether the\n"
+	"uncommitted diff has been tried, unpushed commits, a remote-only commit left by the\n"
+	"API push fallback, pending workflow runs, and the next command to run.\n",
+};
