@@ -95,8 +95,9 @@ int cargo_packages(const char *root, const char *files, struct strbuf *out)
 			strbuf_addf(out, "%s-p %s", out->len ? " " : "", names[i]);
 			distinct++;
 		}
-		free(names[i]);
 	}
+	for (size_t i = 0; i < nr; i++)
+		free(names[i]);
 	free(names);
 	return (int)distinct;
 }
@@ -182,7 +183,8 @@ int validate_run(struct ctx *c, const struct validate_hooks *hooks, struct valid
 		struct child ch = CHILD_INIT;
 		res->nr++;
 		s->skipped = validate_expand(cmds.v[i], crates.buf, files.buf, &cmd, &why);
-		s->command = strbuf_detach(&cmd, NULL);
+		s->command = s->skipped ? xstrdup(cmds.v[i]) : strbuf_detach(&cmd, NULL);
+		strbuf_release(&cmd);
 		if (s->skipped) {
 			s->reason = strbuf_detach(&why, NULL);
 			if (hooks && hooks->done)

@@ -1,0 +1,203 @@
+/*
+ * test-loop.c: the loop's pure logic: the try verdict rule, touched
+ * functions, symbol matching, commit messages and scopes, Cargo packages,
+ * placeholders, worktree paths.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "experiment.h"
+#include "loop.h"
+#include "publish.h"
+#include "validate.h"
+
+static void test_try_decide(void **state)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct hot_row drop[] = {
+		{ "rspack::ExportsInfoGetter::prefetch", "x.node", 8.0, 5.0, -3.0, 0.5, 1 },
+		{ "mi_free", "x.node", 4.0, 4.2, 0.2, 0.4, 0 },
+	};
+	struct hot_row reshuffle[] = {
+		{ "hot_a", "lib", 30, 20, -10, 1, 1 },
+		{ "hot_b", "lib", 10, 19, 9, 1, 0 },
+	};
+	struct hot_row untouched[] = {
+		{ "hot_a", "lib", 30, 20, -10, 1, 0 },
+	};
+	(void)state;
+	assert_int_equal(try_decide(VERDICT_FASTER, NULL, 0, 0, &why), TRY_KEEP);
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SLOWER, drop, 2, 1, &why), TRY_REJECT);
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, drop, 2, 1, &why), TRY_INCONCLUSIVE);
+	strbuf_reset(&why);
+	/* same time: keep-flat only with a touched drop and nothing growing */
+	assert_int_equal(try_decide(VERDICT_SAME, drop, 2, 1, &why), TRY_KEEP_FLAT);
+	assert_non_null(strstr(why.buf, "prefetch"));
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, reshuffle, 2, 1, &why), TRY_REJECT);
+	assert_non_null(strstr(why.buf, "reshuffle"));
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, untouched, 1, 1, &why), TRY_REJECT);
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, drop, 2, 0, &why), TRY_REJECT);
+	assert_non_null(strstr(why.buf, "no profile"));
+	strbuf_release(&why);
+}
+
+static void test_touched(void **state)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *patch =
+		"diff --git a/src/lib.rs b/src/lib.rs\n"
+		"--- a/src/lib.rs\n"
+		"+++ b/src/lib.rs\n"
+		"@@ -10,6 +10,7 @@ impl ExportsInfoGetter {\n"
+		"@@ -40,3 +41,4 @@ pub fn prefetch(&self, id: ModuleId) -> Vec<u8> {\n"
+		"-    let v = Vec::new();\n"
+		"+    let v = Vec::with_capacity(n);\n"
+		"+fn get_used_name(&self) -> Option<Atom> {\n"
+		"@@ -1,2 +1,2 @@ static __attribute__((noinline)) int hash_one(const char *s)\n"
+		"-	if (x) return y(z);\n"
+		"+	return y(z);\n"
+		"@@ -5,1 +5,1 @@\n"
+		"+int helper(int a)\n"
+		"+	call(a);\n";
+	(void)state;
+	assert_int_equal(touched_functions(patch, &out), 4);
+	assert_string_equal(out.buf, "prefetch\nget_used_name\nhash_one\nhelper\n");
+	strbuf_release(&out);
+}
+
+static void test_symbol_matches(void **state)
+{
+	(void)state;
+	assert_true(symbol_matches("hash_one", "hash_one"));
+	assert_true(symbol_matches("hash_one.cold", "hash_one"));
+	assert_true(symbol_matches("hash_one.isra.0", "hash_one"));
+	assert_true(symbol_matches("rspack_core::exports::ExportsInfoGetter::prefetch", "prefetch"));
+	assert_true(symbol_matches("rspack_core::exports::ExportsInfoGetter::prefetch::h0123456789abcdef",
+				   "prefetch"));
+	assert_true(symbol_matches("a::b::prefetch::{{closure}}", "prefetch"));
+	assert_true(symbol_matches("ns::Cls::method(int, char const*)", "method"));
+	assert_false(symbol_matches("prefetch_all", "prefetch"));
+	assert_false(symbol_matches("a::my_prefetch", "prefetch"));
+	assert_false(symbol_matches("0x1234", "prefetch"));
+}
+
+static void test_commit_message_and_scope(void **state)
+{
+	char *m = commit_message("refactor({scope}): {message}", "rspack_core", "cache lookups");
+	char dir[] = "/tmp/perfloop-scope-XXXXXX", *s;
+	FILE *f;
+	(void)state;
+	assert_string_equal(m, "refactor(rspack_core): cache lookups");
+	free(m);
+	assert_non_null(mkdtemp(dir));
+	{
+		char *p = xstrfmt("%s/crates/a/src", dir), *toml = xstrfmt("%s/crates/a/Cargo.toml", dir);
+		assert_int_equal(mkdir_p(p, 0755), 0);
+		f = fopen(toml, "w");
+		fputs("[package]\nname = \"rspack_a\"\nversion = \"0.1.0\"\n", f);
+		fclose(f);
+		free(p);
+		free(toml);
+	}
+	s = change_scope(dir, "crates/a/src/lib.rs\ncrates/a/src/x.rs");
+	assert_string_equal(s, "rspack_a");
+	free(s);
+	s = change_scope(dir, "docs/a.md\ndocs/b.md");
+	assert_string_equal(s, "docs");
+	free(s);
+	assert_null(change_scope(dir, "docs/a.md\nREADME"));
+	remove_tree(dir);
+}
+
+static void test_cargo_and_expand(void **state)
+{
+	char dir[] = "/tmp/perfloop-cargo-XXXXXX";
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
+	static const char *const manifests[][2] = {
+		{ "Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\n" },
+		{ "crates/a/Cargo.toml", "[package]\nname = \"rspack_a\"\n[dependencies]\nname = \"no\"\n" },
+		{ "crates/b/Cargo.toml", "# b\n[package]\n  name='rspack_b'\n" },
+		{ "crates/b/sub/Cargo.toml", "[lib]\nname = \"not_a_package\"\n" },
+	};
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < ARRAY_SIZE(manifests); i++) {
+		char *p = xstrfmt("%s/%s", dir, manifests[i][0]), *d = path_dirname(p);
+		FILE *f;
+		assert_int_equal(mkdir_p(d, 0755), 0);
+		f = fopen(p, "w");
+		fputs(manifests[i][1], f);
+		fclose(f);
+		free(p);
+		free(d);
+	}
+	assert_int_equal(cargo_packages(dir, "crates/b/sub/deep/x.rs\ncrates/a/src/lib.rs\n"
+					 "crates/a/gone.rs\nREADME.md",
+					 &out),
+			 2);
+	assert_string_equal(out.buf, "-p rspack_a -p rspack_b");
+	strbuf_reset(&out);
+	assert_int_equal(cargo_packages(dir, "README.md\ndocs/x", &out), 0);
+	assert_string_equal(out.buf, "");
+
+	assert_int_equal(validate_expand("cargo check {crates}", "-p a -p b", "x.rs", &out, &why), 0);
+	assert_string_equal(out.buf, "cargo check -p a -p b");
+	strbuf_reset(&out);
+	assert_int_equal(validate_expand("cargo check {crates}", "", "x.rs", &out, &why), 1);
+	assert_non_null(strstr(why.buf, "no Cargo package"));
+	strbuf_reset(&out);
+	strbuf_reset(&why);
+	assert_int_equal(validate_expand("rustfmt --check {changed}", "", "a b.rs\nc'd.rs", &out, &why),
+			 0);
+	assert_string_equal(out.buf, "rustfmt --check 'a b.rs' 'c'\\''d.rs'");
+	strbuf_reset(&out);
+	assert_int_equal(validate_expand("lint {changed}", "", "", &out, &why), 1);
+	strbuf_release(&out);
+	strbuf_release(&why);
+	remove_tree(dir);
+}
+
+static void test_worktree_path(void **state)
+{
+	char dir[] = "/tmp/perfloop-wt-XXXXXX", *pat, *p, *want;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pat = xstrfmt("%s/{repo}-perf-%%Y", dir);
+	p = loop_worktree_path(pat, "rspack", 0);
+	want = xstrfmt("%s/rspack-perf-1970", dir);
+	assert_string_equal(p, want);
+	assert_int_equal(mkdir_p(p, 0755), 0);
+	free(p);
+	p = loop_worktree_path(pat, "rspack", 0);
+	free(want);
+	want = xstrfmt("%s/rspack-perf-1970-2", dir);
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+	free(pat);
+	remove_tree(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_try_decide),
+		cmocka_unit_test(test_touched),
+		cmocka_unit_test(test_symbol_matches),
+		cmocka_unit_test(test_commit_message_and_scope),
+		cmocka_unit_test(test_cargo_and_expand),
+		cmocka_unit_test(test_worktree_path),
+	};
+	setenv("TZ", "UTC", 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
