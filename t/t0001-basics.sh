@@ -56,4 +56,16 @@ test_expect_success 'missing required keys say which key to set' '
 	expect_exit 128 "$PERFLOOP" bench 2>err && grep -q "bench.env. is not set" err
 '
 
+test_expect_success 'README documents every configuration key and command' '
+	"$PERFLOOP" help config | sed -n "s/^\[\(.*\)\]$/\1/p" >sections &&
+	"$PERFLOOP" help config | awk "/^\[/ {s=substr(\$0, 2, length(\$0) - 2)} /^  [a-z]/ {print s \".\" \$1}" >keys &&
+	test -s keys &&
+	while read -r k; do
+		grep -q "\`$k\`" "$SRC/README.md" || die_test "README lacks $k" || return 1
+	done <keys &&
+	for c in $("$PERFLOOP" help | sed -n "/^commands:/,/^$/p" | awk "NR>1 && NF {print \$1}"); do
+		grep -q "perfloop $c" "$SRC/README.md" || die_test "README lacks perfloop $c" || return 1
+	done
+'
+
 test_done
