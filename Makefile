@@ -37,7 +37,11 @@ BENCH_BIN = $(O)/bench/verdicts
 
 .PHONY: all test unit e2e asan demo deps install clean style hdr-check bench
 
-all: $(O)/perfloop
+all: $(O)/perfloop $(O)/perfloop.1
+
+# the manual page is made from the command and key tables, so it never drifts
+$(O)/perfloop.1: $(O)/perfloop
+	$(O)/perfloop help --man >$@
 
 deps: $(O)/.deps-ok
 
@@ -91,9 +95,13 @@ bench: $(O)/perfloop $(BENCH_BIN) $(HELPER_BIN)
 demo: $(O)/perfloop $(HELPER_BIN)
 	@PERFLOOP_BUILD=$(abspath $(O)) examples/demo
 
-install: $(O)/perfloop
-	install -d $(DESTDIR)$(PREFIX)/bin
+install: $(O)/perfloop $(O)/perfloop.1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 $(O)/perfloop $(DESTDIR)$(PREFIX)/bin/perfloop
+	install -m 644 $(O)/perfloop.1 $(DESTDIR)$(PREFIX)/share/man/man1/perfloop.1
+	install -m 644 contrib/perfloop-completion.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/perfloop
 
 # each header compiles on its own
 hdr-check: | $(O)/.deps-ok
