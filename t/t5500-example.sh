@@ -91,16 +91,25 @@ test_expect_success 'perfloop bench: the bad change is slower, after one pair' '
 	json_get bad.json "d[\"verdict\"] == \"slower\" and d[\"pairs\"] == 1" | grep -q True
 '
 
-test_expect_success 'perfloop bench: the reshuffle is never faster or slower' '
-	for ab in base:reshuffle good:good+reshuffle; do
-		"$PERFLOOP" bench --vs "$(lib ${ab%:*})" --artifact "$(lib ${ab#*:})" --json >r.json ||
-			return 1
+# A burst of load from other jobs on a shared 2-core machine can fool any
+# single bench, so a verdict other than same/inconclusive is re-checked once:
+# the test fails only when a second bench also says faster or slower, as it
+# would for a reshuffle that really changed the time by a few percent.
+reshuffle_ok() { # reshuffle_ok BASE CANDIDATE
+	local try v
+	for try in 1 2; do
+		"$PERFLOOP" bench --vs "$(lib "$1")" --artifact "$(lib "$2")" --json >r.json || return 1
 		v=$(verdict r.json)
-		case $v in
-		same|inconclusive) ;;
-		*) die_test "${ab#*:} judged $v against ${ab%:*}: ratio, interval $(json_get r.json "d[\"ratio\"], d[\"interval\"]")" || return 1 ;;
-		esac
+		case $v in same|inconclusive) return 0 ;; esac
+		echo "bench $try: $2 judged $v against $1:" \
+			"ratio $(json_get r.json "d[\"ratio\"]"), interval $(json_get r.json "d[\"interval\"]")," \
+			"noise $(json_get r.json "d[\"noise\"][\"sigma\"]")" >&2
 	done
+	return 1
+}
+
+test_expect_success 'perfloop bench: the reshuffle is never faster or slower' '
+	reshuffle_ok base reshuffle && reshuffle_ok good good+reshuffle
 '
 
 test_done
