@@ -176,11 +176,15 @@ static const char *status_name(enum bench_status s)
 	return "?";
 }
 
-static double ratio_of_medians(const struct bench_result *res)
+/* B/A ratio of the medians of the judged metric (wall, or user+sys). */
+static double ratio_of_medians(const struct bench_spec *spec, const struct bench_result *res)
 {
 	double *a = xmalloc((res->nr + 1) * sizeof(double));
 	double *b = xmalloc((res->nr + 1) * sizeof(double));
-	size_t na = bench_side(res, 'A', a, NULL, NULL), nb = bench_side(res, 'B', b, NULL, NULL);
+	size_t na = spec->metric_cpu ? bench_side(res, 'A', NULL, a, NULL)
+				     : bench_side(res, 'A', a, NULL, NULL);
+	size_t nb = spec->metric_cpu ? bench_side(res, 'B', NULL, b, NULL)
+				     : bench_side(res, 'B', b, NULL, NULL);
 	double r = na && nb ? median_of(b, nb) / median_of(a, na) : 0;
 	free(a);
 	free(b);
@@ -193,7 +197,7 @@ static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct 
 	json_t *doc = bench_json(spec, res);
 	char *text = json_dumps(doc, JSON_COMPACT);
 	const struct verdict_result *vr = &res->vr;
-	double ratio = ratio_of_medians(res);
+	double ratio = ratio_of_medians(spec, res);
 	int ok = res->has_verdict && res->status == BENCH_DONE;
 	int r;
 	res->finished = now_wall();
@@ -231,6 +235,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	res->started = now_wall();
 	res->loadavg = getloadavg(la, 1) == 1 ? la[0] : -1;
 	res->d = xcalloc((size_t)spec->max_pairs + 1, sizeof(double));
+	res->dcpu = xcalloc((size_t)spec->max_pairs + 1, sizeof(double));
 
 	res->id = ledger_insert(l, err,
 				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
@@ -376,15 +381,18 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		if (!r->warmup && spec->base_path && res->nr >= 2 &&
 		    res->runs[res->nr - 2].pair == r->pair && !res->runs[res->nr - 2].warmup) {
 			const struct bench_run *x = &res->runs[res->nr - 2];
-			double a = r->side == 'A' ? r->wall : x->wall;
-			double b = r->side == 'B' ? r->wall : x->wall;
+			const struct bench_run *ra = r->side == 'A' ? r : x, *rb = r->side == 'B' ? r : x;
+			double cpu = log(fmax(rb->user + rb->sys, 1e-6) / fmax(ra->user + ra->sys, 1e-6));
 			double sum = 0;
-			res->d[res->npairs++] = log(b / a);
+			res->dcpu[res->npairs] = cpu;
+			res->d[res->npairs++] = spec->metric_cpu ? cpu : log(rb->wall / ra->wall);
 			for (int k = 0; k < res->npairs; k++)
 				sum += res->d[k];
 			ts.prog.ratio = exp(sum / res->npairs);
 			res->has_verdict = 1;
-			if (verdict_eval(&spec->vp, res->d, res->npairs, &res->vr) != VERDICT_CONTINUE &&
+			if (verdict_eval_cpu(&spec->vp, res->d, spec->metric_cpu ? NULL : res->dcpu,
+					     res->npairs, &res->vr) !=
+				    VERDICT_CONTINUE &&
 			    !spec->all_pairs)
 				break;
 		}
@@ -480,8 +488,12 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 	json_object_set_new(doc, "status", json_string(status_name(res->status)));
 	json_object_set_new(doc, "verdict", ok ? json_string(verdict_name(vr->verdict)) : json_null());
 	json_object_set_new(doc, "early_reject", json_boolean(ok && vr->early_reject));
-	json_object_set_new(doc, "ratio", na && nb ? json_real(median_of(wb, nb) / median_of(wa, na))
+	json_object_set_new(doc, "metric", json_string(spec->metric_cpu ? "cpu" : "wall"));
+	json_object_set_new(doc, "ratio", na && nb ? json_real(ratio_of_medians(spec, res))
 						   : json_null());
+	json_object_set_new(doc, "wall_ratio", na && nb ? json_real(median_of(wb, nb) /
+								     median_of(wa, na))
+							: json_null());
 	json_object_set_new(doc, "ratio_mean", res->npairs ? json_real(exp(vr->mean)) : json_null());
 	if (res->npairs) {
 		json_t *iv = json_array();
@@ -551,6 +563,26 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 										    : "candidate",
 								    100 * s.stddev / s.mean));
 	}
+	{
+		/*
+		 * Wall time spreading far more than CPU time means the harness
+		 * waited for a CPU: another load on the machine.
+		 */
+		struct summary sw, sc;
+		summarize(wa, na, &sw);
+		summarize(ca, na, &sc);
+		if (na > 2 && sw.mean > 0 && sc.mean > 0 && sw.stddev / sw.mean > 0.03 &&
+		    sw.stddev / sw.mean > 3 * sc.stddev / sc.mean)
+			json_array_append_new(reasons,
+					      json_sprintf("wall time spreads %.1f%% but CPU time %.1f%%: "
+							   "the harness waited for a CPU%s",
+							   100 * sw.stddev / sw.mean,
+							   100 * sc.stddev / sc.mean,
+							   spec->metric_cpu ? ""
+									    : " (for a CPU-bound harness, "
+									      "bench.metric = cpu is robust to "
+									      "that)"));
+	}
 	json_object_set_new(checks, "noisy", json_boolean(json_array_size(reasons) > 0));
 	json_object_set_new(checks, "noisy_reasons", reasons);
 	json_object_set_new(doc, "checks", checks);
@@ -569,6 +601,7 @@ void bench_result_release(struct bench_result *res)
 	free(res->log_err);
 	free(res->runs);
 	free(res->d);
+	free(res->dcpu);
 	memset(res, 0, sizeof(*res));
 }
 

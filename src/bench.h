@@ -27,6 +27,7 @@ struct bench_spec {
 	double timeout;                 /* seconds per run, 0 = none */
 	struct verdict_params vp;
 	int all_pairs;                  /* run every pair, never stop early (calibrate) */
+	int metric_cpu;                 /* judge user+sys time instead of wall time */
 
 	const char *cand_path;          /* B: absolute path */
 	int64_t cand_id;                /* its artifact row */
@@ -59,6 +60,7 @@ struct bench_result {
 	struct bench_run *runs;
 	size_t nr, alloc;
 	double *d;              /* ln(B/A) per complete pair */
+	double *dcpu;           /* ln(B/A) of user+sys time per pair */
 	int npairs;
 	int has_verdict;
 	struct verdict_result vr;

@@ -192,6 +192,18 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 	}
 	sp->warmup = req->warmup >= 0 ? req->warmup : (int)config_get_int(&c->cfg, "bench.warmup");
 	sp->timeout = config_get_real(&c->cfg, "bench.timeout");
+	{
+		const char *m = config_get(&c->cfg, "bench.metric");
+		const struct cfg_entry *e = config_entry(&c->cfg, "bench.metric");
+		if (strcmp(m, "wall") && strcmp(m, "cpu")) {
+			strbuf_addf(err, "%s:%d: bad value for 'bench.metric': '%s' is not wall or cpu",
+				    e ? e->file : "perfloop.ini", e ? e->line : 0, m);
+			return -1;
+		}
+		sp->metric_cpu = !strcmp(m, "cpu");
+		if (sp->metric_cpu) /* CPU-time noise is its own history */
+			snprintf(s->key + 16, sizeof(s->key) - 16, "-cpu");
+	}
 	sp->vp.max_pairs = sp->max_pairs;
 	sp->vp.margin = config_get_real(&c->cfg, "bench.margin");
 	sp->vp.reject = config_get_real(&c->cfg, "bench.reject");

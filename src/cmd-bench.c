@@ -100,11 +100,15 @@ void print_bench_doc(json_t *doc)
 		double ratio = jnum(doc, "ratio");
 		printf("B/A          median ratio %.4f", ratio);
 		if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)))
-			printf(", mean ratio %.4f [%.4f, %.4f] (%.0f%% interval, sequential)",
+			printf(", mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, sequential)",
 			       jnum(doc, "ratio_mean"), json_number_value(json_array_get(iv, 0)),
-			       json_number_value(json_array_get(iv, 1)), 100 * jnum(doc, "level"));
+			       json_number_value(json_array_get(iv, 1)),
+			       jnum(doc, "level") > 0.99 ? 2 : 0, 100 * jnum(doc, "level"));
 		printf("\n");
 	}
+	if (!strcmp(json_string_value(json_object_get(doc, "metric")), "cpu"))
+		printf("metric       user+sys CPU time (bench.metric = cpu); wall ratio %.4f\n",
+		       jnum(doc, "wall_ratio"));
 	if (json_is_object(noise))
 		printf("noise        %.2f%% per pair, from %s (%s)\n", 100 * jnum(noise, "sigma"),
 		       json_string_value(json_object_get(noise, "source")),

@@ -34,6 +34,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "bench", "noise-floor", CFG_PCT, "0.5%",
 	  "smallest per-pair noise assumed when there is no A/A history" },
 	{ "bench", "calibrate-pairs", CFG_INT, "8", "A/A pairs run by 'perfloop calibrate'" },
+	{ "bench", "metric", CFG_STR, "wall",
+	  "what the verdict judges: wall (end-to-end time) or cpu (user+sys time of the harness, "
+	  "robust to other load on a shared machine for a CPU-bound harness)" },
 	{ "bench", "repo", CFG_PATH, NULL,
 	  "the bench repository's checkout (cloned from bench.clone by 'perfloop start' when missing)" },
 	{ "bench", "clone", CFG_STR, NULL, "URL to clone the bench repository from" },

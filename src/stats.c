@@ -245,6 +245,12 @@ double seq_boundary_z(int k, int K, int history)
 enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n,
 			  struct verdict_result *r)
 {
+	return verdict_eval_cpu(p, d, NULL, n, r);
+}
+
+enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
+			      const double *dcpu, int n, struct verdict_result *r)
+{
 	double sum = 0, ss = 0, margin = log1p(p->margin), se, q, tail;
 	int K = p->max_pairs < 1 ? 1 : p->max_pairs;
 
@@ -272,7 +278,7 @@ enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n
 	}
 
 	/* the procedure's "one run is enough to reject obviously bad ideas" */
-	if (n == 1 && d[0] > r->reject_at) {
+	if (n == 1 && d[0] > r->reject_at && (!dcpu || dcpu[0] > r->reject_at / 2)) {
 		r->early_reject = 1;
 		r->verdict = VERDICT_SLOWER;
 		r->lo = r->hi = d[0];
@@ -280,8 +286,13 @@ enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n
 		return r->verdict;
 	}
 
-	if (r->df <= 0) {
-		/* one pair and no history: nothing to judge the noise by */
+	if (r->df <= 0 || n == 1) {
+		/*
+		 * One pair decides nothing but the early reject: without history
+		 * there is nothing to judge the noise by, and with it a single
+		 * disturbed run (a load burst on a shared machine) would count as
+		 * an effect.
+		 */
 		r->lo = -INFINITY;
 		r->hi = INFINITY;
 		r->verdict = n >= K ? VERDICT_INCONCLUSIVE : VERDICT_CONTINUE;

@@ -85,6 +85,17 @@ double seq_boundary_z(int k, int K, int history);
 enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n,
 			  struct verdict_result *r);
 
+/*
+ * As verdict_eval(), with the pairs' CPU log-ratios ln(cpuB/cpuA) as a
+ * witness for the early reject: one slow run of B can be a load burst on a
+ * shared machine, which inflates wall time but not the CPU time the harness
+ * used; the early reject then also needs at least half the slowdown in CPU
+ * time. (A real slowdown that only waits shows up in the later pairs.)
+ * dcpu may be NULL.
+ */
+enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
+			      const double *dcpu, int n, struct verdict_result *r);
+
 /* Pool A/A calibrations: sum of (n_i - 1) s_i^2 over sum of (n_i - 1). */
 struct noise_pool {
 	double ss;  /* sum of squared deviations */

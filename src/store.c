@@ -3,6 +3,7 @@
  */
 #include "store.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -72,9 +73,20 @@ out:
 	return ret;
 }
 
-char *store_path(const char *store_dir, const char *hex)
+char *store_find(const char *store_dir, const char *hex)
 {
-	return xstrfmt("%s/%.2s/%s", store_dir, hex, hex);
+	char *dir = xstrfmt("%s/%.2s/%s", store_dir, hex, hex), *found = NULL;
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	while (d && (de = readdir(d)))
+		if (de->d_name[0] != '.' && !strstr(de->d_name, ".tmp.")) {
+			found = xstrfmt("%s/%s", dir, de->d_name);
+			break;
+		}
+	if (d)
+		closedir(d);
+	free(dir);
+	return found;
 }
 
 static int copy_fd(int in, int out)
@@ -119,12 +131,10 @@ static int copy_fd(int in, int out)
 int store_put(const char *store_dir, const char *path, const char *hex, char **stored,
 	      struct strbuf *err)
 {
-	char *dest = store_path(store_dir, hex), *dir = path_dirname(dest), *tmp = NULL;
+	char *dir = xstrfmt("%s/%.2s/%s", store_dir, hex, hex), *dest = NULL, *tmp = NULL;
 	int in = -1, out = -1, ret = -1;
 
-	if (file_exists(dest)) {
-		*stored = dest;
-		dest = NULL;
+	if ((*stored = store_find(store_dir, hex))) {
 		ret = 0;
 		goto out;
 	}
@@ -132,7 +142,8 @@ int store_put(const char *store_dir, const char *path, const char *hex, char **s
 		strbuf_addf(err, "cannot create store directory '%s': %s", dir, strerror(errno));
 		goto out;
 	}
-	tmp = xstrfmt("%s.tmp%ld", dest, (long)getpid());
+	dest = xstrfmt("%s/%s", dir, path_basename(path));
+	tmp = xstrfmt("%s/.%s.tmp.%ld", dir, path_basename(path), (long)getpid());
 	in = open(path, O_RDONLY | O_CLOEXEC);
 	if (in < 0) {
 		strbuf_addf(err, "cannot read artifact '%s': %s", path, strerror(errno));

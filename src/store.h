@@ -3,8 +3,10 @@
  *
  * An artifact is identified by the XXH3-128 hash of its bytes (32 hex
  * digits). The store keeps one read-only copy per hash under
- * <state>/store/<first two digits>/<hash>, so the same bytes are stored once
- * however many baselines or profiles refer to them.
+ * <state>/store/<first two digits>/<hash>/<file name>, so the same bytes are
+ * stored once however many baselines or profiles refer to them. The copy
+ * keeps the artifact's file name: Node loads a binding only from a name
+ * ending in ".node", and perf shows file names in its DSO column.
  */
 #ifndef STORE_H
 #define STORE_H
@@ -30,7 +32,10 @@ void hash_mem(const void *data, size_t len, char hex[HASH_HEX]);
 int store_put(const char *store_dir, const char *path, const char *hex, char **stored,
 	      struct strbuf *err);
 
-/* Path the store uses for a hash (newly allocated; the file may not exist). */
-char *store_path(const char *store_dir, const char *hex);
+/*
+ * The stored copy of a hash (newly allocated), whatever name it was stored
+ * under, or NULL when the store does not hold it.
+ */
+char *store_find(const char *store_dir, const char *hex);
 
 #endif

@@ -48,6 +48,16 @@ test_expect_success 'identical artifacts are same or inconclusive, never faster'
 	done
 '
 
+test_expect_success 'bench.metric = cpu judges user+sys time' '
+	sed "s/^runs = .*/runs = 10\nmetric = cpu/" perfloop.ini >cpu.ini &&
+	"$PERFLOOP" -c cpu.ini bench --vs base.art --artifact slow.art --json >out.json &&
+	expect_verdict out.json slower &&
+	json_get out.json "d[\"metric\"] == \"cpu\" and abs(d[\"ratio\"] - 1.1) < 0.05" | grep -q True &&
+	printf "[bench]\ncommand = true\nenv = X\nmetric = cycles\n" >bad-metric.ini &&
+	expect_exit 128 "$PERFLOOP" -c bad-metric.ini bench --artifact base.art 2>err &&
+	grep -q "bad-metric.ini:4: bad value for .bench.metric.: .cycles. is not wall or cpu" err
+'
+
 test_expect_success 'json has the documented fields' '
 	"$PERFLOOP" bench --vs base.art --artifact fast.art --json >out.json &&
 	json_get out.json "d[\"pairs\"] >= 1 and d[\"ratio\"] < 1" | grep -q True &&

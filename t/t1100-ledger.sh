@@ -32,7 +32,7 @@ test_expect_success 'bench uses the newest matching baseline, from the store' '
 	echo "work=36" >cand.art &&
 	"$PERFLOOP" bench --json >out.json 2>err &&
 	grep -q "baseline: .second." err &&
-	json_get out.json "d[\"baseline\"][\"artifact\"].startswith(\"$TEST_DIR/.perfloop/store/\")" | grep -q True
+	json_get out.json "d[\"baseline\"][\"artifact\"].startswith(\"$TEST_DIR/.perfloop/store/\") and d[\"baseline\"][\"artifact\"].endswith(\"/cand.art\")" | grep -q True
 '
 
 test_expect_success 'a fingerprint mismatch is refused, naming the difference' '

@@ -225,7 +225,14 @@ static void test_store_and_hash(void **state)
 	assert_int_equal(strlen(ha), 32);
 	assert_int_equal(store_put(store, a, ha, &sa, &err), 0);
 	assert_int_equal(store_put(store, b, hb, &sb, &err), 0);
-	assert_string_equal(sa, sb);
+	assert_string_equal(sa, sb); /* the same bytes are stored once, under the first name */
+	assert_non_null(strstr(sa, "/a.bin"));
+	{
+		char *found = store_find(store, ha);
+		assert_string_equal(found, sa);
+		free(found);
+		assert_null(store_find(store, "00000000000000000000000000000000"));
+	}
 	assert_int_equal(stat(sa, &st), 0);
 	assert_int_equal(st.st_size, 10);
 	assert_int_equal(st.st_mode & 0222, 0); /* read-only */

@@ -113,26 +113,37 @@ static void test_early_reject(void **state)
 	/* but the reject threshold never drops below bench.reject */
 	p.hist_sigma = 0.0001;
 	bad[0] = log(1.02);
-	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_SLOWER);
+	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_CONTINUE);
 	assert_int_equal(r.early_reject, 0);
 	assert_float_equal(r.reject_at, log1p(0.03), 1e-12);
+	/* a slow first run that did not use more CPU is a load burst: no early reject */
+	{
+		double wall[] = { log(1.5) }, cpu_same[] = { log(1.01) }, cpu_more[] = { log(1.45) };
+		p.hist_sigma = 0.01;
+		assert_int_equal(verdict_eval_cpu(&p, wall, cpu_same, 1, &r), VERDICT_CONTINUE);
+		assert_int_equal(r.early_reject, 0);
+		assert_int_equal(verdict_eval_cpu(&p, wall, cpu_more, 1, &r), VERDICT_SLOWER);
+		assert_int_equal(r.early_reject, 1);
+	}
 	/* a noisy history raises the threshold */
 	p.hist_sigma = 0.10;
 	bad[0] = log(1.2);
 	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_CONTINUE);
 }
 
-static void test_history_decides_on_one_pair(void **state)
+static void test_history_decides_on_two_pairs(void **state)
 {
 	struct verdict_params p = params(3);
 	struct verdict_result r;
-	double fast[] = { log(0.9) };
+	double fast[] = { log(0.9), log(0.905) };
 	(void)state;
 	p.have_history = 1;
 	p.hist_sigma = 0.005;
 	p.hist_df = 20;
-	assert_int_equal(verdict_eval(&p, fast, 1, &r), VERDICT_FASTER);
-	assert_float_equal(r.df, 20, 1e-12);
+	/* one pair alone never says faster, however quiet the history */
+	assert_int_equal(verdict_eval(&p, fast, 1, &r), VERDICT_CONTINUE);
+	assert_int_equal(verdict_eval(&p, fast, 2, &r), VERDICT_FASTER);
+	assert_float_equal(r.df, 21, 1e-12); /* history pooled with this bench's pairs */
 }
 
 static void test_noise_pool(void **state)
@@ -157,7 +168,7 @@ int main(void)
 		cmocka_unit_test(test_verdict_faster_slower),
 		cmocka_unit_test(test_verdict_same_and_inconclusive),
 		cmocka_unit_test(test_early_reject),
-		cmocka_unit_test(test_history_decides_on_one_pair),
+		cmocka_unit_test(test_history_decides_on_two_pairs),
 		cmocka_unit_test(test_noise_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
