@@ -92,8 +92,9 @@ static int cmd_sync(int argc, char **argv, struct ctx *c)
 				 "checking it needs the API: %s", err.buf);
 		n = compare_remote(c, &gh, ls.branch, same, differ);
 		gh_release(&gh);
-		json_object_set(doc, "committed_remotely", same);
-		json_object_set(doc, "uncommitted", differ);
+		/* doc owns them; they live until it is freed, after every use below */
+		json_object_set_new(doc, "committed_remotely", same);
+		json_object_set_new(doc, "uncommitted", differ);
 		if (!json) {
 			json_t *v;
 			size_t i;
@@ -132,8 +133,6 @@ static int cmd_sync(int argc, char **argv, struct ctx *c)
 					 : "every modified file is committed remotely: 'perfloop sync "
 					   "--adopt' resets the branch to the remote commit");
 		}
-		json_decref(same);
-		json_decref(differ);
 		if (ls.remote_only) {
 			/* rebasing now would fork the history from the PR branch */
 			json_object_set_new(doc, "rebased", json_false());
