@@ -13,7 +13,7 @@
 extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_build_entry,
 	cmd_calibrate_entry, cmd_help_entry, cmd_init_entry, cmd_keep_entry, cmd_log_entry,
 	cmd_show_entry,
-	cmd_patch_entry, cmd_revert_entry, cmd_runs_entry, cmd_start_entry, cmd_status_entry,
+	cmd_patch_entry, cmd_report_entry, cmd_revert_entry, cmd_runs_entry, cmd_start_entry, cmd_status_entry,
 	cmd_sync_entry, cmd_try_entry, cmd_validate_entry, cmd_version_entry;
 
 /* The command table: one line per command, in the order `perfloop help` lists them. */
@@ -28,6 +28,7 @@ const struct cmd_entry *const commands[] = {
 	&cmd_status_entry,
 	&cmd_sync_entry,
 	&cmd_runs_entry,
+	&cmd_report_entry,
 	&cmd_patch_entry,
 	&cmd_bench_entry,
 	&cmd_calibrate_entry,

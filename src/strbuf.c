@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -235,4 +236,52 @@ int strbuf_tail_range(struct strbuf *sb, const char *path, long off, long len, i
 int strbuf_tail_file(struct strbuf *sb, const char *path, int n)
 {
 	return strbuf_tail_range(sb, path, -1, 0, n);
+}
+
+int strbuf_write_file_atomic(const struct strbuf *sb, const char *path, struct strbuf *err)
+{
+	char *dir = path_dirname(path);
+	char *tmp = xstrfmt("%s/.%s.tmp-XXXXXX", dir, path_basename(path));
+	mode_t mask = umask(0);
+	const char *what = "create a temporary file for";
+	size_t done = 0;
+	int fd, ret = -1;
+	umask(mask);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		goto out;
+	what = "write";
+	while (done < sb->len) {
+		ssize_t n = write(fd, sb->buf + done, sb->len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		done += (size_t)n;
+	}
+	if (done < sb->len || fchmod(fd, 0666 & ~mask) || fsync(fd)) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		goto fail;
+	}
+	if (close(fd))
+		goto fail;
+	what = "rename a temporary file onto";
+	if (rename(tmp, path))
+		goto fail;
+	ret = 0;
+	goto out;
+fail:
+	{
+		int e = errno;
+		unlink(tmp);
+		errno = e;
+	}
+out:
+	if (ret)
+		strbuf_addf(err, "cannot %s '%s': %s", what, path, strerror(errno));
+	free(tmp);
+	free(dir);
+	return ret;
 }

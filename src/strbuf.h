@@ -52,4 +52,12 @@ int strbuf_tail_file(struct strbuf *sb, const char *path, int n);
 /* The same for the byte range [off, off + len) of a file. */
 int strbuf_tail_range(struct strbuf *sb, const char *path, long off, long len, int n);
 
+/*
+ * Write sb's contents to path atomically: a temporary file in the same
+ * directory (mode 0666 less the umask), flushed, then renamed over path, so
+ * readers see the old file or the whole new one. 0, or -1 with err filled
+ * (the temporary file is removed).
+ */
+int strbuf_write_file_atomic(const struct strbuf *sb, const char *path, struct strbuf *err);
+
 #endif

@@ -4,6 +4,7 @@
 #
 #   test_expect_success 'what it checks' 'shell commands'
 #   test_skip_all 'reason'      skip the whole script, saying why
+#   test_skip 'what' 'reason'   skip one test, saying why
 #   test_done                   summary; exit status 1 on any failure
 #
 # Variables: PERFLOOP (the binary), HELPERS (t/helper programs), SRC (the
@@ -52,6 +53,11 @@ test_expect_success() {
 test_skip_all() {
 	echo "1..0 # SKIP $TEST_NAME: $1"
 	exit 0
+}
+
+test_skip() { # test_skip 'what' 'reason': one test not run here, and why
+	_tests=$((_tests + 1))
+	echo "ok $_tests - $1 # SKIP $2"
 }
 
 test_done() {

@@ -4,6 +4,7 @@
 # -> try bad (early reject) -> revert -> try neutral -> status; refusals of
 # start; sync with and without conflict; the API push fallback and adopt.
 . "$(dirname "$0")/lib.sh"
+. "$SRC/t/lib-loop.sh"
 . "$SRC/t/lib-github.sh"
 
 cat >stub.json <<'JSON'
@@ -12,42 +13,13 @@ cat >stub.json <<'JSON'
                 "path": ".github/workflows/ecosystem-benchmark.yml", "inputs": ["pr"]}],
  "pulls": [{"number": 42, "head": "perf/loop"}]}
 JSON
-git init -q --bare origin.git
-git clone -q origin.git work 2>/dev/null
-cat >work/lib.c <<'C'
-#include "iters.h"
-__attribute__((noinline)) unsigned long long hot_loop(unsigned long long n)
-{
-	unsigned long long x = 1;
-	for (unsigned long long i = 0; i < n; i++)
-		x = x * 6364136223846793005ull + 1442695040888963407ull;
-	return x;
-}
-
-unsigned long long work(void)
-{
-	/* the work */
-	return hot_loop(ITERS);
-}
-C
-echo "#define ITERS 120000000ull" >work/iters.h
-echo "notes" >work/README
-(cd work && git add . && git commit -qm init && git push -q origin HEAD:main) ||
-	{ echo "Bail out! cannot set up the repositories"; exit 1; }
+loop_repo 120000000
 
 stub_start --config stub.json --bare "$TEST_DIR/origin.git" ||
 	{ echo "Bail out! stub-github did not start"; exit 1; }
 
-cat >work/perfloop.ini <<INI
-[project]
-worktree = $TEST_DIR/wt-{repo}-%Y%m%d
-[build]
-command = mkdir -p build && cc -O1 -shared -fPIC -o build/libwork.so lib.c
-artifact = build/libwork.so
-[bench]
-command = $HELPERS/dlharness
-env = LIBWORK
-runs = 12
+loop_ini 12
+cat >>work/perfloop.ini <<INI
 [validate]
 command = test -f lib.c
 [github]
@@ -55,10 +27,8 @@ api = $STUB_API
 repo = o/r
 retry-delay = 0.01
 INI
-WT=$TEST_DIR/wt-work-$(date +%Y%m%d)
 # the same change: equal diffs once the index lines (blob ids) are set aside
 test_cmp_diff() { diff <(grep -v "^index " "$1") <(grep -v "^index " "$2"); }
-P() { (cd "$WT" && "$PERFLOOP" "$@"); }
 
 test_expect_success 'start creates the worktree, its ini and state, excluded from git' '
 	(cd work && "$PERFLOOP" start perf/loop >../start.out) &&
