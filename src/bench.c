@@ -229,6 +229,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	double la[3], hist_per_run, last_flush = now_mono();
 	size_t recorded = 0;
 	int out_fd = -1, err_fd = -1;
+	long out_end = 0, err_end = 0;
 
 	memset(res, 0, sizeof(*res));
 	memset(&ts, 0, sizeof(ts));
@@ -308,8 +309,11 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 			strbuf_addf(err, "cannot write logs in '%s': %s", log_dir, strerror(errno));
 			goto out;
 		}
-		r->out_off = (long)lseek(out_fd, 0, SEEK_END);
-		r->err_off = (long)lseek(err_fd, 0, SEEK_END);
+		/* the logs are ours and O_APPEND: their ends are known without a seek */
+		out_end += hl;
+		err_end += hl;
+		r->out_off = out_end;
+		r->err_off = err_end;
 
 		envv[0] = r->side == 'A' ? env_a : env_b;
 		c.cmd = spec->command;
@@ -338,8 +342,10 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 			goto out;
 		}
 		strbuf_release(&why);
-		r->out_len = (long)lseek(out_fd, 0, SEEK_END) - r->out_off;
-		r->err_len = (long)lseek(err_fd, 0, SEEK_END) - r->err_off;
+		out_end = (long)lseek(out_fd, 0, SEEK_END);
+		err_end = (long)lseek(err_fd, 0, SEEK_END);
+		r->out_len = out_end - r->out_off;
+		r->err_len = err_end - r->err_off;
 		r->wall = c.wall;
 		r->user = c.user;
 		r->sys = c.sys;
