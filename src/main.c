@@ -11,7 +11,8 @@
 #include "banned.h"
 
 extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_calibrate_entry,
-	cmd_help_entry, cmd_log_entry, cmd_show_entry, cmd_version_entry;
+	cmd_diff_entry, cmd_help_entry, cmd_hotspots_entry, cmd_log_entry, cmd_profile_entry,
+	cmd_show_entry, cmd_version_entry;
 
 /* The command table: one line per command, in the order `perfloop help` lists them. */
 const struct cmd_entry *const commands[] = {
@@ -20,6 +21,9 @@ const struct cmd_entry *const commands[] = {
 	&cmd_baseline_entry,
 	&cmd_log_entry,
 	&cmd_show_entry,
+	&cmd_profile_entry,
+	&cmd_hotspots_entry,
+	&cmd_diff_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,
@@ -80,6 +84,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
 	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);
