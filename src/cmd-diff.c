@@ -13,44 +13,14 @@
 
 extern const struct cmd_entry cmd_diff_entry;
 
-struct side {
-	struct profile_source src;
-	struct hist_report r;
-	const struct hist_event *ev;
-};
-
-/* Build one side's rows; -1 after printing the error. */
-static int load_side(struct side *s, const struct hist_opts *base)
+static void print_warnings(const struct strbuf *w)
 {
-	struct strbuf err = STRBUF_INIT;
-	struct hist_opts o = *base;
-	int ret = -1;
-	o.aliases = s->src.aliases;
-	o.nr_aliases = s->src.nr_aliases;
-	if (hists_build(s->src.path, &o, &s->r, &err)) {
-		error("%s", err.buf);
-		goto out;
+	for (const char *p = w->buf; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		warning("%.*s", (int)n, p);
+		p += n + (eol ? 1 : 0);
 	}
-	for (size_t i = 0; i < s->r.nr_events && !s->ev; i++)
-		if (s->r.events[i].nr_samples)
-			s->ev = &s->r.events[i];
-	if (!s->ev) {
-		error("%s has no samples", s->src.label);
-		goto out;
-	}
-	if (s->r.warn.len) {
-		const char *p = s->r.warn.buf;
-		while (*p) {
-			const char *eol = strchr(p, '\n');
-			size_t n = eol ? (size_t)(eol - p) : strlen(p);
-			warning("%s: %.*s", s->src.label, (int)n, p);
-			p += n + (eol ? 1 : 0);
-		}
-	}
-	ret = 0;
-out:
-	strbuf_release(&err);
-	return ret;
 }
 
 static const char *status_name(enum diff_status s)
@@ -58,22 +28,22 @@ static const char *status_name(enum diff_status s)
 	return s == DIFF_NEW ? "new" : s == DIFF_GONE ? "gone" : "matched";
 }
 
-static json_t *side_json(const struct side *s)
+static json_t *side_json(const struct profile_source *s, const struct hist_event *ev)
 {
 	json_t *o = json_object();
-	json_object_set_new(o, "profile",
-			    s->src.prof.id ? json_integer(s->src.prof.id) : json_null());
-	json_object_set_new(o, "path", json_string(s->src.path));
-	json_object_set_new(o, "event", json_string(s->ev->name));
-	json_object_set_new(o, "total_samples", json_integer((json_int_t)s->ev->nr_samples));
-	json_object_set_new(o, "total_period", json_integer((json_int_t)s->ev->total_period));
+	json_object_set_new(o, "profile", s->prof.id ? json_integer(s->prof.id) : json_null());
+	json_object_set_new(o, "path", json_string(s->path));
+	json_object_set_new(o, "event", json_string(ev->name));
+	json_object_set_new(o, "total_samples", json_integer((json_int_t)ev->nr_samples));
+	json_object_set_new(o, "total_period", json_integer((json_int_t)ev->total_period));
 	return o;
 }
 
-static void print_side(const char *tag, const struct side *s)
+static void print_side(const char *tag, const struct profile_source *s,
+		       const struct hist_event *ev)
 {
-	printf("# %s: %s (%s), %s, %llu samples\n", tag, s->src.label, s->src.path, s->ev->name,
-	       (unsigned long long)s->ev->nr_samples);
+	printf("# %s: %s (%s), %s, %llu samples\n", tag, s->label, s->path, ev->name,
+	       (unsigned long long)ev->nr_samples);
 }
 
 static int cmd_diff(int argc, char **argv, struct ctx *c)
@@ -86,16 +56,17 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 	};
 	const struct cmd_entry *e = &cmd_diff_entry;
 	struct strbuf err = STRBUF_INIT, note = STRBUF_INIT;
-	struct side a, b;
-	struct hist_opts o;
+	struct profile_source a, b;
+	struct profile_comparison pc;
 	struct diff_opts dopt = {0, 0};
-	struct diff_result d;
-	char *cache = NULL;
+	struct strbuf warn = STRBUF_INIT;
+	const struct diff_result *d = &pc.diff;
 	int json = 0, opt, ret = EXIT_FATAL;
 	long max_rows = 0;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
+	memset(&pc, 0, sizeof(pc));
 	dopt.percent_limit = config_get_real(&c->cfg, "profile.percent-limit");
 	while ((opt = next_opt(e, argc, argv, "n:", longopts)) != -1) {
 		switch (opt) {
@@ -120,8 +91,8 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 
 	/* errors from here on release what they hold (no die()) */
 	if (optind + 2 == argc) {
-		if (profile_source_resolve(c, argv[optind], &a.src, &note, &err) ||
-		    profile_source_resolve(c, argv[optind + 1], &b.src, &note, &err)) {
+		if (profile_source_resolve(c, argv[optind], &a, &note, &err) ||
+		    profile_source_resolve(c, argv[optind + 1], &b, &note, &err)) {
 			error("%s", err.buf);
 			goto out;
 		}
@@ -139,8 +110,8 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 		}
 		memset(&pb, 0, sizeof(pb));
 		if (optind + 1 == argc) {
-			if (profile_source_resolve(c, argv[optind], &a.src, &note, &err) ||
-			    profile_newest(l, NULL, a.src.prof.id, &pb, &err)) {
+			if (profile_source_resolve(c, argv[optind], &a, &note, &err) ||
+			    profile_newest(l, NULL, a.prof.id, &pb, &err)) {
 				error("%s", err.len ? err.buf : "no other profile to compare with");
 				profile_release(&pb);
 				goto out;
@@ -150,41 +121,31 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 				error("%s", err.buf);
 				goto out;
 			}
-			a.src.prof = pa;
-			a.src.path = xstrdup(pa.path);
-			a.src.label = xstrfmt("profile %lld", (long long)pa.id);
-			a.src.nr_aliases = profile_aliases(&a.src.prof, NULL, a.src.aliases);
+			profile_source_from(&a, &pa);
 		}
-		b.src.prof = pb;
-		b.src.path = xstrdup(pb.path);
-		b.src.label = xstrfmt("profile %lld", (long long)pb.id);
-		b.src.nr_aliases = profile_aliases(&b.src.prof, NULL, b.src.aliases);
+		profile_source_from(&b, &pb);
 	}
 	if (note.len)
 		info("%s", note.buf);
 
-	profile_hist_opts(&c->cfg, &o, &cache);
-	o.sort = HIST_SORT_DSO_SYM;
-	/* the artifact of both sides under one name, so it matches across rebuilds */
-	if (a.src.nr_aliases && b.src.nr_aliases)
-		for (size_t i = 0; i < a.src.nr_aliases; i++)
-			a.src.aliases[i].name = b.src.aliases[0].name;
-	if (load_side(&a, &o) || load_side(&b, &o))
+	if (profile_compare(c, &a, &b, &dopt, &pc, &warn, &err)) {
+		print_warnings(&warn);
+		error("%s", err.buf);
 		goto out;
-	if (profile_event_substituted(a.ev->name, b.ev->name))
-		warning(
-		    "the profiles recorded different events (%s, %s): the shares still compare, "
-		    "the meaning may not",
-		    a.ev->name, b.ev->name);
-	diff_compute(a.ev, b.ev, &dopt, &d);
+	}
+	print_warnings(&warn);
+	if (profile_event_substituted(pc.a->name, pc.b->name))
+		warning("the profiles recorded different events (%s, %s): the shares still compare, "
+			"the meaning may not",
+			pc.a->name, pc.b->name);
 
 	if (json) {
 		json_t *doc = json_object(), *rows = json_array(), *dsos = json_array();
-		json_object_set_new(doc, "a", side_json(&a));
-		json_object_set_new(doc, "b", side_json(&b));
+		json_object_set_new(doc, "a", side_json(&a, pc.a));
+		json_object_set_new(doc, "b", side_json(&b, pc.b));
 		json_object_set_new(doc, "percent_limit", json_real(dopt.percent_limit));
-		for (size_t i = 0; i < d.nr && (!max_rows || (long)i < max_rows); i++) {
-			const struct diff_row *r = &d.rows[i];
+		for (size_t i = 0; i < d->nr && (!max_rows || (long)i < max_rows); i++) {
+			const struct diff_row *r = &d->rows[i];
 			json_t *o2 = json_object();
 			json_object_set_new(o2, "symbol", json_string(r->symbol));
 			json_object_set_new(o2, "dso", json_string(r->dso));
@@ -201,13 +162,13 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			json_object_set_new(o2, "merged", json_integer(r->merged));
 			json_array_append_new(rows, o2);
 		}
-		for (size_t i = 0; i < d.nr_dsos; i++) {
+		for (size_t i = 0; i < d->nr_dsos; i++) {
 			json_t *o2 = json_object();
-			json_object_set_new(o2, "dso", json_string(d.dsos[i].dso));
-			json_object_set_new(o2, "base", json_real(d.dsos[i].base));
-			json_object_set_new(o2, "new", json_real(d.dsos[i].new_));
-			json_object_set_new(o2, "delta", json_real(d.dsos[i].delta));
-			json_object_set_new(o2, "noise", json_real(d.dsos[i].noise));
+			json_object_set_new(o2, "dso", json_string(d->dsos[i].dso));
+			json_object_set_new(o2, "base", json_real(d->dsos[i].base));
+			json_object_set_new(o2, "new", json_real(d->dsos[i].new_));
+			json_object_set_new(o2, "delta", json_real(d->dsos[i].delta));
+			json_object_set_new(o2, "noise", json_real(d->dsos[i].noise));
 			json_array_append_new(dsos, o2);
 		}
 		json_object_set_new(doc, "rows", rows);
@@ -216,19 +177,19 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 		json_decref(doc);
 	} else {
 		int dso_w = 13;
-		print_side("A", &a);
-		print_side("B", &b);
-		for (size_t i = 0; i < d.nr && (!max_rows || (long)i < max_rows); i++)
-			if ((int)strlen(d.rows[i].dso) > dso_w)
+		print_side("A", &a, pc.a);
+		print_side("B", &b, pc.b);
+		for (size_t i = 0; i < d->nr && (!max_rows || (long)i < max_rows); i++)
+			if ((int)strlen(d->rows[i].dso) > dso_w)
 				dso_w =
-				    strlen(d.rows[i].dso) > 40 ? 40 : (int)strlen(d.rows[i].dso);
+				    strlen(d->rows[i].dso) > 40 ? 40 : (int)strlen(d->rows[i].dso);
 		printf("#   Base      New    Delta  +-Noise  %-*s  Symbol\n", dso_w,
 		       "Shared Object");
-		for (size_t i = 0; i < d.nr; i++) {
-			const struct diff_row *r = &d.rows[i];
+		for (size_t i = 0; i < d->nr; i++) {
+			const struct diff_row *r = &d->rows[i];
 			char base[16], nw[16];
 			if (max_rows && (long)i >= max_rows) {
-				printf("# ... %zu more rows: --limit 0 shows them all\n", d.nr - i);
+				printf("# ... %zu more rows: --limit 0 shows them all\n", d->nr - i);
 				break;
 			}
 			snprintf(base, sizeof(base), "%.2f%%", r->base);
@@ -242,12 +203,12 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			       : r->status == DIFF_GONE ? "  (gone)"
 							: "");
 		}
-		if (!d.nr)
+		if (!d->nr)
 			printf("# no row at or above %.2f%% in either profile\n",
 			       dopt.percent_limit);
 		printf("\n# per shared object\n");
-		for (size_t i = 0; i < d.nr_dsos; i++) {
-			const struct diff_dso *x = &d.dsos[i];
+		for (size_t i = 0; i < d->nr_dsos; i++) {
+			const struct diff_dso *x = &d->dsos[i];
 			if (x->base < 0.005 && x->new_ < 0.005)
 				continue;
 			printf("%7.2f%% %7.2f%% %+8.2f  %7.2f  %s%s\n", x->base, x->new_, x->delta,
@@ -255,14 +216,12 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			       fabs(x->delta) <= x->noise ? "  (within noise)" : "");
 		}
 	}
-	diff_release(&d);
 	ret = 0;
 out:
-	hists_release(&a.r);
-	hists_release(&b.r);
-	profile_source_release(&a.src);
-	profile_source_release(&b.src);
-	free(cache);
+	profile_comparison_release(&pc);
+	profile_source_release(&a);
+	profile_source_release(&b);
+	strbuf_release(&warn);
 	strbuf_release(&err);
 	strbuf_release(&note);
 	return ret;

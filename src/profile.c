@@ -245,6 +245,72 @@ static int from_ledger(struct profile_source *out)
 	return 0;
 }
 
+void profile_source_from(struct profile_source *s, struct profile *p)
+{
+	memset(s, 0, sizeof(*s));
+	s->prof = *p;
+	memset(p, 0, sizeof(*p));
+	from_ledger(s);
+}
+
+/* Read one side: its rows and first event with samples. */
+static int compare_side(struct profile_source *s, const struct hist_opts *base,
+			struct hist_report *r, const struct hist_event **ev, struct strbuf *warn,
+			struct strbuf *err)
+{
+	struct hist_opts o = *base;
+	const char *p;
+	o.aliases = s->aliases;
+	o.nr_aliases = s->nr_aliases;
+	if (hists_build(s->path, &o, r, err))
+		return -1;
+	for (size_t i = 0; i < r->nr_events && !*ev; i++)
+		if (r->events[i].nr_samples)
+			*ev = &r->events[i];
+	for (p = r->warn.buf; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		strbuf_addf(warn, "%s: %.*s\n", s->label, (int)n, p);
+		p += n + (eol ? 1 : 0);
+	}
+	if (!*ev) {
+		strbuf_addf(err, "%s has no samples", s->label);
+		return -1;
+	}
+	return 0;
+}
+
+int profile_compare(struct ctx *c, struct profile_source *a, struct profile_source *b,
+		    const struct diff_opts *o, struct profile_comparison *out, struct strbuf *warn,
+		    struct strbuf *err)
+{
+	struct hist_opts ho;
+	char *cache = NULL;
+	int ret = -1;
+	memset(out, 0, sizeof(*out));
+	profile_hist_opts(&c->cfg, &ho, &cache);
+	ho.sort = HIST_SORT_DSO_SYM;
+	/* the artifact of both sides under one name, so it matches across rebuilds */
+	if (a->nr_aliases && b->nr_aliases)
+		for (size_t i = 0; i < a->nr_aliases; i++)
+			a->aliases[i].name = b->aliases[0].name;
+	if (!compare_side(a, &ho, &out->ra, &out->a, warn, err) &&
+	    !compare_side(b, &ho, &out->rb, &out->b, warn, err)) {
+		diff_compute(out->a, out->b, o, &out->diff);
+		ret = 0;
+	}
+	free(cache);
+	return ret;
+}
+
+void profile_comparison_release(struct profile_comparison *pc)
+{
+	diff_release(&pc->diff);
+	hists_release(&pc->ra);
+	hists_release(&pc->rb);
+	memset(pc, 0, sizeof(*pc));
+}
+
 int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source *out,
 			   struct strbuf *note, struct strbuf *err)
 {

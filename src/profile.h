@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "ctx.h"
 #include "hists.h"
+#include "profdiff.h"
 
 struct profile_request {
 	const char *artifact;  /* NULL: build.artifact */
@@ -126,6 +127,33 @@ struct profile_source {
 int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source *out,
 			   struct strbuf *note, struct strbuf *err);
 void profile_source_release(struct profile_source *s);
+
+/* A source for ledger profile p (moved into it: p is left empty). */
+void profile_source_from(struct profile_source *s, struct profile *p);
+
+/* Two profiles read and compared, as `perfloop diff` shows them. */
+struct profile_comparison {
+	struct hist_report ra, rb;
+	const struct hist_event *a, *b; /* the first event with samples of each */
+	struct diff_result diff;
+};
+
+/*
+ * Read profiles A (baseline) and B (candidate) and diff them as `perfloop
+ * diff` does: the dso,sym rows of each file's first event with samples, the
+ * artifact of both sides under one name so its symbols match across
+ * rebuilds, symbols through this configuration's symbol cache. Returns 0,
+ * or -1 with one line in err (a file unreadable, or without samples).
+ * Reader warnings go to warn, one line each, prefixed by the side's label.
+ * Release out with profile_comparison_release() either way.
+ *
+ * For try: profile_select_pair(), profile_source_from() on both, then this,
+ * then diff_keep_flat(&out->diff, touched, n, &why).
+ */
+int profile_compare(struct ctx *c, struct profile_source *a, struct profile_source *b,
+		    const struct diff_opts *o, struct profile_comparison *out, struct strbuf *warn,
+		    struct strbuf *err);
+void profile_comparison_release(struct profile_comparison *pc);
 
 /* Options for reading profiles of this configuration (the symbol cache). */
 void profile_hist_opts(const struct config *cfg, struct hist_opts *o, char **cache_dir);
