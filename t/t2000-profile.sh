@@ -116,6 +116,26 @@ test_expect_success 'the Rust program: demangled names match perf report' '
 	for s in sym dso,sym; do $CMP report "$PERFLOOP" "$f" $s 0 || return 1; done
 '
 
+test_expect_success 'samples in PLT stubs are attributed as perf report attributes them' '
+	echo "int tiny(int x) { return x + 1; }" >plib.c &&
+	cat >pmain.c <<-\EOF &&
+	#include <stdio.h>
+	int tiny(int);
+	int main(void)
+	{
+		long s = 0;
+		for (long i = 0; i < 100000000; i++)
+			s += tiny((int)i);
+		printf("%ld\n", s);
+		return 0;
+	}
+	EOF
+	cc -O2 -shared -fPIC -o libplib.so plib.c &&
+	cc -O2 -o pmain pmain.c -L. -lplib -Wl,-rpath,"$TEST_DIR" &&
+	perf record -q -o plt.data -e cycles:u -F 2500 ./pmain >/dev/null 2>&1 &&
+	$CMP report "$PERFLOOP" plt.data dso,sym 0
+'
+
 test_expect_success 'a compressed profile (perf record -z) reads like perf report' '
 	printf "[profile]\nrecord-args = -z\n" >>perfloop.ini &&
 	"$PERFLOOP" profile --json >z.json &&
