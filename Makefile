@@ -35,7 +35,7 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test unit e2e asan demo deps install clean style hdr-check bench
+.PHONY: all test unit e2e fuzz asan demo deps install clean style hdr-check bench
 
 all: $(O)/perfloop $(O)/perfloop.1
 
@@ -84,7 +84,11 @@ unit: $(UNIT_BIN)
 e2e: $(O)/perfloop $(HELPER_BIN)
 	@PERFLOOP_BUILD=$(abspath $(O)) t/run-e2e
 
-test: all unit e2e
+# the perf.data reader under libFuzzer for a fixed number of runs (skipped without clang's runtime)
+fuzz: | $(O)/.deps-ok
+	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" t/run-fuzz
+
+test: all unit e2e fuzz
 
 asan:
 	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" test

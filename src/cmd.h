@@ -12,6 +12,7 @@
 enum {
 	CMD_NEED_CONFIG = 1 << 0, /* perfloop.ini must exist */
 	CMD_NO_CONFIG = 1 << 1,   /* do not read it at all */
+	CMD_LAZY_WORKTREE = 1 << 2, /* find the worktree (git) only when asked (ctx_worktree) */
 };
 
 struct cmd_entry {

@@ -62,6 +62,29 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "commit", "template", CFG_STR, "refactor({scope}): {message}",
 	  "commit message of 'perfloop keep': {scope} and {message} are filled in" },
 
+	{ "profile", "event", CFG_STR, "cycles:u",
+	  "event recorded by 'perfloop profile' (perf record -e); without a hardware PMU (most VMs) "
+	  "perf records cpu-clock instead, and perfloop says so" },
+	{ "profile", "freq", CFG_INT, "2500", "samples per second (perf record -F)" },
+	{ "profile", "callgraph", CFG_STR, "none",
+	  "call graphs: none, fp (frame pointers) or dwarf (perf record --call-graph; dwarf is very "
+	  "expensive on a large binary)" },
+	{ "profile", "percent-limit", CFG_REAL, "0.2",
+	  "hide hotspot and diff rows below this many percent (perf report --percent-limit)" },
+	{ "profile", "sort", CFG_STR, "dso,sym", "hotspot rows: sym, dso,sym or comm,dso,sym" },
+	{ "profile", "limit", CFG_INT, "0", "most hotspot rows shown, 0 = every row above percent-limit" },
+	{ "profile", "perf", CFG_STR, "perf", "the perf program" },
+	{ "profile", "record-args", CFG_STR, NULL,
+	  "more perf record options, split on spaces (e.g. -z to compress)" },
+	{ "profile", "buildid-cache", CFG_BOOL, "false",
+	  "let perf record also copy the profiled binaries into ~/.debug (perfloop keeps the "
+	  "artifact's bytes itself)" },
+	{ "profile", "symbol-cache", CFG_PATH, NULL,
+	  "symbol cache directory (default: $XDG_CACHE_HOME/perfloop/symbols, else "
+	  "~/.cache/perfloop/symbols)" },
+	{ "profile", "hints", CFG_PATH, NULL,
+	  "a hint rule file read after the built-in rules (format: 'perfloop help hotspots')" },
+
 	{ "env", "*", CFG_STR, NULL, "extra environment variables for every harness run (NAME = value)" },
 	{ "fingerprint", "*", CFG_STR, NULL,
 	  "commands whose output tells how an artifact was built (name = command, e.g. rustc = rustc -V)" },
@@ -337,20 +360,10 @@ static int parse_text(struct config *cfg, const char *name, const char *dir, con
 	int lineno = 0, ret = -1;
 	const char *p = text;
 
-	while (*p) {
-		const char *eol = strchr(p, '\n');
-		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+	while (strbuf_ini_line(&line, &p, &lineno)) {
 		char *eq, *key;
 		const struct cfg_keydoc *k;
 		int known;
-
-		lineno++;
-		strbuf_reset(&line);
-		strbuf_add(&line, p, n);
-		p += n + (eol ? 1 : 0);
-		strbuf_trim(&line);
-		if (!line.len || line.buf[0] == ';' || line.buf[0] == '#')
-			continue;
 
 		if (line.buf[0] == '[') {
 			char *close = strchr(line.buf, ']');

@@ -14,8 +14,6 @@
 int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err)
 {
 	char *found = NULL;
-	struct strbuf top = STRBUF_INIT;
-	const char *git_argv[] = { "git", "rev-parse", "--show-toplevel", NULL };
 
 	if (!path)
 		path = found = config_discover(".");
@@ -33,12 +31,23 @@ int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err
 	}
 	free(found);
 	c->state_dir = config_get_path(&c->cfg, "core.state");
+	if (!c->lazy_worktree)
+		ctx_worktree(c);
+	return 0;
+}
+
+const char *ctx_worktree(struct ctx *c)
+{
+	struct strbuf top = STRBUF_INIT;
+	const char *git_argv[] = { "git", "rev-parse", "--show-toplevel", NULL };
+	if (c->worktree)
+		return c->worktree;
 	if (!capture_argv(git_argv, NULL, &top, NULL) && top.len)
 		c->worktree = strbuf_detach(&top, NULL);
 	else
-		c->worktree = xstrdup(c->cfg.dir);
+		c->worktree = xstrdup(c->cfg.dir ? c->cfg.dir : ".");
 	strbuf_release(&top);
-	return 0;
+	return c->worktree;
 }
 
 const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err)
@@ -83,7 +92,7 @@ struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err)
 char *ctx_artifact(struct ctx *c, struct strbuf *err)
 {
 	const char *a = ctx_require(c, "build.artifact", err);
-	return a ? path_join_abs(c->worktree, a) : NULL;
+	return a ? path_join_abs(ctx_worktree(c), a) : NULL;
 }
 
 const char *ctx_artifact_rel(struct ctx *c)

@@ -13,9 +13,10 @@ struct ctx {
 	char *state_dir; /* absolute; created on first use */
 	char *worktree;  /* absolute: git toplevel of the cwd, else the ini's directory */
 	struct ledger *ledger;
+	int lazy_worktree; /* set before ctx_setup: leave worktree NULL until ctx_worktree() */
 };
 
-#define CTX_INIT { CONFIG_INIT, NULL, NULL, NULL }
+#define CTX_INIT { CONFIG_INIT, NULL, NULL, NULL, 0 }
 
 /*
  * Load the configuration (`path` from -c, else discovered from the cwd; a
@@ -23,6 +24,9 @@ struct ctx {
  * Returns 0 or -1 with err filled.
  */
 int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err);
+
+/* The worktree (git top level of the cwd, else the ini's directory), found on first use. */
+const char *ctx_worktree(struct ctx *c);
 
 /* Open the ledger (once), creating the state directory. NULL with err on failure. */
 struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err);

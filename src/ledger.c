@@ -87,7 +87,36 @@ static const char *const migrations[] = {
 	"  created REAL NOT NULL);\n"
 	"CREATE INDEX calibrations_key ON calibrations(key, host, created);\n",
 
-	/* 1 -> 2: the loop: its state, builds, experiments, dispatches, workflow runs */
+	/* 1 -> 2: profiles recorded with perf record */
+	"CREATE TABLE profiles(\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  created REAL NOT NULL,\n"
+	"  finished REAL,\n"
+	"  status TEXT NOT NULL CHECK(status IN "
+	"('running','done','failed','timeout','interrupted')),\n"
+	"  artifact_id INTEGER REFERENCES artifacts(id),\n"
+	"  artifact_hash TEXT,             -- XXH3-128 of the artifact profiled\n"
+	"  artifact_path TEXT,             -- the path the harness loaded (as mapped)\n"
+	"  path TEXT NOT NULL,             -- the perf.data file\n"
+	"  event TEXT NOT NULL,            -- event requested (perf record -e)\n"
+	"  event_recorded TEXT,            -- what perf recorded (cpu-clock on VMs without a PMU)\n"
+	"  freq INTEGER NOT NULL,          -- perf record -F\n"
+	"  callgraph TEXT NOT NULL CHECK(callgraph IN ('none','fp','dwarf')),\n"
+	"  samples INTEGER,\n"
+	"  lost INTEGER,                   -- samples the kernel dropped\n"
+	"  key TEXT NOT NULL,              -- bench identity (dir+command+env)\n"
+	"  host TEXT NOT NULL,\n"
+	"  dir TEXT NOT NULL,\n"
+	"  command TEXT NOT NULL,          -- the harness command\n"
+	"  perf_command TEXT NOT NULL,     -- the perf record command line\n"
+	"  exit_status INTEGER,            -- of perf record (the harness's, or 255)\n"
+	"  wall REAL,\n"
+	"  log_out TEXT, log_err TEXT,\n"
+	"  message TEXT,                   -- why it failed, when it did\n"
+	"  bench_id INTEGER REFERENCES benches(id));\n"
+	"CREATE INDEX profiles_artifact ON profiles(artifact_hash, created);\n",
+
+	/* 2 -> 3: the loop: its state, builds, experiments, dispatches, workflow runs */
 	"CREATE TABLE loop(\n"
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
 	"  branch TEXT NOT NULL,\n"

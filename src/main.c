@@ -11,9 +11,9 @@
 #include "banned.h"
 
 extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_build_entry,
-	cmd_calibrate_entry, cmd_help_entry, cmd_init_entry, cmd_keep_entry, cmd_log_entry,
-	cmd_show_entry,
-	cmd_patch_entry, cmd_report_entry, cmd_revert_entry, cmd_runs_entry, cmd_start_entry, cmd_status_entry,
+	cmd_calibrate_entry, cmd_diff_entry, cmd_help_entry, cmd_hotspots_entry, cmd_init_entry,
+	cmd_keep_entry, cmd_log_entry, cmd_patch_entry, cmd_profile_entry, cmd_report_entry,
+	cmd_revert_entry, cmd_runs_entry, cmd_show_entry, cmd_start_entry, cmd_status_entry,
 	cmd_sync_entry, cmd_try_entry, cmd_validate_entry, cmd_version_entry;
 
 /* The command table: one line per command, in the order `perfloop help` lists them. */
@@ -35,6 +35,9 @@ const struct cmd_entry *const commands[] = {
 	&cmd_baseline_entry,
 	&cmd_log_entry,
 	&cmd_show_entry,
+	&cmd_profile_entry,
+	&cmd_hotspots_entry,
+	&cmd_diff_entry,
 	&cmd_help_entry,
 	&cmd_version_entry,
 	NULL,
@@ -95,6 +98,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
 	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);

@@ -54,8 +54,8 @@ int cmd_needs_shell(const char *cmd)
 	return strpbrk(cmd, "|&;<>()$`\\\"'\n*?[#~=%{}") != NULL;
 }
 
-/* Split plain text on spaces and tabs (only called when no shell syntax). */
-static char **split_words(const char *cmd)
+/* Split plain text on spaces and tabs (for text without shell syntax). */
+char **cmd_split_words(const char *cmd)
 {
 	char **argv = NULL;
 	size_t nr = 0, alloc = 0;
@@ -77,7 +77,7 @@ static char **split_words(const char *cmd)
 	return argv;
 }
 
-static void free_words(char **argv)
+void cmd_free_words(char **argv)
 {
 	if (!argv)
 		return;
@@ -214,7 +214,7 @@ int child_run(struct child *c, struct strbuf *err)
 			shargv[3] = NULL;
 			argv = shargv;
 		} else {
-			words = split_words(c->cmd);
+			words = cmd_split_words(c->cmd);
 			if (!words[0]) {
 				strbuf_addstr(err, "empty command");
 				goto out;
@@ -429,7 +429,7 @@ out:
 				close(fds[i]);
 	}
 	free(envp);
-	free_words(words);
+	cmd_free_words(words);
 	return ret;
 }
 

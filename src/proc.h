@@ -75,4 +75,11 @@ int capture_argv(const char *const *argv, const char *dir, struct strbuf *out,
 /* Does the shell text need /bin/sh (has metacharacters)? */
 int cmd_needs_shell(const char *cmd);
 
+/*
+ * Split text without shell syntax on spaces and tabs into a NULL-terminated
+ * argv; free it with cmd_free_words().
+ */
+char **cmd_split_words(const char *cmd);
+void cmd_free_words(char **argv);
+
 #endif

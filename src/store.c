@@ -149,7 +149,12 @@ int store_put(const char *store_dir, const char *path, const char *hex, char **s
 		strbuf_addf(err, "cannot read artifact '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0444);
+	{
+		/* read-only, but an executable artifact stays executable (profile --baseline) */
+		struct stat sb;
+		mode_t mode = !fstat(in, &sb) ? 0444 | (sb.st_mode & 0111) : 0444;
+		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	}
 	if (out < 0) {
 		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
 		goto out;

@@ -285,3 +285,19 @@ out:
 	free(dir);
 	return ret;
 }
+
+int strbuf_ini_line(struct strbuf *line, const char **p, int *lineno)
+{
+	while (**p) {
+		const char *eol = strchr(*p, '\n');
+		size_t n = eol ? (size_t)(eol - *p) : strlen(*p);
+		(*lineno)++;
+		strbuf_reset(line);
+		strbuf_add(line, *p, n);
+		*p += n + (eol ? 1 : 0);
+		strbuf_trim(line);
+		if (line->len && line->buf[0] != ';' && line->buf[0] != '#')
+			return 1;
+	}
+	return 0;
+}

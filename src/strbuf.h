@@ -38,6 +38,13 @@ void strbuf_setf(struct strbuf *sb, const char *fmt, ...) PL_PRINTF(2, 3);
 void strbuf_addshq(struct strbuf *sb, const char *s);
 
 void strbuf_trim(struct strbuf *sb);
+
+/*
+ * The next line of ini-style text into `line`, trimmed: *p advances past it
+ * and *lineno counts every line read; blank lines and lines starting with
+ * ';' or '#' are skipped. Returns 0 at the end of the text.
+ */
+int strbuf_ini_line(struct strbuf *line, const char **p, int *lineno);
 void strbuf_rtrim(struct strbuf *sb);
 
 /*

@@ -112,6 +112,41 @@ static void test_migrates_forward_keeping_data(void **state)
 	free(p);
 }
 
+/* Version 2 adds profiles; a version-1 ledger gains the table with its data kept. */
+static void test_profiles_table(void **state)
+{
+	char *p = path_in("v1.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	int64_t art, prof;
+	(void)state;
+	l = ledger_open_version(p, 0, 1, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM sqlite_master WHERE name = "
+				    "'profiles'", NULL), 0);
+	art = ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
+			    "VALUES ('h1', 1, '/a', 0)", NULL);
+	assert_true(art > 0);
+	ledger_close(l);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_true(ledger_schema_version() >= 2);
+	prof = ledger_insert(l, &err, "INSERT INTO profiles(created, status, artifact_id, "
+			     "artifact_hash, path, event, freq, callgraph, key, host, dir, command, "
+			     "perf_command) VALUES (1, 'done', ?, 'h1', '/p.data', 'cycles:u', 2500, "
+			     "'none', 'k', 'host', '/d', 'cmd', 'perf record')", "i", art);
+	assert_true(prof > 0);
+	/* the checks hold: a bad status or call graph mode is refused */
+	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET status = 'bogus'", NULL), -1);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET callgraph = 'lbr'", NULL), -1);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET artifact_id = 999", NULL), -1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash = 'h1'", NULL),
+			 1);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
 static void expect_refused(const char *name, const char *want)
 {
 	char *p = path_in(name);
@@ -254,6 +289,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fresh_and_reopen),
 		cmocka_unit_test(test_migrates_forward_keeping_data),
+		cmocka_unit_test(test_profiles_table),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),

@@ -1,0 +1,262 @@
+/*
+ * test-profdiff.c: matching across rebuilds, deltas and the noise interval,
+ * the keep-flat rule try uses, and the hint rules.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "hints.h"
+#include "profdiff.h"
+
+static struct hist_row mkrow(const char *dso, const char *sym, uint64_t samples)
+{
+	struct hist_row r;
+	memset(&r, 0, sizeof(r));
+	r.dso = dso;
+	r.sym = sym;
+	r.resolved = sym[0] != '0';
+	r.level = '.';
+	r.samples = samples;
+	r.period = samples * 1000;
+	return r;
+}
+
+static void mkevent(struct hist_event *e, struct hist_row *rows, size_t n)
+{
+	memset(e, 0, sizeof(*e));
+	e->rows = rows;
+	e->nr_rows = n;
+	for (size_t i = 0; i < n; i++) {
+		e->nr_samples += rows[i].samples;
+		e->total_period += rows[i].period;
+	}
+}
+
+static const struct diff_row *find(const struct diff_result *d, const char *sym)
+{
+	for (size_t i = 0; i < d->nr; i++)
+		if (!strcmp(d->rows[i].symbol, sym))
+			return &d->rows[i];
+	return NULL;
+}
+
+static void check_norm(const char *in, const char *want)
+{
+	char *n = diff_normalize(in);
+	assert_string_equal(n, want);
+	free(n);
+}
+
+static void test_normalize(void **state)
+{
+	(void)state;
+	check_norm("foo.cold", "foo");
+	check_norm("foo.cold.3", "foo");
+	check_norm("foo.isra.0", "foo");
+	check_norm("foo.constprop.0.isra.0", "foo");
+	check_norm("foo.part.1", "foo");
+	check_norm("core::fmt::write.llvm.12345678901234", "core::fmt::write");
+	check_norm("bar() [clone .cold]", "bar()");
+	check_norm("hotrs::hot_a::h060dc3037b7b694a", "hotrs::hot_a");
+	check_norm("std::vec::Vec<T,A>::push", "std::vec::Vec<T,A>::push");
+	check_norm(".annobin_init.c", ".annobin_init.c");
+	check_norm("foo.coldish", "foo.coldish");
+}
+
+static void test_symbol_matches(void **state)
+{
+	(void)state;
+	assert_true(diff_symbol_matches("rspack_core::ExportsInfoGetter::prefetch",
+					"ExportsInfoGetter::prefetch"));
+	assert_true(diff_symbol_matches("rspack_core::ExportsInfoGetter::prefetch", "prefetch"));
+	assert_false(
+	    diff_symbol_matches("rspack_core::ExportsInfoGetter::prefetch_all", "prefetch"));
+	assert_true(diff_symbol_matches("a::OverlayMap<K,V>::get", "OverlayMap::get"));
+	assert_true(diff_symbol_matches("get", "get"));
+	assert_false(diff_symbol_matches("xget", "get"));
+	assert_false(diff_symbol_matches("get", ""));
+}
+
+static void test_compute(void **state)
+{
+	struct hist_row ra[] = {
+	    mkrow("libapp.so", "hot", 500),
+	    mkrow("libapp.so", "warm.cold", 50),
+	    mkrow("libapp.so", "warm", 150),
+	    mkrow("libapp.so", "gone", 100),
+	    mkrow("[JIT] tid 11", "0x00007f0000001000", 100),
+	    mkrow("libc.so.6", "malloc", 100),
+	};
+	struct hist_row rb[] = {
+	    mkrow("libapp.so", "hot", 300),    mkrow("libapp.so", "warm", 200),
+	    mkrow("libapp.so", "fresh", 100),  mkrow("[JIT] tid 99", "0x00007f0000009000", 100),
+	    mkrow("libc.so.6", "malloc", 300),
+	};
+	struct hist_event a, b;
+	struct diff_opts o = {0, 0};
+	struct diff_result d;
+	const struct diff_row *r;
+	double p1, p2, want;
+	(void)state;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	mkevent(&b, rb, ARRAY_SIZE(rb));
+	diff_compute(&a, &b, &o, &d);
+	assert_int_equal(d.base_samples, 1000);
+	assert_int_equal(d.new_samples, 1000);
+
+	r = find(&d, "hot");
+	assert_non_null(r);
+	assert_int_equal(r->status, DIFF_MATCHED);
+	assert_true(fabs(r->base - 50) < 1e-9 && fabs(r->new_ - 30) < 1e-9);
+	assert_true(fabs(r->delta + 20) < 1e-9);
+	/* the noise: 1.96 * sqrt(p1 q1 / n1 + p2 q2 / n2), p = (s + 0.5) / (n + 1) */
+	p1 = 500.5 / 1001;
+	p2 = 300.5 / 1001;
+	want = 100 * 1.96 * sqrt(p1 * (1 - p1) / 1000 + p2 * (1 - p2) / 1000);
+	assert_true(fabs(r->noise - want) < 1e-9);
+	assert_false(r->within_noise);
+	/* warm and warm.cold are one function across the rebuild */
+	r = find(&d, "warm");
+	assert_int_equal(r->merged, 2);
+	assert_true(fabs(r->delta) < 1e-9);
+	assert_true(r->within_noise);
+	assert_int_equal(find(&d, "gone")->status, DIFF_GONE);
+	assert_int_equal(find(&d, "fresh")->status, DIFF_NEW);
+	/* JIT addresses of two processes are one row */
+	r = find(&d, "[unknown]");
+	assert_non_null(r);
+	assert_string_equal(r->dso, "[JIT]");
+	assert_int_equal(r->status, DIFF_MATCHED);
+	/* sorted by |delta| */
+	for (size_t i = 1; i < d.nr; i++)
+		assert_true(fabs(d.rows[i - 1].delta) >= fabs(d.rows[i].delta));
+	assert_string_equal(d.rows[0].symbol, "hot");
+	/* totals per DSO */
+	for (size_t i = 0; i < d.nr_dsos; i++)
+		if (!strcmp(d.dsos[i].dso, "libc.so.6"))
+			assert_true(fabs(d.dsos[i].delta - 20) < 1e-9);
+	diff_release(&d);
+
+	/* the limit drops rows small on both sides */
+	o.percent_limit = 12;
+	diff_compute(&a, &b, &o, &d);
+	assert_null(find(&d, "gone"));
+	assert_non_null(find(&d, "hot"));
+	assert_non_null(find(&d, "malloc"));
+	diff_release(&d);
+}
+
+static void test_keep_flat(void **state)
+{
+	/* the touched function loses 100 of 300 samples; seven others keep 100 each */
+	struct hist_row ra[] = {mkrow("x", "ns::prefetch", 300), mkrow("x", "o1", 100),
+				mkrow("x", "o2", 100),		 mkrow("x", "o3", 100),
+				mkrow("x", "o4", 100),		 mkrow("x", "o5", 100),
+				mkrow("x", "o6", 100),		 mkrow("x", "o7", 100)};
+	struct hist_row rb[] = {mkrow("x", "ns::prefetch", 200), mkrow("x", "o1", 100),
+				mkrow("x", "o2", 100),		 mkrow("x", "o3", 100),
+				mkrow("x", "o4", 100),		 mkrow("x", "o5", 100),
+				mkrow("x", "o6", 100),		 mkrow("x", "o7", 100)};
+	struct hist_row rc[] = {mkrow("x", "ns::prefetch", 200), mkrow("x", "o1", 100),
+				mkrow("x", "o2", 100),		 mkrow("x", "o3", 100),
+				mkrow("x", "o4", 100),		 mkrow("x", "o5", 100),
+				mkrow("x", "o6", 100),		 mkrow("x", "grower", 300)};
+	struct hist_event a, b, c;
+	struct diff_opts o = {0, 0};
+	struct diff_result d;
+	struct strbuf why = STRBUF_INIT;
+	const char *touched[] = {"prefetch"}, *untouched[] = {"nothing_here"};
+	(void)state;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	mkevent(&b, rb, ARRAY_SIZE(rb));
+	mkevent(&c, rc, ARRAY_SIZE(rc));
+	diff_compute(&a, &b, &o, &d);
+	assert_int_equal(diff_keep_flat(&d, touched, 1, &why), 1);
+	strbuf_reset(&why);
+	assert_int_equal(diff_keep_flat(&d, untouched, 1, &why), 0);
+	assert_non_null(strstr(why.buf, "none of the touched"));
+	diff_release(&d);
+	/* the touched row dropped, but something else grew beyond noise */
+	diff_compute(&a, &c, &o, &d);
+	strbuf_reset(&why);
+	assert_int_equal(diff_keep_flat(&d, touched, 1, &why), 0);
+	assert_non_null(strstr(why.buf, "grower"));
+	diff_release(&d);
+	/* a touched row within noise is not enough */
+	diff_compute(&a, &a, &o, &d);
+	strbuf_reset(&why);
+	assert_int_equal(diff_keep_flat(&d, touched, 1, &why), 0);
+	assert_non_null(strstr(why.buf, "did not drop"));
+	diff_release(&d);
+	strbuf_release(&why);
+}
+
+static int has(const struct hints *h, const char *dso, const char *sym, char level, const char *cat)
+{
+	size_t idx[8], n = hints_match(h, dso, sym, level, idx, 8);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(h->rules[idx[i]].category, cat))
+			return 1;
+	return 0;
+}
+
+static void test_hints(void **state)
+{
+	struct hints h = HINTS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t idx[8];
+	(void)state;
+	hints_builtin(&h);
+	assert_true(has(&h, "libc.so.6", "malloc", '.', "allocator"));
+	assert_true(has(&h, "x", "mi_free", '.', "allocator"));
+	assert_true(has(&h, "x", "hashbrown::raw::RawTable<T,A>::reserve_rehash", '.', "hash"));
+	assert_true(has(&h, "x", "core::hash::BuildHasher::hash_one", '.', "hash"));
+	assert_true(has(&h, "x", "crossbeam_deque::deque::Stealer<T>::steal", '.', "parallel"));
+	assert_true(has(&h, "x", "__memmove_avx_unaligned_erms", '.', "copies"));
+	assert_true(has(&h, "[kernel.kallsyms]", "clear_page_erms", 'k', "kernel"));
+	assert_int_equal(hints_match(&h, "x", "my_function", '.', idx, 8), 0);
+	for (size_t i = 0; i < h.nr; i++)
+		if (!strcmp(h.rules[i].category, "hash"))
+			assert_true(h.rules[i].caution && h.rules[i].caution_below == 5);
+
+	/* a file adds to a category and makes new ones */
+	assert_int_equal(hints_parse(&h, "r.ini",
+				     "; seed rules\n[hash]\nmatch = *OverlayMap::get*\n"
+				     "[exports]\nmatch = *ExportsInfoGetter::prefetch*\n"
+				     "advice = cache per module\n",
+				     &err),
+			 0);
+	assert_true(has(&h, "x", "rspack::OverlayMap::get", '.', "hash"));
+	assert_true(has(&h, "x", "rspack_core::ExportsInfoGetter::prefetch", '.', "exports"));
+	assert_int_equal(hints_parse(&h, "r.ini", "[x]\nbogus = 1\n", &err), -1);
+	assert_string_equal(err.buf,
+			    "r.ini:2: unknown key 'bogus' (known: match, dso, level, advice, "
+			    "caution, caution-below)");
+	strbuf_reset(&err);
+	assert_int_equal(hints_parse(&h, "r.ini", "match = x\n", &err), -1);
+	assert_non_null(strstr(err.buf, "r.ini:1: a rule needs a [category] first"));
+	strbuf_reset(&err);
+	assert_int_equal(hints_parse(&h, "r.ini", "[c]\ncaution-below = lots\n", &err), -1);
+	assert_non_null(strstr(err.buf, "r.ini:2: caution-below"));
+	strbuf_reset(&err);
+	assert_int_equal(hints_load_file(&h, "/nonexistent/rules.ini", &err), -1);
+	assert_non_null(strstr(err.buf, "cannot read hint rules"));
+	hints_release(&h);
+	strbuf_release(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_normalize), cmocka_unit_test(test_symbol_matches),
+	    cmocka_unit_test(test_compute),   cmocka_unit_test(test_keep_flat),
+	    cmocka_unit_test(test_hints),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,310 @@
+/*
+ * test-symbols.c: demangling as perf does, symbol tables from this very
+ * executable (with the symbol cache, which must never be trusted blindly),
+ * kallsyms and JIT maps, and the radix sort.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "symbols.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/perfloop-symbols-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	return remove_tree(dir);
+}
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void check_demangle(const char *raw, const char *want)
+{
+	char *d = sym_demangle(raw);
+	if (!want) {
+		assert_null(d);
+		return;
+	}
+	assert_non_null(d);
+	assert_string_equal(d, want);
+	free(d);
+}
+
+static void test_demangle(void **state)
+{
+	(void)state;
+	/* C++ without parameters, as perf report shows it */
+	check_demangle("_ZN2ns1K4workElI", "ns::K::work");
+	check_demangle("_ZN2v88internal4Heap8ScavengeEv.cold", "v8::internal::Heap::Scavenge");
+	check_demangle("_Z3fooIiEvT_", "foo<int>");
+	/* Rust legacy (hash dropped) and v0 */
+	check_demangle("_ZN5hotrs5hot_a17h060dc3037b7b694aE", "hotrs::hot_a");
+	check_demangle(
+	    "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h0123456789abcdefE",
+	    "hashbrown::raw::RawTable<T,A>::reserve_rehash");
+	check_demangle("_RNvCs15kBYyAo9fc_7mycrate4main", "mycrate::main");
+	/* not mangled */
+	check_demangle("main", NULL);
+	check_demangle("_start", NULL);
+	check_demangle("", NULL);
+}
+
+static void test_radix_sort(void **state)
+{
+	enum { N = 5000 };
+	uint64_t *k = malloc(N * sizeof(*k));
+	uint32_t *idx = malloc(N * sizeof(*idx));
+	uint64_t x = 88172645463325252ull;
+	(void)state;
+	for (uint32_t i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		k[i] = (i % 7 == 0) ? 42 : x % 100000 + ((uint64_t)(i & 3) << 40);
+		idx[i] = i;
+	}
+	radix_sort_u64(k, idx, N);
+	for (uint32_t i = 1; i < N; i++) {
+		assert_true(k[i - 1] <= k[i]);
+		if (k[i - 1] == k[i])
+			assert_true(idx[i - 1] < idx[i]); /* stable */
+	}
+	free(k);
+	free(idx);
+}
+
+__attribute__((noinline)) int perfloop_test_marker(int x);
+__attribute__((noinline)) int perfloop_test_marker(int x)
+{
+	return x * 3 + 1;
+}
+
+/* File offset of a function of this executable, from /proc/self/maps. */
+static uint64_t self_offset(uint64_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	char line[512];
+	uint64_t off = 0;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long s, e, pg;
+		if (sscanf(line, "%llx-%llx %*s %llx", &s, &e, &pg) == 3 && addr >= s && addr < e) {
+			off = addr - s + pg;
+			break;
+		}
+	}
+	fclose(f);
+	assert_true(off != 0);
+	return off;
+}
+
+static struct symtab *load_self(const char *cache, struct strbuf *warn)
+{
+	struct sym_request rq;
+	char *exe = realpath("/proc/self/exe", NULL);
+	struct symtab *t;
+	memset(&rq, 0, sizeof(rq));
+	rq.path = exe;
+	rq.cache_dir = cache;
+	t = symtab_load(&rq, warn);
+	free(exe);
+	return t;
+}
+
+static void expect_marker(struct symtab *t)
+{
+	uint64_t off = self_offset((uint64_t)(uintptr_t)&perfloop_test_marker);
+	long i = symtab_find(t, off);
+	assert_true(i >= 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop_test_marker");
+	assert_string_equal(symtab_name(t, (size_t)i), "perfloop_test_marker");
+	/* a few bytes in is still the function */
+	assert_int_equal(symtab_find(t, off + 2), i);
+}
+
+static char *only_cache_file(const char *cache)
+{
+	char *cmd = xstrfmt("ls %s/*.sym", cache), *r = NULL;
+	FILE *p = popen(cmd, "r");
+	char line[512];
+	if (p && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		r = xstrdup(line);
+	}
+	if (p)
+		pclose(p);
+	free(cmd);
+	return r;
+}
+
+static void test_own_binary_and_cache(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	char *cache = xstrfmt("%s/cache", dir), *file;
+	struct symtab *t;
+	size_t nr;
+	(void)state;
+	(void)perfloop_test_marker(1);
+	t = load_self(NULL, &warn);
+	assert_non_null(t);
+	assert_false(t->from_cache);
+	nr = t->nr;
+	assert_true(nr > 100);
+	expect_marker(t);
+	symtab_free(t);
+
+	/* first load writes the cache, the second maps it */
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	symtab_free(t);
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	assert_int_equal(t->nr, nr);
+	expect_marker(t);
+	symtab_free(t);
+
+	/* a flipped byte in the payload: ignored (and rewritten) */
+	file = only_cache_file(cache);
+	assert_non_null(file);
+	{
+		FILE *f = fopen(file, "r+b");
+		int c;
+		assert_non_null(f);
+		fseek(f, -5, SEEK_END);
+		c = fgetc(f);
+		fseek(f, -5, SEEK_END);
+		fputc(c ^ 0x5a, f);
+		fclose(f);
+	}
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	expect_marker(t);
+	symtab_free(t);
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	symtab_free(t);
+
+	/* truncated, or another file under the same name: ignored */
+	assert_int_equal(truncate(file, 200), 0);
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	expect_marker(t);
+	symtab_free(t);
+	write_text(file, "PLSYMS junk that is not a cache file at all, but long enough to have "
+			 "a header-sized prefix ............................................."
+			 "........................................................");
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	expect_marker(t);
+	symtab_free(t);
+	assert_int_equal(warn.len, 0);
+	free(file);
+	free(cache);
+	strbuf_release(&warn);
+}
+
+static void test_missing_file(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	struct sym_request rq;
+	(void)state;
+	memset(&rq, 0, sizeof(rq));
+	rq.path = "/nonexistent/libgone.so";
+	assert_null(symtab_load(&rq, &warn));
+	assert_non_null(strstr(warn.buf, "libgone.so' is not on this machine"));
+	strbuf_release(&warn);
+}
+
+static void test_kallsyms(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	char *path = xstrfmt("%s/kallsyms", dir);
+	struct symtab *t;
+	long i;
+	(void)state;
+	write_text(path, "ffffffff81000000 T _stext\n"
+			 "ffffffff81000100 t do_work\n"
+			 "ffffffff81000200 d some_data\n"
+			 "ffffffff81000300 W weak_fn\n"
+			 "ffffffff81000400 a absolute_ignored\n"
+			 "ffffffffc0000000 t mod_fn\t[mymod]\n"
+			 "ffffffffc0000100 t mod_fn2\t[mymod]\n");
+	t = symtab_load_kallsyms(path, &warn);
+	assert_non_null(t);
+	i = symtab_find(t, 0xffffffff81000150ull);
+	assert_true(i >= 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "do_work");
+	assert_null(t->module[i]);
+	/* the last kernel symbol ends at the next page, not at the first module's */
+	i = symtab_find(t, 0xffffffff81000350ull);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "weak_fn");
+	assert_int_equal(symtab_find(t, 0xffffffff81002100ull), -1);
+	i = symtab_find(t, 0xffffffffc0000010ull);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "mod_fn");
+	assert_string_equal(t->module[i], "[mymod]");
+	symtab_free(t);
+
+	/* hidden addresses (kptr_restrict): no table, one warning */
+	write_text(path, "0000000000000000 T _stext\n0000000000000000 t do_work\n");
+	assert_null(symtab_load_kallsyms(path, &warn));
+	assert_non_null(strstr(warn.buf, "kptr_restrict"));
+	free(path);
+	strbuf_release(&warn);
+}
+
+static void test_perfmap(void **state)
+{
+	char *path = xstrfmt("%s/perf-123.map", dir);
+	struct symtab *t;
+	long i;
+	(void)state;
+	write_text(path, "7f0000001000 10 LazyCompile:~old a.js:1\n"
+			 "7f0000002000 8 JS:*bar b.js:2\n"
+			 "garbage line\n"
+			 "7f0000001000 20 JS:*newer a.js:1\n");
+	t = symtab_load_perfmap(path);
+	assert_non_null(t);
+	i = symtab_find(t, 0x7f0000001018ull);
+	assert_true(i >= 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "JS:*newer a.js:1");
+	i = symtab_find(t, 0x7f0000002007ull);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "JS:*bar b.js:2");
+	assert_int_equal(symtab_find(t, 0x7f0000002008ull), -1);
+	symtab_free(t);
+	assert_null(symtab_load_perfmap("/nonexistent/perf-1.map"));
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_demangle),
+	    cmocka_unit_test(test_radix_sort),
+	    cmocka_unit_test(test_own_binary_and_cache),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_kallsyms),
+	    cmocka_unit_test(test_perfmap),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
