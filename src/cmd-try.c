@@ -221,16 +221,18 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	}
 
 	/* 5. profile and hotspot diff, unless rejected early */
-	try_profile_init(&tp);
+	try_profile_init(&tp, touched.buf);
 	if (!o.no_profile && !res.vr.early_reject) {
 		if (experiment_set(l, id, "status", "profiling", &err))
 			die("%s", err.buf);
-		if (try_profile_run(c, id, &s, touched.buf, &tp, &err))
+		if (try_profile_run(c, id, res.id, &s, &tp, &err))
 			warning("no hotspot diff: %s", err.buf);
+		strbuf_reset(&err);
 	}
 
 	/* 6. verdict */
-	verdict = try_decide(res.vr.verdict, tp.rows, tp.nr, tp.have_profile, &reason);
+	verdict = try_decide(res.vr.verdict, tp.have_profile ? &tp.diff : NULL, tp.touched,
+			     tp.nr_touched, &reason);
 	bdoc = bench_json(&s.spec, &res);
 	if (ledger_exec(l, &err,
 			"UPDATE experiments SET status = 'decided', verdict = ?, reason = ?, "

@@ -22,10 +22,11 @@ const char *try_verdict_name(enum try_verdict v)
 	return "?";
 }
 
-enum try_verdict try_decide(enum verdict time, const struct hot_row *rows, size_t n,
-			    int have_profile, struct strbuf *reason)
+enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
+			    const char *const *touched, size_t nr_touched, struct strbuf *reason)
 {
-	const struct hot_row *dropped = NULL, *grew = NULL;
+	struct strbuf why = STRBUF_INIT;
+	enum try_verdict v;
 	switch (time) {
 	case VERDICT_FASTER:
 		strbuf_addstr(reason, "end-to-end time is faster");
@@ -41,32 +42,21 @@ enum try_verdict try_decide(enum verdict time, const struct hot_row *rows, size_
 	case VERDICT_SAME:
 		break;
 	}
-	if (!have_profile) {
+	if (!diff) {
 		strbuf_addstr(reason, "time is the same and there is no profile to show a clearly "
 			      "better hotspot profile");
 		return TRY_REJECT;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct hot_row *r = &rows[i];
-		int beyond = r->delta < -r->noise || r->delta > r->noise;
-		if (!beyond)
-			continue;
-		if (r->delta < 0 && r->touched && (!dropped || r->delta < dropped->delta))
-			dropped = r;
-		if (r->delta > 0 && (!grew || r->delta > grew->delta))
-			grew = r;
+	if (!nr_touched) {
+		strbuf_addstr(reason, "time is the same and the change names no function to find "
+			      "in the profile");
+		return TRY_REJECT;
 	}
-	if (dropped && !grew) {
-		strbuf_addf(reason, "time is the same and '%s' dropped %.2f points beyond noise "
-			    "with nothing growing beyond noise", dropped->symbol, -dropped->delta);
-		return TRY_KEEP_FLAT;
-	}
-	if (grew)
-		strbuf_addf(reason, "time is the same and '%s' grew %.2f points beyond noise: a "
-			    "reshuffle without a time gain", grew->symbol, grew->delta);
-	else
-		strbuf_addstr(reason, "time is the same and no touched hotspot dropped beyond noise");
-	return TRY_REJECT;
+	v = diff_keep_flat(diff, touched, nr_touched, &why) ? TRY_KEEP_FLAT : TRY_REJECT;
+	strbuf_addf(reason, "time is the same; %s%s", why.buf,
+		    v == TRY_REJECT ? ": a reshuffle without a time gain" : "");
+	strbuf_release(&why);
+	return v;
 }
 
 static int is_ident(int c)
@@ -134,74 +124,54 @@ static void add_unique(struct strbuf *out, const char *name, int *count)
 	(*count)++;
 }
 
+/* Does a diff line's text define a function: Rust "fn x(", or a C/C++ "type name(" at column 0? */
+static int is_definition(const char *s, size_t l)
+{
+	const char *fn = memmem(s, l, "fn ", 3);
+	if (fn && (fn == s || !is_ident((unsigned char)fn[-1])) && memchr(s, '(', l))
+		return 1;
+	return l && (isalpha((unsigned char)*s) || *s == '_') && memchr(s, '(', l) &&
+	       s[l - 1] != ';' && !memchr(s, '=', l);
+}
+
 int touched_functions(const char *patch, struct strbuf *out)
 {
-	struct strbuf name = STRBUF_INIT;
+	struct strbuf cur = STRBUF_INIT, name = STRBUF_INIT;
 	int count = 0;
 	for (const char *p = patch; *p;) {
 		const char *eol = strchr(p, '\n');
 		size_t n = eol ? (size_t)(eol - p) : strlen(p);
-		strbuf_reset(&name);
-		if (n > 2 && !strncmp(p, "@@", 2)) {
-			/* "@@ -a,b +c,d @@ context": the context is the enclosing function */
+		const char *s = p + 1;
+		size_t l = n ? n - 1 : 0;
+		int changed = n && (*p == '+' || *p == '-') && strncmp(p, "+++", 3) &&
+			      strncmp(p, "---", 3);
+		if (!strncmp(p, "diff ", 5)) {
+			strbuf_reset(&cur);
+		} else if (n > 2 && !strncmp(p, "@@", 2)) {
+			/* "@@ -a,b +c,d @@ context": git names the enclosing function */
 			const char *ctx = memmem(p + 2, n - 2, "@@", 2);
-			if (ctx && function_in_line(ctx + 2, n - (size_t)(ctx + 2 - p), &name))
-				add_unique(out, name.buf, &count);
-		} else if (n > 1 && (*p == '+' || *p == '-') && strncmp(p, "+++", 3) &&
-			   strncmp(p, "---", 3)) {
-			/* a definition on a changed line: "fn x(" or "type name(" at column 0 */
-			const char *s = p + 1;
-			size_t l = n - 1;
-			int def = memmem(s, l, "fn ", 3) != NULL ||
-				  (l && (isalpha((unsigned char)*s) || *s == '_') &&
-				   memchr(s, '(', l) && s[l - 1] != ';' && !memchr(s, '=', l));
-			if (def && function_in_line(s, l, &name))
-				add_unique(out, name.buf, &count);
+			strbuf_reset(&cur);
+			if (ctx)
+				function_in_line(ctx + 2, n - (size_t)(ctx + 2 - p), &cur);
+		} else if (changed || (n && *p == ' ')) {
+			/* follow definitions inside the hunk; a change counts for its function */
+			strbuf_reset(&name);
+			if (is_definition(s, l) && function_in_line(s, l, &name)) {
+				strbuf_reset(&cur);
+				strbuf_addbuf(&cur, &name);
+				if (changed)
+					add_unique(out, cur.buf, &count);
+			} else if (l == 1 && *s == '}' && !changed) {
+				strbuf_reset(&cur);
+			} else if (changed && cur.len) {
+				add_unique(out, cur.buf, &count);
+			}
 		}
 		p += n + (eol ? 1 : 0);
 	}
+	strbuf_release(&cur);
 	strbuf_release(&name);
 	return count;
-}
-
-int symbol_matches(const char *symbol, const char *name)
-{
-	struct strbuf s = STRBUF_INIT;
-	size_t n = strlen(name), len;
-	char *p;
-	int match;
-	strbuf_addstr(&s, symbol);
-	/* drop argument lists (C++ demangling) and compiler suffixes */
-	if ((p = strchr(s.buf, '(')))
-		strbuf_setlen(&s, (size_t)(p - s.buf));
-	if ((p = strchr(s.buf, '.')) && p != s.buf)
-		strbuf_setlen(&s, (size_t)(p - s.buf));
-	/* Rust: trailing ::h<16 hex>, then closures */
-	len = s.len;
-	if (len > 19 && !strncmp(s.buf + len - 19, "::h", 3)) {
-		int hex = 1;
-		for (size_t i = len - 16; i < len; i++)
-			hex &= isxdigit((unsigned char)s.buf[i]) != 0;
-		if (hex)
-			strbuf_setlen(&s, len - 19);
-	}
-	for (int again = 1; again;) {
-		static const char *const tails[] = { "::{{closure}}", "::{closure}" };
-		again = 0;
-		for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
-			size_t tl = strlen(tails[i]);
-			if (s.len > tl && !strcmp(s.buf + s.len - tl, tails[i])) {
-				strbuf_setlen(&s, s.len - tl);
-				again = 1;
-			}
-		}
-	}
-	len = s.len;
-	match = (len == n && !strcmp(s.buf, name)) ||
-		(len > n + 2 && !strcmp(s.buf + len - n, name) && s.buf[len - n - 1] == ':' &&
-		 s.buf[len - n - 2] == ':');
-	strbuf_release(&s);
-	return match;
 }
 
 void patch_hash(const char *patch, size_t len, char *hex)

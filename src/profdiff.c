@@ -272,6 +272,18 @@ int diff_symbol_matches(const char *symbol, const char *touched)
 	s = strip_templates(symbol);
 	t = strip_templates(touched);
 	ns = strlen(s);
+	/* a closure's code belongs to the function around it */
+	for (;;) {
+		static const char *const tails[] = { "::{{closure}}", "::{closure}" };
+		size_t before = ns;
+		for (size_t i = 0; i < ARRAY_SIZE(tails); i++) {
+			size_t tl = strlen(tails[i]);
+			if (ns > tl && !strcmp(s + ns - tl, tails[i]))
+				s[ns -= tl] = '\0';
+		}
+		if (ns == before)
+			break;
+	}
 	nt = strlen(t);
 	/* the whole name, or its last path components ("a::b::get" ends with "::get") */
 	if (nt && ns >= nt && !strcmp(s + ns - nt, t) &&

@@ -6,48 +6,158 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
+#include "experiment.h"
+#include "profile.h"
 #include "banned.h"
 
-void try_profile_init(struct try_profile *tp)
+void try_profile_init(struct try_profile *tp, const char *touched)
 {
+	size_t alloc = 0;
 	memset(tp, 0, sizeof(*tp));
+	tp->touched_text = xstrdup(touched ? touched : "");
+	for (char *p = tp->touched_text; *p;) {
+		char *eol = strchr(p, '\n');
+		if (eol)
+			*eol = '\0';
+		if (*p) {
+			ALLOC_GROW(tp->touched, tp->nr_touched + 1, alloc);
+			tp->touched[tp->nr_touched++] = p;
+		}
+		if (!eol)
+			break;
+		p = eol + 1;
+	}
 }
 
-int try_profile_run(struct ctx *c, int64_t id, const struct bench_setup *s, const char *touched,
+static void tick(void *data, double elapsed)
+{
+	char el[32];
+	progress_line("profiling %s: %s elapsed", (const char *)data,
+		      fmt_secs(el, sizeof(el), elapsed));
+}
+
+/* perf record one artifact; 0 with p filled when it finished, else -1 (err). */
+static int record(struct ctx *c, const char *artifact, const char *label, int64_t bench_id,
+		  struct profile *p, struct strbuf *err)
+{
+	struct profile_request req = { 0 };
+	int r;
+	req.artifact = artifact;
+	req.bench_id = bench_id;
+	req.tick = tick;
+	req.tick_data = (void *)label;
+	r = profile_record(c, &req, p, err);
+	progress_clear();
+	if (r)
+		return -1;
+	if (strcmp(p->status, "done")) {
+		strbuf_addf(err, "profiling the %s %s: %s", label, p->status,
+			    p->message ? p->message : "");
+		return -1;
+	}
+	return 0;
+}
+
+static int is_touched(const struct try_profile *tp, const char *symbol)
+{
+	for (size_t i = 0; i < tp->nr_touched; i++)
+		if (diff_symbol_matches(symbol, tp->touched[i]))
+			return 1;
+	return 0;
+}
+
+int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    struct try_profile *tp, struct strbuf *err)
 {
-	(void)c;
-	(void)id;
-	(void)s;
-	(void)touched;
-	(void)tp;
-	strbuf_addstr(err, "profiles are not part of this build yet");
-	return -1;
+	struct profile a = { 0 }, b = { 0 };
+	struct profile_source sa = { 0 }, sb = { 0 };
+	struct profile_comparison pc;
+	struct diff_opts dopt = { 0, 0 };
+	struct strbuf warn = STRBUF_INIT;
+	struct ledger *l = c->ledger;
+	json_t *rows;
+	char *text;
+	int r, ret = -1;
+
+	memset(&pc, 0, sizeof(pc));
+	r = profile_newest(l, s->base.hash, 0, &a, err);
+	if (r < 0)
+		goto out;
+	if (r == 1) {
+		profile_release(&a);
+		memset(&a, 0, sizeof(a));
+		info("profiling the baseline once (its profile is kept for later tries)");
+		if (record(c, s->base.path, "baseline", 0, &a, err))
+			goto out;
+	}
+	if (record(c, s->cand.path, "candidate", bench_id, &b, err))
+		goto out;
+	tp->profile_id = b.id;
+	tp->base_profile_id = a.id;
+	tp->profile_path = xstrdup(b.path);
+	profile_source_from(&sa, &a);
+	profile_source_from(&sb, &b);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	dopt.percent_limit = config_get_real(&c->cfg, "profile.percent-limit");
+	if (profile_compare(c, &sa, &sb, &dopt, &pc, &warn, err))
+		goto out;
+	if (warn.len)
+		warning("%s", warn.buf);
+	tp->diff = pc.diff;
+	memset(&pc.diff, 0, sizeof(pc.diff));
+	tp->have_profile = 1;
+	rows = try_profile_json(tp);
+	text = json_dumps(rows, JSON_COMPACT);
+	json_decref(rows);
+	ret = experiment_set_id(l, id, "profile_id", tp->profile_id, err) ||
+	      experiment_set_id(l, id, "base_profile_id", tp->base_profile_id, err) ||
+	      experiment_set(l, id, "diff", text, err) ? -1 : 0;
+	free(text);
+out:
+	profile_comparison_release(&pc);
+	profile_source_release(&sa);
+	profile_source_release(&sb);
+	profile_release(&a);
+	profile_release(&b);
+	strbuf_release(&warn);
+	return ret;
+}
+
+static json_t *row_json(const struct diff_row *r, int touched)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "symbol", json_string(r->symbol));
+	json_object_set_new(o, "dso", json_string(r->dso ? r->dso : ""));
+	json_object_set_new(o, "base", json_real(r->base));
+	json_object_set_new(o, "new", json_real(r->new_));
+	json_object_set_new(o, "delta", json_real(r->delta));
+	json_object_set_new(o, "noise", json_real(r->noise));
+	json_object_set_new(o, "touched", json_boolean(touched));
+	json_object_set_new(o, "within_noise", json_boolean(r->within_noise));
+	json_object_set_new(o, "status", json_string(r->status == DIFF_NEW    ? "new"
+						     : r->status == DIFF_GONE ? "gone"
+									      : "matched"));
+	return o;
 }
 
 json_t *try_profile_json(const struct try_profile *tp)
 {
 	json_t *arr = json_array();
-	for (size_t i = 0; i < tp->nr; i++) {
-		const struct hot_row *r = &tp->rows[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "symbol", json_string(r->symbol));
-		json_object_set_new(o, "dso", json_string(r->dso ? r->dso : ""));
-		json_object_set_new(o, "base", json_real(r->base));
-		json_object_set_new(o, "new", json_real(r->cand));
-		json_object_set_new(o, "delta", json_real(r->delta));
-		json_object_set_new(o, "noise", json_real(r->noise));
-		json_object_set_new(o, "touched", json_boolean(r->touched));
-		json_object_set_new(o, "within_noise",
-				    json_boolean(r->delta >= -r->noise && r->delta <= r->noise));
-		json_array_append_new(arr, o);
-	}
+	/* touched functions first, then the rest in the diff's |delta| order */
+	for (int pass = 1; pass >= 0; pass--)
+		for (size_t i = 0; i < tp->diff.nr; i++)
+			if (is_touched(tp, tp->diff.rows[i].symbol) == pass)
+				json_array_append_new(arr, row_json(&tp->diff.rows[i], pass));
 	return arr;
 }
 
 void try_profile_release(struct try_profile *tp)
 {
-	free(tp->rows);
+	diff_release(&tp->diff);
 	free(tp->profile_path);
+	free(tp->touched);
+	free(tp->touched_text);
 	memset(tp, 0, sizeof(*tp));
 }

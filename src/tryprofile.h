@@ -8,28 +8,31 @@
 
 #include <jansson.h>
 #include "benchsetup.h"
-#include "experiment.h"
+#include "profdiff.h"
 
 struct try_profile {
 	int have_profile;
 	int64_t profile_id, base_profile_id;
 	char *profile_path;
-	struct hot_row *rows; /* touched first, then by |delta| */
-	size_t nr;
-	void *priv;           /* storage of the rows' strings */
+	struct diff_result diff;    /* valid when have_profile */
+	const char **touched;       /* function names the change touched */
+	size_t nr_touched;
+	char *touched_text;         /* their storage */
 };
 
-void try_profile_init(struct try_profile *tp);
+/* Split `touched` (names, one per line) into tp->touched. */
+void try_profile_init(struct try_profile *tp, const char *touched);
 
 /*
- * Profile the candidate of setup `s` for experiment `id` and diff it with the
- * baseline's profile. `touched` holds function names, one per line. Returns
- * 0 (tp filled, ids stored on the experiment) or -1 with err.
+ * Profile the candidate of setup `s` (bench `bench_id`) for experiment `id`
+ * and diff it with the newest profile of the baseline's artifact, recording
+ * one first when there is none. Stores the profile ids and the diff on the
+ * experiment. Returns 0 with tp filled, or -1 with err (no diff then).
  */
-int try_profile_run(struct ctx *c, int64_t id, const struct bench_setup *s, const char *touched,
+int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    struct try_profile *tp, struct strbuf *err);
 
-/* The rows as a JSON array (new reference; empty without a profile). */
+/* The diff rows as a JSON array, touched functions first (new reference). */
 json_t *try_profile_json(const struct try_profile *tp);
 
 void try_profile_release(struct try_profile *tp);

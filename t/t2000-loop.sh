@@ -70,10 +70,17 @@ test_expect_success 'a failing build prints its log tail' '
 	cp lib.keep "$WT/lib.c"
 '
 
-test_expect_success 'try: a good change is kept (exit 0)' '
+test_expect_success 'try: a good change is kept (exit 0), with its hotspot diff' '
 	echo "#define ITERS 80000000ull" >"$WT/iters.h" &&
-	P try -m "fewer iterations" --no-profile --json >try.json &&
-	json_get try.json "d[\"verdict\"]" | grep -qx keep
+	sed -i "s/unsigned long long x = 1;/unsigned long long x = 1; \/* state *\//" "$WT/lib.c" &&
+	P try -m "fewer iterations" --json >try.json 2>try.err &&
+	json_get try.json "d[\"verdict\"]" | grep -qx keep &&
+	if perf record -q -o perf-probe.data true 2>/dev/null; then
+		json_get try.json "d[\"profile_path\"].endswith(\".perf.data\") and d[\"hotspots\"][0][\"symbol\"] == \"hot_loop\" and d[\"hotspots\"][0][\"touched\"]" | grep -q True ||
+			{ json_get try.json "d[\"hotspots\"][:3], d[\"profile_path\"]"; cat try.err; false; }
+	else
+		echo "perf cannot record here: no hotspot diff checked"
+	fi
 '
 
 test_expect_success 'keep commits with the template, pushes, dispatches for the PR' '
@@ -81,7 +88,7 @@ test_expect_success 'keep commits with the template, pushes, dispatches for the 
 	P keep --json >keep.json &&
 	json_get keep.json "d[\"pushed\"] == \"git\" and d[\"dispatch\"] == \"sent\" and d[\"pr\"] == 42" | grep -q True &&
 	git -C "$WT" log -1 --format=%s >subject &&
-	grep -qx "refactor(iters.h): fewer iterations" subject &&
+	grep -qx "refactor(perf): fewer iterations" subject &&
 	test "$(git --git-dir=origin.git rev-parse perf/loop)" = "$(git -C "$WT" rev-parse HEAD)" &&
 	stub_requests "[r[\"body\"] for r in reqs if r[\"method\"] == \"POST\" and r[\"path\"].endswith(\"/dispatches\")]" >body &&
 	stub_requests "[r[\"body\"] for r in reqs if r[\"path\"].endswith(\"/dispatches\")][0] == {\"ref\": \"main\", \"inputs\": {\"pr\": \"42\"}}" | grep -q True &&

@@ -81,6 +81,8 @@ static void test_symbol_matches(void **state)
 	assert_true(diff_symbol_matches("get", "get"));
 	assert_false(diff_symbol_matches("xget", "get"));
 	assert_false(diff_symbol_matches("get", ""));
+	assert_true(diff_symbol_matches("a::b::prefetch::{{closure}}::{{closure}}", "prefetch"));
+	assert_false(diff_symbol_matches("a::b::{{closure}}", "prefetch"));
 }
 
 static void test_compute(void **state)
