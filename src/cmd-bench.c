@@ -99,7 +99,8 @@ void print_bench_doc(json_t *doc)
 	if (json_is_object(base)) {
 		double ratio = jnum(doc, "ratio");
 		printf("B/A          median ratio %.4f", ratio);
-		if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)))
+		if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)) &&
+		    !json_is_true(json_object_get(doc, "early_reject")))
 			printf(", mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, sequential)",
 			       jnum(doc, "ratio_mean"), json_number_value(json_array_get(iv, 0)),
 			       json_number_value(json_array_get(iv, 1)),

@@ -85,9 +85,74 @@ static const char rspack_ini[] =
 	"[commit]\n"
 	"template = refactor({scope}): {message}\n"
 	"\n"
+	"[profile]\n"
+	"; a flat profile: DWARF call graphs are very expensive on the ~100 MB binding\n"
+	"event = cycles:u\n"
+	"freq = 2500\n"
+	"callgraph = none\n"
+	"percent-limit = 0.2\n"
+	"; Rspack's known hotspots and the procedure's winning patterns\n"
+	"hints = perfloop-hints.ini\n"
+	"\n"
+	"[github]\n"
+	"; dispatched after every kept commit with pr=<the PR's number>\n"
+	"workflow = Ecosystem Benchmark\n"
+	"input = pr\n"
+	"ref = main\n"
+	"\n"
 	"[fingerprint]\n"
 	"rustc = rustc -V\n"
 	"node = node -v\n";
+
+/* The hint rules the rspack preset writes beside perfloop.ini (hints.h format). */
+static const char rspack_hints[] =
+	"; perfloop-hints.ini: Rspack's known hotspots in cases/all and the procedure's\n"
+	"; common winning patterns, added to perfloop's built-in generic rules.\n"
+	"; Format: one section per category; match = glob on the demangled symbol.\n"
+	"\n"
+	"[rspack-exports]\n"
+	"match = *ExportsInfoGetter::prefetch*\n"
+	"match = *get_used_name*\n"
+	"match = *ExportsInfo*::get_*\n"
+	"advice = exports info is recomputed per lookup: cache it per module, key maps by "
+	"Identifier/Ukey (IdentifierMap, UkeyMap) instead of hashing strings, and return "
+	"borrowed data instead of building Vecs\n"
+	"\n"
+	"[rspack-overlay]\n"
+	"match = *OverlayMap*::get*\n"
+	"match = *GetExportsTypeCache::get*\n"
+	"advice = a lookup cache in the hot path: use (Identifier, bool) keys when one "
+	"dimension is tiny, IdentifierMap/IdentifierSet, and avoid double lookups\n"
+	"\n"
+	"[rspack-parallel]\n"
+	"match = *start_send*\n"
+	"match = *Stealer*::steal*\n"
+	"match = *rayon_core::*\n"
+	"advice = tiny parallel tasks: batch the work, or collect in parallel plus a "
+	"sequential apply, instead of one task per item\n"
+	"\n"
+	"[rspack-alloc]\n"
+	"match = mi_free*\n"
+	"match = *mi_malloc*\n"
+	"match = *ArcPath*\n"
+	"advice = repeated String or ArcPath creation: with_capacity/reserve in hot temporary "
+	"collections, and an Atom, Identifier or borrowed string where a String is not needed\n"
+	"\n"
+	"[hash]\n"
+	"caution-below = 5\n"
+	"caution = a low-single-digit hash micro-hotspot: keep a change only if cases/all's "
+	"end-to-end time moves\n";
+
+/* Write text to path unless it exists (or force); dies on failure. */
+static void write_new(const char *path, const char *text, int force)
+{
+	FILE *f;
+	if (file_exists(path) && !force)
+		die("'%s' already exists: pass --force to overwrite it", path);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		die("cannot write '%s': %s", path, strerror(errno));
+}
 
 static int cmd_init(int argc, char **argv, struct ctx *c)
 {
@@ -99,7 +164,6 @@ static int cmd_init(int argc, char **argv, struct ctx *c)
 	const struct cmd_entry *e = &cmd_init_entry;
 	const char *preset = "generic", *text, *path = "perfloop.ini";
 	int force = 0, opt;
-	FILE *f;
 	(void)c;
 	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
 		switch (opt) {
@@ -118,11 +182,14 @@ static int cmd_init(int argc, char **argv, struct ctx *c)
 		text = generic_ini;
 	else
 		return usage_error(e, "unknown preset '%s' (rspack or generic)", preset);
-	if (file_exists(path) && !force)
-		die("'%s' already exists: pass --force to overwrite it", path);
-	f = fopen(path, "w");
-	if (!f || fputs(text, f) < 0 || fclose(f))
-		die("cannot write '%s': %s", path, strerror(errno));
+	write_new(path, text, force);
+	if (text == rspack_ini) {
+		char *dir = path_dirname(path), *hints = xstrfmt("%s/perfloop-hints.ini", dir);
+		write_new(hints, rspack_hints, force);
+		printf("wrote %s (hint rules for Rspack's known hotspots)\n", hints);
+		free(hints);
+		free(dir);
+	}
 	printf("wrote %s (preset %s); check it with 'perfloop help config', then "
 	       "'perfloop start BRANCH'\n", path, preset);
 	return 0;
@@ -136,7 +203,11 @@ const struct cmd_entry cmd_init_entry = {
 	"'pnpm run build:binding:profiling', the binding crates/node_binding/\n"
 	"rspack.linux-x64-gnu.node, rspack-bench-repo's cases/all with RSPACK_BINDING,\n"
 	"'cargo fmt --all --check' and 'cargo check {crates}' as validation, the\n"
-	"'refactor({scope}): {message}' commit template, and rustc/node fingerprints.\n\n"
+	"'refactor({scope}): {message}' commit template, rustc/node fingerprints, flat\n"
+	"cycles:u profiles at 2500 Hz, the 'Ecosystem Benchmark' workflow with input pr, and\n"
+	"perfloop-hints.ini beside it: hint rules for Rspack's known hotspots\n"
+	"(ExportsInfoGetter::prefetch, get_used_name, OverlayMap::get, GetExportsTypeCache::get,\n"
+	"start_send, Stealer::steal, mi_free...) with the procedure's winning patterns.\n\n"
 	"  --preset P   rspack or generic (default generic)\n"
 	"  --force      overwrite an existing file\n",
 };

@@ -147,8 +147,7 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 		die("%s", err.buf);
 	patch_hash(patch.buf, patch.len, hash);
 	touched_functions(patch.buf, &touched);
-	info("experiment %lld: saved patch %.12s (%zu bytes)%s%s", (long long)id, hash, patch.len,
-	     touched.len ? "; touches: " : "", "");
+	info("experiment %lld: saved patch %.12s (%zu bytes)", (long long)id, hash, patch.len);
 	if (touched.len) {
 		json_t *arr = json_array();
 		char *text;

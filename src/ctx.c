@@ -103,7 +103,12 @@ const char *ctx_artifact_rel(struct ctx *c)
 	size_t n = strlen(c->worktree);
 	free(rel);
 	rel = NULL;
-	if (abs && !strncmp(abs, c->worktree, n) && abs[n] == '/')
+	/*
+	 * Only when git would see it: naming an ignored file in a pathspec,
+	 * even to exclude it, makes 'git add' fail.
+	 */
+	if (abs && !strncmp(abs, c->worktree, n) && abs[n] == '/' &&
+	    git_run(c->worktree, NULL, NULL, "check-ignore", "-q", "--", abs + n + 1, NULL) == 1)
 		rel = xstrdup(abs + n + 1);
 	free(abs);
 	return rel;

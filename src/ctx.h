@@ -40,7 +40,10 @@ char *ctx_artifact(struct ctx *c, struct strbuf *err);
 /* Value of a required key, or NULL with err saying which key to set where. */
 const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err);
 
-/* build.artifact relative to the worktree when it lies inside it, else NULL (static buffer). */
+/*
+ * build.artifact relative to the worktree when it lies inside it and git does
+ * not ignore it already, else NULL (static buffer): what git add must leave out.
+ */
 const char *ctx_artifact_rel(struct ctx *c);
 
 /*

@@ -1,0 +1,23 @@
+#!/bin/bash
+# make demo's script, run as a test: the whole loop on the bundled example
+# ends with a kept good change, a rejected bad one, a reverted reshuffle, a
+# skipped dispatch (no token) and both reports.
+. "$(dirname "$0")/lib.sh"
+
+command -v cc >/dev/null && command -v make >/dev/null || test_skip_all "no C compiler or make"
+
+test_expect_success 'the demo runs the loop start to report' '
+	TMPDIR="$TEST_DIR" "$SRC/examples/demo" >demo.out 2>&1 || { tail -40 demo.out; false; } &&
+	grep -q "^\$ perfloop start perf/textstat" demo.out &&
+	grep -q "experiment 1: keep" demo.out &&
+	grep -q "committed .*: refactor(textstat.c): hash words with FNV-1a" demo.out &&
+	grep -q "dispatch skipped: no GitHub token" demo.out &&
+	grep -q "experiment 2: reject" demo.out &&
+	grep -q "(exit 1: " demo.out &&
+	grep -q "experiment 3: " demo.out &&
+	grep -q "^| 1 | hash words with FNV-1a" demo.out &&
+	html=$(sed -n "s/^html report: //p" demo.out) && test -s "$html" &&
+	grep -q "<svg" "$html"
+'
+
+test_done
