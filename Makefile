@@ -35,7 +35,7 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test unit e2e fuzz asan demo deps install clean style hdr-check bench
+.PHONY: all test unit e2e fuzz asan demo deps tools install clean style hdr-check bench
 
 all: $(O)/perfloop $(O)/perfloop.1
 
@@ -88,7 +88,11 @@ e2e: $(O)/perfloop $(HELPER_BIN)
 fuzz: | $(O)/.deps-ok
 	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" t/run-fuzz
 
-test: all unit e2e fuzz
+# the tools the tests and the demo use (git, perf, hyperfine, chromium...) too
+tools:
+	@scripts/install-deps
+
+test: tools all unit e2e fuzz
 
 asan:
 	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" test
@@ -96,7 +100,7 @@ asan:
 bench: $(O)/perfloop $(BENCH_BIN) $(HELPER_BIN)
 	bench/run-all $(abspath $(O))
 
-demo: $(O)/perfloop $(HELPER_BIN)
+demo: tools $(O)/perfloop $(HELPER_BIN)
 	@PERFLOOP_BUILD=$(abspath $(O)) examples/demo
 
 install: $(O)/perfloop $(O)/perfloop.1
