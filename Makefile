@@ -114,7 +114,8 @@ install: $(O)/perfloop $(O)/perfloop.1
 # each header compiles on its own
 hdr-check: | $(O)/.deps-ok
 	@set -e; for h in src/*.h; do \
-		echo "#include \"$$h\"" | $(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -x c -c -o /dev/null -; \
+		printf '#include "%s"\ntypedef int hdr_check_nonempty;\n' "$$h" | \
+			$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -x c -c -o /dev/null -; \
 	done; echo "headers ok"
 
 style:
