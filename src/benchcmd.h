@@ -17,6 +17,19 @@ void print_bench_doc(json_t *doc);
 /* Write hyperfine's JSON export format for a bench document. 0 or -1. */
 int export_hyperfine(json_t *doc, const char *path, struct strbuf *err);
 
+struct bench_request;
+struct bench_setup;
+struct ctx;
+
+/*
+ * Prepare and run a bench with the progress line, saying what the
+ * preparation noted. Returns 0 when it ran to a result; otherwise prints why
+ * it stopped and returns the exit code. Dies when it could not run at all.
+ * The caller releases s and res either way.
+ */
+int run_bench(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+	      struct bench_result *res);
+
 /* Print why a bench stopped (failed, timeout, interrupted); returns the exit code. */
 int report_bench_failure(const struct bench_spec *spec, const struct bench_result *res);
 

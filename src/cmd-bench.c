@@ -239,6 +239,27 @@ int report_bench_failure(const struct bench_spec *spec, const struct bench_resul
 	return EXIT_CMDFAIL;
 }
 
+int run_bench(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+	      struct bench_result *res)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (bench_prepare(c, req, s, &err))
+		die("%s", err.buf);
+	if (s->warn.len)
+		warning("%s", s->warn.buf);
+	if (req->calibrate)
+		info("calibrating: %d A/A pairs of %s", s->spec.max_pairs, s->spec.cand_path);
+	else if (s->note.len)
+		info("%s", s->note.buf);
+	if (bench_execute(c->ledger, &s->spec, &bench_progress_hooks, res, &err)) {
+		progress_clear();
+		die("%s", err.buf);
+	}
+	progress_clear();
+	strbuf_release(&err);
+	return res->status == BENCH_DONE ? 0 : report_bench_failure(&s->spec, res);
+}
+
 static int cmd_bench(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
@@ -293,21 +314,8 @@ static int cmd_bench(int argc, char **argv, struct ctx *c)
 	if (req.no_baseline && (req.vs || req.baseline_name))
 		return usage_error(e, "--alone takes no baseline");
 
-	if (bench_prepare(c, &req, &s, &err))
-		die("%s", err.buf);
-	if (s.warn.len)
-		warning("%s", s.warn.buf);
-	if (s.note.len)
-		info("%s", s.note.buf);
-	if (bench_execute(c->ledger, &s.spec, &bench_progress_hooks, &res, &err)) {
-		progress_clear();
-		die("%s", err.buf);
-	}
-	progress_clear();
-	if (res.status != BENCH_DONE) {
-		ret = report_bench_failure(&s.spec, &res);
+	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
-	}
 	doc = bench_json(&s.spec, &res);
 	if (json)
 		print_json(doc);

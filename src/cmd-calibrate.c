@@ -58,20 +58,8 @@ static int cmd_calibrate(int argc, char **argv, struct ctx *c)
 	if (req.artifact && req.baseline_name)
 		return usage_error(e, "--artifact and --baseline are alternatives");
 
-	if (bench_prepare(c, &req, &s, &err))
-		die("%s", err.buf);
-	if (s.warn.len)
-		warning("%s", s.warn.buf);
-	info("calibrating: %d A/A pairs of %s", s.spec.max_pairs, s.spec.cand_path);
-	if (bench_execute(c->ledger, &s.spec, &bench_progress_hooks, &res, &err)) {
-		progress_clear();
-		die("%s", err.buf);
-	}
-	progress_clear();
-	if (res.status != BENCH_DONE) {
-		ret = report_bench_failure(&s.spec, &res);
+	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
-	}
 	if (bench_save_calibration(c->ledger, &s.spec, &res, &err))
 		die("%s", err.buf);
 	if (!bench_noise_history(c->ledger, s.spec.key, 5, &sigma, &df))

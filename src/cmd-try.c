@@ -200,20 +200,10 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	req.runs = o.runs;
 	req.warmup = -1;
 	req.force = o.force;
-	if (bench_prepare(c, &req, &s, &err))
-		die("%s", err.buf);
-	if (s.warn.len)
-		warning("%s", s.warn.buf);
-	info("bench: candidate vs %s", s.note.buf);
-	if (bench_execute(l, &s.spec, &bench_progress_hooks, &res, &err)) {
-		progress_clear();
-		die("%s", err.buf);
-	}
-	progress_clear();
+	code = run_bench(c, &req, &s, &res);
 	if (experiment_set_id(l, id, "bench_id", res.id, &err))
 		die("%s", err.buf);
-	if (res.status != BENCH_DONE) {
-		code = report_bench_failure(&s.spec, &res);
+	if (code) {
 		code = fail_experiment(l, id, code == EXIT_INTERRUPTED ? "interrupted" : "failed",
 				       "bench failed", NULL, code);
 		goto out;
