@@ -35,7 +35,7 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test unit e2e fuzz asan demo deps tools install clean style hdr-check bench
+.PHONY: all test unit e2e fuzz asan valgrind demo deps tools install clean style hdr-check bench
 
 all: $(O)/perfloop $(O)/perfloop.1
 
@@ -93,6 +93,15 @@ tools:
 	@scripts/install-deps
 
 test: tools all unit e2e fuzz
+
+# the end-to-end path under valgrind's memcheck: a build dir whose perfloop is
+# a wrapper around the real binary (t/valgrind/perfloop)
+VALGRIND_TESTS ?= t1000-bench.sh t2000-loop.sh t5100-report.sh
+valgrind: $(O)/perfloop $(HELPER_BIN)
+	@rm -rf $(O)/valgrind && mkdir -p $(O)/valgrind
+	@cp t/valgrind/perfloop $(O)/valgrind/perfloop && ln -s $(abspath $(O))/t $(O)/valgrind/t
+	@PERFLOOP_REAL=$(abspath $(O))/perfloop PERFLOOP_BUILD=$(abspath $(O))/valgrind \
+		t/run-e2e $(VALGRIND_TESTS)
 
 asan:
 	$(MAKE) O=build-asan SANITIZE=address,undefined CFLAGS="-O1 -g" test
