@@ -83,23 +83,13 @@ static int baseline_save_cmd(int argc, char **argv, struct ctx *c)
 
 static int baseline_list_cmd(int argc, char **argv, struct ctx *c)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_baseline_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct baseline *all;
 	struct ledger *l;
 	size_t nr;
-	int opt, json = 0;
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		if (opt != 'j')
-			return EXIT_USAGE;
-		json = 1;
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	int json, r;
+	if ((r = parse_json_only(&cmd_baseline_entry, argc, argv, &json)))
+		return r;
 	if (!(l = ctx_ledger(c, &err)) || baseline_list(l, NULL, &all, &nr, &err))
 		die("%s", err.buf);
 	if (json) {

@@ -20,8 +20,9 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 	struct loop_state ls;
 	char hash[HASH_HEX];
 	int64_t id;
-	if (argc > 1)
-		return usage_error(&cmd_revert_entry, "unexpected argument '%s'", argv[1]);
+	int json, r;
+	if ((r = parse_json_only(&cmd_revert_entry, argc, argv, &json)))
+		return r;
 	require_loop(c, &ls);
 	if (ctx_worktree_patch(c, &patch, &files, &err))
 		die("%s", err.buf);
@@ -63,8 +64,16 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 		if (r)
 			die("git clean failed in '%s': %s", c->worktree, err.buf);
 	}
-	printf("reverted experiment %lld (patch %.12s kept in the ledger: perfloop patch %lld)\n",
-	       (long long)id, hash, (long long)id);
+	if (json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "experiment", json_integer(id));
+		json_object_set_new(doc, "patch_hash", json_string(hash));
+		print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("reverted experiment %lld (patch %.12s kept in the ledger: perfloop patch "
+		       "%lld)\n", (long long)id, hash, (long long)id);
+	}
 	loop_release(&ls);
 	strbuf_release(&err);
 	strbuf_release(&patch);
@@ -73,7 +82,7 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_revert_entry = {
-	"revert", cmd_revert, CMD_NEED_CONFIG, "perfloop revert",
+	"revert", cmd_revert, CMD_NEED_CONFIG, "perfloop revert [--json]",
 	"drop the worktree's change: save its patch, restore HEAD, record it rejected",
 	"Saves the uncommitted diff in the ledger when 'try' has not already, restores the\n"
 	"worktree to HEAD ('git reset --hard', then 'git clean -fd' for untracked files;\n"

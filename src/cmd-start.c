@@ -53,6 +53,7 @@ static int cmd_start(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
 		{ "base", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct cmd_entry *e = &cmd_start_entry;
@@ -61,12 +62,15 @@ static int cmd_start(int argc, char **argv, struct ctx *c)
 	struct ledger *l;
 	const char *branch, *base = NULL, *remote;
 	char *wt, *ledger_path, *state, *main_ledger;
-	int opt, n;
+	int opt, n, json = 0;
 
 	while ((opt = next_opt(e, argc, argv, "b:", longopts)) != -1) {
-		if (opt != 'b')
+		if (opt == 'b')
+			base = optarg;
+		else if (opt == 'j')
+			json = 1;
+		else
 			return EXIT_USAGE;
-		base = optarg;
 	}
 	if (optind >= argc)
 		return usage_error(e, "name the branch for this loop");
@@ -132,9 +136,21 @@ static int cmd_start(int argc, char **argv, struct ctx *c)
 	ledger_close(l);
 	ensure_bench_repo(c);
 
-	printf("loop ready: branch %s from %s at %.12s\n  worktree %s\n  state    %s\n", branch,
-	       base, ls.base_commit ? ls.base_commit : "?", wt, state);
-	printf("next: cd %s && perfloop build && perfloop baseline save\n", wt);
+	if (json) {
+		json_t *doc = json_object();
+		json_object_set_new(doc, "branch", json_string(branch));
+		json_object_set_new(doc, "base", json_string(base));
+		json_object_set_new(doc, "base_commit", ls.base_commit ? json_string(ls.base_commit)
+								       : json_null());
+		json_object_set_new(doc, "worktree", json_string(wt));
+		json_object_set_new(doc, "state", json_string(state));
+		print_json(doc);
+		json_decref(doc);
+	} else {
+		printf("loop ready: branch %s from %s at %.12s\n  worktree %s\n  state    %s\n",
+		       branch, base, ls.base_commit ? ls.base_commit : "?", wt, state);
+		printf("next: cd %s && perfloop build && perfloop baseline save\n", wt);
+	}
 	free(wt);
 	free(state);
 	free(ledger_path);
@@ -148,7 +164,7 @@ static int cmd_start(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_start_entry = {
-	"start", cmd_start, CMD_NEED_CONFIG, "perfloop start BRANCH [--base REF]",
+	"start", cmd_start, CMD_NEED_CONFIG, "perfloop start BRANCH [--base REF] [--json]",
 	"fetch, then create an isolated worktree on BRANCH for a new loop",
 	"Runs 'git fetch' on project.remote, then 'git worktree add <dir> -b BRANCH <base>'\n"
 	"(an existing BRANCH that is checked out nowhere is reused). <dir> comes from\n"
@@ -159,5 +175,6 @@ const struct cmd_entry cmd_start_entry = {
 	"logs and the ledger are never committed. This host's A/A calibrations are copied\n"
 	"into the new ledger. When bench.repo is missing and bench.clone is set, the bench\n"
 	"repository is cloned (and bench.setup run in it).\n\n"
-	"  --base REF   branch from REF instead of project.base\n",
+	"  --base REF   branch from REF instead of project.base\n"
+	"  --json       print the branch, base, worktree and state directory as JSON\n",
 };

@@ -21,11 +21,6 @@ static json_t *str_or_null(const char *s)
 
 static int cmd_status(int argc, char **argv, struct ctx *c)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_status_entry;
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls;
 	struct baseline b = { 0 };
@@ -34,16 +29,11 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	json_t *doc = json_object(), *last = json_null();
 	const char *next;
 	char hash[HASH_HEX] = "", *diff_verdict = NULL, *tracking;
-	int json = 0, opt, have_baseline = 0;
+	int json, r, have_baseline = 0;
 	long unpushed = -1, pending, awaiting;
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		if (opt != 'j')
-			return EXIT_USAGE;
-		json = 1;
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if ((r = parse_json_only(&cmd_status_entry, argc, argv, &json)))
+		return r;
 	require_loop(c, &ls);
 	l = c->ledger;
 	if (ls.baseline_id && !baseline_get(l, ls.baseline_id, &b, &err))

@@ -49,6 +49,24 @@ int next_opt(const struct cmd_entry *e, int argc, char **argv, const char *short
 	return c;
 }
 
+int parse_json_only(const struct cmd_entry *e, int argc, char **argv, int *json)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	*json = 0;
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		if (opt != 'j')
+			return EXIT_USAGE;
+		*json = 1;
+	}
+	if (optind < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	return 0;
+}
+
 int opt_int(const struct cmd_entry *e, const char *opt, const char *val, long min, long *out)
 {
 	if (parse_long(val, out) || *out < min) {

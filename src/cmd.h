@@ -38,6 +38,12 @@ int usage_error(const struct cmd_entry *e, const char *fmt, ...) PL_PRINTF(2, 3)
 int next_opt(const struct cmd_entry *e, int argc, char **argv, const char *shortopts,
 	     const struct option *longopts);
 
+/*
+ * For commands whose only option is --json: sets *json, returns 0, or prints
+ * the problem and returns EXIT_USAGE (an unknown option, an argument).
+ */
+int parse_json_only(const struct cmd_entry *e, int argc, char **argv, int *json);
+
 /* Parse an integer option value >= min, or print the problem and return -1. */
 int opt_int(const struct cmd_entry *e, const char *opt, const char *val, long min, long *out);
 

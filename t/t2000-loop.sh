@@ -57,7 +57,8 @@ test_expect_success 'start refuses a branch with uncommitted changes checked out
 '
 
 test_expect_success 'build records the artifact; baseline save makes it the loop baseline' '
-	P build >build.out && test -f "$WT/build/libwork.so" &&
+	P build --json >build.json && test -f "$WT/build/libwork.so" &&
+	json_get build.json "len(d[\"hash\"]) == 32 and d[\"artifact\"].endswith(\"build/libwork.so\") and d[\"log\"].endswith(\".log\")" | grep -q True &&
 	P baseline save >/dev/null &&
 	P status --json >st.json &&
 	json_get st.json "d[\"baseline\"] is not None" | grep -q True
@@ -109,7 +110,8 @@ test_expect_success 'try: a much worse change is rejected after one pair (exit 1
 '
 
 test_expect_success 'revert restores HEAD and keeps the patch' '
-	P revert >rev.out && grep -q "reverted experiment" rev.out && test -f "$WT/build/libwork.so" &&
+	P revert --json >rev.json && test -f "$WT/build/libwork.so" &&
+	json_get rev.json "d[\"experiment\"] == $(json_get bad.json "d[\"experiment\"]")" | grep -q True &&
 	test -z "$(git -C "$WT" status --porcelain --untracked-files=no)" &&
 	id=$(json_get bad.json "d[\"experiment\"]") &&
 	P patch "$id" >saved.patch && grep -q "300000000" saved.patch

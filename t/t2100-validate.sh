@@ -46,6 +46,11 @@ test_expect_success 'a command whose placeholder expands to nothing is skipped, 
 	log >log.txt && ! grep -q CRATES log.txt && grep -q "CHANGED docs/README.md" log.txt
 '
 
+test_expect_success 'validate --json lists every step' '
+	(cd wt && "$PERFLOOP" validate --json) >v.json 2>/dev/null &&
+	json_get v.json "d[\"passed\"] and d[\"steps\"][0][\"skipped\"] and d[\"steps\"][1][\"status\"] == 0 and len(d[\"steps\"]) == 4" | grep -q True
+'
+
 test_expect_success 'validation stops at the first failure with its log tail' '
 	echo 7 >wt/fail-code &&
 	expect_exit 3 V 2>err &&
