@@ -191,6 +191,37 @@ static double ratio_of_medians(const struct bench_spec *spec, const struct bench
 	return r;
 }
 
+/* <log dir>/index: which bytes of stdout.log and stderr.log each run wrote. */
+static void write_index(const struct bench_result *res)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *dir, *path;
+	if (!res->log_out)
+		return;
+	dir = path_dirname(res->log_out);
+	path = xstrfmt("%s/index", dir);
+	strbuf_addstr(&sb, "# run side pair stdout-bytes stderr-bytes exit wall(s)\n");
+	for (size_t i = 0; i < res->nr; i++) {
+		const struct bench_run *r = &res->runs[i];
+		char pair[16];
+		if (r->warmup)
+			snprintf(pair, sizeof(pair), "warmup");
+		else
+			snprintf(pair, sizeof(pair), "%d", r->pair);
+		strbuf_addf(&sb, "%zu %c %s %ld-%ld %ld-%ld %d %.6f\n", i + 1, r->side, pair,
+			    r->out_off, r->out_off + r->out_len, r->err_off, r->err_off + r->err_len,
+			    r->status, r->wall);
+	}
+	{
+		struct strbuf ignore = STRBUF_INIT;
+		strbuf_write_file_atomic(&sb, path, &ignore); /* a convenience: the ledger has it all */
+		strbuf_release(&ignore);
+	}
+	strbuf_release(&sb);
+	free(path);
+	free(dir);
+}
+
 static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct bench_result *res,
 			struct strbuf *err)
 {
@@ -201,6 +232,7 @@ static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct 
 	int ok = res->has_verdict && res->status == BENCH_DONE;
 	int r;
 	res->finished = now_wall();
+	write_index(res);
 	r = ledger_exec(l, err,
 			"UPDATE benches SET finished = ?, status = ?, verdict = ?, early_reject = ?, "
 			"pairs = ?, ratio = ?, ratio_mean = ?, ratio_lo = ?, ratio_hi = ?, level = ?, "
@@ -253,9 +285,10 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		goto out;
 	}
 	/*
-	 * One stdout and one stderr log per bench, each run a byte range after
-	 * a header line: creating two files per run would cost more than the
-	 * runs of a fast harness.
+	 * One stdout and one stderr log per bench, each run a byte range of
+	 * them (in the ledger, and in the index file written at the end):
+	 * creating two files, or even writing a header line, per run would cost
+	 * more than the runs of a fast harness.
 	 */
 	res->log_out = xstrfmt("%s/stdout.log", log_dir);
 	res->log_err = xstrfmt("%s/stderr.log", log_dir);
@@ -292,8 +325,6 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		struct child c = CHILD_INIT;
 		struct bench_run *r;
 		struct strbuf why = STRBUF_INIT;
-		char head[80];
-		int hl;
 
 		ALLOC_GROW(res->runs, res->nr + 1, res->alloc);
 		r = &res->runs[res->nr];
@@ -303,15 +334,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		r->warmup = plan[i].warmup;
 		r->log_out = res->log_out;
 		r->log_err = res->log_err;
-		hl = snprintf(head, sizeof(head), "==> run %d (%c%s) <==\n", i + 1, r->side,
-			      r->warmup ? ", warmup" : "");
-		if (write(out_fd, head, (size_t)hl) != hl || write(err_fd, head, (size_t)hl) != hl) {
-			strbuf_addf(err, "cannot write logs in '%s': %s", log_dir, strerror(errno));
-			goto out;
-		}
 		/* the logs are ours and O_APPEND: their ends are known without a seek */
-		out_end += hl;
-		err_end += hl;
 		r->out_off = out_end;
 		r->err_off = err_end;
 

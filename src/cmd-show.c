@@ -163,7 +163,8 @@ const struct cmd_entry cmd_show_entry = {
 	"show one bench with every run",
 	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
 	"side, pair, wall, user and system time, peak RSS and exit status. Each run's output\n"
-	"is a byte range of the bench's stdout.log and stderr.log, after a header line.\n\n"
+	"is a byte range of the bench's stdout.log and stderr.log (listed in the ledger and\n"
+	"in the index file beside them).\n\n"
 	"  --run N   print run N's stdout and stderr instead\n"
 	"  --json    the bench's JSON document with a \"runs\" array\n",
 };

@@ -139,6 +139,7 @@ test_expect_success 'run logs go to files, not the terminal' '
 	! grep -q checksum out.txt err.txt &&
 	id=$(ls -d .perfloop/logs/bench-* | sed "s/.*bench-//" | sort -n | tail -1) &&
 	test $(grep -c checksum .perfloop/logs/bench-$id/stdout.log) -ge 2 &&
+	sed -n 2p .perfloop/logs/bench-$id/index | grep -Eq "^1 A 1 0-[0-9]+ 0-0 0 [0-9.]+$" &&
 	"$PERFLOOP" show $id --run 2 >run2 && grep -q "^checksum" run2 &&
 	grep -q "^--- stderr" run2 &&
 	expect_exit 128 "$PERFLOOP" show $id --run 99 2>err && grep -q "has no run 99" err
