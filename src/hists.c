@@ -496,6 +496,17 @@ static uint64_t event_time(struct hist_priv *p, const struct pd_event *ev)
 	return p->last_time;
 }
 
+/* A side-band event of `kind` with the record's time, order, pid and tid. */
+static void sb_init(struct hist_priv *p, const struct pd_event *ev, int kind, struct sb_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->time = event_time(p, ev);
+	e->seq = p->seq;
+	e->pid = ev->pid;
+	e->tid = ev->tid;
+}
+
 static void collect_mmap(struct hist_priv *p, const struct pd_event *ev)
 {
 	const char *fn = ev->u.mmap.filename;
@@ -506,12 +517,9 @@ static void collect_mmap(struct hist_priv *p, const struct pd_event *ev)
 	int kernel =
 	    ev->cpumode == PERF_RECORD_MISC_KERNEL || ev->cpumode == PERF_RECORD_MISC_GUEST_KERNEL;
 
-	memset(&e, 0, sizeof(e));
-	e.kind = SB_MMAP;
-	e.time = event_time(p, ev);
-	e.seq = p->seq;
-	e.pid = kernel ? KERNEL_PID : ev->pid;
-	e.tid = ev->tid;
+	sb_init(p, ev, SB_MMAP, &e);
+	if (kernel)
+		e.pid = KERNEL_PID;
 	e.start = ev->u.mmap.start;
 	e.len = ev->u.mmap.len;
 	e.pgoff = ev->u.mmap.pgoff;
@@ -585,22 +593,12 @@ static int collect(void *data, const struct pd_event *ev)
 		collect_mmap(p, ev);
 		break;
 	case PERF_RECORD_COMM:
-		memset(&e, 0, sizeof(e));
-		e.kind = SB_COMM;
-		e.time = event_time(p, ev);
-		e.seq = p->seq;
-		e.pid = ev->pid;
-		e.tid = ev->tid;
+		sb_init(p, ev, SB_COMM, &e);
 		e.ref = intern(&p->strs, ev->u.comm.comm);
 		push_sb(p, &e);
 		break;
 	case PERF_RECORD_FORK:
-		memset(&e, 0, sizeof(e));
-		e.kind = SB_FORK;
-		e.time = event_time(p, ev);
-		e.seq = p->seq;
-		e.pid = ev->pid;
-		e.tid = ev->tid;
+		sb_init(p, ev, SB_FORK, &e);
 		e.ppid = ev->u.fork.ppid;
 		e.ptid = ev->u.fork.ptid;
 		push_sb(p, &e);
