@@ -101,6 +101,7 @@ int main(int argc, char **argv)
 			int ok = counters_pmu_present(&err);
 
 			printf("pmu %s%s%s\n", ok ? "yes" : "no", ok ? "" : " ", err.buf);
+			strbuf_release(&err);
 			return 0;
 		} else if (!strcmp(a, "--no-aslr")) {
 			no_aslr = 1;
