@@ -346,6 +346,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		c.out_fd = out_fd;
 		c.err_fd = err_fd;
 		c.timeout = spec->timeout;
+		c.stop_leftovers = 1;
 		c.tick = on_tick;
 		c.tick_data = &ts;
 
@@ -375,6 +376,12 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		r->max_rss_kb = c.max_rss_kb;
 		r->status = c.status;
 		res->nr++;
+		if (c.leftovers && !res->leftover_runs++) {
+			res->leftover_run = res->nr;
+			res->leftover_pid = c.leftover_pid;
+			snprintf(res->leftover_comm, sizeof(res->leftover_comm), "%s",
+				 c.leftover_comm);
+		}
 		if ((r->wall > 0.05 || now_mono() - last_flush > 0.25 || c.status != 0 ||
 		     c.interrupted || c.timed_out)) {
 			if (flush_runs(l, res, &recorded, err))
@@ -574,6 +581,7 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 		json_object_set_new(checks, "rss_flag", json_boolean(rss >= 1.3));
 	}
 	json_object_set_new(checks, "loadavg", real_or_null(res->loadavg >= 0 ? res->loadavg : NAN));
+	json_object_set_new(checks, "leftover_runs", json_integer(res->leftover_runs));
 	if (res->loadavg > 0.5 * (double)(ncpu > 0 ? ncpu : 1))
 		json_array_append_new(reasons, json_sprintf("load average %.2f on %ld cores before "
 							    "the bench", res->loadavg, ncpu));

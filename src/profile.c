@@ -658,6 +658,7 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	ch.out_path = out->log_out;
 	ch.err_path = out->log_err;
 	ch.timeout = config_get_real(&c->cfg, "bench.timeout");
+	ch.stop_leftovers = 1;
 	ch.tick = req->tick;
 	ch.tick_data = req->tick_data;
 	if (child_run(&ch, &why)) {
@@ -668,6 +669,7 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	} else {
 		out->wall = ch.wall;
 		out->exit_status = ch.status;
+		out->leftovers = ch.leftovers;
 		free(out->status);
 		if (ch.interrupted) {
 			out->status = xstrdup("interrupted");

@@ -48,6 +48,7 @@ struct profile {
 	char *log_out, *log_err;
 	char *message; /* why it failed */
 	int64_t bench_id;
+	int leftovers; /* processes left running when perf record ended (stopped) */
 };
 
 void profile_release(struct profile *p);
