@@ -272,11 +272,13 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 
 	res->id = ledger_insert(l, err,
 				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
-				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup) "
-				"VALUES (?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?)",
-				"tttttdiiiii", spec->kind, spec->key, host_name(), spec->dir,
+				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup, "
+				"owner_pid, owner_start, owner_host) VALUES (?,?,?,?,?,?,'running',"
+				"NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?,?,?,?)",
+				"tttttdiiiii" "iit", spec->kind, spec->key, host_name(), spec->dir,
 				spec->command, res->started, spec->cand_id, spec->base_id,
-				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup);
+				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup,
+				ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host);
 	if (res->id < 0)
 		goto out;
 	log_dir = xstrfmt("%s/bench-%lld", spec->log_root, (long long)res->id);

@@ -31,7 +31,7 @@ struct profile_request {
 struct profile {
 	int64_t id;
 	double created, finished, wall;
-	char *status; /* running, done, failed, timeout, interrupted */
+	char *status; /* running, done, failed, timeout, interrupted, abandoned */
 	char *path;   /* the perf.data file */
 	int64_t artifact_id;
 	char *artifact_hash;
