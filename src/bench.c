@@ -272,11 +272,13 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 
 	res->id = ledger_insert(l, err,
 				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
-				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup) "
-				"VALUES (?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?)",
-				"tttttdiiiii", spec->kind, spec->key, host_name(), spec->dir,
+				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup, "
+				"owner_pid, owner_start, owner_host) VALUES (?,?,?,?,?,?,'running',"
+				"NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?,?,?,?)",
+				"tttttdiiiii" "iit", spec->kind, spec->key, host_name(), spec->dir,
 				spec->command, res->started, spec->cand_id, spec->base_id,
-				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup);
+				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup,
+				ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host);
 	if (res->id < 0)
 		goto out;
 	log_dir = xstrfmt("%s/bench-%lld", spec->log_root, (long long)res->id);
@@ -346,6 +348,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		c.out_fd = out_fd;
 		c.err_fd = err_fd;
 		c.timeout = spec->timeout;
+		c.stop_leftovers = 1;
 		c.tick = on_tick;
 		c.tick_data = &ts;
 
@@ -375,6 +378,12 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		r->max_rss_kb = c.max_rss_kb;
 		r->status = c.status;
 		res->nr++;
+		if (c.leftovers && !res->leftover_runs++) {
+			res->leftover_run = res->nr;
+			res->leftover_pid = c.leftover_pid;
+			snprintf(res->leftover_comm, sizeof(res->leftover_comm), "%s",
+				 c.leftover_comm);
+		}
 		if ((r->wall > 0.05 || now_mono() - last_flush > 0.25 || c.status != 0 ||
 		     c.interrupted || c.timed_out)) {
 			if (flush_runs(l, res, &recorded, err))
@@ -574,6 +583,7 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 		json_object_set_new(checks, "rss_flag", json_boolean(rss >= 1.3));
 	}
 	json_object_set_new(checks, "loadavg", real_or_null(res->loadavg >= 0 ? res->loadavg : NAN));
+	json_object_set_new(checks, "leftover_runs", json_integer(res->leftover_runs));
 	if (res->loadavg > 0.5 * (double)(ncpu > 0 ? ncpu : 1))
 		json_array_append_new(reasons, json_sprintf("load average %.2f on %ld cores before "
 							    "the bench", res->loadavg, ncpu));

@@ -67,6 +67,15 @@ struct bench_result {
 	const struct bench_run *failed; /* the run that failed or timed out */
 	int exec_failed;                 /* it could not be started */
 	double loadavg;                  /* 1-minute load average at the start */
+	/*
+	 * Runs that left processes running in their group after they exited;
+	 * perfloop stopped them before the next run. The first such run (1-based)
+	 * and one of its processes.
+	 */
+	int leftover_runs;
+	size_t leftover_run;
+	int leftover_pid;
+	char leftover_comm[24];
 	double started, finished;
 	char *log_out, *log_err;         /* <log_root>/bench-<id>/stdout.log, stderr.log */
 };

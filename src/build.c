@@ -58,9 +58,10 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 	git_head(c->worktree, &head);
 	started = now_wall();
 	res->id = ledger_insert(l, err,
-				"INSERT INTO builds(started, status, command, commit_id, patch_hash) "
-				"VALUES (?, 'running', ?, ?, ?)",
-				"dttt", started, command, head.len ? head.buf : NULL, patch_hash);
+				"INSERT INTO builds(started, status, command, commit_id, patch_hash, "
+				"owner_pid, owner_start, owner_host) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+				"dttt" "iit", started, command, head.len ? head.buf : NULL, patch_hash,
+				ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host);
 	if (res->id < 0)
 		goto out;
 	res->log = xstrfmt("%s/build-%lld.log", logdir, (long long)res->id);

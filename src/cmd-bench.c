@@ -257,6 +257,12 @@ int run_bench(struct ctx *c, const struct bench_request *req, struct bench_setup
 	}
 	progress_clear();
 	strbuf_release(&err);
+	if (res->leftover_runs)
+		warning("%d run(s) of bench %lld left processes running after they exited (run %zu: "
+			"pid %d '%s'); perfloop stopped them so they do not distort the next runs: "
+			"make the harness wait for what it starts",
+			res->leftover_runs, (long long)res->id, res->leftover_run, res->leftover_pid,
+			res->leftover_comm);
 	return res->status == BENCH_DONE ? 0 : report_bench_failure(&s->spec, res);
 }
 
@@ -344,7 +350,9 @@ const struct cmd_entry cmd_bench_entry = {
 	"runs another pair, up to --runs, and says 'inconclusive'. A first pair far slower than\n"
 	"noise rejects at once. Noise comes from 'perfloop calibrate' history on this host, or\n"
 	"from the pairs themselves with a floor. Every run is recorded in the ledger; its output\n"
-	"goes to a log under the state directory.\n\n"
+	"goes to a log under the state directory. A run past bench.timeout, or Ctrl-C, kills\n"
+	"the run's whole process group; processes a run leaves running when it exits are\n"
+	"stopped before the next run, with a warning.\n\n"
 	"  --artifact PATH          candidate (default: build.artifact in the worktree)\n"
 	"  --vs PATH                baseline artifact file\n"
 	"  --baseline NAME          saved baseline (default: newest built the same way)\n"

@@ -142,7 +142,8 @@ const struct cmd_entry cmd_log_entry = {
 	"log", cmd_log, CMD_NEED_CONFIG, "perfloop log [--limit N] [--json]",
 	"list the benches in the ledger, newest first",
 	"One line per bench: when, kind, status, candidate and baseline, median wall time\n"
-	"per side, B/A ratio of medians and the verdict.\n\n"
+	"per side, B/A ratio of medians and the verdict. Status is running, done, failed,\n"
+	"timeout, interrupted, or abandoned (the perfloop running it was killed).\n\n"
 	"  -n, --limit N   show at most N benches (default 20)\n"
 	"  --json          print a JSON array\n",
 };

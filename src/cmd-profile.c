@@ -194,6 +194,11 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 		return EXIT_FATAL;
 	}
 	progress_clear();
+	if (p.leftovers)
+		warning("the harness left %d process(es) running after perf record ended; perfloop "
+			"stopped them so they do not distort later runs: make the harness wait for "
+			"what it starts",
+			p.leftovers);
 	if (json) {
 		json_t *doc = profile_json(&p);
 		print_json(doc);

@@ -64,7 +64,7 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 	if (!(l = ctx_ledger(c, &err)))
 		die("%s", err.buf);
 
-	st = ledger_query(l, &err, "SELECT result, status FROM benches WHERE id = ?", "i",
+	st = ledger_query(l, &err, "SELECT result, status, message FROM benches WHERE id = ?", "i",
 			  (int64_t)id);
 	if (!st)
 		die("%s", err.buf);
@@ -76,6 +76,8 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		doc = json_object();
 		json_object_set_new(doc, "id", json_integer(id));
 		json_object_set_new(doc, "status", json_string(col_text(st, 1)));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			json_object_set_new(doc, "message", json_string(col_text(st, 2)));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
@@ -125,8 +127,12 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		if (json_object_get(doc, "candidate"))
 			print_bench_doc(doc);
 		else
-			printf("bench %ld: %s, no result recorded\n", id,
-			       json_string_value(json_object_get(doc, "status")));
+			printf("bench %ld: %s, no result recorded%s%s\n", id,
+			       json_string_value(json_object_get(doc, "status")),
+			       json_object_get(doc, "message") ? " — " : "",
+			       json_object_get(doc, "message")
+				       ? json_string_value(json_object_get(doc, "message"))
+				       : "");
 		printf("\n%4s %4s %6s %9s %9s %9s %10s %5s\n", "run", "side", "pair", "wall",
 		       "user", "sys", "max RSS", "exit");
 		json_array_foreach(runs, i, r) {

@@ -197,8 +197,10 @@ int64_t experiment_save(struct ledger *l, const char *message, const char *patch
 	patch_hash(patch, strlen(patch), hex);
 	id = ledger_insert(l, err,
 			   "INSERT INTO experiments(created, message, patch, patch_hash, base_commit, "
-			   "files, status) VALUES (?,?,?,?,?,?,'saved')",
-			   "dttttt", now_wall(), message, patch, hex, base_commit, files_json);
+			   "files, status, owner_pid, owner_start, owner_host) "
+			   "VALUES (?,?,?,?,?,?,'saved',?,?,?)",
+			   "dttttt" "iit", now_wall(), message, patch, hex, base_commit, files_json,
+			   ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host);
 	free(files_json);
 	return id;
 }

@@ -10,7 +10,82 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "proc.h"
 #include "banned.h"
+
+/*
+ * Tables that the step adding 'abandoned' rebuilds (SQLite cannot alter a
+ * CHECK constraint): their columns up to the last, given the statuses allowed,
+ * shared by the step that created them and the one that rebuilt them.
+ */
+#define RUN_STATUSES "'running','done','failed','timeout','interrupted'"
+#define BUILD_STATUSES "'running','ok','failed','timeout','interrupted','no-artifact'"
+#define BENCHES_COLUMNS(statuses) \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  kind TEXT NOT NULL CHECK(kind IN ('bench','calibrate')),\n" \
+	"  key TEXT NOT NULL,              -- identity of dir+command+env\n" \
+	"  host TEXT NOT NULL,\n" \
+	"  dir TEXT NOT NULL,\n" \
+	"  command TEXT NOT NULL,\n" \
+	"  started REAL NOT NULL,\n" \
+	"  finished REAL,\n" \
+	"  status TEXT NOT NULL CHECK(status IN " \
+	"(" statuses ")),\n" \
+	"  candidate_id INTEGER REFERENCES artifacts(id),\n" \
+	"  baseline_artifact_id INTEGER REFERENCES artifacts(id),\n" \
+	"  baseline_id INTEGER REFERENCES baselines(id),\n" \
+	"  max_pairs INTEGER NOT NULL,\n" \
+	"  warmup INTEGER NOT NULL,\n" \
+	"  verdict TEXT,                   -- faster/slower/same/inconclusive, NULL alone\n" \
+	"  early_reject INTEGER NOT NULL DEFAULT 0,\n" \
+	"  pairs INTEGER NOT NULL DEFAULT 0,\n" \
+	"  ratio REAL,                     -- median B / median A\n" \
+	"  ratio_mean REAL,                -- exp(mean ln(B/A))\n" \
+	"  ratio_lo REAL, ratio_hi REAL, level REAL,\n" \
+	"  sigma REAL, sigma_source TEXT,\n" \
+	"  message TEXT,                   -- why it failed, when it did\n"
+
+#define PROFILES_COLUMNS(statuses) \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  created REAL NOT NULL,\n" \
+	"  finished REAL,\n" \
+	"  status TEXT NOT NULL CHECK(status IN " \
+	"(" statuses ")),\n" \
+	"  artifact_id INTEGER REFERENCES artifacts(id),\n" \
+	"  artifact_hash TEXT,             -- XXH3-128 of the artifact profiled\n" \
+	"  artifact_path TEXT,             -- the path the harness loaded (as mapped)\n" \
+	"  path TEXT NOT NULL,             -- the perf.data file\n" \
+	"  event TEXT NOT NULL,            -- event requested (perf record -e)\n" \
+	"  event_recorded TEXT,            -- what perf recorded (cpu-clock on VMs without a PMU)\n" \
+	"  freq INTEGER NOT NULL,          -- perf record -F\n" \
+	"  callgraph TEXT NOT NULL CHECK(callgraph IN ('none','fp','dwarf')),\n" \
+	"  samples INTEGER,\n" \
+	"  lost INTEGER,                   -- samples the kernel dropped\n" \
+	"  key TEXT NOT NULL,              -- bench identity (dir+command+env)\n" \
+	"  host TEXT NOT NULL,\n" \
+	"  dir TEXT NOT NULL,\n" \
+	"  command TEXT NOT NULL,          -- the harness command\n" \
+	"  perf_command TEXT NOT NULL,     -- the perf record command line\n" \
+	"  exit_status INTEGER,            -- of perf record (the harness's, or 255)\n" \
+	"  wall REAL,\n" \
+	"  log_out TEXT, log_err TEXT,\n" \
+	"  message TEXT,                   -- why it failed, when it did\n"
+
+#define BUILDS_COLUMNS(statuses) \
+	"  id INTEGER PRIMARY KEY,\n" \
+	"  started REAL NOT NULL, finished REAL,\n" \
+	"  status TEXT NOT NULL CHECK(status IN " \
+	"(" statuses ")),\n" \
+	"  command TEXT NOT NULL,\n" \
+	"  log TEXT,\n" \
+	"  commit_id TEXT, patch_hash TEXT,\n" \
+	"  artifact_id INTEGER REFERENCES artifacts(id),\n"
+
+/* Who runs a row in progress: perfloop's pid, its start time, the host. */
+#define OWNER_COLUMNS \
+	"  owner_pid INTEGER,              -- the perfloop process of a row in progress\n" \
+	"  owner_start INTEGER,            -- its start time, against pid reuse\n" \
+	"  owner_host TEXT"
 
 /*
  * migrations[i] brings the schema from version i to i + 1. Append only: a
@@ -35,30 +110,7 @@ static const char *const migrations[] = {
 	"  fingerprint TEXT NOT NULL,      -- JSON object: name -> output\n"
 	"  created REAL NOT NULL);\n"
 	"CREATE INDEX baselines_name ON baselines(name, created);\n"
-	"CREATE TABLE benches(\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  kind TEXT NOT NULL CHECK(kind IN ('bench','calibrate')),\n"
-	"  key TEXT NOT NULL,              -- identity of dir+command+env\n"
-	"  host TEXT NOT NULL,\n"
-	"  dir TEXT NOT NULL,\n"
-	"  command TEXT NOT NULL,\n"
-	"  started REAL NOT NULL,\n"
-	"  finished REAL,\n"
-	"  status TEXT NOT NULL CHECK(status IN "
-	"('running','done','failed','timeout','interrupted')),\n"
-	"  candidate_id INTEGER REFERENCES artifacts(id),\n"
-	"  baseline_artifact_id INTEGER REFERENCES artifacts(id),\n"
-	"  baseline_id INTEGER REFERENCES baselines(id),\n"
-	"  max_pairs INTEGER NOT NULL,\n"
-	"  warmup INTEGER NOT NULL,\n"
-	"  verdict TEXT,                   -- faster/slower/same/inconclusive, NULL alone\n"
-	"  early_reject INTEGER NOT NULL DEFAULT 0,\n"
-	"  pairs INTEGER NOT NULL DEFAULT 0,\n"
-	"  ratio REAL,                     -- median B / median A\n"
-	"  ratio_mean REAL,                -- exp(mean ln(B/A))\n"
-	"  ratio_lo REAL, ratio_hi REAL, level REAL,\n"
-	"  sigma REAL, sigma_source TEXT,\n"
-	"  message TEXT,                   -- why it failed, when it did\n"
+	"CREATE TABLE benches(\n" BENCHES_COLUMNS(RUN_STATUSES)
 	"  result TEXT);                   -- the --json document\n"
 	"CREATE INDEX benches_key ON benches(key, host, started);\n"
 	"CREATE TABLE runs(\n"
@@ -88,31 +140,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX calibrations_key ON calibrations(key, host, created);\n",
 
 	/* 1 -> 2: profiles recorded with perf record */
-	"CREATE TABLE profiles(\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  created REAL NOT NULL,\n"
-	"  finished REAL,\n"
-	"  status TEXT NOT NULL CHECK(status IN "
-	"('running','done','failed','timeout','interrupted')),\n"
-	"  artifact_id INTEGER REFERENCES artifacts(id),\n"
-	"  artifact_hash TEXT,             -- XXH3-128 of the artifact profiled\n"
-	"  artifact_path TEXT,             -- the path the harness loaded (as mapped)\n"
-	"  path TEXT NOT NULL,             -- the perf.data file\n"
-	"  event TEXT NOT NULL,            -- event requested (perf record -e)\n"
-	"  event_recorded TEXT,            -- what perf recorded (cpu-clock on VMs without a PMU)\n"
-	"  freq INTEGER NOT NULL,          -- perf record -F\n"
-	"  callgraph TEXT NOT NULL CHECK(callgraph IN ('none','fp','dwarf')),\n"
-	"  samples INTEGER,\n"
-	"  lost INTEGER,                   -- samples the kernel dropped\n"
-	"  key TEXT NOT NULL,              -- bench identity (dir+command+env)\n"
-	"  host TEXT NOT NULL,\n"
-	"  dir TEXT NOT NULL,\n"
-	"  command TEXT NOT NULL,          -- the harness command\n"
-	"  perf_command TEXT NOT NULL,     -- the perf record command line\n"
-	"  exit_status INTEGER,            -- of perf record (the harness's, or 255)\n"
-	"  wall REAL,\n"
-	"  log_out TEXT, log_err TEXT,\n"
-	"  message TEXT,                   -- why it failed, when it did\n"
+	"CREATE TABLE profiles(\n" PROFILES_COLUMNS(RUN_STATUSES)
 	"  bench_id INTEGER REFERENCES benches(id));\n"
 	"CREATE INDEX profiles_artifact ON profiles(artifact_hash, created);\n",
 
@@ -129,15 +157,7 @@ static const char *const migrations[] = {
 	"  remote_only INTEGER NOT NULL DEFAULT 0, -- local HEAD lacks remote_head\n"
 	"  baseline_id INTEGER REFERENCES baselines(id),\n"
 	"  created REAL NOT NULL);\n"
-	"CREATE TABLE builds(\n"
-	"  id INTEGER PRIMARY KEY,\n"
-	"  started REAL NOT NULL, finished REAL,\n"
-	"  status TEXT NOT NULL CHECK(status IN "
-	"('running','ok','failed','timeout','interrupted','no-artifact')),\n"
-	"  command TEXT NOT NULL,\n"
-	"  log TEXT,\n"
-	"  commit_id TEXT, patch_hash TEXT,\n"
-	"  artifact_id INTEGER REFERENCES artifacts(id),\n"
+	"CREATE TABLE builds(\n" BUILDS_COLUMNS(BUILD_STATUSES)
 	"  fingerprint TEXT);\n"
 	"CREATE TABLE experiments(\n"
 	"  id INTEGER PRIMARY KEY,\n"
@@ -175,6 +195,33 @@ static const char *const migrations[] = {
 	"  dispatch_id INTEGER REFERENCES dispatches(id),\n"
 	"  status TEXT, conclusion TEXT, url TEXT,\n"
 	"  created REAL, updated REAL);\n",
+
+	/*
+	 * 3 -> 4: rows in progress name the perfloop process running them, so a
+	 * later perfloop marks them 'abandoned' once that process is gone
+	 * (SIGKILL, a crash); benches, profiles and builds are rebuilt to allow
+	 * that status, as SQLite's ALTER TABLE cannot change a CHECK.
+	 */
+	"CREATE TABLE benches_new(\n" BENCHES_COLUMNS(RUN_STATUSES ",'abandoned'")
+	"  result TEXT,                    -- the --json document\n" OWNER_COLUMNS ");\n"
+	"INSERT INTO benches_new SELECT *, NULL, NULL, NULL FROM benches;\n"
+	"DROP TABLE benches;\n"
+	"ALTER TABLE benches_new RENAME TO benches;\n"
+	"CREATE INDEX benches_key ON benches(key, host, started);\n"
+	"CREATE TABLE profiles_new(\n" PROFILES_COLUMNS(RUN_STATUSES ",'abandoned'")
+	"  bench_id INTEGER REFERENCES benches(id),\n" OWNER_COLUMNS ");\n"
+	"INSERT INTO profiles_new SELECT *, NULL, NULL, NULL FROM profiles;\n"
+	"DROP TABLE profiles;\n"
+	"ALTER TABLE profiles_new RENAME TO profiles;\n"
+	"CREATE INDEX profiles_artifact ON profiles(artifact_hash, created);\n"
+	"CREATE TABLE builds_new(\n" BUILDS_COLUMNS(BUILD_STATUSES ",'abandoned'")
+	"  fingerprint TEXT,\n" OWNER_COLUMNS ");\n"
+	"INSERT INTO builds_new SELECT *, NULL, NULL, NULL FROM builds;\n"
+	"DROP TABLE builds;\n"
+	"ALTER TABLE builds_new RENAME TO builds;\n"
+	"ALTER TABLE experiments ADD COLUMN owner_pid INTEGER;\n"
+	"ALTER TABLE experiments ADD COLUMN owner_start INTEGER;\n"
+	"ALTER TABLE experiments ADD COLUMN owner_host TEXT;\n",
 };
 
 int ledger_schema_version(void)
@@ -264,27 +311,134 @@ static int migrate(struct ledger *l, int target, struct strbuf *err)
 			    ledger_schema_version());
 		return -1;
 	}
-	if (version < target && exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL"))
+	if (version >= target)
+		return 0;
+	/*
+	 * Foreign keys are off while migrating (the pragma does nothing inside
+	 * a transaction): a step may rebuild a table, and dropping the old one
+	 * must not cascade to the rows that reference it. Each step is checked
+	 * for broken references before it commits.
+	 */
+	if (exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL") ||
+	    exec_plain(l, "PRAGMA foreign_keys=OFF", err, "migrating the schema"))
 		return -1;
 	for (int64_t v = version; v < target; v++) {
 		char *bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
 				     (long long)v + 1, LEDGER_APP_ID);
+		int64_t broken = 0;
 		int bad = exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration") ||
 			  exec_plain(l, migrations[v], err, "migrating the schema") ||
-			  exec_plain(l, bump, err, "migrating the schema") ||
-			  exec_plain(l, "COMMIT", err, "migrating the schema");
+			  pragma_int(l, "SELECT count(*) FROM pragma_foreign_key_check", &broken,
+				     err) ||
+			  exec_plain(l, bump, err, "migrating the schema");
 		free(bump);
-		if (bad) {
+		if (!bad && broken) {
+			strbuf_addf(err, "ledger '%s': migrating the schema to version %lld would "
+				    "break %lld references; the ledger is left as it was",
+				    l->path, (long long)v + 1, (long long)broken);
+			bad = 1;
+		}
+		if (bad || exec_plain(l, "COMMIT", err, "migrating the schema")) {
 			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 	}
+	return exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys");
+}
+
+const struct ledger_owner *ledger_owner(void)
+{
+	static struct ledger_owner self;
+	if (!self.pid) {
+		self.pid = getpid();
+		self.start = proc_start_time((int)self.pid);
+		if (self.start < 0)
+			self.start = 0;
+		self.host = host_name();
+	}
+	return &self;
+}
+
+/* Tables with rows in progress: which rows those are, the column saying why one ended. */
+static const struct {
+	const char *table, *in_progress, *why;
+} in_progress[] = {
+	{ "benches", "status = 'running'", "message" },
+	{ "profiles", "status = 'running'", "message" },
+	{ "builds", "status = 'running'", NULL },
+	{ "experiments", "status IN ('saved','validating','building','benching','profiling')",
+	  "reason" },
+};
+
+/* Mark the rows of in_progress[i] whose owner on this host is gone 'abandoned'. */
+static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
+{
+	const char *table = in_progress[i].table, *cond = in_progress[i].in_progress;
+	const char *why = in_progress[i].why;
+	char *sql = xstrfmt("SELECT id, owner_pid, owner_start FROM %s WHERE %s AND "
+			    "owner_pid IS NOT NULL AND owner_host = ?",
+			    table, cond);
+	sqlite3_stmt *st = ledger_query(l, err, sql, "t", host_name());
+	int64_t *ids = NULL, *pids = NULL;
+	size_t nr = 0, alloc = 0, alloc2 = 0;
+	int rc, ret = 0;
+	free(sql);
+	if (!st)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t pid = sqlite3_column_int64(st, 1);
+		if (pid > 0 && pid <= INT32_MAX &&
+		    proc_alive((int)pid, (long long)sqlite3_column_int64(st, 2)))
+			continue;
+		ALLOC_GROW(ids, nr + 1, alloc);
+		ALLOC_GROW(pids, nr + 1, alloc2);
+		ids[nr] = sqlite3_column_int64(st, 0);
+		pids[nr++] = pid;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		ledger_error(l, err, "reading rows in progress");
+		ret = -1;
+	}
+	/* their owner cannot finish them any more; the condition guards against a reused pid */
+	if (why)
+		sql = xstrfmt("UPDATE %s SET status = 'abandoned', %s = ? WHERE id = ? AND %s AND "
+			      "owner_pid = ?",
+			      table, why, cond);
+	else
+		sql = xstrfmt("UPDATE %s SET status = 'abandoned' WHERE id = ? AND %s AND "
+			      "owner_pid = ?",
+			      table, cond);
+	for (size_t k = 0; k < nr && !ret; k++) {
+		char *msg = xstrfmt("the perfloop process running it (pid %lld) is gone: killed "
+				    "or crashed", (long long)pids[k]);
+		ret = why ? ledger_exec(l, err, sql, "tii", msg, ids[k], pids[k])
+			  : ledger_exec(l, err, sql, "ii", ids[k], pids[k]);
+		free(msg);
+	}
+	free(sql);
+	free(ids);
+	free(pids);
+	return ret;
+}
+
+int ledger_mark_abandoned(struct ledger *l, struct strbuf *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(in_progress); i++)
+		if (abandon_rows(l, i, err))
+			return -1;
 	return 0;
 }
 
 struct ledger *ledger_open(const char *path, int busy_ms, struct strbuf *err)
 {
-	return ledger_open_version(path, busy_ms, ledger_schema_version(), err);
+	struct ledger *l = ledger_open_version(path, busy_ms, ledger_schema_version(), err);
+	/* rows a killed perfloop left in progress are not current: say so once, here */
+	if (l && ledger_mark_abandoned(l, err)) {
+		ledger_close(l);
+		return NULL;
+	}
+	return l;
 }
 
 struct ledger *ledger_open_version(const char *path, int busy_ms, int target, struct strbuf *err)

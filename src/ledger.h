@@ -27,15 +27,34 @@ struct ledger {
 int ledger_schema_version(void);
 
 /*
- * Open (creating when missing) and migrate the ledger at path. busy_ms is how
- * long to wait for another process's lock (0 = default 10 s). Returns NULL
- * with err filled on any failure; the file is left untouched then.
+ * Open (creating when missing) and migrate the ledger at path, and mark rows
+ * a dead perfloop left in progress abandoned (ledger_mark_abandoned()).
+ * busy_ms is how long to wait for another process's lock (0 = default 10 s).
+ * Returns NULL with err filled on any failure; the file is left untouched then.
  */
 struct ledger *ledger_open(const char *path, int busy_ms, struct strbuf *err);
 void ledger_close(struct ledger *l);
 
 /* As ledger_open(), migrating only up to schema `target` (tests of migrations). */
 struct ledger *ledger_open_version(const char *path, int busy_ms, int target, struct strbuf *err);
+
+/*
+ * This process as the owner of the rows it creates in progress (a running
+ * bench, build or profile, an experiment being tried): their owner_pid,
+ * owner_start and owner_host columns, bound as "iit".
+ */
+struct ledger_owner {
+	int64_t pid, start; /* start: clock ticks since boot (/proc/PID/stat), 0 unknown */
+	const char *host;
+};
+const struct ledger_owner *ledger_owner(void);
+
+/*
+ * Mark rows in progress whose owner on this host is gone (perfloop was
+ * killed with SIGKILL, or crashed) 'abandoned', saying so in their message or
+ * reason. ledger_open() does it; 0 or -1.
+ */
+int ledger_mark_abandoned(struct ledger *l, struct strbuf *err);
 
 /* Wrap several writes in one transaction (for speed); 0 or -1. */
 int ledger_begin(struct ledger *l, struct strbuf *err);

@@ -7,6 +7,8 @@
  */
 #include "proc.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -140,10 +142,148 @@ static void drain_into(int fd, struct strbuf *sb, size_t max)
 	}
 }
 
+/* Seconds between SIGTERM to a child's group and SIGKILL to what is left of it. */
+#define KILL_GRACE 2.0
+
+/* While the child is not reaped: its group, or the child alone if it left the group. */
 static void kill_group(pid_t pid, int sig)
 {
 	if (kill(-pid, sig) && errno == ESRCH)
 		kill(pid, sig);
+}
+
+/*
+ * Field `index` of /proc/PID/stat counted from the state (field 3) as 0,
+ * read after the last ')' since the command name may hold any byte; the
+ * name goes to comm when given. -1 when there is no such file or field.
+ */
+static long long stat_field(const char *pid, int index, char *comm, size_t comm_size)
+{
+	char path[64], buf[1024];
+	const char *p, *open_paren;
+	ssize_t n;
+	int fd;
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if (!(open_paren = strchr(buf, '(')) || !(p = strrchr(buf, ')')))
+		return -1;
+	if (comm && comm_size) {
+		size_t len = (size_t)(p - open_paren - 1);
+		if (len >= comm_size)
+			len = comm_size - 1;
+		memcpy(comm, open_paren + 1, len);
+		comm[len] = '\0';
+	}
+	p++;
+	while (*p == ' ')
+		p++;
+	if (!index)
+		return (unsigned char)*p;
+	for (int i = 0; i < index; i++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return -1;
+		p++;
+	}
+	return strtoll(p, NULL, 10);
+}
+
+long long proc_start_time(int pid)
+{
+	char num[32];
+	long long state;
+	snprintf(num, sizeof(num), "%d", pid);
+	state = stat_field(num, 0, NULL, 0);
+	if (state < 0)
+		return access("/proc/self/stat", R_OK) ? 0 : -1;
+	if (state == 'Z' || state == 'X')
+		return -1;
+	return stat_field(num, 19, NULL, 0);
+}
+
+int proc_alive(int pid, long long start)
+{
+	long long now;
+	if (pid <= 0 || (kill(pid, 0) && errno == ESRCH))
+		return 0;
+	now = proc_start_time(pid);
+	return now >= 0 && (!start || !now || now == start);
+}
+
+/*
+ * How many processes of group pgid still run: zombies have ended, they only
+ * wait for their parent. A reaped leader's pgid names its group as long as
+ * any member lives. When c is given, one of them goes into its leftover_pid
+ * and leftover_comm.
+ */
+static int group_members(pid_t pgid, struct child *c)
+{
+	DIR *d;
+	struct dirent *de;
+	int n = 0;
+	if (kill(-pgid, 0) && errno == ESRCH)
+		return 0;
+	if (!(d = opendir("/proc")))
+		return 1; /* something is there; what, cannot be told */
+	while ((de = readdir(d))) {
+		char comm[sizeof(c->leftover_comm)];
+		long long state;
+		if (!isdigit((unsigned char)de->d_name[0]) ||
+		    stat_field(de->d_name, 2, NULL, 0) != (long long)pgid)
+			continue;
+		state = stat_field(de->d_name, 0, comm, sizeof(comm));
+		if (state < 0 || state == 'Z' || state == 'X')
+			continue;
+		if (!n++ && c) {
+			c->leftover_pid = atoi(de->d_name);
+			memcpy(c->leftover_comm, comm, sizeof(comm));
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Wait until group pgid has no running process, or the clock passes until;
+ * returns how many are left. Its members are not our children, so no SIGCHLD
+ * tells of their end: this polls, often at first.
+ */
+static int wait_group(pid_t pgid, double until)
+{
+	int n, ms = 2;
+	while ((n = group_members(pgid, NULL)) && now_mono() < until) {
+		poll(NULL, 0, ms);
+		if (ms < 100)
+			ms *= 2;
+	}
+	return n;
+}
+
+/*
+ * The child is reaped, but its group may live on: members that ignore
+ * SIGTERM, background jobs it started. After a timeout or an interrupt
+ * (SIGTERM sent, SIGKILL due at kill_at) the group gets SIGKILL at the end of
+ * the grace period whatever the child did. After a normal exit, leftovers are
+ * stopped the same way when asked, and counted.
+ */
+static void settle_group(struct child *c, pid_t pgid, double kill_at)
+{
+	if (!c->timed_out && !c->interrupted) {
+		if (!c->stop_leftovers || !(c->leftovers = group_members(pgid, c)))
+			return;
+		kill(-pgid, SIGTERM);
+		kill_at = now_mono() + KILL_GRACE;
+	}
+	if (wait_group(pgid, kill_at)) {
+		kill(-pgid, SIGKILL);
+		wait_group(pgid, now_mono() + KILL_GRACE);
+	}
 }
 
 static struct sigaction old_chld, old_int, old_term;
@@ -196,6 +336,8 @@ int child_run(struct child *c, struct strbuf *err)
 	c->exec_failed = c->timed_out = c->interrupted = 0;
 	c->wall = c->user = c->sys = 0;
 	c->max_rss_kb = 0;
+	c->leftovers = c->leftover_pid = 0;
+	c->leftover_comm[0] = '\0';
 
 	if (c->dir && !is_dir(c->dir)) {
 		strbuf_addf(err, "directory '%s' does not exist", c->dir);
@@ -338,12 +480,12 @@ int child_run(struct child *c, struct strbuf *err)
 		if (proc_interrupted && !c->interrupted) {
 			c->interrupted = 1;
 			kill_group(pid, SIGTERM);
-			kill_at = now + 2.0;
+			kill_at = now + KILL_GRACE;
 		}
 		if (deadline && now >= deadline && !c->timed_out && !c->interrupted) {
 			c->timed_out = 1;
 			kill_group(pid, SIGTERM);
-			kill_at = now + 2.0;
+			kill_at = now + KILL_GRACE;
 		}
 		if (kill_at && now >= kill_at) {
 			kill_group(pid, SIGKILL);
@@ -402,6 +544,14 @@ int child_run(struct child *c, struct strbuf *err)
 		}
 	}
 	c->wall = now_mono() - start;
+	if (proc_interrupted && !c->interrupted) {
+		/* Ctrl-C as the child ended: the rest of its group goes too */
+		c->interrupted = 1;
+		kill(-pid, SIGTERM);
+		kill_at = now_mono() + KILL_GRACE;
+	}
+	/* before draining: a member left running may hold the pipes open */
+	settle_group(c, pid, kill_at);
 	if (cap_out[0] >= 0)
 		drain_into(cap_out[0], c->out, capmax);
 	if (cap_err[0] >= 0)
@@ -413,8 +563,6 @@ int child_run(struct child *c, struct strbuf *err)
 		c->status = WEXITSTATUS(status);
 	else if (WIFSIGNALED(status))
 		c->status = 128 + WTERMSIG(status);
-	if (proc_interrupted)
-		c->interrupted = 1;
 	ret = 0;
 restore:
 	proc_signals_release();

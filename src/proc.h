@@ -2,7 +2,9 @@
  * proc.h: running child processes (git's run-command, reduced).
  *
  * Every child runs in its own process group with stdin from /dev/null, so a
- * timeout or Ctrl-C ends the whole tree. Resource use is measured the way
+ * timeout or Ctrl-C ends the whole tree: SIGTERM to the group, then SIGKILL
+ * to whatever is left of it after a grace period, even when the child itself
+ * exited at once. Resource use is measured the way
  * /usr/bin/time does it: wall time on the monotonic clock from fork to reap,
  * user and system time of the child and every descendant it waited for, and
  * the peak RSS of the largest of them.
@@ -30,6 +32,12 @@ struct child {
 	struct strbuf *errbuf;       /* capture stderr here instead (bounded) */
 	size_t capture_max;          /* bound for captures, 0 = 16 MiB */
 	double timeout;              /* seconds, 0 = none */
+	/*
+	 * Stop processes the child leaves running in its group when it exits
+	 * (a harness's background jobs, which would distort the next measured
+	 * run) and report them in leftovers.
+	 */
+	int stop_leftovers;
 	/* called about once a second while waiting, with the elapsed time */
 	void (*tick)(void *data, double elapsed);
 	void *tick_data;
@@ -41,6 +49,9 @@ struct child {
 	int interrupted;
 	double wall, user, sys;
 	long max_rss_kb;
+	int leftovers;           /* processes its group still ran after it exited (stopped) */
+	int leftover_pid;        /* one of them, */
+	char leftover_comm[24];  /* and its name */
 };
 
 #define CHILD_INIT { 0 }
@@ -71,6 +82,17 @@ int child_run(struct child *c, struct strbuf *err);
  */
 int capture_argv(const char *const *argv, const char *dir, struct strbuf *out,
 		 struct strbuf *errout);
+
+/*
+ * Start time of process pid in clock ticks since boot (/proc/PID/stat field
+ * 22), which tells a process from a later one given the same pid: > 0; 0 when
+ * it cannot be read (no /proc); -1 when there is no such process running (a
+ * zombie has ended).
+ */
+long long proc_start_time(int pid);
+
+/* Does process pid, started at start (0: unknown), still run? */
+int proc_alive(int pid, long long start);
 
 /* Does the shell text need /bin/sh (has metacharacters)? */
 int cmd_needs_shell(const char *cmd);

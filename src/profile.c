@@ -592,10 +592,12 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	    l, err,
 	    "INSERT INTO profiles(created, status, artifact_id, artifact_hash, "
 	    "artifact_path, path, event, freq, callgraph, key, host, dir, command, "
-	    "perf_command, bench_id) VALUES (?,'running',?,?,?,'',?,?,?,?,?,?,?,'',"
-	    "NULLIF(?,0))",
-	    "ditttittttti", out->created, out->artifact_id, out->artifact_hash, out->artifact_path,
-	    event, (int64_t)freq, cg, out->key, host_name(), out->dir, out->command, req->bench_id);
+	    "perf_command, bench_id, owner_pid, owner_start, owner_host) VALUES "
+	    "(?,'running',?,?,?,'',?,?,?,?,?,?,?,'',NULLIF(?,0),?,?,?)",
+	    "ditttittttti" "iit", out->created, out->artifact_id, out->artifact_hash,
+	    out->artifact_path, event, (int64_t)freq, cg, out->key, host_name(), out->dir,
+	    out->command, req->bench_id, ledger_owner()->pid, ledger_owner()->start,
+	    ledger_owner()->host);
 	if (out->id < 0)
 		goto out_setup;
 	out->path = xstrfmt("%s/%lld.perf.data", prof_dir, (long long)out->id);
@@ -658,6 +660,7 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	ch.out_path = out->log_out;
 	ch.err_path = out->log_err;
 	ch.timeout = config_get_real(&c->cfg, "bench.timeout");
+	ch.stop_leftovers = 1;
 	ch.tick = req->tick;
 	ch.tick_data = req->tick_data;
 	if (child_run(&ch, &why)) {
@@ -668,6 +671,7 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	} else {
 		out->wall = ch.wall;
 		out->exit_status = ch.status;
+		out->leftovers = ch.leftovers;
 		free(out->status);
 		if (ch.interrupted) {
 			out->status = xstrdup("interrupted");

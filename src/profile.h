@@ -31,7 +31,7 @@ struct profile_request {
 struct profile {
 	int64_t id;
 	double created, finished, wall;
-	char *status; /* running, done, failed, timeout, interrupted */
+	char *status; /* running, done, failed, timeout, interrupted, abandoned */
 	char *path;   /* the perf.data file */
 	int64_t artifact_id;
 	char *artifact_hash;
@@ -48,6 +48,7 @@ struct profile {
 	char *log_out, *log_err;
 	char *message; /* why it failed */
 	int64_t bench_id;
+	int leftovers; /* processes left running when perf record ended (stopped) */
 };
 
 void profile_release(struct profile *p);

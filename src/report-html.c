@@ -377,7 +377,8 @@ static const char *strong_class(const char *text)
 {
 	if (!strncmp(text, "keep", 4) || !strcmp(text, "sent"))
 		return "good";
-	if (!strncmp(text, "reject", 6) || !strcmp(text, "failed") || !strcmp(text, "interrupted"))
+	if (!strncmp(text, "reject", 6) || !strcmp(text, "failed") || !strcmp(text, "interrupted") ||
+	    !strcmp(text, "abandoned"))
 		return "bad";
 	return "warn";
 }

@@ -534,7 +534,8 @@ static void tally(struct report *r)
 			r->rejected++;
 		} else if (!strcmp(v, "inconclusive")) {
 			r->inconclusive++;
-		} else if (!*v && (!strcmp(e->status, "failed") || !strcmp(e->status, "interrupted"))) {
+		} else if (!*v && (!strcmp(e->status, "failed") || !strcmp(e->status, "interrupted") ||
+				   !strcmp(e->status, "abandoned"))) {
 			r->failed++;
 		}
 	}

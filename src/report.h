@@ -104,7 +104,7 @@ struct report {
 	size_t nexp;
 	struct report_wf *wf;
 	size_t nwf;
-	int kept, rejected, inconclusive, failed;
+	int kept, rejected, inconclusive, failed; /* failed: also interrupted, abandoned */
 	struct report_cumulative cum;
 };
 

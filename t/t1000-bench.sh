@@ -120,6 +120,50 @@ test_expect_success 'a run past the timeout is killed with its group' '
 	! pgrep -f "sleep 30" >/dev/null
 '
 
+# alive PID: the process runs (a zombie has ended; it only waits for its parent)
+alive() { kill -0 "$1" 2>/dev/null && ! grep -q "^[0-9]* (.*) [ZX] " "/proc/$1/stat" 2>/dev/null; }
+# gone PID...: each process ends within 30 s (a generous bound for a loaded machine)
+gone() {
+	local p i
+	for p in "$@"; do
+		for i in $(seq 300); do alive "$p" || break; sleep 0.1; done
+		! alive "$p" || die_test "process $p still runs" || return 1
+	done
+}
+
+test_expect_success 'a timeout kills group members that ignore SIGTERM, after the leader died' '
+	cat >ignterm.sh <<-\EOF &&
+	# a member that ignores SIGTERM; the leader dies of it
+	(trap "" TERM; exec sh -c "echo \$\$ >survivor.pid.tmp && mv survivor.pid.tmp survivor.pid && exec sleep 120") &
+	while ! test -s survivor.pid; do sleep 0.05; done
+	exec sleep 120
+	EOF
+	printf "[bench]\ncommand = sh ignterm.sh\nenv = WORKLOAD_ARTIFACT\ntimeout = 5\n" >ign.ini &&
+	rm -f survivor.pid &&
+	expect_exit 4 "$PERFLOOP" -c ign.ini bench --artifact base.art 2>err &&
+	grep -q "timeout" err &&
+	test -s survivor.pid && gone $(cat survivor.pid); rc=$?
+	kill -9 $(cat survivor.pid) 2>/dev/null
+	test $rc -eq 0
+'
+
+test_expect_success 'processes a run leaves behind are warned about and stopped' '
+	cat >leaves.sh <<-EOF &&
+	sleep 300 &
+	echo \$! >>left.pids
+	exec "$W"
+	EOF
+	printf "[bench]\ncommand = sh leaves.sh\nenv = WORKLOAD_ARTIFACT\nwarmup = 0\n" >leave.ini &&
+	rm -f left.pids &&
+	"$PERFLOOP" -c leave.ini bench --artifact base.art --runs 2 --json >out.json 2>err &&
+	test $(wc -l <left.pids) -eq 2 &&
+	grep -q "warning: 2 run(s) of bench [0-9]* left processes running after they exited (run 1: pid [0-9]* .sleep.); perfloop stopped them" err &&
+	json_get out.json "d[\"checks\"][\"leftover_runs\"]" | grep -qx 2 &&
+	gone $(cat left.pids); rc=$?
+	kill -9 $(cat left.pids) 2>/dev/null
+	test $rc -eq 0
+'
+
 test_expect_success 'Ctrl-C kills the child group, records interrupted, exits 130' '
 	printf "work=1\nsleep=30\n" >sleepy.art
 	"$PERFLOOP" bench --vs base.art --artifact sleepy.art 2>err &

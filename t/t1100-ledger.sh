@@ -100,6 +100,33 @@ c.execute(\"ROLLBACK\")
 	test "$(sqlite3 .perfloop/ledger.db "PRAGMA integrity_check")" = ok
 '
 
+test_expect_success 'a bench whose perfloop was killed is shown abandoned, not running' '
+	cat >hang.sh <<-\EOF &&
+	echo $$ >hang.pid
+	: >hanging
+	exec sleep 120
+	EOF
+	printf "[bench]\ncommand = sh hang.sh\nenv = WORKLOAD_ARTIFACT\n" >hang.ini &&
+	rm -f hanging hang.pid
+	# (alone: a list before & would put it in a subshell that kill -9 ends instead)
+	"$PERFLOOP" -c hang.ini bench --alone --artifact cand.art >/dev/null 2>hang.err &
+	pid=$! &&
+	for i in $(seq 600); do test -f hanging || ! kill -0 $pid 2>/dev/null && break; sleep 0.1; done &&
+	{ test -f hanging || { cat hang.err; false; }; } &&
+	"$PERFLOOP" log --json >live.json &&
+	kill -9 $pid && { wait $pid; true; } &&
+	"$PERFLOOP" log --json >log.json &&
+	"$PERFLOOP" log >log.txt &&
+	id=$(json_get log.json "d[0][\"id\"]") &&
+	"$PERFLOOP" show "$id" >show.txt &&
+	json_get live.json "d[0][\"status\"]" | grep -qx running &&
+	json_get log.json "d[0][\"status\"]" | grep -qx abandoned &&
+	grep -Eq "^$id +[-0-9]+ [0-9:]+ +bench +abandoned " log.txt &&
+	grep -q "^bench $id: abandoned, no result recorded — the perfloop process running it (pid $pid) is gone: killed or crashed" show.txt; rc=$?
+	kill $(cat hang.pid) 2>/dev/null
+	test $rc -eq 0
+'
+
 test_expect_success 'two perfloop processes share the ledger' '
 	"$PERFLOOP" bench --runs 3 --json >a.json 2>/dev/null &
 	"$PERFLOOP" bench --runs 3 --json >b.json 2>/dev/null &

@@ -180,6 +180,37 @@ test_expect_success 'runs lists the dispatched runs and waits for them' '
 	json_get runs.json "len(d) >= 2 and all(r[\"status\"] == \"completed\" for r in d)" | grep -q True
 '
 
+test_expect_success 'try: an experiment whose perfloop was killed is abandoned, not current' '
+	cat >hang.sh <<-EOF &&
+	echo \$\$ >"$TEST_DIR/hang.pid"
+	: >"$TEST_DIR/hanging"
+	exec sleep 120
+	EOF
+	# the worktree includes the settings of work/perfloop.ini
+	cp work/perfloop.ini ini.bak &&
+	sed -i "s|^command = test -f lib.c\$|command = sh $TEST_DIR/hang.sh|" work/perfloop.ini &&
+	grep -q "hang.sh" work/perfloop.ini &&
+	echo "/* killed */" >>"$WT/lib.c" || return 1
+	# exec: $! is perfloop itself, which kill -9 must hit
+	(cd "$WT" && exec "$PERFLOOP" try -m "killed mid-try" >/dev/null 2>&1) &
+	pid=$! &&
+	for i in $(seq 600); do test -f hanging || ! kill -0 $pid 2>/dev/null && break; sleep 0.1; done &&
+	test -f hanging &&
+	P status --json >live.json &&
+	kill -9 $pid && { wait $pid; true; } &&
+	cp ini.bak work/perfloop.ini &&
+	P status --json >st.json && P status >st.out &&
+	P report --format md >report.md &&
+	json_get live.json "d[\"last_experiment\"][\"status\"]" | grep -qx validating &&
+	json_get st.json "d[\"last_experiment\"][\"status\"]" | grep -qx abandoned &&
+	grep -q "^last *experiment [0-9]* \"killed mid-try\": abandoned$" st.out &&
+	grep -q "abandoned" report.md; rc=$?
+	kill $(cat hang.pid) 2>/dev/null
+	cp ini.bak work/perfloop.ini
+	git -C "$WT" checkout -q lib.c
+	test $rc -eq 0
+'
+
 test_expect_success 'no token text anywhere' '
 	no_token_leak
 '

@@ -203,4 +203,19 @@ test_expect_success 'a failing harness fails the profile with its status' '
 	json_get l.json "d[0][\"status\"]" | grep -qx failed
 '
 
+test_expect_success 'processes the harness leaves behind under perf are warned about and stopped' '
+	cat >leaves.sh <<-\EOF &&
+	sleep 300 &
+	echo $! >left.pid
+	EOF
+	printf "[bench]\ncommand = sh leaves.sh\nenv = HOT\n[build]\nartifact = hot\n" >leave.ini &&
+	"$PERFLOOP" -c leave.ini profile >out.txt 2>err &&
+	grep -q "warning: the harness left 1 process(es) running after perf record ended; perfloop stopped them" err &&
+	p=$(cat left.pid) &&
+	for i in $(seq 300); do test -d /proc/$p || break; grep -q "^$p (.*) [ZX] " /proc/$p/stat && break; sleep 0.1; done &&
+	! { test -d /proc/$p && ! grep -q "^$p (.*) [ZX] " /proc/$p/stat; }; rc=$?
+	kill -9 $(cat left.pid) 2>/dev/null
+	test $rc -eq 0
+'
+
 test_done

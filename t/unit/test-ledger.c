@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "bench.h"
 #include "ledger.h"
+#include "proc.h"
 #include "store.h"
 
 static char dir[64];
@@ -142,6 +144,175 @@ static void test_profiles_table(void **state)
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET artifact_id = 999", NULL), -1);
 	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash = 'h1'", NULL),
 			 1);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
+/*
+ * Schema 3 -> latest rebuilds benches, profiles and builds (for 'abandoned'):
+ * every row survives, the runs that reference a bench are not cascaded
+ * away, and the constraints hold afterwards.
+ */
+static void test_rebuild_keeps_rows_and_constraints(void **state)
+{
+	char *p = path_in("v3.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	l = ledger_open_version(p, 0, 3, &err);
+	assert_non_null(l);
+	assert_int_equal(sqlite3_exec(l->db,
+		"INSERT INTO artifacts(id, hash, size, path, created) VALUES (1, 'h', 1, '/a', 0);"
+		"INSERT INTO benches(id, kind, key, host, dir, command, started, status, "
+		"candidate_id, max_pairs, warmup) VALUES (7, 'bench', 'k', 'x', '/d', 'c', 1, "
+		"'running', 1, 3, 0);"
+		"INSERT INTO runs(bench_id, seq, side, started, wall) VALUES (7, 1, 'B', 1, 0.5);"
+		"INSERT INTO profiles(created, status, path, event, freq, callgraph, key, host, dir, "
+		"command, perf_command, bench_id) VALUES (1, 'done', '/p', 'e', 1, 'none', 'k', "
+		"'x', '/d', 'c', 'perf', 7);"
+		"INSERT INTO builds(id, started, status, command, artifact_id) VALUES "
+		"(3, 1, 'ok', 'make', 1);"
+		"INSERT INTO experiments(created, patch, patch_hash, status, build_id, bench_id) "
+		"VALUES (1, 'diff', 'ph', 'benching', 3, 7)", NULL, NULL, NULL), SQLITE_OK);
+	ledger_close(l);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_int(l, -1, "PRAGMA foreign_keys", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM runs WHERE bench_id = 7", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM profiles WHERE bench_id = 7",
+				    NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE artifact_id = 1",
+				    NULL), 1);
+	/* rows from before owners were recorded are left as they are */
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM benches WHERE id = 7 AND "
+				    "status = 'running' AND owner_pid IS NULL", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE "
+				    "status = 'benching'", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM pragma_foreign_key_check", NULL),
+			 0);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				    "('benches_key', 'profiles_artifact')", NULL), 2);
+	/* the new status is allowed, others still are not; references are enforced */
+	assert_int_equal(ledger_exec(l, &err, "UPDATE benches SET status = 'abandoned'", NULL), 0);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE builds SET status = 'abandoned'", NULL), 0);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET status = 'abandoned'", NULL), 0);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE benches SET status = 'bogus'", NULL), -1);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE builds SET status = 'bogus'", NULL), -1);
+	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET bench_id = 999", NULL), -1);
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO runs(bench_id, seq, side, started) "
+				     "VALUES (999, 1, 'A', 1)", NULL), -1);
+	/* and a bench still takes its runs with it */
+	assert_int_equal(sqlite3_exec(l->db, "DELETE FROM profiles; UPDATE experiments SET "
+				      "bench_id = NULL; DELETE FROM benches", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM runs", NULL), 0);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
+/* A pid that no process has any more. */
+static int dead_pid(void)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (!pid)
+		_exit(0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	return (int)pid;
+}
+
+static void add_bench(struct ledger *l, int64_t id, const char *status, int64_t pid,
+		      int64_t start, const char *host)
+{
+	struct strbuf err = STRBUF_INIT;
+	assert_int_equal(ledger_exec(l, &err,
+		"INSERT INTO benches(id, kind, key, host, dir, command, started, status, max_pairs, "
+		"warmup, owner_pid, owner_start, owner_host) VALUES (?, 'bench', 'k', 'x', '/d', "
+		"'c', 1, ?, 3, 0, NULLIF(?, 0), ?, ?)",
+		"itiit", id, status, pid, start, host), 0);
+	strbuf_release(&err);
+}
+
+static const char *bench_status(struct ledger *l, int64_t id)
+{
+	static char buf[32];
+	struct strbuf err = STRBUF_INIT;
+	sqlite3_stmt *st = ledger_query(l, &err, "SELECT status FROM benches WHERE id = ?", "i",
+					id);
+	assert_non_null(st);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	snprintf(buf, sizeof(buf), "%s", col_text(st, 0));
+	sqlite3_finalize(st);
+	strbuf_release(&err);
+	return buf;
+}
+
+/* Rows whose perfloop is gone become 'abandoned' when the ledger is opened, and only those. */
+static void test_abandoned_rows(void **state)
+{
+	char *p = path_in("owners.db");
+	struct strbuf err = STRBUF_INIT;
+	const struct ledger_owner *me = ledger_owner();
+	struct ledger *l;
+	int dead = dead_pid();
+	(void)state;
+	assert_true(me->pid == getpid() && me->start > 0 && me->host && *me->host);
+	assert_true(proc_alive((int)me->pid, me->start));
+	assert_false(proc_alive(dead, 0));
+	assert_false(proc_alive((int)me->pid, me->start + 1));
+
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	add_bench(l, 1, "running", dead, 0, me->host);             /* killed: abandoned */
+	add_bench(l, 2, "running", me->pid, me->start, me->host);  /* alive: running */
+	add_bench(l, 3, "running", me->pid, me->start + 1, me->host); /* pid reused: abandoned */
+	add_bench(l, 4, "running", dead, 0, "another-host");        /* cannot tell: running */
+	add_bench(l, 5, "running", 0, 0, NULL);                     /* no owner recorded */
+	add_bench(l, 6, "done", dead, 0, me->host);                 /* finished: kept */
+	assert_int_equal(ledger_exec(l, &err,
+		"INSERT INTO builds(id, started, status, command, owner_pid, owner_host) VALUES "
+		"(1, 1, 'running', 'make', ?, ?), (2, 1, 'ok', 'make', ?, ?)",
+		"itit", (int64_t)dead, me->host, (int64_t)dead, me->host), 0);
+	assert_int_equal(ledger_exec(l, &err,
+		"INSERT INTO profiles(id, created, status, path, event, freq, callgraph, key, host, "
+		"dir, command, perf_command, owner_pid, owner_host) VALUES (1, 1, 'running', '/p', "
+		"'e', 1, 'none', 'k', 'x', '/d', 'c', 'perf', ?, ?)",
+		"it", (int64_t)dead, me->host), 0);
+	{
+		static const char *const statuses[] = { "saved", "validating", "building",
+							"benching", "profiling", "decided",
+							"kept" };
+		for (size_t i = 0; i < ARRAY_SIZE(statuses); i++)
+			assert_int_equal(ledger_exec(l, &err,
+				"INSERT INTO experiments(created, patch, patch_hash, status, "
+				"owner_pid, owner_host) VALUES (1, 'diff', 'ph', ?, ?, ?)",
+				"tit", statuses[i], (int64_t)dead, me->host), 0);
+	}
+	ledger_close(l);
+
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_string_equal(bench_status(l, 1), "abandoned");
+	assert_string_equal(bench_status(l, 2), "running");
+	assert_string_equal(bench_status(l, 3), "abandoned");
+	assert_string_equal(bench_status(l, 4), "running");
+	assert_string_equal(bench_status(l, 5), "running");
+	assert_string_equal(bench_status(l, 6), "done");
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM benches WHERE id = 1 AND "
+				    "message = 'the perfloop process running it (pid ' || ? || "
+				    "') is gone: killed or crashed'", "i", (int64_t)dead), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE status = "
+				    "'abandoned'", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE id = 2 AND "
+				    "status = 'ok'", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM profiles WHERE status = "
+				    "'abandoned' AND message LIKE 'the perfloop process %'", NULL), 1);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE status = "
+				    "'abandoned' AND reason LIKE 'the perfloop process %'", NULL), 5);
+	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE status IN "
+				    "('decided', 'kept')", NULL), 2);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -290,6 +461,8 @@ int main(void)
 		cmocka_unit_test(test_fresh_and_reopen),
 		cmocka_unit_test(test_migrates_forward_keeping_data),
 		cmocka_unit_test(test_profiles_table),
+		cmocka_unit_test(test_rebuild_keeps_rows_and_constraints),
+		cmocka_unit_test(test_abandoned_rows),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),
