@@ -154,6 +154,25 @@ double t_cdf(double t, double df)
 	return t > 0 ? 1 - tail : tail;
 }
 
+double f_cdf(double x, double d1, double d2)
+{
+	if (!(x > 0))
+		return 0;
+	if (isinf(x))
+		return 1;
+	return incbeta(d1 / 2, d2 / 2, d1 * x / (d1 * x + d2));
+}
+
+/* Upper tail of F, computed directly so that small p-values keep their digits. */
+static double f_sf(double x, double d1, double d2)
+{
+	if (!(x > 0))
+		return 1;
+	if (isinf(x))
+		return 0;
+	return incbeta(d2 / 2, d1 / 2, d2 / (d2 + d1 * x));
+}
+
 static double t_pdf(double t, double df)
 {
 	return exp(lgamma((df + 1) / 2) - lgamma(df / 2) - 0.5 * log(df * M_PI) -
@@ -212,6 +231,7 @@ const char *noise_source_name(enum noise_source s)
 	case NOISE_HISTORY: return "history";
 	case NOISE_PAIRS: return "pairs";
 	case NOISE_FLOOR: return "floor";
+	case NOISE_PAIRS_OVER_HISTORY: return "pairs (history too quiet)";
 	}
 	return "?";
 }
@@ -248,11 +268,32 @@ enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n
 	return verdict_eval_cpu(p, d, NULL, n, r);
 }
 
+/* Judge by the pairs alone: their spread, never below the floor, on n-1 degrees of freedom. */
+static void pairs_noise(struct verdict_result *r, double s, double floor, int n)
+{
+	r->source = n > 1 && s >= floor ? NOISE_PAIRS : NOISE_FLOOR;
+	r->sigma = fmax(s, floor);
+	r->df = n > 1 ? n - 1 : 0;
+}
+
+/*
+ * Early-reject threshold with history: a 0.5% tail of noise up to
+ * VERDICT_REGIME_GUARD times the history's (a load change since the
+ * calibration makes the first pair noisier, and one pair cannot show it), but
+ * never stricter than without history, nor below bench.reject.
+ */
+static double history_reject_at(const struct verdict_params *p, double margin)
+{
+	double guard =
+	    margin + VERDICT_REGIME_GUARD * p->hist_sigma * t_quantile(0.995, p->hist_df);
+	return fmax(log1p(p->reject), fmin(log1p(BLIND_REJECT), guard));
+}
+
 enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 			      const double *dcpu, int n, struct verdict_result *r)
 {
 	double sum = 0, ss = 0, margin = log1p(p->margin), se, q, tail;
-	int K = p->max_pairs < 1 ? 1 : p->max_pairs;
+	int K = p->max_pairs < 1 ? 1 : p->max_pairs, history = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->n = n;
@@ -261,19 +302,25 @@ enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 	r->mean = n ? sum / n : 0;
 	for (int i = 0; i < n; i++)
 		ss += (d[i] - r->mean) * (d[i] - r->mean);
+	r->pairs_sigma = n > 1 ? sqrt(ss / (n - 1)) : 0;
+	r->regime_p = 1;
 
 	if (p->have_history) {
+		double h2 = p->hist_sigma * p->hist_sigma, s2 = r->pairs_sigma * r->pairs_sigma;
 		/* pool the history with this bench's own pairs */
 		r->source = NOISE_HISTORY;
 		r->df = p->hist_df + (n - 1);
-		r->sigma = sqrt((p->hist_sigma * p->hist_sigma * p->hist_df + ss) / r->df);
-		r->reject_at = fmax(log1p(p->reject),
-				    margin + p->hist_sigma * t_quantile(0.999, p->hist_df));
+		r->sigma = sqrt((h2 * p->hist_df + ss) / r->df);
+		r->reject_at = history_reject_at(p, margin);
+		if (n > 1)
+			r->regime_p = h2 > 0 ? f_sf(s2 / h2, n - 1, p->hist_df) : s2 > 0 ? 0 : 1;
+		history = r->regime_p >= VERDICT_REGIME_LEVEL;
+		if (!history) /* the load changed since the calibrations: they are too quiet */
+			pairs_noise(r, r->pairs_sigma, p->floor, n);
+		if (r->source == NOISE_PAIRS || r->source == NOISE_FLOOR)
+			r->source = NOISE_PAIRS_OVER_HISTORY;
 	} else {
-		double s = n > 1 ? sqrt(ss / (n - 1)) : 0;
-		r->source = n > 1 && s >= p->floor ? NOISE_PAIRS : NOISE_FLOOR;
-		r->sigma = fmax(s, p->floor);
-		r->df = n > 1 ? n - 1 : 0;
+		pairs_noise(r, r->pairs_sigma, p->floor, n);
 		r->reject_at = fmax(log1p(p->reject), log1p(BLIND_REJECT));
 	}
 
@@ -286,12 +333,13 @@ enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 		return r->verdict;
 	}
 
-	if (r->df <= 0 || n == 1) {
+	if (r->df <= 0 || n == 1 || (p->have_history && n == 2)) {
 		/*
 		 * One pair decides nothing but the early reject: without history
 		 * there is nothing to judge the noise by, and with it a single
 		 * disturbed run (a load burst on a shared machine) would count as
-		 * an effect.
+		 * an effect. With history two pairs decide nothing either: one
+		 * degree of freedom cannot show whether the history still holds.
 		 */
 		r->lo = -INFINITY;
 		r->hi = INFINITY;
@@ -299,7 +347,7 @@ enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 		return r->verdict;
 	}
 
-	tail = 1 - normal_cdf(seq_boundary_z(n, K, p->have_history));
+	tail = 1 - normal_cdf(seq_boundary_z(n, K, history));
 	q = t_quantile(1 - tail, r->df);
 	se = r->sigma / sqrt((double)n);
 	r->lo = r->mean - q * se;
@@ -315,6 +363,43 @@ enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 	else
 		r->verdict = n >= K ? VERDICT_INCONCLUSIVE : VERDICT_CONTINUE;
 	return r->verdict;
+}
+
+double verdict_mde(const struct verdict_params *p, double sigma, double hist_df, int pairs,
+		   double power)
+{
+	int history = hist_df > 0;
+	double df = (history ? hist_df : 0) + pairs - 1, nu, tail, q, z;
+
+	if (pairs < (history ? 3 : 2))
+		return INFINITY;
+	if (history) {
+		/* only the pairs' share of the pooled sigma is random */
+		nu = df * df / (pairs - 1);
+		/* a needless switch to the pairs' noise counts as a miss */
+		power /= 1 - VERDICT_REGIME_LEVEL;
+	} else {
+		sigma = fmax(sigma, p->floor);
+		nu = df;
+	}
+	if (power >= 1)
+		return INFINITY;
+	tail = 1 - normal_cdf(seq_boundary_z(pairs, pairs, history));
+	q = t_quantile(1 - tail, df);
+	/* normal approximation to the noncentral t: sigma is estimated on nu df */
+	z = normal_quantile(power) * sqrt(1 + q * q / (2 * nu));
+	return expm1(log1p(p->margin) + (q + z) * sigma / sqrt((double)pairs));
+}
+
+int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hist_df,
+			 double effect, double power)
+{
+	if (!(effect > p->margin))
+		return 0;
+	for (int k = 1; k <= VERDICT_MAX_PLAN; k++)
+		if (verdict_mde(p, sigma, hist_df, k, power) <= effect)
+			return k;
+	return 0;
 }
 
 void noise_pool_add(struct noise_pool *np, const double *d, size_t n)

@@ -9,6 +9,14 @@
  * when there is some (t quantiles with the history's degrees of freedom), else
  * from the pairs themselves with a floor (t with n-1 degrees of freedom).
  *
+ * A/A history can be too quiet: it was recorded under another load. So the
+ * pairs' own variance is tested against the history's (one-sided F test at
+ * VERDICT_REGIME_LEVEL); when it is clearly above, the pairs are judged as
+ * without history (their own spread, n-1 degrees of freedom). That test has
+ * little power on few pairs, so with history a verdict needs three pairs (two
+ * degrees of freedom of their own), and the early reject after one pair
+ * allows for the noise having grown VERDICT_REGIME_GUARD times.
+ *
  * Pure functions: no I/O, no allocation visible to the caller.
  */
 #ifndef STATS_H
@@ -30,6 +38,8 @@ double normal_cdf(double x);
 double normal_quantile(double p);
 double t_cdf(double t, double df);
 double t_quantile(double p, double df);
+/* Snedecor F distribution function with d1, d2 degrees of freedom. */
+double f_cdf(double x, double d1, double d2);
 
 enum verdict {
 	VERDICT_CONTINUE = 0, /* undecided: run another pair */
@@ -43,7 +53,20 @@ enum noise_source {
 	NOISE_HISTORY, /* A/A calibrations in the ledger */
 	NOISE_PAIRS,   /* spread of this bench's own pairs */
 	NOISE_FLOOR,   /* the configured floor (pairs spread below it, or one pair) */
+	NOISE_PAIRS_OVER_HISTORY, /* the pairs: clearly noisier than the A/A history */
 };
+
+/*
+ * One-sided level of the test "the pairs are noisier than the A/A history"
+ * (F test of their variance against the history's). Generous on purpose: a
+ * needless switch to the pairs costs some power, a missed one gives a false
+ * verdict (bench/verdicts, load-change cells).
+ */
+#define VERDICT_REGIME_LEVEL 0.10
+/* With history the early reject allows for noise this many times the history's. */
+#define VERDICT_REGIME_GUARD 5.0
+/* Power at which verdict_mde() states the detectable effect. */
+#define VERDICT_POWER 0.80
 
 const char *verdict_name(enum verdict v);
 const char *noise_source_name(enum noise_source s);
@@ -72,6 +95,8 @@ struct verdict_result {
 	double df;          /* its degrees of freedom (0 = none) */
 	double reject_at;   /* early-reject threshold on d (first pair) */
 	enum noise_source source;
+	double pairs_sigma; /* the pairs' own spread of d (0 below 2 pairs) */
+	double regime_p;    /* p-value of "pairs noisier than the history" (1: not tested) */
 };
 
 /* Sequential boundary (z scale) for look k of at most K, with or without history. */
@@ -95,6 +120,35 @@ enum verdict verdict_eval(const struct verdict_params *p, const double *d, int n
  */
 enum verdict verdict_eval_cpu(const struct verdict_params *p, const double *d,
 			      const double *dcpu, int n, struct verdict_result *r);
+
+/*
+ * Minimum detectable effect of a bench of `pairs` pairs: the least true
+ * change, in bench.margin's terms (ratio >= 1 + mde or <= 1/(1 + mde)), that
+ * the last look judges faster (or slower) with probability `power`
+ * (one-sided). sigma is the per-pair noise of d, hist_df the degrees of
+ * freedom of the A/A history it comes from, or 0 for none: then the pairs
+ * alone, never below p->floor (planning with the floor is a best case).
+ * On the log scale: margin + (q + z * sqrt(1 + q^2 / 2nu)) * sigma / sqrt(pairs),
+ * q the last look's boundary as a t quantile, z the normal quantile of the
+ * power, nu the degrees of freedom of the sigma estimate (a normal
+ * approximation to the noncentral t); with history a needless switch to the
+ * pairs (VERDICT_REGIME_LEVEL of benches) counts as a miss. Conservative:
+ * bench/verdicts compares it with the simulation. INFINITY when that many
+ * pairs cannot decide (one pair; two with history).
+ */
+double verdict_mde(const struct verdict_params *p, double sigma, double hist_df, int pairs,
+		   double power);
+
+/* Most pairs verdict_pairs_needed() considers. */
+#define VERDICT_MAX_PLAN 1000
+
+/*
+ * Least number of pairs (--runs) whose minimum detectable effect is at most
+ * `effect` (a relative change like bench.margin), or 0 when none up to
+ * VERDICT_MAX_PLAN does (always so unless effect > p->margin).
+ */
+int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hist_df,
+			 double effect, double power);
 
 /* Pool A/A calibrations: sum of (n_i - 1) s_i^2 over sum of (n_i - 1). */
 struct noise_pool {

@@ -51,6 +51,30 @@ test_expect_success 'calibrate stores A/A noise that bench then uses' '
 	json_get out.json "d[\"noise\"][\"source\"]" | grep -q history
 '
 
+# B does light and heavy work in turn (10 then 45 against 40: the first pair
+# is no early reject), so its pairs spread far beyond the A/A noise of this
+# host (CPU time, as in the issue's false keep: steady even under load)
+test_expect_success 'a bench far noisier than its calibration is judged by its own pairs' '
+	cat >alt.sh <<-EOF &&
+	if grep -q "^alt" "\$WORKLOAD_ARTIFACT"; then
+		n=\$(cat "$TEST_DIR/alt.count" 2>/dev/null || echo 0)
+		echo \$((n + 1)) >"$TEST_DIR/alt.count"
+		if [ \$((n % 2)) -eq 0 ]; then echo work=10; else echo work=45; fi >"$TEST_DIR/alt.art"
+		WORKLOAD_ARTIFACT="$TEST_DIR/alt.art" exec "$W"
+	fi
+	exec "$W"
+	EOF
+	sed -e "s/^runs = .*/runs = 6\nmetric = cpu/" -e "s|^command = $W\$|command = sh $TEST_DIR/alt.sh|" \
+		perfloop.ini >cpu.ini &&
+	"$PERFLOOP" -c cpu.ini calibrate --pairs 6 >/dev/null 2>&1 &&
+	echo alt >cand.art &&
+	"$PERFLOOP" -c cpu.ini bench --json >out.json 2>/dev/null &&
+	echo "work=36" >cand.art &&
+	json_get out.json "d[\"noise\"], d[\"pairs\"], d[\"candidate\"][\"user\"]" >got &&
+	json_get out.json "d[\"noise\"][\"source\"] == \"pairs (history too quiet)\" and d[\"pairs\"] >= 3" | grep -q True ||
+		die_test "$(cat got)"
+'
+
 test_expect_success 'a corrupt ledger is refused and left untouched' '
 	mkdir bad && cp perfloop.ini bad/ && mkdir bad/.perfloop &&
 	head -c 8192 /dev/urandom >bad/.perfloop/ledger.db &&

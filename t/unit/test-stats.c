@@ -131,19 +131,140 @@ static void test_early_reject(void **state)
 	assert_int_equal(verdict_eval(&p, bad, 1, &r), VERDICT_CONTINUE);
 }
 
-static void test_history_decides_on_two_pairs(void **state)
+static void test_history_decides_on_three_pairs(void **state)
 {
 	struct verdict_params p = params(3);
 	struct verdict_result r;
-	double fast[] = { log(0.9), log(0.905) };
+	double fast[] = { log(0.9), log(0.905), log(0.9) };
 	(void)state;
 	p.have_history = 1;
 	p.hist_sigma = 0.005;
 	p.hist_df = 20;
-	/* one pair alone never says faster, however quiet the history */
+	/* one or two pairs never say faster, however quiet the history */
 	assert_int_equal(verdict_eval(&p, fast, 1, &r), VERDICT_CONTINUE);
-	assert_int_equal(verdict_eval(&p, fast, 2, &r), VERDICT_FASTER);
-	assert_float_equal(r.df, 21, 1e-12); /* history pooled with this bench's pairs */
+	assert_int_equal(verdict_eval(&p, fast, 2, &r), VERDICT_CONTINUE);
+	assert_int_equal(r.source, NOISE_HISTORY);
+	assert_true(isinf(r.hi));
+	assert_int_equal(verdict_eval(&p, fast, 3, &r), VERDICT_FASTER);
+	assert_float_equal(r.df, 22, 1e-12); /* history pooled with this bench's pairs */
+	assert_int_equal(r.source, NOISE_HISTORY);
+	/* --runs 2 with history: nothing but the early reject can decide */
+	p.max_pairs = 2;
+	assert_int_equal(verdict_eval(&p, fast, 2, &r), VERDICT_INCONCLUSIVE);
+}
+
+static void test_f_cdf(void **state)
+{
+	(void)state;
+	/* F(2, n) has the closed form 1 - (1 + 2x/n)^(-n/2) */
+	assert_float_equal(f_cdf(3, 2, 7), 0.885437783660932, 1e-10);
+	/* F(1, n) is the square of t(n) */
+	assert_float_equal(f_cdf(pow(t_quantile(0.95, 7), 2), 1, 7), 0.9, 1e-10);
+	assert_float_equal(f_cdf(0, 3, 5), 0, 0);
+	assert_float_equal(f_cdf(INFINITY, 3, 5), 1, 0);
+}
+
+static void test_regime_change(void **state)
+{
+	struct verdict_params p = params(6);
+	struct verdict_result r;
+	/* spread about 1% per pair, as the history; then about 4% */
+	double calm[] = { 0.010, -0.005, 0.002, -0.012 };
+	double loud[] = { 0.040, -0.035, 0.005, -0.045 };
+	(void)state;
+	p.have_history = 1;
+	p.hist_sigma = 0.01;
+	p.hist_df = 7;
+	assert_int_equal(verdict_eval(&p, calm, 4, &r), VERDICT_CONTINUE);
+	assert_int_equal(r.source, NOISE_HISTORY);
+	assert_true(r.regime_p >= VERDICT_REGIME_LEVEL);
+	assert_float_equal(r.df, 10, 1e-12);
+	assert_float_equal(r.sigma, sqrt((7e-4 + 3 * r.pairs_sigma * r.pairs_sigma) / 10), 1e-12);
+	/* the load changed: the pairs alone, with their own degrees of freedom */
+	assert_int_equal(verdict_eval(&p, loud, 4, &r), VERDICT_CONTINUE);
+	assert_int_equal(r.source, NOISE_PAIRS_OVER_HISTORY);
+	assert_true(r.regime_p < VERDICT_REGIME_LEVEL);
+	assert_float_equal(r.sigma, r.pairs_sigma, 0);
+	assert_true(r.pairs_sigma > 0.035);
+	assert_float_equal(r.df, 3, 0);
+	assert_string_equal(noise_source_name(r.source), "pairs (history too quiet)");
+	/* the p-value is the upper tail of F(3, 7) at s^2 / sigma_hist^2 */
+	assert_float_equal(r.regime_p, 1 - f_cdf(r.pairs_sigma * r.pairs_sigma / 1e-4, 3, 7),
+			   1e-12);
+}
+
+/*
+ * The motivating false keep: cpu metric, a quiet A/A history (0.6% per pair,
+ * 7 df), three pairs spreading 1.8% with a mean ratio of 0.976. Pooled, they
+ * gave "faster, x0.976 [0.965, 0.987]"; the change was x0.991 measured alone.
+ */
+static void test_quiet_history_false_keep(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_result r;
+	double d[] = { -0.0425, -0.0243, -0.0061 };
+	(void)state;
+	p.have_history = 1;
+	p.hist_sigma = 0.006;
+	p.hist_df = 7;
+	assert_int_not_equal(verdict_eval(&p, d, 3, &r), VERDICT_FASTER);
+	assert_int_equal(r.verdict, VERDICT_INCONCLUSIVE);
+	assert_int_equal(r.source, NOISE_PAIRS_OVER_HISTORY);
+	/* F = 9.2 on (2, 7) df: p = (1 + 2F/7)^(-7/2) */
+	assert_float_equal(r.regime_p, pow(1 + 2 * 9.20111111111111 / 7, -3.5), 1e-9);
+	assert_float_equal(exp(r.mean), 0.975992867973446, 1e-12);
+	/* the pairs' own interval on 2 df, no-history boundary */
+	assert_float_equal(exp(r.lo), 0.940198846396255, 1e-6);
+	assert_float_equal(exp(r.hi), 1.013149592754942, 1e-6);
+}
+
+static void test_early_reject_allows_for_load_change(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_result r;
+	double tenth[] = { log(1.1) }, half[] = { log(1.5) };
+	(void)state;
+	p.have_history = 1;
+	p.hist_sigma = 0.01;
+	p.hist_df = 10;
+	/* 10% is ten sigmas of this history, but not of five times its noise */
+	assert_int_equal(verdict_eval(&p, tenth, 1, &r), VERDICT_CONTINUE);
+	assert_float_equal(r.reject_at, log1p(0.01) + 5 * 0.01 * 3.169272672616951, 1e-9);
+	/* a noisy history never makes the early reject stricter than none */
+	p.hist_sigma = 0.10;
+	assert_int_equal(verdict_eval(&p, half, 1, &r), VERDICT_SLOWER);
+	assert_float_equal(r.reject_at, log1p(BLIND_REJECT), 1e-12);
+}
+
+static void test_mde(void **state)
+{
+	struct verdict_params p = params(3);
+	(void)state;
+	/* values from an independent computation (mpmath) of the documented formula */
+	assert_float_equal(verdict_mde(&p, 0.02, 7, 3, 0.8), 0.0475970031524431, 1e-9);
+	assert_float_equal(verdict_mde(&p, 0.02, 7, 6, 0.8), 0.0366513352852021, 1e-9);
+	assert_float_equal(verdict_mde(&p, 0.02, 0, 6, 0.8), 0.0387654447519714, 1e-9);
+	/* without history the floor is the least noise */
+	assert_float_equal(verdict_mde(&p, 0.001, 0, 3, 0.8), 0.0254905198267701, 1e-9);
+	/* too few pairs to decide */
+	assert_true(isinf(verdict_mde(&p, 0.02, 7, 2, 0.8)));
+	assert_true(isinf(verdict_mde(&p, 0.02, 0, 1, 0.8)));
+	assert_true(verdict_mde(&p, 0.02, 7, 20, 0.8) < verdict_mde(&p, 0.02, 7, 10, 0.8));
+}
+
+static void test_pairs_needed(void **state)
+{
+	struct verdict_params p = params(3);
+	(void)state;
+	/* mde at 4, 5 pairs: 4.26%, 3.92% */
+	assert_int_equal(verdict_pairs_needed(&p, 0.02, 7, 0.04, 0.8), 5);
+	assert_int_equal(verdict_pairs_needed(&p, 0.02, 7, 0.0476, 0.8), 3);
+	assert_int_equal(verdict_pairs_needed(&p, 0.02, 7, 0.0475, 0.8), 4);
+	/* the margin itself, or less, is never detected */
+	assert_int_equal(verdict_pairs_needed(&p, 0.02, 7, 0.01, 0.8), 0);
+	assert_int_equal(verdict_pairs_needed(&p, 0.02, 7, 0.005, 0.8), 0);
+	/* more pairs than the plan allows */
+	assert_int_equal(verdict_pairs_needed(&p, 0.5, 0, 0.0101, 0.8), 0);
 }
 
 static void test_noise_pool(void **state)
@@ -168,7 +289,13 @@ int main(void)
 		cmocka_unit_test(test_verdict_faster_slower),
 		cmocka_unit_test(test_verdict_same_and_inconclusive),
 		cmocka_unit_test(test_early_reject),
-		cmocka_unit_test(test_history_decides_on_two_pairs),
+		cmocka_unit_test(test_history_decides_on_three_pairs),
+		cmocka_unit_test(test_f_cdf),
+		cmocka_unit_test(test_regime_change),
+		cmocka_unit_test(test_quiet_history_false_keep),
+		cmocka_unit_test(test_early_reject_allows_for_load_change),
+		cmocka_unit_test(test_mde),
+		cmocka_unit_test(test_pairs_needed),
 		cmocka_unit_test(test_noise_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
