@@ -319,10 +319,35 @@ int diff_keep_flat(const struct diff_result *r, const char *const *touched, size
 		}
 	}
 	if (!found) {
-		strbuf_addstr(why, "none of the touched functions is in the profiles");
-		return 0;
+		strbuf_addstr(why, "none of the touched functions is in the diff's rows");
+		return -1;
 	}
 	strbuf_addf(why, "%zu touched symbol%s dropped beyond noise and nothing else grew", found,
 		    found == 1 ? "" : "s");
 	return 1;
+}
+
+/* Does any resolved row of e match `touched`? */
+static int event_has(const struct hist_event *e, const char *touched)
+{
+	int hit = 0;
+	for (size_t i = 0; i < e->nr_rows && !hit; i++) {
+		char *sym;
+		if (!e->rows[i].resolved)
+			continue;
+		sym = diff_normalize(e->rows[i].sym);
+		hit = diff_symbol_matches(sym, touched);
+		free(sym);
+	}
+	return hit;
+}
+
+size_t diff_touched_missing(const struct hist_event *a, const struct hist_event *b,
+			    const char *const *touched, size_t nr_touched, const char **missing)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < nr_touched; k++)
+		if (!event_has(a, touched[k]) && !event_has(b, touched[k]))
+			missing[n++] = touched[k];
+	return n;
 }

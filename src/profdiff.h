@@ -78,9 +78,20 @@ char *diff_normalize(const char *sym);
 int diff_symbol_matches(const char *symbol, const char *touched);
 
 /*
+ * The touched names (as for diff_symbol_matches()) that match no resolved
+ * symbol of event a nor of event b, every row counted (no percent limit): a
+ * function inlined into its callers, or too quick to be sampled. Fills
+ * missing[] (at least nr_touched entries) with pointers to those names, in
+ * touched's order; returns how many.
+ */
+size_t diff_touched_missing(const struct hist_event *a, const struct hist_event *b,
+			    const char *const *touched, size_t nr_touched, const char **missing);
+
+/*
  * try's keep-flat rule on the profile side: at least one touched symbol is
  * in the diff, every touched row dropped beyond noise, and no other row grew
- * beyond noise. Returns 1 when it holds, 0 when not; `why` gets one line
+ * beyond noise. Returns 1 when it holds, 0 when not, -1 when it cannot be
+ * judged (no row of the diff is a touched function); `why` gets one line
  * either way (the rows that decided).
  */
 int diff_keep_flat(const struct diff_result *r, const char *const *touched, size_t nr_touched,

@@ -107,6 +107,9 @@ int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct be
 		warning("%s", warn.buf);
 	tp->diff = pc.diff;
 	memset(&pc.diff, 0, sizeof(pc.diff));
+	tp->missing = xcalloc(tp->nr_touched + 1, sizeof(*tp->missing));
+	tp->nr_missing = diff_touched_missing(pc.a, pc.b, tp->touched, tp->nr_touched,
+					      tp->missing);
 	tp->have_profile = 1;
 	rows = try_profile_json(tp);
 	text = json_dumps(rows, JSON_COMPACT);
@@ -153,9 +156,27 @@ json_t *try_profile_json(const struct try_profile *tp)
 	return arr;
 }
 
+static json_t *names_json(const char *const *names, size_t nr)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(arr, json_string(names[i]));
+	return arr;
+}
+
+void try_profile_doc(const struct try_profile *tp, json_t *doc)
+{
+	json_object_set_new(doc, "touched", names_json(tp->touched, tp->nr_touched));
+	json_object_set_new(doc, "touched_not_found", names_json(tp->missing, tp->nr_missing));
+	json_object_set_new(doc, "touched_not_found_hint",
+			    tp->nr_missing ? json_string("not in either profile: " TRY_MISSING_HINT)
+					   : json_null());
+}
+
 void try_profile_release(struct try_profile *tp)
 {
 	diff_release(&tp->diff);
+	free(tp->missing);
 	free(tp->profile_path);
 	free(tp->touched);
 	free(tp->touched_text);

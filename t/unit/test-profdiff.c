@@ -1,5 +1,6 @@
 /*
  * test-profdiff.c: matching across rebuilds, deltas and the noise interval,
+ * touched functions in no profile,
  * the keep-flat rule try uses, and the hint rules.
  */
 #include <math.h>
@@ -181,7 +182,7 @@ static void test_keep_flat(void **state)
 	diff_compute(&a, &b, &o, &d);
 	assert_int_equal(diff_keep_flat(&d, touched, 1, &why), 1);
 	strbuf_reset(&why);
-	assert_int_equal(diff_keep_flat(&d, untouched, 1, &why), 0);
+	assert_int_equal(diff_keep_flat(&d, untouched, 1, &why), -1);
 	assert_non_null(strstr(why.buf, "none of the touched"));
 	diff_release(&d);
 	/* the touched row dropped, but something else grew beyond noise */
@@ -197,6 +198,24 @@ static void test_keep_flat(void **state)
 	assert_non_null(strstr(why.buf, "did not drop"));
 	diff_release(&d);
 	strbuf_release(&why);
+}
+
+/* Touched functions matched against every row of both profiles, limit or not. */
+static void test_touched_missing(void **state)
+{
+	struct hist_row ra[] = {mkrow("x", "ns::hot_loop", 900), mkrow("x", "tiny.cold", 1),
+				mkrow("x", "0x0000000000001000", 50)};
+	struct hist_row rb[] = {mkrow("x", "ns::hot_loop", 900), mkrow("x", "only_b", 2)};
+	struct hist_event a, b;
+	const char *touched[] = {"hot_loop", "always_inlined", "tiny", "only_b", "0x"};
+	const char *missing[5];
+	(void)state;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	mkevent(&b, rb, ARRAY_SIZE(rb));
+	assert_int_equal(diff_touched_missing(&a, &b, touched, 5, missing), 2);
+	assert_string_equal(missing[0], "always_inlined");
+	assert_string_equal(missing[1], "0x");
+	assert_int_equal(diff_touched_missing(&a, &b, touched, 1, missing), 0);
 }
 
 static int has(const struct hints *h, const char *dso, const char *sym, char level, const char *cat)
@@ -258,6 +277,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalize), cmocka_unit_test(test_symbol_matches),
 	    cmocka_unit_test(test_compute),   cmocka_unit_test(test_keep_flat),
+	    cmocka_unit_test(test_touched_missing),
 	    cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
