@@ -36,14 +36,18 @@ static json_t *side_json(const struct profile_source *s, const struct hist_event
 	json_object_set_new(o, "event", json_string(ev->name));
 	json_object_set_new(o, "total_samples", json_integer((json_int_t)ev->nr_samples));
 	json_object_set_new(o, "total_period", json_integer((json_int_t)ev->total_period));
+	json_object_set_new(o, "runs", s->prof.id ? json_integer(s->prof.runs) : json_null());
 	return o;
 }
 
 static void print_side(const char *tag, const struct profile_source *s,
 		       const struct hist_event *ev)
 {
-	printf("# %s: %s (%s), %s, %llu samples\n", tag, s->label, s->path, ev->name,
+	printf("# %s: %s (%s), %s, %llu samples", tag, s->label, s->path, ev->name,
 	       (unsigned long long)ev->nr_samples);
+	if (s->prof.id)
+		printf(" of %d harness run%s", s->prof.runs, s->prof.runs == 1 ? "" : "s");
+	printf("\n");
 }
 
 static int cmd_diff(int argc, char **argv, struct ctx *c)

@@ -49,10 +49,14 @@ static void print_try(json_t *doc)
 	if (json_is_object(bench))
 		print_bench_doc(bench);
 	json_t *missing = json_object_get(doc, "touched_not_found");
+	json_int_t runs = json_integer_value(json_object_get(doc, "profile_runs"));
 	if (json_array_size(rows)) {
 		json_t *r;
 		size_t i;
-		printf("\nhotspots (touched functions first), percentage points of samples:\n");
+		printf("\nhotspots (touched functions first), percentage points of samples");
+		if (runs > 1)
+			printf(", profiles of %lld harness runs each", (long long)runs);
+		printf(":\n");
 		printf("  %7s %7s %8s %7s  %s\n", "base%", "new%", "delta", "noise", "symbol");
 		json_array_foreach(rows, i, r) {
 			if (i >= 15)
@@ -287,8 +291,9 @@ const struct cmd_entry cmd_try_entry = {
 	"  4. it is benched against the loop's baseline, interleaved, with the early reject\n"
 	"     after one pair,\n"
 	"  5. unless rejected early or --no-profile: it is profiled and its hotspots diffed\n"
-	"     against the baseline's profile, functions the diff touches first; touched\n"
-	"     functions in neither profile (inlined, or too quick to be sampled) are named,\n"
+	"     against the baseline's profile (both over [profile] runs harness runs),\n"
+	"     functions the diff touches first; touched functions in neither profile\n"
+	"     (inlined, or too quick to be sampled) are named,\n"
 	"  6. the verdict: keep when time is faster; keep-flat only when time is the same AND\n"
 	"     a touched hotspot dropped beyond noise AND nothing grew beyond noise; reject\n"
 	"     otherwise (a reshuffle of percentages without a time gain is a reject);\n"

@@ -175,6 +175,9 @@ static const char *const migrations[] = {
 	"  dispatch_id INTEGER REFERENCES dispatches(id),\n"
 	"  status TEXT, conclusion TEXT, url TEXT,\n"
 	"  created REAL, updated REAL);\n",
+
+	/* 3 -> 4: harness runs recorded into one profile (perfloop profile --runs) */
+	"ALTER TABLE profiles ADD COLUMN runs INTEGER NOT NULL DEFAULT 1;\n",
 };
 
 int ledger_schema_version(void)

@@ -20,6 +20,7 @@ struct try_profile {
 	char *touched_text;         /* their storage */
 	const char **missing;       /* touched names in neither profile (into touched_text) */
 	size_t nr_missing;
+	int runs;                   /* harness runs of each profile (profile.runs) */
 };
 
 /* Split `touched` (names, one per line) into tp->touched. */
@@ -27,8 +28,9 @@ void try_profile_init(struct try_profile *tp, const char *touched);
 
 /*
  * Profile the candidate of setup `s` (bench `bench_id`) for experiment `id`
- * and diff it with the newest profile of the baseline's artifact, recording
- * one first when there is none. Stores the profile ids and the diff on the experiment, and finds the
+ * over profile.runs harness runs and diff it with the newest profile of the
+ * baseline's artifact over as many runs, recording one first when there is
+ * none. Stores the profile ids and the diff on the experiment, and finds the
  * touched functions in neither profile. Returns 0 with tp filled, or -1 with
  * err (no diff then).
  */
@@ -41,7 +43,7 @@ json_t *try_profile_json(const struct try_profile *tp);
 /*
  * Add to try's document: "touched" (the names), "touched_not_found" (those
  * in neither profile, [] without a profile), "touched_not_found_hint" (why
- * that may be, null when none).
+ * that may be, null when none) and "profile_runs" (null without a profile).
  */
 void try_profile_doc(const struct try_profile *tp, json_t *doc);
 

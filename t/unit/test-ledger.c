@@ -147,6 +147,30 @@ static void test_profiles_table(void **state)
 	free(p);
 }
 
+/* Version 4 adds profiles.runs; profiles of an older ledger were one harness run. */
+static void test_profile_runs_column(void **state)
+{
+	char *p = path_in("v3.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	unlink(p);
+	l = ledger_open_version(p, 0, 3, &err);
+	assert_non_null(l);
+	assert_true(ledger_insert(l, &err, "INSERT INTO profiles(created, status, path, event, "
+				  "freq, callgraph, key, host, dir, command, perf_command) VALUES "
+				  "(1, 'done', '/p.data', 'cycles:u', 2500, 'none', 'k', 'host', "
+				  "'/d', 'cmd', 'perf record')", NULL) > 0);
+	ledger_close(l);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_true(ledger_schema_version() >= 4);
+	assert_int_equal(ledger_int(l, -1, "SELECT runs FROM profiles", NULL), 1);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
 static void expect_refused(const char *name, const char *want)
 {
 	char *p = path_in(name);
@@ -290,6 +314,7 @@ int main(void)
 		cmocka_unit_test(test_fresh_and_reopen),
 		cmocka_unit_test(test_migrates_forward_keeping_data),
 		cmocka_unit_test(test_profiles_table),
+		cmocka_unit_test(test_profile_runs_column),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),
