@@ -119,10 +119,16 @@ static double pct(uint64_t part, uint64_t total)
 	return total ? 100.0 * (double)part / (double)total : 0;
 }
 
+/* A row's share as the noise sees it: never 0 or 1, so one-sided rows have noise. */
+static double share(uint64_t s, uint64_t n)
+{
+	return (s + 0.5) / (n + 1.0);
+}
+
 /* Half-width of the interval for p2 - p1, in points. */
 static double noise(uint64_t s1, uint64_t n1, uint64_t s2, uint64_t n2, double z)
 {
-	double p1 = (s1 + 0.5) / (n1 + 1.0), p2 = (s2 + 0.5) / (n2 + 1.0);
+	double p1 = share(s1, n1), p2 = share(s2, n2);
 	double v = p1 * (1 - p1) / (n1 ? n1 : 1) + p2 * (1 - p2) / (n2 ? n2 : 1);
 	return 100.0 * z * sqrt(v);
 }
@@ -172,7 +178,7 @@ void diff_compute(const struct hist_event *a, const struct hist_event *b, const 
 {
 	size_t na = 0, nb = 0, i = 0, j = 0, alloc = 0, dalloc = 0;
 	struct side *sa = group(a, &na), *sb = group(b, &nb);
-	double z = o && o->z > 0 ? o->z : 1.96, limit = o ? o->percent_limit : 0;
+	double z = o && o->z > 0 ? o->z : DIFF_Z, limit = o ? o->percent_limit : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->base_samples = a->nr_samples;
@@ -325,6 +331,25 @@ int diff_keep_flat(const struct diff_result *r, const char *const *touched, size
 	strbuf_addf(why, "%zu touched symbol%s dropped beyond noise and nothing else grew", found,
 		    found == 1 ? "" : "s");
 	return 1;
+}
+
+uint64_t diff_samples_for_width(const struct diff_result *d, const struct diff_row *r,
+				double width, double z)
+{
+	double p1 = share(r->base_samples, d->base_samples);
+	double p2 = share(r->new_samples, d->new_samples);
+	double k = 100.0 * (z > 0 ? z : DIFF_Z) / width;
+	return (uint64_t)ceil(k * k * (p1 * (1 - p1) + p2 * (1 - p2)));
+}
+
+uint64_t diff_runs_for_samples(const struct diff_result *d, uint64_t need, int runs_a, int runs_b)
+{
+	double ra = (double)d->base_samples / (runs_a > 0 ? runs_a : 1);
+	double rb = (double)d->new_samples / (runs_b > 0 ? runs_b : 1);
+	double rate = ra < rb ? ra : rb;
+	if (rate <= 0)
+		return 0;
+	return (uint64_t)ceil((double)need / rate);
 }
 
 /* Does any resolved row of e match `touched`? */
