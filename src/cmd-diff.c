@@ -36,14 +36,27 @@ static json_t *side_json(const struct profile_source *s, const struct hist_event
 	json_object_set_new(o, "event", json_string(ev->name));
 	json_object_set_new(o, "total_samples", json_integer((json_int_t)ev->nr_samples));
 	json_object_set_new(o, "total_period", json_integer((json_int_t)ev->total_period));
+	json_object_set_new(o, "runs", s->prof.id ? json_integer(s->prof.runs) : json_null());
 	return o;
 }
 
 static void print_side(const char *tag, const struct profile_source *s,
 		       const struct hist_event *ev)
 {
-	printf("# %s: %s (%s), %s, %llu samples\n", tag, s->label, s->path, ev->name,
+	printf("# %s: %s (%s), %s, %llu samples", tag, s->label, s->path, ev->name,
 	       (unsigned long long)ev->nr_samples);
+	if (s->prof.id)
+		printf(" of %d harness run%s", s->prof.runs, s->prof.runs == 1 ? "" : "s");
+	printf("\n");
+}
+
+/* What a row needs for a +-`width` noise: samples per profile, and runs for them. */
+static void row_need(const struct diff_result *d, const struct diff_row *r,
+		     const struct profile_source *a, const struct profile_source *b, double width,
+		     double z, uint64_t *samples, uint64_t *runs)
+{
+	*samples = diff_samples_for_width(d, r, width, z);
+	*runs = diff_runs_for_samples(d, *samples, a->prof.runs, b->prof.runs);
 }
 
 static int cmd_diff(int argc, char **argv, struct ctx *c)
@@ -52,6 +65,7 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 	    {"percent-limit", required_argument, NULL, 'p'},
 	    {"limit", required_argument, NULL, 'n'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"width", required_argument, NULL, 'w'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cmd_entry *e = &cmd_diff_entry;
@@ -63,6 +77,8 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 	const struct diff_result *d = &pc.diff;
 	int json = 0, opt, ret = EXIT_FATAL;
 	long max_rows = 0;
+	double width = 0.5;
+	uint64_t need, runs;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
@@ -81,6 +97,11 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case 'w':
+			if (parse_double(optarg, &width) || !(width > 0) || width > 100)
+				return usage_error(
+				    e, "--width needs percentage points above 0, not '%s'", optarg);
 			break;
 		default:
 			return EXIT_USAGE;
@@ -144,6 +165,7 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 		json_object_set_new(doc, "a", side_json(&a, pc.a));
 		json_object_set_new(doc, "b", side_json(&b, pc.b));
 		json_object_set_new(doc, "percent_limit", json_real(dopt.percent_limit));
+		json_object_set_new(doc, "width", json_real(width));
 		for (size_t i = 0; i < d->nr && (!max_rows || (long)i < max_rows); i++) {
 			const struct diff_row *r = &d->rows[i];
 			json_t *o2 = json_object();
@@ -160,6 +182,10 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			json_object_set_new(o2, "new_samples",
 					    json_integer((json_int_t)r->new_samples));
 			json_object_set_new(o2, "merged", json_integer(r->merged));
+			row_need(d, r, &a, &b, width, dopt.z, &need, &runs);
+			json_object_set_new(o2, "samples_for_width",
+					    json_integer((json_int_t)need));
+			json_object_set_new(o2, "runs_for_width", json_integer((json_int_t)runs));
 			json_array_append_new(rows, o2);
 		}
 		for (size_t i = 0; i < d->nr_dsos; i++) {
@@ -183,8 +209,11 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			if ((int)strlen(d->rows[i].dso) > dso_w)
 				dso_w =
 				    strlen(d->rows[i].dso) > 40 ? 40 : (int)strlen(d->rows[i].dso);
-		printf("#   Base      New    Delta  +-Noise  %-*s  Symbol\n", dso_w,
-		       "Shared Object");
+		printf("# Samples, Runs: what each profile needs for a +-Noise of %.2f points "
+		       "(--width)\n",
+		       width);
+		printf("#   Base      New    Delta  +-Noise   Samples   Runs  %-*s  Symbol\n",
+		       dso_w, "Shared Object");
 		for (size_t i = 0; i < d->nr; i++) {
 			const struct diff_row *r = &d->rows[i];
 			char base[16], nw[16];
@@ -194,9 +223,11 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			}
 			snprintf(base, sizeof(base), "%.2f%%", r->base);
 			snprintf(nw, sizeof(nw), "%.2f%%", r->new_);
-			printf("%8s %8s %+8.2f  %7.2f  %-*s  %s%s\n",
+			row_need(d, r, &a, &b, width, dopt.z, &need, &runs);
+			printf("%8s %8s %+8.2f  %7.2f  %8llu  %5llu  %-*s  %s%s\n",
 			       r->status == DIFF_NEW ? "-" : base,
-			       r->status == DIFF_GONE ? "-" : nw, r->delta, r->noise, dso_w, r->dso,
+			       r->status == DIFF_GONE ? "-" : nw, r->delta, r->noise,
+			       (unsigned long long)need, (unsigned long long)runs, dso_w, r->dso,
 			       r->symbol,
 			       r->within_noise		? "  (within noise)"
 			       : r->status == DIFF_NEW	? "  (new)"
@@ -231,7 +262,7 @@ const struct cmd_entry cmd_diff_entry = {
     "diff",
     cmd_diff,
     CMD_LAZY_WORKTREE,
-    "perfloop diff [A] [B] [--percent-limit X] [--limit N] [--json]",
+    "perfloop diff [A] [B] [--percent-limit X] [--limit N] [--width W] [--json]",
     "compare two profiles symbol by symbol, with noise",
     "A (baseline) and B (candidate) are profile ids or perf.data files. Without them: B is\n"
     "the newest profile and A the newest profile of the newest saved baseline's artifact,\n"
@@ -243,9 +274,16 @@ const struct cmd_entry cmd_diff_entry = {
     "sorted by |delta|. Symbols match across rebuilds by demangled name with compiler\n"
     "suffixes removed (.cold, .isra.N, .constprop.N, .part.N, .llvm.N, Rust hashes);\n"
     "rows on one side only are new or gone. Totals per shared object follow.\n\n"
+    "Samples and Runs say what each profile would need for a row's +-Noise to be W points\n"
+    "(--width): n = (100 z / W)^2 (p1 (1 - p1) + p2 (1 - p2)) samples with z = 1.96, and the\n"
+    "harness runs that give them at the lower samples-per-run rate of the two profiles\n"
+    "(record them with 'perfloop profile --runs N' or [profile] runs; a perf.data file\n"
+    "counts as one run).\n\n"
     "  --percent-limit X   hide rows under X percent in both profiles (default\n"
     "                      profile.percent-limit)\n"
     "  -n, --limit N       at most N rows (0 = all)\n"
-    "  --json              one document: a, b, rows (symbol, dso, base, new, delta, noise,\n"
-    "                      within_noise, status), dsos\n",
+    "  --width W           the +-Noise, in points, to plan Samples and Runs for (default 0.5)\n"
+    "  --json              one document: a, b (with runs), width, rows (symbol, dso, base,\n"
+    "                      new, delta, noise, within_noise, status, samples_for_width,\n"
+    "                      runs_for_width), dsos\n",
 };

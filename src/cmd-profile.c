@@ -33,6 +33,7 @@ static json_t *profile_json(const struct profile *p)
 			    json_boolean(p->event && p->event_recorded &&
 					 profile_event_substituted(p->event, p->event_recorded)));
 	json_object_set_new(o, "freq", json_integer(p->freq));
+	json_object_set_new(o, "runs", json_integer(p->runs));
 	json_object_set_new(o, "callgraph", json_string(p->callgraph ? p->callgraph : "none"));
 	json_object_set_new(o, "samples", json_integer(p->samples));
 	json_object_set_new(o, "lost", json_integer(p->lost));
@@ -65,8 +66,8 @@ static int list_profiles(struct ctx *c, int json, long limit)
 		die("%s", err.buf);
 	arr = json_array();
 	if (!json)
-		printf("%5s  %-19s  %-11s  %-16s  %8s  %-12s  %s\n", "id", "when", "status",
-		       "event", "samples", "artifact", "perf.data");
+		printf("%5s  %-19s  %-11s  %-16s  %8s  %4s  %-12s  %s\n", "id", "when", "status",
+		       "event", "samples", "runs", "artifact", "perf.data");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		struct profile p;
 		char when[32];
@@ -79,10 +80,10 @@ static int list_profiles(struct ctx *c, int json, long limit)
 			json_array_append_new(arr, profile_json(&p));
 		} else {
 			fmt_time(when, sizeof(when), p.created);
-			printf("%5lld  %-19s  %-11s  %-16s  %8lld  %-12.12s  %s\n", (long long)p.id,
-			       when, p.status, p.event_recorded ? p.event_recorded : p.event,
-			       (long long)p.samples, p.artifact_hash ? p.artifact_hash : "-",
-			       p.path);
+			printf("%5lld  %-19s  %-11s  %-16s  %8lld  %4d  %-12.12s  %s\n",
+			       (long long)p.id, when, p.status,
+			       p.event_recorded ? p.event_recorded : p.event, (long long)p.samples,
+			       p.runs, p.artifact_hash ? p.artifact_hash : "-", p.path);
 		}
 		profile_release(&p);
 	}
@@ -107,6 +108,7 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 	    {"json", no_argument, NULL, 'j'},
 	    {"list", no_argument, NULL, 'l'},
 	    {"limit", required_argument, NULL, 'n'},
+	    {"runs", required_argument, NULL, 'r'},
 	    {NULL, 0, NULL, 0},
 	};
 	const struct cmd_entry *e = &cmd_profile_entry;
@@ -150,6 +152,14 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 		case 'n':
 			if (opt_int(e, "--limit", optarg, 1, &limit))
 				return EXIT_USAGE;
+			break;
+		case 'r':
+			if (opt_int(e, "--runs", optarg, 1, &v))
+				return EXIT_USAGE;
+			if (v > 1000000)
+				return usage_error(e, "--runs takes at most 1000000 runs, not %ld",
+						   v);
+			req.runs = (int)v;
 			break;
 		default:
 			return EXIT_USAGE;
@@ -205,9 +215,11 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 		json_decref(doc);
 	} else if (!strcmp(p.status, "done")) {
 		char el[32];
-		printf("profile %lld: %lld samples of %s in %s -> %s\n", (long long)p.id,
-		       (long long)p.samples, p.event_recorded, fmt_secs(el, sizeof(el), p.wall),
-		       p.path);
+		printf("profile %lld: %lld samples of %s in %s", (long long)p.id,
+		       (long long)p.samples, p.event_recorded, fmt_secs(el, sizeof(el), p.wall));
+		if (p.runs > 1)
+			printf(" (%d harness runs)", p.runs);
+		printf(" -> %s\n", p.path);
 		if (profile_event_substituted(p.event, p.event_recorded))
 			printf("note: %s is not available on this machine (no hardware PMU, as on "
 			       "most "
@@ -241,7 +253,7 @@ const struct cmd_entry cmd_profile_entry = {
     cmd_profile,
     CMD_NEED_CONFIG,
     "perfloop profile [--artifact PATH|--baseline NAME] [--event E] [--freq F] "
-    "[--callgraph none|fp|dwarf] [--json] | --list [--limit N] [--json]",
+    "[--callgraph none|fp|dwarf] [--runs N] [--json] | --list [--limit N] [--json]",
     "record a profile of the harness with perf record",
     "Runs 'perf record -o <state>/profiles/<id>.perf.data -e EVENT -F FREQ -- <bench.command>'\n"
     "in bench.dir with bench.env set to the artifact, exactly as 'perfloop bench' runs it, and\n"
@@ -256,6 +268,10 @@ const struct cmd_entry cmd_profile_entry = {
     "  -F, --freq F        samples per second (default profile.freq, 2500)\n"
     "  -g, --callgraph M   none, fp or dwarf (default profile.callgraph, none); dwarf is\n"
     "                      expensive on a large binary\n"
+    "  --runs N            run the harness N times, one after the other, under one perf\n"
+    "                      record (default profile.runs, 1): N times the samples, so the\n"
+    "                      diff's noise intervals shrink by sqrt(N); the timeout is N times\n"
+    "                      bench.timeout\n"
     "  --json              print the profile as JSON\n"
     "  --list              list the recorded profiles, newest first (--limit N, default 20)\n\n"
     "Exit: 0 recorded, 3 perf or the harness failed, 4 timeout, 130 interrupted,\n"

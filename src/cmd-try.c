@@ -48,10 +48,15 @@ static void print_try(json_t *doc)
 									   : "\033[1;33m";
 	if (json_is_object(bench))
 		print_bench_doc(bench);
+	json_t *missing = json_object_get(doc, "touched_not_found");
+	json_int_t runs = json_integer_value(json_object_get(doc, "profile_runs"));
 	if (json_array_size(rows)) {
 		json_t *r;
 		size_t i;
-		printf("\nhotspots (touched functions first), percentage points of samples:\n");
+		printf("\nhotspots (touched functions first), percentage points of samples");
+		if (runs > 1)
+			printf(", profiles of %lld harness runs each", (long long)runs);
+		printf(":\n");
 		printf("  %7s %7s %8s %7s  %s\n", "base%", "new%", "delta", "noise", "symbol");
 		json_array_foreach(rows, i, r) {
 			if (i >= 15)
@@ -65,6 +70,14 @@ static void print_try(json_t *doc)
 			       json_is_true(json_object_get(r, "touched")) ? "  [touched]" : "",
 			       json_is_true(json_object_get(r, "within_noise")) ? "  (noise)" : "");
 		}
+	}
+	if (json_array_size(missing)) {
+		json_t *m;
+		size_t i;
+		printf("touched function%s ", json_array_size(missing) == 1 ? "" : "s");
+		json_array_foreach(missing, i, m)
+			printf("%s%s", i ? ", " : "", json_string_value(m));
+		printf(" %s\n", json_string_value(json_object_get(doc, "touched_not_found_hint")));
 	}
 	printf("\n%sexperiment %lld: %s%s — %s\n", color(1, col),
 	       (long long)json_integer_value(json_object_get(doc, "experiment")), v,
@@ -221,7 +234,7 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 
 	/* 6. verdict */
 	verdict = try_decide(res.vr.verdict, tp.have_profile ? &tp.diff : NULL, tp.touched,
-			     tp.nr_touched, &reason);
+			     tp.nr_touched, tp.missing, tp.nr_missing, &reason);
 	bdoc = bench_json(&s.spec, &res);
 	if (ledger_exec(l, &err,
 			"UPDATE experiments SET status = 'decided', verdict = ?, reason = ?, "
@@ -243,6 +256,7 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	json_object_set_new(doc, "profile_path", tp.profile_path ? json_string(tp.profile_path)
 								 : json_null());
 	json_object_set_new(doc, "hotspots", try_profile_json(&tp));
+	try_profile_doc(&tp, doc);
 	if (o.json)
 		print_json(doc);
 	else
@@ -277,7 +291,9 @@ const struct cmd_entry cmd_try_entry = {
 	"  4. it is benched against the loop's baseline, interleaved, with the early reject\n"
 	"     after one pair,\n"
 	"  5. unless rejected early or --no-profile: it is profiled and its hotspots diffed\n"
-	"     against the baseline's profile, functions the diff touches first,\n"
+	"     against the baseline's profile (both over [profile] runs harness runs),\n"
+	"     functions the diff touches first; touched functions in neither profile\n"
+	"     (inlined, or too quick to be sampled) are named,\n"
 	"  6. the verdict: keep when time is faster; keep-flat only when time is the same AND\n"
 	"     a touched hotspot dropped beyond noise AND nothing grew beyond noise; reject\n"
 	"     otherwise (a reshuffle of percentages without a time gain is a reject);\n"

@@ -66,6 +66,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "event recorded by 'perfloop profile' (perf record -e); without a hardware PMU (most VMs) "
 	  "perf records cpu-clock instead, and perfloop says so" },
 	{ "profile", "freq", CFG_INT, "2500", "samples per second (perf record -F)" },
+	{ "profile", "runs", CFG_INT, "1",
+	  "harness runs recorded into one profile, one after the other (more samples: less noise "
+	  "in the diff); try uses it for both sides" },
 	{ "profile", "callgraph", CFG_STR, "none",
 	  "call graphs: none, fp (frame pointers) or dwarf (perf record --call-graph; dwarf is very "
 	  "expensive on a large binary)" },

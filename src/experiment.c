@@ -22,11 +22,19 @@ const char *try_verdict_name(enum try_verdict v)
 	return "?";
 }
 
+void try_join_names(struct strbuf *sb, const char *const *names, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		strbuf_addf(sb, "%s%s", i ? ", " : "", names[i]);
+}
+
 enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
-			    const char *const *touched, size_t nr_touched, struct strbuf *reason)
+			    const char *const *touched, size_t nr_touched,
+			    const char *const *missing, size_t nr_missing, struct strbuf *reason)
 {
 	struct strbuf why = STRBUF_INIT;
 	enum try_verdict v;
+	int r;
 	switch (time) {
 	case VERDICT_FASTER:
 		strbuf_addstr(reason, "end-to-end time is faster");
@@ -52,9 +60,31 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 			      "in the profile");
 		return TRY_REJECT;
 	}
-	v = diff_keep_flat(diff, touched, nr_touched, &why) ? TRY_KEEP_FLAT : TRY_REJECT;
+	r = diff_keep_flat(diff, touched, nr_touched, &why);
+	if (r < 0) {
+		/* nothing to judge: say why rather than call it a reshuffle */
+		strbuf_addstr(reason, "time is the same and keep-flat could not be judged: ");
+		if (nr_missing) {
+			strbuf_addstr(reason, "touched ");
+			try_join_names(reason, missing, nr_missing);
+			strbuf_addf(reason, " not in either profile (" TRY_MISSING_HINT ")%s",
+				    nr_missing < nr_touched ? ", the others under the percent limit"
+							    : "");
+		} else {
+			strbuf_addstr(reason, "the touched functions are under the percent limit "
+					      "in both profiles");
+		}
+		strbuf_release(&why);
+		return TRY_REJECT;
+	}
+	v = r ? TRY_KEEP_FLAT : TRY_REJECT;
 	strbuf_addf(reason, "time is the same; %s%s", why.buf,
 		    v == TRY_REJECT ? ": a reshuffle without a time gain" : "");
+	if (nr_missing) {
+		strbuf_addstr(reason, " (not in either profile: ");
+		try_join_names(reason, missing, nr_missing);
+		strbuf_addch(reason, ')');
+	}
 	strbuf_release(&why);
 	return v;
 }

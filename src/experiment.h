@@ -21,10 +21,20 @@ const char *try_verdict_name(enum try_verdict v);
  * diff (NULL when no profile was taken) shows the touched functions dropped
  * beyond noise and nothing else grew beyond noise (diff_keep_flat());
  * otherwise reject, since a reshuffle of percentages without a time gain is
- * not a win. `reason` gets one sentence.
+ * not a win. `missing` are the touched functions in neither profile
+ * (diff_touched_missing()): the sentence names them, and says when keep-flat
+ * could not be judged because no touched function is in the diff. `reason`
+ * gets one sentence.
  */
 enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
-			    const char *const *touched, size_t nr_touched, struct strbuf *reason);
+			    const char *const *touched, size_t nr_touched,
+			    const char *const *missing, size_t nr_missing, struct strbuf *reason);
+
+/* Why a touched function can be in no profile (for try's output). */
+#define TRY_MISSING_HINT "inlined into callers, or too little time to be sampled"
+
+/* "a, b, c" into sb. */
+void try_join_names(struct strbuf *sb, const char *const *names, size_t nr);
 
 /*
  * Function names a unified diff touches: the function in each hunk header's

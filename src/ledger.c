@@ -222,6 +222,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE experiments ADD COLUMN owner_pid INTEGER;\n"
 	"ALTER TABLE experiments ADD COLUMN owner_start INTEGER;\n"
 	"ALTER TABLE experiments ADD COLUMN owner_host TEXT;\n",
+
+	/* 4 -> 5: harness runs recorded into one profile (perfloop profile --runs) */
+	"ALTER TABLE profiles ADD COLUMN runs INTEGER NOT NULL DEFAULT 1;\n",
 };
 
 int ledger_schema_version(void)

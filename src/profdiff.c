@@ -119,10 +119,16 @@ static double pct(uint64_t part, uint64_t total)
 	return total ? 100.0 * (double)part / (double)total : 0;
 }
 
+/* A row's share as the noise sees it: never 0 or 1, so one-sided rows have noise. */
+static double share(uint64_t s, uint64_t n)
+{
+	return (s + 0.5) / (n + 1.0);
+}
+
 /* Half-width of the interval for p2 - p1, in points. */
 static double noise(uint64_t s1, uint64_t n1, uint64_t s2, uint64_t n2, double z)
 {
-	double p1 = (s1 + 0.5) / (n1 + 1.0), p2 = (s2 + 0.5) / (n2 + 1.0);
+	double p1 = share(s1, n1), p2 = share(s2, n2);
 	double v = p1 * (1 - p1) / (n1 ? n1 : 1) + p2 * (1 - p2) / (n2 ? n2 : 1);
 	return 100.0 * z * sqrt(v);
 }
@@ -172,7 +178,7 @@ void diff_compute(const struct hist_event *a, const struct hist_event *b, const 
 {
 	size_t na = 0, nb = 0, i = 0, j = 0, alloc = 0, dalloc = 0;
 	struct side *sa = group(a, &na), *sb = group(b, &nb);
-	double z = o && o->z > 0 ? o->z : 1.96, limit = o ? o->percent_limit : 0;
+	double z = o && o->z > 0 ? o->z : DIFF_Z, limit = o ? o->percent_limit : 0;
 
 	memset(out, 0, sizeof(*out));
 	out->base_samples = a->nr_samples;
@@ -319,10 +325,54 @@ int diff_keep_flat(const struct diff_result *r, const char *const *touched, size
 		}
 	}
 	if (!found) {
-		strbuf_addstr(why, "none of the touched functions is in the profiles");
-		return 0;
+		strbuf_addstr(why, "none of the touched functions is in the diff's rows");
+		return -1;
 	}
 	strbuf_addf(why, "%zu touched symbol%s dropped beyond noise and nothing else grew", found,
 		    found == 1 ? "" : "s");
 	return 1;
+}
+
+uint64_t diff_samples_for_width(const struct diff_result *d, const struct diff_row *r,
+				double width, double z)
+{
+	double p1 = share(r->base_samples, d->base_samples);
+	double p2 = share(r->new_samples, d->new_samples);
+	double k = 100.0 * (z > 0 ? z : DIFF_Z) / width;
+	return (uint64_t)ceil(k * k * (p1 * (1 - p1) + p2 * (1 - p2)));
+}
+
+uint64_t diff_runs_for_samples(const struct diff_result *d, uint64_t need, int runs_a, int runs_b)
+{
+	double ra = (double)d->base_samples / (runs_a > 0 ? runs_a : 1);
+	double rb = (double)d->new_samples / (runs_b > 0 ? runs_b : 1);
+	double rate = ra < rb ? ra : rb;
+	if (rate <= 0)
+		return 0;
+	return (uint64_t)ceil((double)need / rate);
+}
+
+/* Does any resolved row of e match `touched`? */
+static int event_has(const struct hist_event *e, const char *touched)
+{
+	int hit = 0;
+	for (size_t i = 0; i < e->nr_rows && !hit; i++) {
+		char *sym;
+		if (!e->rows[i].resolved)
+			continue;
+		sym = diff_normalize(e->rows[i].sym);
+		hit = diff_symbol_matches(sym, touched);
+		free(sym);
+	}
+	return hit;
+}
+
+size_t diff_touched_missing(const struct hist_event *a, const struct hist_event *b,
+			    const char *const *touched, size_t nr_touched, const char **missing)
+{
+	size_t n = 0;
+	for (size_t k = 0; k < nr_touched; k++)
+		if (!event_has(a, touched[k]) && !event_has(b, touched[k]))
+			missing[n++] = touched[k];
+	return n;
 }

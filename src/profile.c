@@ -18,7 +18,7 @@
 	"p.id, p.created, p.finished, p.wall, p.status, p.path, p.artifact_id, p.artifact_hash, "  \
 	"p.artifact_path, p.event, p.event_recorded, p.freq, p.callgraph, p.samples, p.lost, "     \
 	"p.key, p.dir, p.command, p.perf_command, p.exit_status, p.log_out, p.log_err, "           \
-	"p.message, p.bench_id, a.stored, a.path"
+	"p.message, p.bench_id, a.stored, a.path, p.runs"
 
 void profile_release(struct profile *p)
 {
@@ -75,6 +75,7 @@ static void read_row(sqlite3_stmt *st, struct profile *p)
 	p->bench_id = sqlite3_column_int64(st, 23);
 	p->stored = col_dup(st, 24);
 	p->orig_path = col_dup(st, 25);
+	p->runs = sqlite3_column_int(st, 26);
 }
 
 /* Run a prepared profile query; 0 with *out, 1 when no row, -1 on error. */
@@ -106,18 +107,32 @@ int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf
 			   out, err);
 }
 
-int profile_newest(struct ledger *l, const char *artifact_hash, int64_t exclude,
-		   struct profile *out, struct strbuf *err)
+/* The newest finished profile of an artifact (NULL: any), not `exclude`, over `runs` (0: any). */
+static int newest(struct ledger *l, const char *artifact_hash, int64_t exclude, int runs,
+		  struct profile *out, struct strbuf *err)
 {
 	return one_profile(l,
 			   ledger_query(l, err,
 					"SELECT " PROFILE_COLUMNS
 					" FROM profiles p LEFT JOIN artifacts a "
 					"ON a.id = p.artifact_id WHERE p.status = 'done' AND "
-					"(? IS NULL OR p.artifact_hash = ?) AND p.id != ? "
-					"ORDER BY p.id DESC LIMIT 1",
-					"tti", artifact_hash, artifact_hash, exclude),
+					"(? IS NULL OR p.artifact_hash = ?) AND p.id != ? AND "
+					"(? = 0 OR p.runs = ?) ORDER BY p.id DESC LIMIT 1",
+					"ttiii", artifact_hash, artifact_hash, exclude,
+					(int64_t)runs, (int64_t)runs),
 			   out, err);
+}
+
+int profile_newest(struct ledger *l, const char *artifact_hash, int64_t exclude,
+		   struct profile *out, struct strbuf *err)
+{
+	return newest(l, artifact_hash, exclude, 0, out, err);
+}
+
+int profile_newest_runs(struct ledger *l, const char *artifact_hash, int runs,
+			struct profile *out, struct strbuf *err)
+{
+	return newest(l, artifact_hash, 0, runs, out, err);
 }
 
 int profile_select_pair(struct ledger *l, const char *cand_hash, struct profile *a,
@@ -465,6 +480,27 @@ int profile_event_substituted(const char *requested, const char *recorded)
 
 /* ---- recording ---- */
 
+int profile_runs(const struct config *cfg, int runs, struct strbuf *err)
+{
+	long v;
+	if (runs > 0)
+		return runs;
+	v = config_get_int(cfg, "profile.runs");
+	if (v < 1 || v > 1000000) {
+		const struct cfg_entry *e = config_entry(cfg, "profile.runs");
+		strbuf_addf(err, "bad value %ld for profile.runs: use a number of harness runs "
+			    "from 1 to 1000000", v);
+		if (e)
+			strbuf_addf(err, " (%s:%d)", e->file, e->line);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* sh -c script for --runs: $1 runs of the command in "$@" after it */
+#define RUNS_LOOP                                                                                  \
+	"n=$1; shift; i=0; while [ \"$i\" -lt \"$n\" ]; do \"$@\" || exit; i=$((i + 1)); done"
+
 struct count {
 	int64_t samples, lost;
 };
@@ -541,6 +577,7 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	const char *perf = config_get(&c->cfg, "profile.perf");
 	const char *extra = config_get(&c->cfg, "profile.record-args");
 	long freq = req->freq > 0 ? req->freq : config_get_int(&c->cfg, "profile.freq");
+	int runs;
 	char *prof_dir = NULL, *log_dir = NULL, *env_art = NULL, *real = NULL;
 	char **argv = NULL, **words = NULL;
 	const char **envv = NULL;
@@ -560,6 +597,8 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 		strbuf_addstr(err, "profile.freq must be at least 1 sample per second");
 		return -1;
 	}
+	if ((runs = profile_runs(&c->cfg, req->runs, err)) < 0)
+		return -1;
 	if (profile_check_perf(perf, event, err))
 		return -1;
 	breq.artifact = req->artifact;
@@ -586,18 +625,19 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	out->artifact_hash = xstrdup(s.cand.hash);
 	out->artifact_path = xstrdup(real ? real : s.cand.path);
 	out->bench_id = req->bench_id;
+	out->runs = runs;
 
 	/* perf record -o FILE -e EVENT -F FREQ [--call-graph ...] [...] -- COMMAND */
 	out->id = ledger_insert(
 	    l, err,
 	    "INSERT INTO profiles(created, status, artifact_id, artifact_hash, "
 	    "artifact_path, path, event, freq, callgraph, key, host, dir, command, "
-	    "perf_command, bench_id, owner_pid, owner_start, owner_host) VALUES "
-	    "(?,'running',?,?,?,'',?,?,?,?,?,?,?,'',NULLIF(?,0),?,?,?)",
-	    "ditttittttti" "iit", out->created, out->artifact_id, out->artifact_hash,
+	    "perf_command, bench_id, runs, owner_pid, owner_start, owner_host) VALUES "
+	    "(?,'running',?,?,?,'',?,?,?,?,?,?,?,'',NULLIF(?,0),?,?,?,?)",
+	    "ditttittttti" "iiit", out->created, out->artifact_id, out->artifact_hash,
 	    out->artifact_path, event, (int64_t)freq, cg, out->key, host_name(), out->dir,
-	    out->command, req->bench_id, ledger_owner()->pid, ledger_owner()->start,
-	    ledger_owner()->host);
+	    out->command, req->bench_id, (int64_t)runs, ledger_owner()->pid,
+	    ledger_owner()->start, ledger_owner()->host);
 	if (out->id < 0)
 		goto out_setup;
 	out->path = xstrfmt("%s/%lld.perf.data", prof_dir, (long long)out->id);
@@ -626,6 +666,20 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 		cmd_free_words(words);
 	}
 	add_arg(&argv, &nr, &alloc, "--");
+	if (runs > 1) {
+		/*
+		 * One perf record over a loop running the harness (as bench runs it:
+		 * the command words, or sh -c COMMAND) `runs` times; the first failure
+		 * ends it with that status. The loop is a process of the recorded
+		 * group, so a timeout or Ctrl-C stops every run.
+		 */
+		add_arg(&argv, &nr, &alloc, "/bin/sh");
+		add_arg(&argv, &nr, &alloc, "-c");
+		add_arg(&argv, &nr, &alloc, RUNS_LOOP);
+		add_arg(&argv, &nr, &alloc, "perfloop-runs");
+		snprintf(num, sizeof(num), "%d", runs);
+		add_arg(&argv, &nr, &alloc, num);
+	}
 	if (cmd_needs_shell(s.spec.command)) {
 		add_arg(&argv, &nr, &alloc, "/bin/sh");
 		add_arg(&argv, &nr, &alloc, "-c");
@@ -659,7 +713,8 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	ch.env = envv;
 	ch.out_path = out->log_out;
 	ch.err_path = out->log_err;
-	ch.timeout = config_get_real(&c->cfg, "bench.timeout");
+	/* bench.timeout is per run: the recording of `runs` runs gets as many */
+	ch.timeout = config_get_real(&c->cfg, "bench.timeout") * (double)runs;
 	ch.stop_leftovers = 1;
 	ch.tick = req->tick;
 	ch.tick_data = req->tick_data;
@@ -679,7 +734,11 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 		} else if (ch.timed_out) {
 			out->status = xstrdup("timeout");
 			out->message =
-			    xstrfmt("ran past bench.timeout (%.0f s) and was killed", ch.timeout);
+			    runs > 1 ? xstrfmt("ran past %d runs of bench.timeout (%.0f s) and was "
+					       "killed",
+					       runs, ch.timeout)
+				     : xstrfmt("ran past bench.timeout (%.0f s) and was killed",
+					       ch.timeout);
 		} else if (ch.status) {
 			out->status = xstrdup("failed");
 			out->message =

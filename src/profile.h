@@ -24,6 +24,7 @@ struct profile_request {
 	long freq;	       /* 0: profile.freq */
 	const char *callgraph; /* NULL: profile.callgraph ("none", "fp", "dwarf") */
 	int64_t bench_id;      /* the bench this profile belongs to, 0: none */
+	int runs;	       /* harness runs under one perf record, 0: profile.runs */
 	void (*tick)(void *data, double elapsed); /* about once a second while perf runs */
 	void *tick_data;
 };
@@ -49,6 +50,7 @@ struct profile {
 	char *message; /* why it failed */
 	int64_t bench_id;
 	int leftovers; /* processes left running when perf record ended (stopped) */
+	int runs; /* harness runs recorded into this one profile */
 };
 
 void profile_release(struct profile *p);
@@ -73,13 +75,22 @@ int profile_event_substituted(const char *requested, const char *recorded);
  * Record a profile: a ledger row, perf record on the harness into
  * <state>/profiles/<id>.perf.data (its output logged to
  * <state>/logs/profile-<id>.{out,err}), the artifact's bytes stored, and
- * the event recorded, sample count and exit status filled in. Returns 0
+ * the event recorded, sample count and exit status filled in. With runs > 1
+ * perf record runs a shell loop that runs the harness that many times, one
+ * after the other, stopping at the first failure; the timeout is runs times
+ * bench.timeout for the whole recording. Returns 0
  * when perf ran, whatever its status (out->status: "done", or "failed",
  * "timeout", "interrupted" with out->message); -1 with err when it could
  * not run at all. Release out with profile_release() either way.
  */
 int profile_record(struct ctx *c, const struct profile_request *req, struct profile *out,
 		   struct strbuf *err);
+
+/*
+ * Harness runs per profile: `runs` when > 0, else profile.runs. -1 with err
+ * when profile.runs is not 1 to 1000000.
+ */
+int profile_runs(const struct config *cfg, int runs, struct strbuf *err);
 
 /* One profile by id: 0, 1 when there is none, -1 on error (err). */
 int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf *err);
@@ -90,6 +101,10 @@ int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf
  */
 int profile_newest(struct ledger *l, const char *artifact_hash, int64_t exclude,
 		   struct profile *out, struct strbuf *err);
+
+/* As profile_newest(), of profiles over exactly `runs` harness runs. */
+int profile_newest_runs(struct ledger *l, const char *artifact_hash, int runs,
+			struct profile *out, struct strbuf *err);
 
 /*
  * The default pair for `perfloop diff`, and for `try` after its profile:

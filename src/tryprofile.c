@@ -39,12 +39,13 @@ static void tick(void *data, double elapsed)
 
 /* perf record one artifact; 0 with p filled when it finished, else -1 (err). */
 static int record(struct ctx *c, const char *artifact, const char *label, int64_t bench_id,
-		  struct profile *p, struct strbuf *err)
+		  int runs, struct profile *p, struct strbuf *err)
 {
 	struct profile_request req = { 0 };
 	int r;
 	req.artifact = artifact;
 	req.bench_id = bench_id;
+	req.runs = runs;
 	req.tick = tick;
 	req.tick_data = (void *)label;
 	r = profile_record(c, &req, p, err);
@@ -81,17 +82,29 @@ int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct be
 	int r, ret = -1;
 
 	memset(&pc, 0, sizeof(pc));
-	r = profile_newest(l, s->base.hash, 0, &a, err);
+	if ((tp->runs = profile_runs(&c->cfg, 0, err)) < 0)
+		goto out;
+	/* the baseline's profile covers as many runs, so both sides are alike */
+	r = profile_newest_runs(l, s->base.hash, tp->runs, &a, err);
 	if (r < 0)
 		goto out;
 	if (r == 1) {
 		profile_release(&a);
-		memset(&a, 0, sizeof(a));
-		info("profiling the baseline once (its profile is kept for later tries)");
-		if (record(c, s->base.path, "baseline", 0, &a, err))
+		r = profile_newest(l, s->base.hash, 0, &a, err);
+		if (r < 0)
+			goto out;
+		if (!r)
+			info("the baseline's profile %lld covers %d harness run%s, not "
+			     "profile.runs = %d: profiling the baseline again (kept for later "
+			     "tries)",
+			     (long long)a.id, a.runs, a.runs == 1 ? "" : "s", tp->runs);
+		else
+			info("profiling the baseline once (its profile is kept for later tries)");
+		profile_release(&a);
+		if (record(c, s->base.path, "baseline", 0, tp->runs, &a, err))
 			goto out;
 	}
-	if (record(c, s->cand.path, "candidate", bench_id, &b, err))
+	if (record(c, s->cand.path, "candidate", bench_id, tp->runs, &b, err))
 		goto out;
 	tp->profile_id = b.id;
 	tp->base_profile_id = a.id;
@@ -107,6 +120,9 @@ int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct be
 		warning("%s", warn.buf);
 	tp->diff = pc.diff;
 	memset(&pc.diff, 0, sizeof(pc.diff));
+	tp->missing = xcalloc(tp->nr_touched + 1, sizeof(*tp->missing));
+	tp->nr_missing = diff_touched_missing(pc.a, pc.b, tp->touched, tp->nr_touched,
+					      tp->missing);
 	tp->have_profile = 1;
 	rows = try_profile_json(tp);
 	text = json_dumps(rows, JSON_COMPACT);
@@ -153,9 +169,29 @@ json_t *try_profile_json(const struct try_profile *tp)
 	return arr;
 }
 
+static json_t *names_json(const char *const *names, size_t nr)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(arr, json_string(names[i]));
+	return arr;
+}
+
+void try_profile_doc(const struct try_profile *tp, json_t *doc)
+{
+	json_object_set_new(doc, "touched", names_json(tp->touched, tp->nr_touched));
+	json_object_set_new(doc, "touched_not_found", names_json(tp->missing, tp->nr_missing));
+	json_object_set_new(doc, "touched_not_found_hint",
+			    tp->nr_missing ? json_string("not in either profile: " TRY_MISSING_HINT)
+					   : json_null());
+	json_object_set_new(doc, "profile_runs",
+			    tp->have_profile ? json_integer(tp->runs) : json_null());
+}
+
 void try_profile_release(struct try_profile *tp)
 {
 	diff_release(&tp->diff);
+	free(tp->missing);
 	free(tp->profile_path);
 	free(tp->touched);
 	free(tp->touched_text);

@@ -18,6 +18,9 @@ struct try_profile {
 	const char **touched;       /* function names the change touched */
 	size_t nr_touched;
 	char *touched_text;         /* their storage */
+	const char **missing;       /* touched names in neither profile (into touched_text) */
+	size_t nr_missing;
+	int runs;                   /* harness runs of each profile (profile.runs) */
 };
 
 /* Split `touched` (names, one per line) into tp->touched. */
@@ -25,15 +28,24 @@ void try_profile_init(struct try_profile *tp, const char *touched);
 
 /*
  * Profile the candidate of setup `s` (bench `bench_id`) for experiment `id`
- * and diff it with the newest profile of the baseline's artifact, recording
- * one first when there is none. Stores the profile ids and the diff on the
- * experiment. Returns 0 with tp filled, or -1 with err (no diff then).
+ * over profile.runs harness runs and diff it with the newest profile of the
+ * baseline's artifact over as many runs, recording one first when there is
+ * none. Stores the profile ids and the diff on the experiment, and finds the
+ * touched functions in neither profile. Returns 0 with tp filled, or -1 with
+ * err (no diff then).
  */
 int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    struct try_profile *tp, struct strbuf *err);
 
 /* The diff rows as a JSON array, touched functions first (new reference). */
 json_t *try_profile_json(const struct try_profile *tp);
+
+/*
+ * Add to try's document: "touched" (the names), "touched_not_found" (those
+ * in neither profile, [] without a profile), "touched_not_found_hint" (why
+ * that may be, null when none) and "profile_runs" (null without a profile).
+ */
+void try_profile_doc(const struct try_profile *tp, json_t *doc);
 
 void try_profile_release(struct try_profile *tp);
 

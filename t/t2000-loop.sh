@@ -125,6 +125,44 @@ test_expect_success 'try: a neutral change is never kept' '
 	P revert >/dev/null
 '
 
+# the LCG step moved into an always-inline function: the diff touches
+# lcg_step, which never shows in a profile, and hot_loop, which does
+inline_step() {
+	sed -i -e "s/x = x \* 6364136223846793005ull + 1442695040888963407ull;/x = lcg_step(x);/" \
+		-e "s/^__attribute__((noinline)) unsigned long long hot_loop/static inline __attribute__((always_inline)) unsigned long long lcg_step(unsigned long long x)\n{\n\treturn x * 6364136223846793005ull + 1442695040888963407ull;\n}\n\n&/" \
+		"$WT/lib.c"
+}
+
+test_expect_success 'try names the touched functions in neither profile, and profile.runs' '
+	if ! perf record -q -o perf-probe.data true 2>/dev/null; then
+		echo "perf cannot record here: not checked"; return 0
+	fi
+	inline_step && grep -q "return lcg_step\|x = lcg_step(x);" "$WT/lib.c" &&
+	# no early reject: the profile must be taken whatever one pair says
+	printf "[bench]\nreject = 1000%%\n" >>"$WT/perfloop.ini" &&
+	{ P try -m "inline step" --runs 1 >inl.out 2>inl.err || test $? -le 2; } &&
+	grep_q "touched functions: \[\"lcg_step\",\"hot_loop\"\]" inl.err &&
+	grep_q "^touched function lcg_step not in either profile: inlined into callers, or too little time to be sampled$" inl.out &&
+	grep_q "hot_loop  \[touched\]" inl.out &&
+	! grep "lcg_step  \[touched\]" inl.out &&
+	# [profile] runs: both sides over 2 runs; the 1-run baseline profile is said and redone
+	printf "[profile]\nruns = 2\n" >>"$WT/perfloop.ini" &&
+	{ P try -m "inline step" --runs 1 --json >inl.json 2>inl2.err || test $? -le 2; } &&
+	json_get inl.json "d[\"touched_not_found\"] == [\"lcg_step\"] and d[\"touched\"] == [\"lcg_step\", \"hot_loop\"]" | grep -q True &&
+	json_get inl.json "d[\"touched_not_found_hint\"]" >hint &&
+	grep_q "^not in either profile: inlined into callers, or too little time to be sampled$" hint &&
+	json_get inl.json "d[\"profile_runs\"]" | grep -qx 2 &&
+	json_get inl.json "[r[\"touched\"] for r in d[\"hotspots\"] if r[\"symbol\"] == \"hot_loop\"]" | grep -qx "\[True\]" &&
+	grep_q "the baseline.s profile [0-9]* covers 1 harness run, not profile.runs = 2: profiling the baseline again" inl2.err &&
+	P profile --list --json >pl.json &&
+	json_get pl.json "[p[\"runs\"] for p in d[:2]]" | grep -qx "\[2, 2\]" &&
+	if json_get inl.json "d[\"time\"]" | grep -qx same; then
+		json_get inl.json "d[\"reason\"]" | grep -q "not in either profile: lcg_step"
+	fi &&
+	sed -i "/^\[bench\]\$/,\$d" "$WT/perfloop.ini" &&
+	P revert >/dev/null && ! grep -q lcg_step "$WT/lib.c"
+'
+
 test_expect_success 'status says where the loop is and what to do next' '
 	P status >status.out &&
 	grep -q "^branch *perf/loop" status.out && grep -q "^baseline *.kept-" status.out &&

@@ -195,6 +195,99 @@ test_expect_success 'a too strict perf_event_paranoid is one line naming the sys
 	grep -q "sysctl kernel.perf_event_paranoid=1" err
 '
 
+# a harness that counts its runs in a file: one line per run
+cat >count.sh <<'SH'
+#!/bin/sh
+echo run >>"${COUNT:-runs.log}"
+exec "$HOT" "$@"
+SH
+chmod +x count.sh
+printf "[bench]\ncommand = ./count.sh 10\nenv = HOT\ntimeout = 120\n[build]\nartifact = hot\n" >runs.ini
+
+test_expect_success 'profile --runs 3 records three harness runs into one profile' '
+	rm -f runs.log &&
+	"$PERFLOOP" -c runs.ini profile --json >r1.json &&
+	test $(wc -l <runs.log) -eq 1 &&
+	"$PERFLOOP" -c runs.ini profile --runs 3 --json >r3.json &&
+	test $(wc -l <runs.log) -eq 4 &&
+	json_get r1.json "d[\"runs\"]" | grep -qx 1 &&
+	json_get r3.json "d[\"runs\"] == 3 and d[\"status\"] == \"done\"" | grep -q True &&
+	json_get r3.json "d[\"samples\"] >= 2 * $(json_get r1.json "d[\"samples\"]")" | grep -q True &&
+	id=$(json_get r3.json "d[\"id\"]") &&
+	"$PERFLOOP" hotspots "$id" --json >h.json &&
+	json_get h.json "d[\"rows\"][0][\"symbol\"]" | grep -qx hot_alpha &&
+	"$PERFLOOP" -c runs.ini profile --list >list.txt &&
+	grep_q "^ *$id  .*  [0-9]*     3  [0-9a-f]\{12\}  " list.txt &&
+	grep_q "^ *id  .*samples  runs  artifact" list.txt &&
+	"$PERFLOOP" -c runs.ini profile --list --json >l.json &&
+	json_get l.json "[p[\"runs\"] for p in d if p[\"id\"] == $id][0]" | grep -qx 3 &&
+	"$PERFLOOP" -c runs.ini profile --runs 2 >out.txt &&
+	grep_q "^profile [0-9]*: [0-9]* samples of .* (2 harness runs) -> " out.txt &&
+	test $(wc -l <runs.log) -eq 6
+'
+
+test_expect_success '[profile] runs sets the default; bad values are one line' '
+	rm -f runs.log &&
+	cp runs.ini runs2.ini && printf "[profile]\nruns = 2\n" >>runs2.ini &&
+	"$PERFLOOP" -c runs2.ini profile --json >r.json &&
+	json_get r.json "d[\"runs\"]" | grep -qx 2 && test $(wc -l <runs.log) -eq 2 &&
+	"$PERFLOOP" -c runs2.ini profile --runs 1 --json >r.json &&
+	json_get r.json "d[\"runs\"]" | grep -qx 1 && test $(wc -l <runs.log) -eq 3 &&
+	sed -i "s/^runs = 2/runs = 0/" runs2.ini &&
+	expect_exit 128 "$PERFLOOP" -c runs2.ini profile 2>err &&
+	test $(wc -l <err) -eq 1 && grep_q "bad value 0 for profile.runs" err &&
+	grep_q "runs2.ini:[0-9]" err &&
+	expect_exit 129 "$PERFLOOP" -c runs.ini profile --runs 0 2>err &&
+	grep -q -- "--runs needs a whole number >= 1" err &&
+	test $(wc -l <runs.log) -eq 3
+'
+
+test_expect_success 'with --runs, the first failing run ends the profile with its status' '
+	cat >fail2.sh <<-\EOF &&
+	#!/bin/sh
+	echo run >>f.log
+	test $(wc -l <f.log) -lt 2 || exit 5
+	exec "$HOT" 2
+	EOF
+	chmod +x fail2.sh && rm -f f.log &&
+	printf "[bench]\ncommand = ./fail2.sh\nenv = HOT\n[build]\nartifact = hot\n" >f.ini &&
+	expect_exit 3 "$PERFLOOP" -c f.ini profile --runs 4 2>err &&
+	grep_q "exit status 5" err && test $(wc -l <f.log) -eq 2 &&
+	"$PERFLOOP" -c f.ini profile --list --json >l.json &&
+	json_get l.json "d[0][\"status\"] == \"failed\" and d[0][\"runs\"] == 4" | grep -q True
+'
+
+test_expect_success 'with --runs, the timeout is per run and kills the whole recording' '
+	printf "#!/bin/sh\necho run >>s.log\nexec sleep \"\$1\"\n" >slow.sh && chmod +x slow.sh &&
+	printf "[bench]\ncommand = ./slow.sh 31.25\nenv = HOT\ntimeout = 1\n[build]\nartifact = hot\n" >s.ini &&
+	rm -f s.log &&
+	expect_exit 4 "$PERFLOOP" -c s.ini profile --runs 2 2>err &&
+	grep_q "ran past 2 runs of bench.timeout (2 s) and was killed" err &&
+	test $(wc -l <s.log) -eq 1 &&
+	! pgrep -f "sleep 31.25" >/dev/null &&
+	"$PERFLOOP" -c s.ini profile --list --json >l.json &&
+	json_get l.json "d[0][\"status\"]" | grep -qx timeout &&
+	printf "[bench]\ncommand = ./slow.sh 1\nenv = HOT\ntimeout = 2\n[build]\nartifact = hot\n" >s.ini &&
+	rm -f s.log &&
+	"$PERFLOOP" -c s.ini profile --runs 3 >/dev/null &&
+	test $(wc -l <s.log) -eq 3
+'
+
+test_expect_success 'with --runs, Ctrl-C stops every run and records interrupted' '
+	printf "[bench]\ncommand = ./slow.sh 32.5\nenv = HOT\ntimeout = 120\n[build]\nartifact = hot\n" >s.ini &&
+	rm -f s.log &&
+	{ "$PERFLOOP" -c s.ini profile --runs 3 2>err & } &&
+	pid=$! &&
+	i=0; while ! test -s s.log && test $i -lt 200; do sleep 0.1; i=$((i + 1)); done &&
+	kill -INT $pid &&
+	{ wait $pid; rc=$?; } &&
+	test $rc -eq 130 &&
+	test $(wc -l <s.log) -eq 1 &&
+	! pgrep -f "sleep 32.5" >/dev/null &&
+	"$PERFLOOP" -c s.ini profile --list --json >l.json &&
+	json_get l.json "d[0][\"status\"]" | grep -qx interrupted
+'
+
 test_expect_success 'a failing harness fails the profile with its status' '
 	printf "[bench]\ncommand = sh -c \"exit 3\"\nenv = HOT\n[build]\nartifact = hot\n" >fail.ini &&
 	expect_exit 3 "$PERFLOOP" -c fail.ini profile 2>err &&

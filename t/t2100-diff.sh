@@ -43,6 +43,53 @@ test_expect_success 'a profile against itself moves nothing beyond noise' '
 	json_get d.json "all(r[\"delta\"] == 0 and r[\"within_noise\"] for r in d[\"rows\"])" | grep -q True
 '
 
+# check_need FILE WIDTH: every row's samples_for_width and runs_for_width are
+# the documented formula on its sample counts and the two profiles' runs
+check_need() {
+	python3 - "$1" "$2" <<-\EOF
+	import json, math, sys
+	d = json.load(open(sys.argv[1])); w = float(sys.argv[2])
+	na, nb = d["a"]["total_samples"], d["b"]["total_samples"]
+	rate = min(na / (d["a"]["runs"] or 1), nb / (d["b"]["runs"] or 1))
+	assert d["width"] == w and d["rows"], d
+	for r in d["rows"]:
+	    p1 = (r["base_samples"] + 0.5) / (na + 1); p2 = (r["new_samples"] + 0.5) / (nb + 1)
+	    n = (100 * 1.96 / w) ** 2 * (p1 * (1 - p1) + p2 * (1 - p2))
+	    assert abs(r["samples_for_width"] - math.ceil(n)) <= 1, (r, n)
+	    assert r["runs_for_width"] == math.ceil(r["samples_for_width"] / rate), (r, rate)
+	EOF
+}
+
+test_expect_success 'diff says the samples and runs a noise width needs (--width)' '
+	"$PERFLOOP" diff 1 2 --json >d.json &&
+	check_need d.json 0.5 &&
+	json_get d.json "d[\"a\"][\"runs\"] == 1 and d[\"b\"][\"runs\"] == 1" | grep -q True &&
+	"$PERFLOOP" diff 1 2 --json --width 1 >d1.json &&
+	check_need d1.json 1 &&
+	python3 -c "import json; a = json.load(open(\"d.json\"))[\"rows\"][0]; b = json.load(open(\"d1.json\"))[\"rows\"][0]; assert abs(a[\"samples_for_width\"] - 4 * b[\"samples_for_width\"]) <= 4" &&
+	"$PERFLOOP" diff 1 2 >d.txt &&
+	grep_q "^# Samples, Runs: what each profile needs for a +-Noise of 0.50 points (--width)" d.txt &&
+	grep_q "^#   Base      New    Delta  +-Noise   Samples   Runs  Shared Object" d.txt &&
+	need=$(json_get d.json "[r[\"samples_for_width\"] for r in d[\"rows\"] if r[\"symbol\"] == \"hot_alpha\"][0]") &&
+	runs=$(json_get d.json "[r[\"runs_for_width\"] for r in d[\"rows\"] if r[\"symbol\"] == \"hot_alpha\"][0]") &&
+	grep_q "  *$need  *$runs  hot  *hot_alpha" d.txt &&
+	grep_q "^# A: profile 1 (.*), .*, [0-9]* samples of 1 harness run$" d.txt &&
+	expect_exit 129 "$PERFLOOP" diff 1 2 --width 0 2>err && grep_q "width needs percentage points" err &&
+	expect_exit 129 "$PERFLOOP" diff 1 2 --width x 2>/dev/null
+'
+
+test_expect_success 'a profile of several runs: runs per profile at the lower rate' '
+	"$PERFLOOP" -c b.ini profile --runs 2 --json >p2.json &&
+	id=$(json_get p2.json "d[\"id\"]") &&
+	"$PERFLOOP" diff 1 "$id" --json --width 0.25 >d.json &&
+	json_get d.json "d[\"b\"][\"runs\"]" | grep -qx 2 &&
+	check_need d.json 0.25 &&
+	"$PERFLOOP" diff 1 "$id" >d.txt &&
+	grep_q "^# B: profile $id (.*), .*, [0-9]* samples of 2 harness runs$" d.txt &&
+	"$PERFLOOP" diff .perfloop/profiles/1.perf.data "$id" --json >f.json &&
+	json_get f.json "d[\"a\"][\"runs\"] is None" | grep -q True && check_need f.json 0.5
+'
+
 test_expect_success 'the default pair: the baseline'"'"'s profile and the newest one' '
 	"$PERFLOOP" baseline save main >/dev/null &&
 	"$PERFLOOP" profile --baseline main --json >pb.json &&

@@ -318,6 +318,30 @@ static void test_abandoned_rows(void **state)
 	free(p);
 }
 
+/* Version 5 adds profiles.runs; profiles of an older ledger were one harness run. */
+static void test_profile_runs_column(void **state)
+{
+	char *p = path_in("v3-runs.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	unlink(p);
+	l = ledger_open_version(p, 0, 3, &err);
+	assert_non_null(l);
+	assert_true(ledger_insert(l, &err, "INSERT INTO profiles(created, status, path, event, "
+				  "freq, callgraph, key, host, dir, command, perf_command) VALUES "
+				  "(1, 'done', '/p.data', 'cycles:u', 2500, 'none', 'k', 'host', "
+				  "'/d', 'cmd', 'perf record')", NULL) > 0);
+	ledger_close(l);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_true(ledger_schema_version() >= 5);
+	assert_int_equal(ledger_int(l, -1, "SELECT runs FROM profiles", NULL), 1);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
 static void expect_refused(const char *name, const char *want)
 {
 	char *p = path_in(name);
@@ -463,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_profiles_table),
 		cmocka_unit_test(test_rebuild_keeps_rows_and_constraints),
 		cmocka_unit_test(test_abandoned_rows),
+		cmocka_unit_test(test_profile_runs_column),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),

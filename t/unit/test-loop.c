@@ -31,25 +31,44 @@ static void test_try_decide(void **state)
 	struct diff_result drop = { drop_rows, 2, NULL, 0, 1000, 1000, 1000, 1000 };
 	struct diff_result reshuffle = { reshuffle_rows, 2, NULL, 0, 1000, 1000, 1000, 1000 };
 	const char *prefetch[] = { "prefetch" }, *hot_a[] = { "hot_a" }, *other[] = { "other" };
+	const char *two[] = { "prefetch", "other" };
 	(void)state;
-	assert_int_equal(try_decide(VERDICT_FASTER, NULL, NULL, 0, &why), TRY_KEEP);
+	assert_int_equal(try_decide(VERDICT_FASTER, NULL, NULL, 0, NULL, 0, &why), TRY_KEEP);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SLOWER, &drop, prefetch, 1, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SLOWER, &drop, prefetch, 1, NULL, 0, &why), TRY_REJECT);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, &drop, prefetch, 1, &why),
+	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, &drop, prefetch, 1, NULL, 0, &why),
 			 TRY_INCONCLUSIVE);
 	strbuf_reset(&why);
 	/* same time: keep-flat only when the touched functions dropped and nothing grew */
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, prefetch, 1, &why), TRY_KEEP_FLAT);
+	assert_int_equal(try_decide(VERDICT_SAME, &drop, prefetch, 1, NULL, 0, &why),
+			 TRY_KEEP_FLAT);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &reshuffle, hot_a, 1, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "reshuffle"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, other, 1, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, &drop, other, 1, NULL, 0, &why), TRY_REJECT);
+	assert_non_null(strstr(why.buf, "could not be judged"));
+	assert_null(strstr(why.buf, "reshuffle"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, NULL, 0, &why), TRY_REJECT);
+	/* touched functions in neither profile (always inlined): named, with why */
+	assert_int_equal(try_decide(VERDICT_SAME, &drop, other, 1, other, 1, &why), TRY_REJECT);
+	assert_non_null(strstr(why.buf, "could not be judged: touched other not in either "
+				       "profile (inlined into callers, or too little time to be "
+				       "sampled)"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, NULL, prefetch, 1, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, &drop, two, 2, other, 1, &why), TRY_KEEP_FLAT);
+	assert_non_null(strstr(why.buf, "(not in either profile: other)"));
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
+	assert_null(strstr(why.buf, "not in either"));
+	strbuf_reset(&why);
+	/* keep wins on time whatever the profile says */
+	assert_int_equal(try_decide(VERDICT_FASTER, &drop, other, 1, other, 1, &why), TRY_KEEP);
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, &drop, NULL, 0, NULL, 0, &why), TRY_REJECT);
+	strbuf_reset(&why);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, prefetch, 1, NULL, 0, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "no profile"));
 	strbuf_release(&why);
 }

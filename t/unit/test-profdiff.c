@@ -1,5 +1,6 @@
 /*
  * test-profdiff.c: matching across rebuilds, deltas and the noise interval,
+ * the samples and runs a noise width needs, touched functions in no profile,
  * the keep-flat rule try uses, and the hint rules.
  */
 #include <math.h>
@@ -181,7 +182,7 @@ static void test_keep_flat(void **state)
 	diff_compute(&a, &b, &o, &d);
 	assert_int_equal(diff_keep_flat(&d, touched, 1, &why), 1);
 	strbuf_reset(&why);
-	assert_int_equal(diff_keep_flat(&d, untouched, 1, &why), 0);
+	assert_int_equal(diff_keep_flat(&d, untouched, 1, &why), -1);
 	assert_non_null(strstr(why.buf, "none of the touched"));
 	diff_release(&d);
 	/* the touched row dropped, but something else grew beyond noise */
@@ -197,6 +198,71 @@ static void test_keep_flat(void **state)
 	assert_non_null(strstr(why.buf, "did not drop"));
 	diff_release(&d);
 	strbuf_release(&why);
+}
+
+/* The samples a noise width needs are the noise formula solved for n. */
+static void test_samples_for_width(void **state)
+{
+	/* an 80% row on ~2000 samples a side: about +-2.5 points of noise */
+	struct hist_row ra[] = {mkrow("x", "hot", 1600), mkrow("x", "rest", 400)};
+	struct hist_row rb[] = {mkrow("x", "hot", 4800), mkrow("x", "rest", 1200)};
+	struct hist_event a, b;
+	struct diff_opts o = {0, 0};
+	struct diff_result d;
+	const struct diff_row *r;
+	double p1, p2, want;
+	uint64_t n;
+	(void)state;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	mkevent(&b, rb, ARRAY_SIZE(rb));
+	diff_compute(&a, &b, &o, &d);
+	r = find(&d, "hot");
+	p1 = 1600.5 / 2001;
+	p2 = 4800.5 / 6001;
+	/* n = (100 z / W)^2 (p1 q1 + p2 q2), rounded up */
+	want = (100 * 1.96 / 0.5) * (100 * 1.96 / 0.5) * (p1 * (1 - p1) + p2 * (1 - p2));
+	n = diff_samples_for_width(&d, r, 0.5, 0);
+	assert_true(n == (uint64_t)ceil(want));
+	assert_true(n > 49000 && n < 49300);
+	/* with n samples on both sides the noise is the width asked for */
+	assert_true(fabs(100 * 1.96 * sqrt((p1 * (1 - p1) + p2 * (1 - p2)) / (double)n) - 0.5) <
+		    1e-3);
+	/* half the width: four times the samples; another z scales as z^2 */
+	assert_true(llabs((long long)diff_samples_for_width(&d, r, 0.25, 0) - 4 * (long long)n) <=
+		    4);
+	assert_true(llabs((long long)diff_samples_for_width(&d, r, 0.5, 3.92) -
+			  4 * (long long)n) <= 4);
+	/* runs at the lower rate: A 2000 in 1 run, B 6000 in 3 runs -> 2000 a run */
+	assert_int_equal(diff_runs_for_samples(&d, 49172, 1, 3), 25);
+	assert_int_equal(diff_runs_for_samples(&d, 2000, 1, 3), 1);
+	assert_int_equal(diff_runs_for_samples(&d, 2001, 0, 0), 2);
+	/* B over 6 runs gives 1000 a run: it decides */
+	assert_int_equal(diff_runs_for_samples(&d, 49172, 1, 6), 50);
+	diff_release(&d);
+	/* no samples on a side: no estimate */
+	ra[0].samples = ra[1].samples = 0;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	diff_compute(&a, &b, &o, &d);
+	assert_int_equal(diff_runs_for_samples(&d, 100, 1, 1), 0);
+	diff_release(&d);
+}
+
+/* Touched functions matched against every row of both profiles, limit or not. */
+static void test_touched_missing(void **state)
+{
+	struct hist_row ra[] = {mkrow("x", "ns::hot_loop", 900), mkrow("x", "tiny.cold", 1),
+				mkrow("x", "0x0000000000001000", 50)};
+	struct hist_row rb[] = {mkrow("x", "ns::hot_loop", 900), mkrow("x", "only_b", 2)};
+	struct hist_event a, b;
+	const char *touched[] = {"hot_loop", "always_inlined", "tiny", "only_b", "0x"};
+	const char *missing[5];
+	(void)state;
+	mkevent(&a, ra, ARRAY_SIZE(ra));
+	mkevent(&b, rb, ARRAY_SIZE(rb));
+	assert_int_equal(diff_touched_missing(&a, &b, touched, 5, missing), 2);
+	assert_string_equal(missing[0], "always_inlined");
+	assert_string_equal(missing[1], "0x");
+	assert_int_equal(diff_touched_missing(&a, &b, touched, 1, missing), 0);
 }
 
 static int has(const struct hints *h, const char *dso, const char *sym, char level, const char *cat)
@@ -258,6 +324,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_normalize), cmocka_unit_test(test_symbol_matches),
 	    cmocka_unit_test(test_compute),   cmocka_unit_test(test_keep_flat),
+	    cmocka_unit_test(test_samples_for_width), cmocka_unit_test(test_touched_missing),
 	    cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
