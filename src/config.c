@@ -96,8 +96,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "git remote whose URL names the GitHub repository (https or ssh form)" },
 	{ "github", "repo", CFG_STR, NULL,
 	  "OWNER/NAME of the GitHub repository; default: parsed from the remote's URL" },
-	{ "github", "workflow", CFG_STR, "Ecosystem Benchmark",
-	  "workflow to dispatch after a kept commit: its name or file name (bench.yml)" },
+	{ "github", "workflow", CFG_STR, NULL,
+	  "workflow to dispatch after a kept commit: its name or file name (bench.yml); "
+	  "none when unset" },
 	{ "github", "input", CFG_STR, "pr", "workflow_dispatch input that receives the PR number" },
 	{ "github", "pr", CFG_INT, NULL,
 	  "pull request number; default: --pr, else the open PR whose head is this branch" },

@@ -32,7 +32,7 @@ test_expect_success 'a loop: keep, reject and revert, keep again (dispatch skipp
 	echo "#define ITERS 45000000ull" >"$WT/iters.h" &&
 	P try -m "fewer iterations" --no-profile --json >t1.json &&
 	json_get t1.json "d[\"verdict\"]" | grep -qx keep &&
-	P keep >/dev/null 2>keep1.err && grep -q "dispatch skipped" keep1.err &&
+	P keep >/dev/null 2>keep1.err && grep -q "dispatch skipped: no workflow to dispatch" keep1.err &&
 	git -C "$WT" rev-parse HEAD >c1 &&
 	echo "#define ITERS 250000000ull" >"$WT/iters.h" &&
 	expect_exit 1 P try -m "more <work> & more" --no-profile --json >t2.json &&
@@ -101,7 +101,8 @@ test_expect_success 'md: time table, experiment rows with verdicts and commits, 
 	grep_q "^| 3 | even fewer | .* | \*\*keep, kept\*\* | .* | \`$c3\` | \`.*profiles/77/perf.data\` |$" r.md &&
 	grep_q "^Experiments: 3 (2 kept, 1 rejected, 0 inconclusive, 0 failed)\.$" r.md &&
 	grep_q "^Cumulative speed-up of the 2 kept experiments: ×[0-9.]* (95% interval ×[0-9.]* – ×[0-9.]*; time ×0\." r.md &&
-	grep_q "^| 1 | 1 | \`$c1\` | Ecosystem Benchmark | \*\*skipped\*\* | — | — | no GitHub token: " r.md &&
+	grep_q "^| 1 | 1 | \`$c1\` | — | \*\*skipped\*\* | — | — | no workflow to dispatch: set .*github.* workflow |$" r.md &&
+	! grep -q "Ecosystem" r.md &&
 	test $(grep -c "\*\*skipped\*\*" r.md) -eq 2 &&
 	grep_q "^| \`hot_loop\` | libwork.so | 91.50 | 85.25 | -6.25 | 1.50 | touched |$" r.md &&
 	grep_q "^| \`std::vector<int>::push_back(int&&) & co\` | libstdc++.so.6 | 3.00 | 5.50 | +2.50 | 0.75 | — |$" r.md &&
@@ -120,7 +121,7 @@ test_expect_success 'json: the same data under stable keys' '
 	json_get r.json "all(len(e[\"bench\"][\"a\"]) == len(e[\"bench\"][\"b\"]) == e[\"bench\"][\"pairs\"] for e in d[\"experiments\"])" | grep -q True &&
 	json_get r.json "d[\"experiments\"][2][\"hotspots\"][0][\"symbol\"] == \"hot_loop\" and d[\"experiments\"][2][\"touched\"] == [\"hot_loop\"]" | grep -q True &&
 	json_get r.json "d[\"baseline\"][\"time\"][\"runs\"] == len(d[\"experiments\"][0][\"bench\"][\"a\"]) and d[\"baseline\"][\"time\"][\"lo\"] <= d[\"baseline\"][\"time\"][\"median\"] <= d[\"baseline\"][\"time\"][\"hi\"]" | grep -q True &&
-	json_get r.json "[w[\"dispatch_status\"] for w in d[\"workflow_runs\"]] == [\"skipped\", \"skipped\"] and \"no GitHub token\" in d[\"workflow_runs\"][0][\"message\"]" | grep -q True &&
+	json_get r.json "[w[\"dispatch_status\"] for w in d[\"workflow_runs\"]] == [\"skipped\", \"skipped\"] and d[\"workflow_runs\"][0][\"message\"] == \"no workflow to dispatch: set [github] workflow\" and d[\"workflow_runs\"][0][\"workflow\"] is None" | grep -q True &&
 	json_get r.json "d[\"totals\"][\"kept\"] == 2 and d[\"totals\"][\"rejected\"] == 1" | grep -q True
 '
 
