@@ -56,6 +56,14 @@ static void test_parse_remote(void **state)
 	expect_remote("git+ssh://git@github.com/o/r.git", "o", "r");
 	expect_remote("git://github.com/o/my.repo.git", "o", "my.repo");
 	expect_remote("HTTPS://github.com/O_1/R-2", "O_1", "R-2");
+	/* on github.com the repository is the path's first two parts, whatever follows */
+	expect_remote("https://github.com/o/r/extra/path", "o", "r");
+	expect_remote("https://github.com/o/r.git/extra", "o", "r");
+	expect_remote("https://u:p@GitHub.com:443/o/r/tree/main", "o", "r");
+	expect_remote("git@github.com:o/r/x.git", "o", "r");
+	expect_remote("https://www.github.com/o/r/", "o", "r");
+	/* elsewhere the last two: a path prefix */
+	expect_remote("https://ghe.example.com/a/b/team/proj.git", "team", "proj");
 
 	expect_not_remote(NULL);
 	expect_not_remote("");
@@ -84,6 +92,23 @@ static void test_redact_url(void **state)
 	free(s);
 	s = gh_redact_url("git@github.com:o/r.git");
 	assert_string_equal(s, "git@github.com:o/r.git");
+	free(s);
+	/* a token in the path or the query never shows */
+	s = gh_redact_url("https://example.com/" TOKEN "/o/r.git");
+	assert_string_equal(s, "https://example.com/***/o/r.git");
+	free(s);
+	s = gh_redact_url("https://example.com/o/r.git?access_token=abc&x=1#frag");
+	assert_string_equal(s, "https://example.com/o/r.git?***");
+	free(s);
+	s = gh_redact_url("https://tok:" TOKEN "@example.com/x/github_pat_11ABCDEF/r?t=" TOKEN);
+	assert_string_equal(s, "https://***@example.com/x/***/r?***");
+	free(s);
+	s = gh_redact_url("git@example.com:aB3dE5fG7hJ9kL1mN3pQ5rS/r.git");
+	assert_string_equal(s, "git@example.com:***/r.git");
+	free(s);
+	/* ordinary names stay readable */
+	s = gh_redact_url("https://example.com/web-infra-dev/rspack-bench-repo.git");
+	assert_string_equal(s, "https://example.com/web-infra-dev/rspack-bench-repo.git");
 	free(s);
 }
 
