@@ -102,7 +102,12 @@ test_expect_success 'a failing run stops the bench with its exit status and stde
 	grep -q "failed with exit status 3" err &&
 	grep -q "error line 30" err && grep -q "error line 11" err && ! grep -q "error line 10$" err &&
 	"$PERFLOOP" log --json >log.json &&
-	json_get log.json "d[0][\"status\"]" | grep -q failed
+	json_get log.json "d[0][\"status\"]" | grep -q failed &&
+	"$PERFLOOP" show "$(json_get log.json "d[0][\"id\"]")" >show.txt &&
+	! grep -qi "nan" show.txt &&
+	grep -q "^B candidate  *(no complete runs)" show.txt &&
+	grep -q "^B/A  *no ratio: a side has no run that exited 0" show.txt &&
+	grep -q "^verdict  *none (the bench did not finish: failed)" show.txt
 '
 
 test_expect_success 'a missing command says command not found' '
