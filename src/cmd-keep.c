@@ -266,6 +266,6 @@ const struct cmd_entry cmd_keep_entry = {
 	"    that local HEAD lacks the remote-only commit ('perfloop sync' reconciles),\n"
 	"  - [github] workflow is dispatched on [github] ref with [github] input = the PR\n"
 	"    number (--pr, github.pr, or the open PR whose head is the branch). Without a\n"
-	"    token the dispatch is skipped and the reason said.\n\n"
+	"    workflow set, or without a token, the dispatch is skipped and the reason said.\n\n"
 	"Exit: 5 when a GitHub call failed.\n",
 };
