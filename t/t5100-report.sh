@@ -151,7 +151,7 @@ test_expect_success 'html: self-contained, escaped, three charts' '
 '
 
 # Data points of each chart in the DOM Chromium built from the page.
-cat >check_dom.py <<'PY'
+cat >domlib.py <<'PY'
 import json, re, sys
 dom = open(sys.argv[1]).read()
 d = json.load(open(sys.argv[2]))
@@ -159,6 +159,10 @@ def chart(name):
     m = re.search(r'<svg[^>]*id="chart-%s".*?</svg>' % name, dom, re.S)
     assert m, "no chart %s in the DOM" % name
     return m.group(0)
+PY
+cat >check_dom.py <<'PY'
+import re
+from domlib import chart, d
 kept = sum(1 for e in d["experiments"] if e["status"] == "kept")
 runs = sum(len(e["bench"]["a"]) + len(e["bench"]["b"]) for e in d["experiments"])
 pts = lambda s: len(re.findall(r'<circle class="pt"', s))
@@ -282,13 +286,8 @@ test_expect_success 'bench.metric = cpu: the report, log and show name the metri
 '
 
 cat >check_cpu_dom.py <<'PY'
-import json, re, sys
-dom = open(sys.argv[1]).read()
-d = json.load(open(sys.argv[2]))
-def chart(name):
-    m = re.search(r'<svg[^>]*id="chart-%s".*?</svg>' % name, dom, re.S)
-    assert m, "no chart %s in the DOM" % name
-    return m.group(0)
+import re
+from domlib import chart, d
 titles = lambda s: re.findall(r'<text[^>]*class="title"[^>]*>([^<]*)</text>', s)
 assert any(t.startswith("user+sys CPU time (") for t in titles(chart("time"))), titles(chart("time"))
 assert any(t.startswith("time of the verdict") for t in titles(chart("runs"))), titles(chart("runs"))
