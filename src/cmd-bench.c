@@ -171,7 +171,8 @@ void print_bench_doc(json_t *doc)
 			printf("%s          no ratio: a side has no run that exited 0\n",
 			       aa ? "A/A" : "B/A");
 		} else {
-			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", vm->name, ratio);
+			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", vm->name,
+			       ratio);
 			if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)) &&
 			    !json_is_true(json_object_get(doc, "early_reject")))
 				printf(", %s mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, "

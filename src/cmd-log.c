@@ -74,7 +74,8 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const struct metric *m = bench_metric(st, 12);
-		double ma = metric_side_median(l, m, id, 'A'), mb = metric_side_median(l, m, id, 'B');
+		double ma = metric_side_median(l, m, id, 'A');
+		double mb = metric_side_median(l, m, id, 'B');
 		double ratio = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
 									  : sqlite3_column_double(st, 5);
 		/* a calibration runs one artifact on both sides: nothing to judge */

@@ -255,8 +255,10 @@ static int check_value(const struct cfg_keydoc *k, const char *v, struct strbuf 
 		break;
 	case CFG_ENVNAME:
 		if (!valid_env_name(v)) {
-			strbuf_addf(err, "'%s' is not an environment variable name (letters, digits "
-				    "and '_', not starting with a digit)", v);
+			strbuf_addf(err,
+				    "'%s' is not an environment variable name (letters, digits and "
+				    "'_', not starting with a digit)",
+				    v);
 			return -1;
 		}
 		break;
@@ -595,8 +597,10 @@ static int check_whole(const struct config *cfg, struct strbuf *err)
 		const struct cfg_entry *e = &cfg->entries[i];
 		if (strcmp(e->section, "env") || strcmp(e->key, var->value))
 			continue;
-		strbuf_addf(err, "%s:%d: [env] sets %s, the variable bench.env gives the artifact's "
-			    "path (%s:%d): both sides would run the same file; remove it from [env]",
+		strbuf_addf(err,
+			    "%s:%d: [env] sets %s, the variable bench.env gives the artifact's "
+			    "path (%s:%d): both sides would run the same file; remove it from "
+			    "[env]",
 			    e->file, e->line, e->key, var->file, var->line);
 		return -1;
 	}

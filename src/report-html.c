@@ -182,8 +182,9 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 		strbuf_addf(sb, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"" COLOR_A
 				"\"><title>",
 			    x, svg_map(&y, p[i].t->median * factor));
-		strbuf_setf(&tip, "%s %s: %s median %s, interval %s – %s (%s), %zu runs", p[i].label,
-			    p[i].sub, m->name, report_fmt_secs(a, sizeof(a), p[i].t->median),
+		strbuf_setf(&tip, "%s %s: %s median %s, interval %s – %s (%s), %zu runs",
+			    p[i].label, p[i].sub, m->name,
+			    report_fmt_secs(a, sizeof(a), p[i].t->median),
 			    report_fmt_secs(b, sizeof(b), p[i].t->lo),
 			    report_fmt_secs(c, sizeof(c), p[i].t->hi),
 			    report_fmt_level(lv, sizeof(lv), p[i].t->level), p[i].t->runs);
@@ -261,9 +262,9 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 		}
 	}
 	if (mixed)
-		strbuf_addstr(&cap, "A/B runs of each experiment: every measured run's time in the "
-			      "metric its verdict judged (named under it), baseline (A) and candidate "
-			      "(B) side by side, with their medians.");
+		strbuf_addstr(&cap, "A/B runs of each experiment: every measured run's time in "
+			      "the metric its verdict judged (named under it), baseline (A) and "
+			      "candidate (B) side by side, with their medians.");
 	else
 		strbuf_addf(&cap, "A/B runs of each experiment: every measured run's %s, baseline "
 			    "(A) and candidate (B) side by side, with their medians.",

@@ -298,7 +298,8 @@ void report_summary(const struct report *r, struct strbuf *out)
 	/* the product of the kept verdicts' ratios: of their metric, when they share one */
 	strbuf_addf(out, "Cumulative %s%sspeed-up of the %zu kept experiment%s%s: %s",
 		    c->metric ? c->metric->name : "", c->metric ? " " : "", c->n,
-		    c->n == 1 ? "" : "s", c->metric ? "" : " (their verdicts judged different metrics)",
+		    c->n == 1 ? "" : "s",
+		    c->metric ? "" : " (their verdicts judged different metrics)",
 		    report_fmt_ratio(u, sizeof(u), 1 / c->ratio));
 	if (isfinite(c->lo))
 		strbuf_addf(out, " (%s interval %s – %s; %s%stime %s, %s – %s)",
