@@ -78,8 +78,9 @@ $(O)/bench/%: bench/%.c $(O)/libperfloop.a
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
 		$(PKG_LIBS)
 
+# every binary runs; the last line is the total ("N passed, N failed")
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+	@PERFLOOP_BUILD=$(abspath $(O)) t/run-all --unit-only $(UNIT_BIN)
 
 e2e: $(O)/perfloop $(HELPER_BIN)
 	@PERFLOOP_BUILD=$(abspath $(O)) t/run-e2e
@@ -92,7 +93,10 @@ fuzz: | $(O)/.deps-ok
 tools:
 	@scripts/install-deps
 
-test: tools all unit e2e fuzz
+# unit, end-to-end and fuzz tests, each to its end; the last line is the total over all
+test: tools all $(UNIT_BIN) $(HELPER_BIN) | $(O)/.deps-ok
+	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" \
+		t/run-all $(UNIT_BIN)
 
 # the end-to-end path under valgrind's memcheck: a build dir whose perfloop is
 # a wrapper around the real binary (t/valgrind/perfloop)

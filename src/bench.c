@@ -229,7 +229,8 @@ static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct 
 	char *text = json_dumps(doc, JSON_COMPACT);
 	const struct verdict_result *vr = &res->vr;
 	double ratio = ratio_of_medians(spec, res);
-	int ok = res->has_verdict && res->status == BENCH_DONE;
+	/* a calibration (A/A) measures noise: it has no verdict to record */
+	int ok = res->has_verdict && res->status == BENCH_DONE && strcmp(spec->kind, "calibrate");
 	int r;
 	res->finished = now_wall();
 	write_index(res);
@@ -513,7 +514,8 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 {
 	json_t *doc = json_object(), *checks = json_object(), *reasons = json_array();
 	const struct verdict_result *vr = &res->vr;
-	int ok = res->has_verdict && res->status == BENCH_DONE && spec->base_path;
+	int ok = res->has_verdict && res->status == BENCH_DONE && spec->base_path &&
+		 strcmp(spec->kind, "calibrate");
 	size_t cap = res->nr + 1;
 	double *wa = xmalloc(cap * sizeof(double)), *wb = xmalloc(cap * sizeof(double));
 	double *ca = xmalloc(cap * sizeof(double)), *cb = xmalloc(cap * sizeof(double));
@@ -555,6 +557,16 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 		json_object_set_new(doc, "noise", noise);
 	} else {
 		json_object_set_new(doc, "noise", json_null());
+	}
+	if (!strcmp(spec->kind, "calibrate")) {
+		/* the noise this A/A bench measured, as 'perfloop calibrate' stores it */
+		json_t *cal = json_object();
+		struct noise_pool np = { 0, 0 };
+		noise_pool_add(&np, res->d, (size_t)res->npairs);
+		json_object_set_new(cal, "sigma", real_or_null(np.df >= 1 ? noise_pool_sigma(&np)
+									  : NAN));
+		json_object_set_new(cal, "df", json_real(np.df));
+		json_object_set_new(doc, "calibration", cal);
 	}
 	json_object_set_new(doc, "command", json_string(spec->command));
 	json_object_set_new(doc, "dir", json_string(spec->dir));

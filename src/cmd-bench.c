@@ -8,6 +8,8 @@
 #include "benchcmd.h"
 #include "benchsetup.h"
 #include "cmd.h"
+#include "metric.h"
+#include "stats.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_bench_entry;
@@ -35,35 +37,79 @@ static double jnum(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-/* Median of a JSON number array, element-wise plus `b` when given. */
-static double arr_median(json_t *a, json_t *b)
+/* Median of a JSON number array. */
+static double arr_median(json_t *a)
 {
 	size_t n = json_array_size(a);
 	double *x = xmalloc((n + 1) * sizeof(double)), m;
 	for (size_t i = 0; i < n; i++)
-		x[i] = json_number_value(json_array_get(a, i)) +
-		       (b ? json_number_value(json_array_get(b, i)) : 0);
+		x[i] = json_number_value(json_array_get(a, i));
 	m = median_of(x, n);
 	free(x);
 	return m;
 }
 
-static void side_row(const char *label, json_t *side)
+/* Metric m of a side's runs that exited 0 (a failed run's time means nothing). */
+static size_t ok_values(const struct metric *m, json_t *side, double *x)
 {
-	char med[32], mn[32], mx[32], cpu[32], rss[32];
-	double median = jnum(side, "median"), sd = jnum(side, "stddev"), mean = jnum(side, "mean");
-	json_t *wall = json_object_get(side, "wall");
-	if (!json_array_size(wall)) {
+	json_t *codes = json_object_get(side, "exit_codes");
+	size_t n = metric_side_values(m, side, x), k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!json_integer_value(json_array_get(codes, i)))
+			x[k++] = x[i];
+	return k;
+}
+
+/*
+ * One side's row: the verdict metric's median, min, max and CV, then the
+ * median of every other metric, peak RSS and the number of runs.
+ */
+static void side_row(const char *label, json_t *side, const struct metric *vm)
+{
+	double *x = xmalloc((json_array_size(json_object_get(side, "wall")) + 1) * sizeof(double));
+	size_t n = ok_values(vm, side, x);
+	char med[32], mn[32], mx[32], rss[32];
+	struct summary s;
+	if (!n) {
 		printf("%-12s  (no complete runs)\n", label);
+		free(x);
 		return;
 	}
-	printf("%-12s %9s %9s %9s %7.1f%% %9s %10s %4zu\n", label,
-	       fmt_secs(med, sizeof(med), median), fmt_secs(mn, sizeof(mn), jnum(side, "min")),
-	       fmt_secs(mx, sizeof(mx), jnum(side, "max")), mean > 0 ? 100 * sd / mean : 0,
-	       fmt_secs(cpu, sizeof(cpu),
-			arr_median(json_object_get(side, "user"), json_object_get(side, "sys"))),
-	       fmt_kb(rss, sizeof(rss), arr_median(json_object_get(side, "max_rss_kb"), NULL)),
-	       json_array_size(wall));
+	summarize(x, n, &s);
+	printf("%-12s %11s %9s %9s %8.1f%%", label, fmt_secs(med, sizeof(med), s.median),
+	       fmt_secs(mn, sizeof(mn), s.min), fmt_secs(mx, sizeof(mx), s.max),
+	       s.mean > 0 ? 100 * s.stddev / s.mean : 0);
+	for (const struct metric *m = metrics; m->name; m++) {
+		if (m == vm)
+			continue;
+		printf(" %11s", fmt_secs(med, sizeof(med), median_of(x, ok_values(m, side, x))));
+	}
+	printf(" %10s %4zu\n",
+	       fmt_kb(rss, sizeof(rss), arr_median(json_object_get(side, "max_rss_kb"))), n);
+	free(x);
+}
+
+/* The header over side_row()s: every figure names its metric. */
+static void side_header(const struct metric *vm)
+{
+	struct strbuf sb = STRBUF_INIT;
+	printf("\n%-12s", "");
+	strbuf_setf(&sb, "%s median", vm->name);
+	printf(" %11s", sb.buf);
+	strbuf_setf(&sb, "%s min", vm->name);
+	printf(" %9s", sb.buf);
+	strbuf_setf(&sb, "%s max", vm->name);
+	printf(" %9s", sb.buf);
+	strbuf_setf(&sb, "%s CV", vm->name);
+	printf(" %9s", sb.buf);
+	for (const struct metric *m = metrics; m->name; m++) {
+		if (m == vm)
+			continue;
+		strbuf_setf(&sb, "%s median", m->name);
+		printf(" %11s", sb.buf);
+	}
+	printf(" %10s %4s\n", "max RSS", "runs");
+	strbuf_release(&sb);
 }
 
 static const char *verdict_words(const char *v)
@@ -78,50 +124,87 @@ static const char *verdict_words(const char *v)
 	       "(--runs) or calibrate the noise";
 }
 
+/* B/A of a side metric's medians other than the verdict's, e.g. "wall median ratio 1.0200". */
+static void other_ratios(json_t *base, json_t *cand, const struct metric *vm)
+{
+	double *a = xmalloc((json_array_size(json_object_get(base, "wall")) + 1) * sizeof(double));
+	double *b = xmalloc((json_array_size(json_object_get(cand, "wall")) + 1) * sizeof(double));
+	int any = 0;
+	for (const struct metric *m = metrics; m->name; m++) {
+		size_t na = ok_values(m, base, a), nb = ok_values(m, cand, b);
+		if (m == vm || !na || !nb)
+			continue;
+		printf("%s%s median ratio %.4f", any++ ? ", " : "             ", m->name,
+		       median_of(b, nb) / median_of(a, na));
+	}
+	if (any)
+		printf("\n");
+	free(a);
+	free(b);
+}
+
 void print_bench_doc(json_t *doc)
 {
 	json_t *base = json_object_get(doc, "baseline"), *cand = json_object_get(doc, "candidate");
 	json_t *verdict = json_object_get(doc, "verdict"), *noise = json_object_get(doc, "noise");
 	json_t *checks = json_object_get(doc, "checks"), *iv = json_object_get(doc, "interval");
+	json_t *cal = json_object_get(doc, "calibration");
 	const char *bold = color(1, "\033[1m"), *reset = color(1, "\033[m");
+	const char *kind = json_string_value(json_object_get(doc, "kind"));
+	const struct metric *vm = metric_of_doc(doc);
+	/* a calibration runs the baseline on both sides: noise, not a change */
+	int aa = kind && !strcmp(kind, "calibrate");
 
 	printf("%sbench %lld%s (%s) in %s\n", bold,
-	       (long long)json_integer_value(json_object_get(doc, "id")), reset,
-	       json_string_value(json_object_get(doc, "kind")),
+	       (long long)json_integer_value(json_object_get(doc, "id")), reset, kind,
 	       json_string_value(json_object_get(doc, "dir")));
 	printf("  %s\n", json_string_value(json_object_get(doc, "command")));
-	printf("\n%-12s %9s %9s %9s %8s %9s %10s %4s\n", "", "median", "min", "max", "CV",
-	       "user+sys", "max RSS", "runs");
+	side_header(vm);
 	if (json_is_object(base))
-		side_row("A baseline", base);
-	side_row(json_is_object(base) ? "B candidate" : "candidate", cand);
+		side_row(aa ? "A" : "A baseline", base, vm);
+	side_row(aa ? "B (same)" : json_is_object(base) ? "B candidate" : "candidate", cand, vm);
 	printf("\n");
+	printf("metric       %s: the verdict judges %s (bench.metric)\n", vm->name, vm->title);
 	if (json_is_object(base)) {
 		double ratio = jnum(doc, "ratio");
-		printf("B/A          median ratio %.4f", ratio);
-		if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)) &&
-		    !json_is_true(json_object_get(doc, "early_reject")))
-			printf(", mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, sequential)",
-			       jnum(doc, "ratio_mean"), json_number_value(json_array_get(iv, 0)),
-			       json_number_value(json_array_get(iv, 1)),
-			       jnum(doc, "level") > 0.99 ? 2 : 0, 100 * jnum(doc, "level"));
-		printf("\n");
+		if (!isfinite(ratio)) {
+			printf("%s          no ratio: a side has no run that exited 0\n",
+			       aa ? "A/A" : "B/A");
+		} else {
+			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", vm->name,
+			       ratio);
+			if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)) &&
+			    !json_is_true(json_object_get(doc, "early_reject")))
+				printf(", %s mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, "
+				       "sequential)",
+				       vm->name, jnum(doc, "ratio_mean"),
+				       json_number_value(json_array_get(iv, 0)),
+				       json_number_value(json_array_get(iv, 1)),
+				       jnum(doc, "level") > 0.99 ? 2 : 0, 100 * jnum(doc, "level"));
+			printf("\n");
+			other_ratios(base, cand, vm);
+		}
 	}
-	if (!strcmp(json_string_value(json_object_get(doc, "metric")), "cpu"))
-		printf("metric       user+sys CPU time (bench.metric = cpu); wall ratio %.4f\n",
-		       jnum(doc, "wall_ratio"));
-	if (json_is_object(noise))
+	if (aa && json_is_object(cal) && json_is_number(json_object_get(cal, "sigma")))
+		printf("noise        %.2f%% per pair (%s), measured by these A/A pairs (%.0f "
+		       "degrees of freedom) and kept as this host's noise history\n",
+		       100 * jnum(cal, "sigma"), vm->name, jnum(cal, "df"));
+	else if (json_is_object(noise))
 		printf("noise        %.2f%% per pair, from %s (%s)\n", 100 * jnum(noise, "sigma"),
 		       json_string_value(json_object_get(noise, "source")),
 		       !strcmp(json_string_value(json_object_get(noise, "source")), "history")
 			       ? "A/A calibrations on this host"
-			       : "no A/A history: run 'perfloop calibrate' for sharper verdicts");
-	if (json_is_string(verdict)) {
+		       : aa ? "these A/A pairs"
+			    : "no A/A history: run 'perfloop calibrate' for sharper verdicts");
+	if (aa) {
+		printf("verdict      none: a calibration runs the same artifact on both sides to "
+		       "measure noise\n");
+	} else if (json_is_string(verdict)) {
 		const char *v = json_string_value(verdict);
 		const char *col = !strcmp(v, "faster")	 ? "\033[1;32m"
 				  : !strcmp(v, "slower") ? "\033[1;31m"
 							 : "\033[1;33m";
-		printf("verdict      %s%s%s", color(1, col), v, reset);
+		printf("verdict      %s%s%s (%s)", color(1, col), v, reset, vm->name);
 		if (json_is_true(json_object_get(doc, "early_reject")))
 			printf(" (early reject after one pair: more than %.0f%% slower)\n",
 			       100 * jnum(noise, "reject_at"));
@@ -132,10 +215,13 @@ void print_bench_doc(json_t *doc)
 			       100 * jnum(doc, "margin"), verdict_words(v));
 	} else if (!json_is_object(base)) {
 		printf("verdict      none (no baseline)\n");
+	} else {
+		printf("verdict      none (the bench did not finish: %s)\n",
+		       json_string_value(json_object_get(doc, "status")));
 	}
 	if (json_is_object(checks) && json_is_number(json_object_get(checks, "min_ratio"))) {
-		printf("checks       min ratio %.4f, user+sys ratio %.4f, max RSS ratio %.3f%s\n",
-		       jnum(checks, "min_ratio"), jnum(checks, "cpu_ratio"), jnum(checks, "rss_ratio"),
+		printf("checks       wall min ratio %.4f, max RSS ratio %.3f%s\n",
+		       jnum(checks, "min_ratio"), jnum(checks, "rss_ratio"),
 		       json_is_true(json_object_get(checks, "rss_flag")) ? "  <-- memory grew >= 1.3x"
 									  : "");
 	}

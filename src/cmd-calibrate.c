@@ -65,14 +65,10 @@ static int cmd_calibrate(int argc, char **argv, struct ctx *c)
 	if (!bench_noise_history(c->ledger, s.spec.key, 5, &sigma, &df))
 		die("calibration was not stored in the ledger");
 	if (json) {
-		json_t *doc = bench_json(&s.spec, &res), *cal = json_object();
-		struct noise_pool np = { 0, 0 };
-		noise_pool_add(&np, res.d, (size_t)res.npairs);
-		json_object_set_new(cal, "sigma", json_real(noise_pool_sigma(&np)));
-		json_object_set_new(cal, "df", json_real(np.df));
+		/* bench_json holds this calibration's sigma and df; add the pool's */
+		json_t *doc = bench_json(&s.spec, &res), *cal = json_object_get(doc, "calibration");
 		json_object_set_new(cal, "pooled_sigma", json_real(sigma));
 		json_object_set_new(cal, "pooled_df", json_real(df));
-		json_object_set_new(doc, "calibration", cal);
 		print_json(doc);
 		json_decref(doc);
 	} else {

@@ -10,6 +10,7 @@
 #include "hints.h"
 #include "hists.h"
 #include "profile.h"
+#include "symbols.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_hotspots_entry;
@@ -21,22 +22,32 @@ struct view {
 	double limit;
 	long max_rows;
 	enum hist_sort sort;
-	int *used; /* categories shown, by rule index */
+	/*
+	 * categories shown, by rule index: bit 0 for rows given the generic
+	 * advice, bit k + 1 for rows given the rule's lang_advice[k]
+	 */
+	unsigned *used;
 	int caution_shown;
 };
 
-/* Hint categories of a row, and whether its caution applies. */
+/*
+ * Hint categories of a row, and whether its caution applies; marks which
+ * advice of each category the legend must show (the symbol's language's).
+ */
 static size_t row_hints(struct view *v, const struct hist_event *e, const struct hist_row *row,
 			size_t *idx, const char **caution)
 {
 	size_t n = hints_match(&v->hints, row->dso, row->resolved ? row->sym : NULL, row->level,
 			       idx, MAX_HINTS);
+	const char *lang = row->resolved ? sym_language(row->raw) : NULL;
 	double pct = hist_percent(e, row);
 	*caution = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct hint_rule *r = &v->hints.rules[idx[i]];
+		int k = hints_lang_index(r, lang);
 		if (r->caution && pct < r->caution_below)
 			*caution = r->caution;
+		v->used[idx[i]] |= k >= 0 && k < 31 ? 1u << (k + 1) : 1u;
 	}
 	return n;
 }
@@ -66,12 +77,13 @@ static json_t *event_json(struct view *v, const struct hist_event *e)
 		json_object_set_new(r, "period", json_integer((json_int_t)row->period));
 		json_object_set_new(r, "level", json_sprintf("%c", row->level));
 		json_object_set_new(r, "resolved", json_boolean(row->resolved));
+		json_object_set_new(r, "language", row->resolved && sym_language(row->raw)
+							   ? json_string(sym_language(row->raw))
+							   : json_null());
 		n = row_hints(v, e, row, idx, &caution);
 		h = json_array();
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n; k++)
 			json_array_append_new(h, json_string(v->hints.rules[idx[k]].category));
-			v->used[idx[k]] = 1;
-		}
 		json_object_set_new(r, "hints", h);
 		json_object_set_new(r, "caution", caution ? json_string(caution) : json_null());
 		json_array_append_new(rows, r);
@@ -117,10 +129,8 @@ static void print_event(struct view *v, const struct hist_event *e)
 			printf("%-*s  ", dso_w, row->dso);
 		printf("[%c] %s", row->level, row->sym);
 		n = row_hints(v, e, row, idx, &caution);
-		for (size_t k = 0; k < n; k++) {
+		for (size_t k = 0; k < n; k++)
 			printf("%s%s", k ? "," : "  [", v->hints.rules[idx[k]].category);
-			v->used[idx[k]] = 1;
-		}
 		if (n)
 			printf("%s]", caution ? " *" : "");
 		if (caution)
@@ -136,11 +146,19 @@ static void print_legend(struct view *v)
 	int any = 0;
 	for (size_t i = 0; i < v->hints.nr; i++) {
 		const struct hint_rule *r = &v->hints.rules[i];
-		if (!v->used[i] || !r->advice)
-			continue;
-		if (!any++)
-			printf("\nhints:\n");
-		printf("  %-10s %s\n", r->category, r->advice);
+		if ((v->used[i] & 1u) && r->advice) {
+			if (!any++)
+				printf("\nhints:\n");
+			printf("  %-10s %s\n", r->category, r->advice);
+		}
+		for (size_t k = 0; k < r->nr_lang && k < 31; k++) {
+			if (!(v->used[i] & (1u << (k + 1))))
+				continue;
+			if (!any++)
+				printf("\nhints:\n");
+			printf("  %-10s %s: %s\n", r->category, r->lang_advice[k].lang,
+			       r->lang_advice[k].text);
+		}
 	}
 	for (size_t i = 0; v->caution_shown && i < v->hints.nr; i++) {
 		const struct hint_rule *r = &v->hints.rules[i];
@@ -148,6 +166,17 @@ static void print_legend(struct view *v)
 			printf("  * %s (%s rows under %.0f%%)\n", r->caution, r->category,
 			       r->caution_below);
 	}
+}
+
+/* {"rust": "..."}: the language-specific advice some row was given. */
+static json_t *lang_advice_json(const struct hint_rule *r, unsigned used)
+{
+	json_t *o = json_object();
+	for (size_t k = 0; k < r->nr_lang && k < 31; k++)
+		if (used & (1u << (k + 1)))
+			json_object_set_new(o, r->lang_advice[k].lang,
+					    json_string(r->lang_advice[k].text));
+	return o;
 }
 
 static int print_folded(const struct hist_report *r, const char *label)
@@ -315,6 +344,8 @@ static int cmd_hotspots(int argc, char **argv, struct ctx *c)
 					    v.hints.rules[i].advice
 						? json_string(v.hints.rules[i].advice)
 						: json_null());
+			json_object_set_new(h, "languages", lang_advice_json(&v.hints.rules[i],
+									     v.used[i]));
 			json_object_set_new(h, "caution",
 					    v.hints.rules[i].caution
 						? json_string(v.hints.rules[i].caution)
@@ -379,14 +410,16 @@ const struct cmd_entry cmd_hotspots_entry = {
     "    match = *reserve_rehash*      ; shell glob on the demangled symbol (repeatable)\n"
     "    dso = libfoo.so*              ; glob on the DSO (repeatable; '\\[' for '[')\n"
     "    level = k                     ; kernel rows\n"
-    "    advice = what tends to work\n"
+    "    advice = what tends to work   ; in words that fit any language\n"
+    "    advice-rust = ...             ; instead, for rows whose symbol is Rust (or c++)\n"
     "    caution-below = 5             ; rows under 5% are marked * with the caution\n"
     "    caution = keep only if the end-to-end time moves\n\n"
     "  --sort KEYS          sym, dso,sym or comm,dso,sym (default profile.sort, dso,sym)\n"
     "  --percent-limit X    hide rows under X percent (default profile.percent-limit, 0.2)\n"
     "  -n, --limit N        at most N rows (default profile.limit; 0 = all)\n"
     "  --json               one document: event, total_samples, total_period, rows (dso,\n"
-    "                       symbol, percent, samples, period, hints, caution), events\n"
+    "                       symbol, percent, samples, period, language, hints, caution),\n"
+    "                       hints (advice, languages, caution), events\n"
     "  --folded             folded stacks ('comm;outer;...;inner count') for\n"
     "                       flamegraph.pl, inferno or speedscope; needs call chains\n"
     "                       (perfloop profile --callgraph fp)\n",

@@ -139,9 +139,15 @@ static const char rspack_hints[] =
 	"collections, and an Atom, Identifier or borrowed string where a String is not needed\n"
 	"\n"
 	"[hash]\n"
+	"advice-rust = hash tables: key by small integers (IdentifierMap/UkeyMap), reserve "
+	"capacity, do not hash the same key twice\n"
 	"caution-below = 5\n"
 	"caution = a low-single-digit hash micro-hotspot: keep a change only if cases/all's "
-	"end-to-end time moves\n";
+	"end-to-end time moves\n"
+	"\n"
+	"[copies]\n"
+	"advice-rust = copies and strings: borrow instead of cloning, use an Atom/Identifier "
+	"instead of String, keep format! out of hot paths\n";
 
 /* Write text to path unless it exists (or force); dies on failure. */
 static void write_new(const char *path, const char *text, int force)

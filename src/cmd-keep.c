@@ -178,6 +178,12 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 	if (no_dispatch) {
 		dispatch_state = 2;
 		dispatch_skipped(c, id, sha.buf, "--no-dispatch", &err);
+	} else if (!config_get(&c->cfg, "github.workflow")) {
+		static const char no_workflow[] = "no workflow to dispatch: set [github] workflow";
+		dispatch_state = 2;
+		info("dispatch skipped: %s", no_workflow);
+		if (dispatch_skipped(c, id, sha.buf, no_workflow, &err))
+			die("%s", err.buf);
 	} else if (!have_gh) {
 		dispatch_state = 2;
 		info("dispatch skipped: %s", why.buf);
@@ -260,6 +266,6 @@ const struct cmd_entry cmd_keep_entry = {
 	"    that local HEAD lacks the remote-only commit ('perfloop sync' reconciles),\n"
 	"  - [github] workflow is dispatched on [github] ref with [github] input = the PR\n"
 	"    number (--pr, github.pr, or the open PR whose head is the branch). Without a\n"
-	"    token the dispatch is skipped and the reason said.\n\n"
+	"    workflow set, or without a token, the dispatch is skipped and the reason said.\n\n"
 	"Exit: 5 when a GitHub call failed.\n",
 };

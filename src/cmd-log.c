@@ -6,32 +6,19 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "stats.h"
+#include "metric.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_log_entry;
 
-/* Median wall time of one side's valid measured runs, NAN when none. */
-static double side_median(struct ledger *l, int64_t bench, const char *side)
+/* The metric a bench's verdict judged, from its stored document (wall when none). */
+static const struct metric *bench_metric(sqlite3_stmt *st, int col)
 {
-	struct strbuf err = STRBUF_INIT;
-	sqlite3_stmt *st = ledger_query(l, &err,
-					"SELECT wall FROM runs WHERE bench_id = ? AND side = ? AND "
-					"warmup = 0 AND status = 0",
-					"it", bench, side);
-	double *x = NULL, m = NAN;
-	size_t n = 0, alloc = 0;
-	strbuf_release(&err);
-	if (!st)
-		return NAN;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		ALLOC_GROW(x, n + 1, alloc);
-		x[n++] = sqlite3_column_double(st, 0);
-	}
-	sqlite3_finalize(st);
-	if (n)
-		m = median_of(x, n);
-	free(x);
+	json_t *doc = sqlite3_column_type(st, col) == SQLITE_NULL
+			      ? NULL
+			      : json_loads(col_text(st, col), 0, NULL);
+	const struct metric *m = metric_of_doc(doc);
+	json_decref(doc);
 	return m;
 }
 
@@ -71,7 +58,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 		die("%s", err.buf);
 	st = ledger_query(l, &err,
 			  "SELECT b.id, b.started, b.kind, b.status, b.verdict, b.ratio, b.pairs, "
-			  "ca.hash, ba.hash, bl.name, b.early_reject, b.finished "
+			  "ca.hash, ba.hash, bl.name, b.early_reject, b.finished, b.result "
 			  "FROM benches b LEFT JOIN artifacts ca ON ca.id = b.candidate_id "
 			  "LEFT JOIN artifacts ba ON ba.id = b.baseline_artifact_id "
 			  "LEFT JOIN baselines bl ON bl.id = b.baseline_id "
@@ -79,15 +66,23 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 			  "i", (int64_t)limit);
 	if (!st)
 		die("%s", err.buf);
+	/* the medians and B/A are of each bench's own metric, named in its row */
 	if (!json)
-		printf("%-5s %-19s %-9s %-11s %-12s %-14s %9s %9s %7s  %s\n", "id", "started", "kind",
-		       "status", "candidate", "baseline", "A median", "B median", "B/A", "verdict");
+		printf("%-5s %-19s %-9s %-11s %-12s %-14s %-6s %9s %9s %7s  %s\n", "id", "started",
+		       "kind", "status", "candidate", "baseline", "metric", "A median", "B median",
+		       "B/A", "verdict");
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
-		double ma = side_median(l, id, "A"), mb = side_median(l, id, "B");
+		const struct metric *m = bench_metric(st, 12);
+		double ma = metric_side_median(l, m, id, 'A');
+		double mb = metric_side_median(l, m, id, 'B');
 		double ratio = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
 									  : sqlite3_column_double(st, 5);
-		const char *verdict = sqlite3_column_type(st, 4) == SQLITE_NULL ? NULL : col_text(st, 4);
+		/* a calibration runs one artifact on both sides: nothing to judge */
+		const char *verdict = sqlite3_column_type(st, 4) == SQLITE_NULL ||
+					      !strcmp(col_text(st, 2), "calibrate")
+					      ? NULL
+					      : col_text(st, 4);
 		const char *base = sqlite3_column_type(st, 9) != SQLITE_NULL ? col_text(st, 9)
 										: col_text(st, 8);
 		rows++;
@@ -100,6 +95,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 			json_object_set_new(o, "verdict", verdict ? json_string(verdict) : json_null());
 			json_object_set_new(o, "early_reject", json_boolean(sqlite3_column_int(st, 10)));
 			json_object_set_new(o, "pairs", json_integer(sqlite3_column_int(st, 6)));
+			json_object_set_new(o, "metric", json_string(m->name));
 			json_object_set_new(o, "ratio", num_or_null(ratio));
 			json_object_set_new(o, "candidate_hash", json_string(col_text(st, 7)));
 			json_object_set_new(o, "baseline_hash",
@@ -120,9 +116,10 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 				snprintf(rs, sizeof(rs), "%.4f", ratio);
 			else
 				snprintf(rs, sizeof(rs), "-");
-			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %9s %9s %7s  %s%s\n",
+			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-6s %9s %9s %7s  %s%s\n",
 			       (long long)id, when, col_text(st, 2), col_text(st, 3), col_text(st, 7),
-			       *base ? base : "-", isfinite(ma) ? fmt_secs(sa, sizeof(sa), ma) : "-",
+			       *base ? base : "-", m->name,
+			       isfinite(ma) ? fmt_secs(sa, sizeof(sa), ma) : "-",
 			       isfinite(mb) ? fmt_secs(sb, sizeof(sb), mb) : "-", rs,
 			       verdict ? verdict : "-",
 			       sqlite3_column_int(st, 10) ? " (early reject)" : "");
@@ -141,9 +138,10 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 const struct cmd_entry cmd_log_entry = {
 	"log", cmd_log, CMD_NEED_CONFIG, "perfloop log [--limit N] [--json]",
 	"list the benches in the ledger, newest first",
-	"One line per bench: when, kind, status, candidate and baseline, median wall time\n"
-	"per side, B/A ratio of medians and the verdict. Status is running, done, failed,\n"
-	"timeout, interrupted, or abandoned (the perfloop running it was killed).\n\n"
+	"One line per bench: when, kind, status, candidate and baseline, the metric its\n"
+	"verdict judges (bench.metric: wall or cpu), that metric's median per side, the B/A\n"
+	"ratio of the medians and the verdict (none for a calibration). Status is running,\n"
+	"done, failed, timeout, interrupted, or abandoned (the perfloop running it was killed).\n\n"
 	"  -n, --limit N   show at most N benches (default 20)\n"
 	"  --json          print a JSON array\n",
 };

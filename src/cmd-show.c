@@ -1,8 +1,11 @@
 /*
  * cmd-show.c: `perfloop show ID`, one bench with all of its runs.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "benchcmd.h"
 #include "cmd.h"
@@ -19,18 +22,44 @@ static json_t *range_json(sqlite3_stmt *st, int col)
 	return a;
 }
 
-/* Print one run's slice of a log file. */
+/*
+ * Print one run's slice of a log file byte for byte, whatever its size or
+ * content (NUL bytes included), then a newline when it lacks one. Dies when
+ * the log cannot be read or ends before the slice does, after what there is.
+ */
 static void print_slice(const char *what, const char *path, json_t *range)
 {
-	struct strbuf sb = STRBUF_INIT;
 	long off = (long)json_integer_value(json_array_get(range, 0));
-	long len = (long)json_integer_value(json_array_get(range, 1));
+	long len = (long)json_integer_value(json_array_get(range, 1)), got = 0;
+	char buf[65536];
+	int fd, last = '\n';
 	printf("--- %s (%s, bytes %ld-%ld)\n", what, path, off, off + len);
-	if (len > 0 && !strbuf_tail_range(&sb, path, off, len, 1 << 30))
-		fputs(sb.buf, stdout);
-	else
+	if (len <= 0) {
 		printf("(empty)\n");
-	strbuf_release(&sb);
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || lseek(fd, off, SEEK_SET) < 0)
+		die("cannot read the run's %s in '%s': %s", what, path, strerror(errno));
+	while (got < len) {
+		size_t want = (size_t)(len - got) < sizeof(buf) ? (size_t)(len - got) : sizeof(buf);
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("cannot read the run's %s in '%s': %s", what, path, strerror(errno));
+		if (n == 0)
+			break;
+		fwrite(buf, 1, (size_t)n, stdout);
+		last = buf[n - 1];
+		got += n;
+	}
+	close(fd);
+	if (last != '\n')
+		putchar('\n');
+	if (got < len)
+		die("'%s' ends after %ld of the run's %ld bytes of %s: the log was cut or replaced",
+		    path, got, len, what);
 }
 
 static int cmd_show(int argc, char **argv, struct ctx *c)

@@ -22,9 +22,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "bench", "dir", CFG_PATH, ".", "directory the harness runs in (relative to the ini file)" },
 	{ "bench", "command", CFG_STR, NULL,
 	  "harness command, run with /bin/sh -c (directly when it has no shell syntax)" },
-	{ "bench", "env", CFG_STR, NULL,
+	{ "bench", "env", CFG_ENVNAME, NULL,
 	  "environment variable set to the artifact's absolute path for each run" },
-	{ "bench", "runs", CFG_INT, "3", "most A/B pairs before a verdict" },
+	{ "bench", "runs", CFG_COUNT, "3", "most A/B pairs before a verdict" },
 	{ "bench", "warmup", CFG_INT, "0", "unmeasured runs of each side before the pairs" },
 	{ "bench", "timeout", CFG_REAL, "600", "seconds per run before its process group is killed" },
 	{ "bench", "margin", CFG_PCT, "1%",
@@ -99,8 +99,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "git remote whose URL names the GitHub repository (https or ssh form)" },
 	{ "github", "repo", CFG_STR, NULL,
 	  "OWNER/NAME of the GitHub repository; default: parsed from the remote's URL" },
-	{ "github", "workflow", CFG_STR, "Ecosystem Benchmark",
-	  "workflow to dispatch after a kept commit: its name or file name (bench.yml)" },
+	{ "github", "workflow", CFG_STR, NULL,
+	  "workflow to dispatch after a kept commit: its name or file name (bench.yml); "
+	  "none when unset" },
 	{ "github", "input", CFG_STR, "pr", "workflow_dispatch input that receives the PR number" },
 	{ "github", "pr", CFG_INT, NULL,
 	  "pull request number; default: --pr, else the open PR whose head is this branch" },
@@ -125,10 +126,12 @@ const char *cfg_type_name(enum cfg_type t)
 	case CFG_PATH: return "path";
 	case CFG_WTPATH: return "path in worktree";
 	case CFG_INT: return "integer";
+	case CFG_COUNT: return "integer >= 1";
 	case CFG_REAL: return "number";
 	case CFG_PCT: return "percent";
 	case CFG_BOOL: return "boolean";
 	case CFG_LIST: return "list";
+	case CFG_ENVNAME: return "variable name";
 	}
 	return "?";
 }
@@ -224,6 +227,17 @@ static int parse_pct(const char *v, double *out)
 	return parse_double(v, out) || *out < 0 ? -1 : 0;
 }
 
+/* A name the shell and env(1) take as a variable: [A-Za-z_][A-Za-z0-9_]*. */
+static int valid_env_name(const char *s)
+{
+	if (!*s || isdigit((unsigned char)*s))
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return 0;
+	return 1;
+}
+
 /* Check a value against its declared type; fills err (no location). */
 static int check_value(const struct cfg_keydoc *k, const char *v, struct strbuf *err)
 {
@@ -233,6 +247,21 @@ static int check_value(const struct cfg_keydoc *k, const char *v, struct strbuf 
 	case CFG_INT:
 		if (parse_long(v, &l)) {
 			strbuf_addf(err, "'%s' is not a whole number >= 0", v);
+			return -1;
+		}
+		break;
+	case CFG_COUNT:
+		if (parse_long(v, &l) || l < 1) {
+			strbuf_addf(err, "'%s' is not a whole number >= 1", v);
+			return -1;
+		}
+		break;
+	case CFG_ENVNAME:
+		if (!valid_env_name(v)) {
+			strbuf_addf(err,
+				    "'%s' is not an environment variable name (letters, digits and "
+				    "'_', not starting with a digit)",
+				    v);
 			return -1;
 		}
 		break;
@@ -326,20 +355,63 @@ static int parse_value(const char *s, struct strbuf *out, struct strbuf *err)
 	return 0;
 }
 
-static int parse_text(struct config *cfg, const char *name, const char *dir, const char *text,
-		      int depth, struct strbuf *err);
+#define MAX_INCLUDE_DEPTH 8
 
-static int include_file(struct config *cfg, const char *path, int depth, struct strbuf *err)
+/* The files being read, outermost first: an include of one of them is a loop. */
+struct include_stack {
+	const char *path[MAX_INCLUDE_DEPTH + 2];
+	int nr;
+};
+
+static int parse_text(struct config *cfg, const char *name, const char *dir, const char *text,
+		      struct include_stack *stack, struct strbuf *err);
+
+/* path's canonical form (symbolic links resolved) when it exists, else a copy. */
+static char *real_or_copy(const char *path)
+{
+	char *r = realpath(path, NULL);
+	return r ? r : xstrdup(path);
+}
+
+static int same_file(const char *a, const char *b)
+{
+	char *ra = real_or_copy(a), *rb = real_or_copy(b);
+	int same = !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+int config_reads(const struct config *cfg, const char *path)
+{
+	for (size_t i = 0; i < cfg->nr_files; i++)
+		if (same_file(cfg->files[i], path))
+			return 1;
+	return 0;
+}
+
+/*
+ * Read and parse one file. Errors inside it already name FILE:LINE; those
+ * about the file as a whole (cannot read, too big, binary) do not: *located
+ * says which, so the includer adds its own line only where it helps.
+ */
+static int include_file(struct config *cfg, const char *path, struct include_stack *stack,
+			int *located, struct strbuf *err)
 {
 	struct strbuf text = STRBUF_INIT;
 	char *dir;
+	long n;
 	int ret;
-	if (depth > 8) {
-		strbuf_addf(err, "%s: includes nested too deeply", path);
+	*located = 0;
+	n = strbuf_read_file(&text, path, CONFIG_MAX_BYTES + 1);
+	if (n < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+		strbuf_release(&text);
 		return -1;
 	}
-	if (strbuf_read_file(&text, path, 4 << 20) < 0) {
-		strbuf_addf(err, "cannot read '%s': %s", path, strerror(errno));
+	if ((size_t)n > CONFIG_MAX_BYTES) {
+		strbuf_addf(err, "'%s' is larger than %u MiB: not a perfloop configuration", path,
+			    CONFIG_MAX_BYTES >> 20);
 		strbuf_release(&text);
 		return -1;
 	}
@@ -348,20 +420,68 @@ static int include_file(struct config *cfg, const char *path, int depth, struct 
 		strbuf_release(&text);
 		return -1;
 	}
+	ALLOC_GROW(cfg->files, cfg->nr_files + 1, cfg->alloc_files);
+	cfg->files[cfg->nr_files++] = xstrdup(path);
 	dir = path_dirname(path);
-	ret = parse_text(cfg, path, dir, text.buf, depth, err);
+	stack->path[stack->nr++] = path;
+	*located = 1;
+	ret = parse_text(cfg, path, dir, text.buf, stack, err);
+	stack->nr--;
 	free(dir);
 	strbuf_release(&text);
 	return ret;
 }
 
+/* "a.ini -> b.ini -> a.ini": the include chain from the file `at` on, back to it. */
+static void describe_loop(struct strbuf *sb, const struct include_stack *stack, int at,
+			  const char *again)
+{
+	for (int i = at; i < stack->nr; i++)
+		strbuf_addf(sb, "%s -> ", stack->path[i]);
+	strbuf_addstr(sb, again);
+}
+
+/* An include at name:lineno of the (absolute) path: refuse loops and deep nesting. */
+static int include_at(struct config *cfg, const char *name, int lineno, const char *path,
+		      struct include_stack *stack, struct strbuf *err)
+{
+	struct strbuf why = STRBUF_INIT;
+	int located;
+	for (int i = 0; i < stack->nr; i++) {
+		if (!same_file(stack->path[i], path))
+			continue;
+		strbuf_addf(err, "%s:%d: include loop: ", name, lineno);
+		describe_loop(err, stack, i, path);
+		return -1;
+	}
+	if (stack->nr > MAX_INCLUDE_DEPTH) {
+		strbuf_addf(err, "%s:%d: includes nested more than %d deep", name, lineno,
+			    MAX_INCLUDE_DEPTH);
+		return -1;
+	}
+	if (include_file(cfg, path, stack, &located, &why)) {
+		if (located)
+			strbuf_addbuf(err, &why);
+		else
+			strbuf_addf(err, "%s:%d: %s", name, lineno, why.buf);
+		strbuf_release(&why);
+		return -1;
+	}
+	strbuf_release(&why);
+	return 0;
+}
+
 static int parse_text(struct config *cfg, const char *name, const char *dir, const char *text,
-		      int depth, struct strbuf *err)
+		      struct include_stack *stack, struct strbuf *err)
 {
 	struct strbuf section = STRBUF_INIT, line = STRBUF_INIT, value = STRBUF_INIT;
 	struct strbuf why = STRBUF_INIT;
 	int lineno = 0, ret = -1;
 	const char *p = text;
+
+	/* editors on some systems start a UTF-8 file with a byte order mark */
+	if (!strncmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;
 
 	while (strbuf_ini_line(&line, &p, &lineno)) {
 		char *eq, *key;
@@ -451,10 +571,8 @@ static int parse_text(struct config *cfg, const char *name, const char *dir, con
 			free(abs);
 		}
 		if (!strcmp(section.buf, "include")) {
-			if (include_file(cfg, value.buf, depth + 1, &why)) {
-				strbuf_addf(err, "%s:%d: %s", name, lineno, why.buf);
+			if (include_at(cfg, name, lineno, value.buf, stack, err))
 				goto out;
-			}
 			continue;
 		}
 		add_entry(cfg, section.buf, key, value.buf, name, lineno);
@@ -468,19 +586,47 @@ out:
 	return ret;
 }
 
+/*
+ * Rules across keys, checked once everything is read: an [env] entry for
+ * bench.env's variable would replace the artifact's path in the harness's
+ * environment, so both sides would run the same file.
+ */
+static int check_whole(const struct config *cfg, struct strbuf *err)
+{
+	const struct cfg_entry *var = config_entry(cfg, "bench.env");
+	if (!var)
+		return 0;
+	for (size_t i = 0; i < cfg->nr; i++) {
+		const struct cfg_entry *e = &cfg->entries[i];
+		if (strcmp(e->section, "env") || strcmp(e->key, var->value))
+			continue;
+		strbuf_addf(err,
+			    "%s:%d: [env] sets %s, the variable bench.env gives the artifact's "
+			    "path (%s:%d): both sides would run the same file; remove it from "
+			    "[env]",
+			    e->file, e->line, e->key, var->file, var->line);
+		return -1;
+	}
+	return 0;
+}
+
 int config_parse(struct config *cfg, const char *name, const char *dir, const char *text,
 		 struct strbuf *err)
 {
+	struct include_stack stack = { { name }, 1 };
 	if (!cfg->dir)
 		cfg->dir = xstrdup(dir);
-	return parse_text(cfg, name, dir, text, 0, err);
+	if (parse_text(cfg, name, dir, text, &stack, err))
+		return -1;
+	return check_whole(cfg, err);
 }
 
 int config_load(struct config *cfg, const char *path, struct strbuf *err)
 {
+	struct include_stack stack = { { NULL }, 0 };
 	char *abs = path_join_abs(NULL, path);
 	char *dir = path_dirname(abs);
-	int ret;
+	int located;
 	free(cfg->path);
 	free(cfg->dir);
 	cfg->path = abs;
@@ -489,8 +635,9 @@ int config_load(struct config *cfg, const char *path, struct strbuf *err)
 		strbuf_addf(err, "cannot read '%s': it is a directory", abs);
 		return -1;
 	}
-	ret = include_file(cfg, abs, 0, err);
-	return ret;
+	if (include_file(cfg, abs, &stack, &located, err))
+		return -1;
+	return check_whole(cfg, err);
 }
 
 char *config_discover(const char *start)
@@ -524,6 +671,9 @@ void config_release(struct config *cfg)
 		free(cfg->entries[i].file);
 	}
 	free(cfg->entries);
+	for (size_t i = 0; i < cfg->nr_files; i++)
+		free(cfg->files[i]);
+	free(cfg->files);
 	free(cfg->path);
 	free(cfg->dir);
 	memset(cfg, 0, sizeof(*cfg));

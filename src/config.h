@@ -20,10 +20,12 @@ enum cfg_type {
 	CFG_PATH,   /* path relative to the ini file's directory */
 	CFG_WTPATH, /* path relative to the worktree (kept as written) */
 	CFG_INT,    /* whole number >= 0 */
+	CFG_COUNT,  /* whole number >= 1 */
 	CFG_REAL,   /* number >= 0 */
 	CFG_PCT,    /* fraction: "1%" or "0.01" */
 	CFG_BOOL,   /* true/false/yes/no/on/off/1/0 */
 	CFG_LIST,   /* may repeat; every value kept in order */
+	CFG_ENVNAME, /* an environment variable's name: letters, digits, '_', no leading digit */
 };
 
 struct cfg_keydoc {
@@ -50,9 +52,14 @@ struct config {
 	char *dir;  /* its directory (or cwd when no file) */
 	struct cfg_entry *entries;
 	size_t nr, alloc;
+	char **files; /* every file read, the main one first, then its includes in order */
+	size_t nr_files, alloc_files;
 };
 
-#define CONFIG_INIT { NULL, NULL, NULL, 0, 0 }
+#define CONFIG_INIT { NULL, NULL, NULL, 0, 0, NULL, 0, 0 }
+
+/* Largest ini file read; a bigger one is refused, never cut. */
+#define CONFIG_MAX_BYTES (4u << 20)
 
 /*
  * Find perfloop.ini in `start` or its parents. Returns a newly allocated
@@ -62,12 +69,14 @@ char *config_discover(const char *start);
 
 /*
  * Load `path` into cfg. On error returns -1 with one line in err of the form
- * "FILE:LINE: what is wrong". The config is usable (and must be released)
- * either way.
+ * "FILE:LINE: what is wrong" (the innermost file when an include is bad).
+ * A UTF-8 byte order mark at the start of a file is skipped; a file over
+ * CONFIG_MAX_BYTES, an include loop, and an [env] entry naming bench.env's
+ * variable are refused. The config is usable (and must be released) either way.
  */
 int config_load(struct config *cfg, const char *path, struct strbuf *err);
 
-/* Parse ini text (for tests and includes); `name` labels errors. */
+/* Parse ini text (for tests and includes); `name` labels errors. Same checks as config_load. */
 int config_parse(struct config *cfg, const char *name, const char *dir, const char *text,
 		 struct strbuf *err);
 
@@ -90,6 +99,9 @@ const struct cfg_entry *config_entry(const struct config *cfg, const char *name)
  */
 int config_each(const struct config *cfg, const char *section, const char *key,
 		int (*fn)(const struct cfg_entry *e, void *data), void *data);
+
+/* Does cfg read `path` (the main file or an include)? Compared as real paths. */
+int config_reads(const struct config *cfg, const char *path);
 
 /* Type name for help output. */
 const char *cfg_type_name(enum cfg_type t);

@@ -8,14 +8,65 @@
 #include <string.h>
 
 #include "git.h"
+#include "loop.h"
 #include "proc.h"
 #include "banned.h"
+
+static int same_path(const char *a, const char *b)
+{
+	char *ra = realpath(a, NULL), *rb = realpath(b, NULL);
+	int same = ra && rb && !strcmp(ra, rb);
+	free(ra);
+	free(rb);
+	return same;
+}
+
+/*
+ * With -c FILE inside a loop's worktree, FILE is usually the project's ini
+ * the loop was started from, while the loop's state is named by the
+ * worktree's own perfloop.ini (which includes FILE). Reading FILE alone would
+ * put builds and baselines in the project's ledger and leave 'try' without
+ * its loop: the worktree's ini when its ledger holds a loop started from
+ * FILE, else NULL. Newly allocated.
+ */
+static char *loop_ini_of(const char *path)
+{
+	struct config tmp = CONFIG_INIT;
+	struct strbuf err = STRBUF_INIT;
+	struct loop_state ls = { 0 };
+	struct ledger *l = NULL;
+	char *found = config_discover("."), *state = NULL, *db = NULL;
+	int use = 0;
+
+	if (!found || same_path(found, path) || config_load(&tmp, found, &err) ||
+	    !config_reads(&tmp, path))
+		goto out;
+	state = config_get_path(&tmp, "core.state");
+	db = xstrfmt("%s/ledger.db", state);
+	if (!file_exists(db) || !(l = ledger_open(db, 0, &err)) || loop_load(l, &ls, &err))
+		goto out;
+	use = ls.present && ls.config && same_path(ls.config, path);
+out:
+	loop_release(&ls);
+	ledger_close(l);
+	config_release(&tmp);
+	strbuf_release(&err);
+	free(state);
+	free(db);
+	if (!use) {
+		free(found);
+		found = NULL;
+	}
+	return found;
+}
 
 int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err)
 {
 	char *found = NULL;
 
-	if (!path)
+	if (path && (found = loop_ini_of(path)))
+		path = found;
+	else if (!path)
 		path = found = config_discover(".");
 	if (path) {
 		if (config_load(&c->cfg, path, err)) {

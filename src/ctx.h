@@ -21,7 +21,9 @@ struct ctx {
 /*
  * Load the configuration (`path` from -c, else discovered from the cwd; a
  * missing file is an error only when `need_file`) and work out directories.
- * Returns 0 or -1 with err filled.
+ * When the cwd is in a loop's worktree started from `path`, the worktree's
+ * own perfloop.ini (which includes `path`) is loaded instead, so the loop's
+ * state is used. Returns 0 or -1 with err filled.
  */
 int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err);
 

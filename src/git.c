@@ -104,6 +104,23 @@ int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out)
 	return found;
 }
 
+/*
+ * NUL-terminated names (git -z) as lines. A name holding a newline cannot be
+ * a line: it is left out (the patch still has it).
+ */
+static void names_lines(const struct strbuf *z, struct strbuf *out)
+{
+	for (size_t i = 0; i < z->len;) {
+		const char *name = z->buf + i;
+		size_t n = strnlen(name, z->len - i);
+		if (n && !memchr(name, '\n', n)) {
+			strbuf_add(out, name, n);
+			strbuf_addch(out, '\n');
+		}
+		i += n + 1;
+	}
+}
+
 int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patch,
 		       struct strbuf *files, struct strbuf *err)
 {
@@ -148,8 +165,10 @@ int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patc
 	{
 		const char *diff[] = { "git", "-C", dir, "diff", "--cached", "--binary",
 				       "--no-color", "--no-ext-diff", "HEAD", NULL };
+		/* -z: the names as they are, not C-quoted ("\303\274.c" for ü.c) */
 		const char *names[] = { "git", "-C", dir, "diff", "--cached", "--name-only",
-					"--no-renames", "HEAD", NULL };
+					"--no-renames", "-z", "HEAD", NULL };
+		struct strbuf z = STRBUF_INIT;
 		struct child c = CHILD_INIT;
 		c.argv = diff;
 		c.env = envv;
@@ -165,13 +184,16 @@ int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patc
 			struct child f = CHILD_INIT;
 			f.argv = names;
 			f.env = envv;
-			f.out = files;
+			f.out = &z;
 			f.errbuf = &errout;
 			if (child_run(&f, err) || f.status) {
 				strbuf_addf(err, "git diff failed in '%s': %s", dir, errout.buf);
+				strbuf_release(&z);
 				goto out;
 			}
+			names_lines(&z, files);
 		}
+		strbuf_release(&z);
 	}
 	ret = 0;
 out:

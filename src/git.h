@@ -36,7 +36,8 @@ int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out)
  * including untracked (not ignored) files, without touching the index
  * (a temporary index is used). `exclude` (a path relative to dir, or NULL)
  * is left out: the build's artifact must never count as part of a change.
- * `files` gets the changed paths, one per line.
+ * `files` gets the changed paths as they are (not C-quoted), one per line;
+ * a path holding a newline is left out of it.
  * Returns 0 (patch may be empty) or -1 with err.
  */
 int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patch,

@@ -127,11 +127,27 @@ static int valid_sha(const char *s)
 	return s[40] == '\0';
 }
 
+/* Is [host, end) github.com itself (where a repository is always the path's first two parts)? */
+static int is_github_com(const char *host, const char *end)
+{
+	const char *at = NULL, *colon;
+	for (const char *p = host; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (at)
+		host = at + 1;
+	colon = memchr(host, ':', (size_t)(end - host));
+	if (colon)
+		end = colon;
+	return ((size_t)(end - host) == 10 && !strncasecmp(host, "github.com", 10)) ||
+	       ((size_t)(end - host) == 14 && !strncasecmp(host, "www.github.com", 14));
+}
+
 int gh_parse_remote(const char *url, char **owner, char **repo)
 {
 	static const char *schemes[] = {"https", "http", "ssh", "git", "git+ssh", "ssh+git"};
-	const char *path, *end, *r, *oe, *o, *sep;
-	int known = 0;
+	const char *path, *end, *r, *re, *oe, *o, *sep;
+	int known = 0, github;
 
 	*owner = *repo = NULL;
 	if (!url || !*url)
@@ -147,6 +163,7 @@ int gh_parse_remote(const char *url, char **owner, char **repo)
 		path = strchr(sep + 3, '/');
 		if (!path || path == sep + 3)
 			return -1;
+		github = is_github_com(sep + 3, path);
 	} else {
 		/* scp-like "[user@]host:path"; a '/' before the ':' makes it a local path */
 		const char *colon = strchr(url, ':');
@@ -154,42 +171,109 @@ int gh_parse_remote(const char *url, char **owner, char **repo)
 		if (!colon || colon == url || (slash && slash < colon))
 			return -1;
 		path = colon + 1;
+		github = is_github_com(url, colon);
 	}
 	end = path + strlen(path);
 	while (end > path && end[-1] == '/')
 		end--;
-	if (end - path >= 4 && !strncmp(end - 4, ".git", 4))
-		end -= 4;
-	for (r = end; r > path && r[-1] != '/'; r--)
-		;
-	if (r == path)
-		return -1;
-	oe = r - 1;
-	for (o = oe; o > path && o[-1] != '/'; o--)
-		;
-	if (!valid_name(o, (size_t)(oe - o)) || !valid_name(r, (size_t)(end - r)))
+	if (github) {
+		/* github.com/OWNER/NAME/anything-else names OWNER/NAME, as on the site */
+		for (o = path; o < end && *o == '/'; o++)
+			;
+		oe = memchr(o, '/', (size_t)(end - o));
+		if (!oe)
+			return -1;
+		r = oe + 1;
+		re = memchr(r, '/', (size_t)(end - r));
+		if (!re)
+			re = end;
+	} else {
+		/* elsewhere (GitHub Enterprise) the last two parts, after any path prefix */
+		for (r = end; r > path && r[-1] != '/'; r--)
+			;
+		if (r == path)
+			return -1;
+		re = end;
+		oe = r - 1;
+		for (o = oe; o > path && o[-1] != '/'; o--)
+			;
+	}
+	if (re - r >= 4 && !strncmp(re - 4, ".git", 4))
+		re -= 4;
+	if (!valid_name(o, (size_t)(oe - o)) || !valid_name(r, (size_t)(re - r)))
 		return -1;
 	*owner = xstrndup(o, (size_t)(oe - o));
-	*repo = xstrndup(r, (size_t)(end - r));
+	*repo = xstrndup(r, (size_t)(re - r));
 	return 0;
+}
+
+/*
+ * Could this part of a URL be a credential? GitHub's and GitLab's token
+ * prefixes, or a long run of letters and digits mixing both cases and digits
+ * (what random tokens look like, and repository names seldom do).
+ */
+static int token_like(const char *s, size_t n)
+{
+	static const char *prefixes[] = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_",
+					 "glpat-"};
+	int upper = 0, lower = 0, digit = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (n > strlen(prefixes[i]) && !strncmp(s, prefixes[i], strlen(prefixes[i])))
+			return 1;
+	if (n < 20)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isupper(c))
+			upper = 1;
+		else if (islower(c))
+			lower = 1;
+		else if (isdigit(c))
+			digit = 1;
+		else if (c != '_' && c != '-')
+			return 0;
+	}
+	return upper && lower && digit;
 }
 
 char *gh_redact_url(const char *url)
 {
 	const char *sep = url ? strstr(url, "://") : NULL;
-	const char *auth, *slash, *at = NULL;
+	const char *auth, *p, *at = NULL, *q;
+	struct strbuf sb = STRBUF_INIT;
 	if (!url)
 		return xstrdup("");
-	if (!sep)
-		return xstrdup(url);
-	auth = sep + 3;
-	slash = strchr(auth, '/');
-	for (const char *p = auth; *p && (!slash || p < slash); p++)
-		if (*p == '@')
-			at = p;
-	if (!at)
-		return xstrdup(url);
-	return xstrfmt("%.*s***%s", (int)(auth - url), url, at);
+	p = url;
+	if (sep) {
+		const char *slash;
+		auth = sep + 3;
+		slash = strchr(auth, '/');
+		for (const char *c = auth; *c && (!slash || c < slash); c++)
+			if (*c == '@')
+				at = c;
+		if (at) {
+			strbuf_add(&sb, url, (size_t)(auth - url));
+			strbuf_addstr(&sb, "***");
+			p = at;
+		}
+	}
+	/* the query and fragment can carry anything: never shown */
+	q = p + strcspn(p, "?#");
+	while (p < q) {
+		size_t n = strcspn(p, "/:@");
+		if (n > (size_t)(q - p))
+			n = (size_t)(q - p);
+		if (token_like(p, n))
+			strbuf_addstr(&sb, "***");
+		else
+			strbuf_add(&sb, p, n);
+		p += n;
+		if (p < q)
+			strbuf_addch(&sb, *p++);
+	}
+	if (*q)
+		strbuf_addf(&sb, "%c***", *q);
+	return strbuf_detach(&sb, NULL);
 }
 
 int gh_run_matches(const struct gh_run *r, const char *event, const char *actor, double since)
@@ -561,6 +645,7 @@ int gh_setup(struct gh_client *gh, const struct config *cfg, const char *dir, st
 	const char *slug = config_get(cfg, "github.repo");
 	const char *remote = config_get(cfg, "github.remote");
 	char *owner = NULL, *repo = NULL;
+	size_t had = err->len;
 	int ret = -1;
 
 	memset(gh, 0, sizeof(*gh));
@@ -584,20 +669,23 @@ int gh_setup(struct gh_client *gh, const struct config *cfg, const char *dir, st
 				    "[github] remote, or [github] repo = OWNER/NAME",
 				    remote, dir ? dir : ".", gerr.len ? " (" : "", gerr.buf,
 				    gerr.len ? ")" : "");
-			goto out;
-		}
-		if (gh_parse_remote(url.buf, &owner, &repo)) {
+		} else if (gh_parse_remote(url.buf, &owner, &repo)) {
 			char *shown = gh_redact_url(url.buf);
 			strbuf_addf(err,
 				    "the URL of git remote '%s' ('%s') does not name a GitHub "
 				    "repository; set [github] repo = OWNER/NAME",
 				    remote, shown);
 			free(shown);
-			goto out;
 		}
 	}
+	/* say every problem at once: a wrong remote and no token are two fixes */
 	if (gh_token_discover(&tok, &src)) {
-		strbuf_addf(err, "no GitHub token: %s", no_token_advice);
+		strbuf_addf(err, "%sno GitHub token: %s", err->len > had ? "; and " : "",
+			    no_token_advice);
+		goto out;
+	}
+	if (err->len > had) {
+		scrub(err, tok.buf);
 		goto out;
 	}
 	if (gh_init(gh, config_get(cfg, "github.api"), tok.buf, owner, repo, err))

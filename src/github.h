@@ -66,15 +66,18 @@ int gh_token_discover(struct strbuf *token, struct strbuf *source);
 /*
  * Owner and repository name from a git remote URL: https (with or without
  * ".git", with "user@" or "user:password@"), "git@host:o/r.git",
- * "ssh://git@host[:port]/o/r.git", "git://host/o/r". The last two path
- * components are owner and name (GitHub Enterprise under a path prefix
+ * "ssh://git@host[:port]/o/r.git", "git://host/o/r". On github.com the
+ * first two path components are owner and name (github.com/o/r/tree/main is
+ * o/r); on another host the last two (GitHub Enterprise under a path prefix
  * works). On success returns 0 with *owner and *repo newly allocated;
  * returns -1 (both NULL) for anything else, e.g. a local path.
  */
 int gh_parse_remote(const char *url, char **owner, char **repo);
 
 /*
- * Copy of a URL with any "user:password@" replaced by "***@", for messages.
+ * Copy of a URL for messages: any "user:password@" becomes "***@", a query
+ * or fragment "?***" or "#***", and a path part that looks like a token
+ * (ghp_..., github_pat_..., a long mixed-case run with digits) "***".
  * Newly allocated.
  */
 char *gh_redact_url(const char *url);
@@ -93,8 +96,9 @@ int gh_init(struct gh_client *gh, const char *api_base, const char *token, const
  * gh_init from perfloop.ini's [github] section for the git repository in
  * `dir`: api, repo (else parsed from the URL of `remote`), timeout, retries,
  * retry-delay, retry-max, and the token from gh_token_discover(). No token
- * is an error here (the loop's calls all need one). Returns 0 or -1 with
- * err; release the client either way.
+ * is an error here (the loop's calls all need one); a remote that names no
+ * repository and a missing token are said together in the one line.
+ * Returns 0 or -1 with err; release the client either way.
  */
 int gh_setup(struct gh_client *gh, const struct config *cfg, const char *dir, struct strbuf *err);
 

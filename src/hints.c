@@ -10,7 +10,11 @@
 
 #include "banned.h"
 
-/* The generic rules, in the rule-file format (so they go through the same parser). */
+/*
+ * The generic rules, in the rule-file format (so they go through the same
+ * parser). The plain advice fits a program in any language; advice-rust and
+ * advice-c++ only reach rows whose symbols are mangled that way.
+ */
 static const char builtin_rules[] =
     "[allocator]\n"
     "match = malloc\n"
@@ -36,8 +40,12 @@ static const char builtin_rules[] =
     "match = alloc::raw_vec::*\n"
     "match = operator new*\n"
     "match = operator delete*\n"
-    "advice = allocation: reuse buffers, reserve capacity up front, avoid temporary "
-    "String/Vec/Box in hot loops\n"
+    "advice = allocation: reuse buffers, size them once up front, avoid short-lived heap "
+    "objects in hot loops\n"
+    "advice-rust = allocation: reuse buffers, reserve capacity up front "
+    "(Vec::with_capacity), avoid temporary String/Vec/Box in hot loops\n"
+    "advice-c++ = allocation: reuse buffers, reserve() containers up front, avoid "
+    "temporary std::string/std::vector in hot loops\n"
     "\n"
     "[hash]\n"
     "match = *reserve_rehash*\n"
@@ -52,8 +60,12 @@ static const char builtin_rules[] =
     "match = *Hasher*\n"
     "match = std::_Hashtable*\n"
     "match = std::__detail::_Map_base*\n"
-    "advice = hash tables: key by small integers (IdentifierMap/UkeyMap-style), reserve "
-    "capacity, do not hash the same key twice\n"
+    "advice = hash tables: key by small integers instead of strings, size the table up "
+    "front, do not hash the same key twice\n"
+    "advice-rust = hash tables: key by small integer ids instead of strings, reserve "
+    "capacity, use the entry API instead of a lookup then an insert\n"
+    "advice-c++ = hash tables: key by small integers instead of strings, reserve() up "
+    "front, use one try_emplace instead of a find then an insert\n"
     "caution-below = 5\n"
     "caution = low-single-digit hash hotspot: keep a change only if the end-to-end time "
     "moves\n"
@@ -90,8 +102,12 @@ static const char builtin_rules[] =
     "match = *to_string*\n"
     "match = *::clone*\n"
     "match = *to_owned*\n"
-    "advice = copies and strings: borrow instead of cloning, use an Atom/Identifier instead "
-    "of String, keep format! out of hot paths\n"
+    "advice = copies and strings: pass pointers or references instead of copies, reuse "
+    "buffers, build strings (formatting, conversions) outside hot paths\n"
+    "advice-rust = copies and strings: borrow instead of cloning, use &str or an interned "
+    "string instead of String, keep format! and to_string out of hot paths\n"
+    "advice-c++ = copies and strings: pass const references, move instead of copying, use "
+    "std::string_view, keep string formatting out of hot paths\n"
     "\n"
     "[kernel]\n"
     "level = k\n"
@@ -113,6 +129,31 @@ static void set_str(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = xstrdup(v);
+}
+
+int hints_lang_index(const struct hint_rule *r, const char *lang)
+{
+	for (size_t i = 0; lang && i < r->nr_lang; i++)
+		if (!strcmp(r->lang_advice[i].lang, lang))
+			return (int)i;
+	return -1;
+}
+
+/* "advice-LANG = text": a later one for the same language replaces it. */
+static int set_lang_advice(struct hint_rule *r, const char *lang, const char *text)
+{
+	int i;
+	if (!*lang || strspn(lang, "abcdefghijklmnopqrstuvwxyz+#") != strlen(lang))
+		return -1;
+	i = hints_lang_index(r, lang);
+	if (i < 0) {
+		ALLOC_GROW(r->lang_advice, r->nr_lang + 1, r->alloc_lang);
+		i = (int)r->nr_lang++;
+		r->lang_advice[i].lang = xstrdup(lang);
+		r->lang_advice[i].text = NULL;
+	}
+	set_str(&r->lang_advice[i].text, text);
+	return 0;
 }
 
 int hints_parse(struct hints *h, const char *name, const char *text, struct strbuf *err)
@@ -165,6 +206,12 @@ int hints_parse(struct hints *h, const char *name, const char *text, struct strb
 			set_str(&r->levels, val);
 		} else if (!strcmp(key, "advice")) {
 			set_str(&r->advice, val);
+		} else if (!strncmp(key, "advice-", 7)) {
+			if (set_lang_advice(r, key + 7, val)) {
+				strbuf_addf(err, "%s:%d: '%s' needs a language in lowercase, like "
+					    "advice-rust or advice-c++", name, lineno, key);
+				goto out;
+			}
 		} else if (!strcmp(key, "caution")) {
 			set_str(&r->caution, val);
 		} else if (!strcmp(key, "caution-below")) {
@@ -177,7 +224,7 @@ int hints_parse(struct hints *h, const char *name, const char *text, struct strb
 		} else {
 			strbuf_addf(err,
 				    "%s:%d: unknown key '%s' (known: match, dso, level, advice, "
-				    "caution, caution-below)",
+				    "advice-LANG, caution, caution-below)",
 				    name, lineno, key);
 			goto out;
 		}
@@ -250,6 +297,11 @@ void hints_release(struct hints *h)
 		free(r->category);
 		free(r->levels);
 		free(r->advice);
+		for (size_t j = 0; j < r->nr_lang; j++) {
+			free(r->lang_advice[j].lang);
+			free(r->lang_advice[j].text);
+		}
+		free(r->lang_advice);
 		free(r->caution);
 	}
 	free(h->rules);

@@ -11,11 +11,14 @@
  *   dso = libc.so*              ; a glob on the DSO name (repeatable; '\[' for a '[')
  *   level = k                   ; rows of this level ('k' kernel, '.' user)
  *   advice = reserve capacity up front ...
+ *   advice-rust = ... Vec::with_capacity ...  ; for rows whose symbol is Rust
  *   caution-below = 5           ; rows under 5% get the caution below
  *   caution = keep a change only if the end-to-end time moves
  *
- * A row belongs to every category one of whose patterns matches it.
- * Comments start with ';' or '#'.
+ * A row belongs to every category one of whose patterns matches it. Its
+ * advice is the rule's advice-LANG when the row's symbol is known to be of
+ * that language (sym_language: rust, c++), else the generic advice, which
+ * names no language's tools. Comments start with ';' or '#'.
  */
 #ifndef HINTS_H
 #define HINTS_H
@@ -23,12 +26,20 @@
 #include <stddef.h>
 #include "strbuf.h"
 
+/* Advice for the rows of one source language ("advice-rust = ..."). */
+struct hint_lang_advice {
+	char *lang;
+	char *text;
+};
+
 struct hint_rule {
 	char *category;
 	char **match, **dso;
 	size_t nr_match, alloc_match, nr_dso, alloc_dso;
 	char *levels; /* level characters that match, or NULL */
-	char *advice;
+	char *advice; /* for any row */
+	struct hint_lang_advice *lang_advice;
+	size_t nr_lang, alloc_lang;
 	char *caution;
 	double caution_below; /* percent; 0: no caution */
 };
@@ -58,6 +69,12 @@ int hints_load_file(struct hints *h, const char *path, struct strbuf *err);
  */
 size_t hints_match(const struct hints *h, const char *dso, const char *sym, char level, size_t *out,
 		   size_t max);
+
+/*
+ * Index into r->lang_advice of the advice for rows of language `lang`
+ * (sym_language's names; NULL = unknown), or -1 when the generic advice applies.
+ */
+int hints_lang_index(const struct hint_rule *r, const char *lang);
 
 void hints_release(struct hints *h);
 

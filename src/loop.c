@@ -108,21 +108,36 @@ int loop_write_ini(const char *worktree, const char *source_ini, const char *bra
 		   const char *base, struct strbuf *err)
 {
 	char *path = xstrfmt("%s/perfloop.ini", worktree);
-	FILE *f = fopen(path, "w");
+	struct strbuf quoted = STRBUF_INIT;
+	FILE *f;
 	char when[32];
 	int ret = 0;
+	/* an ini value is one line; inside quotes '"' and '\' are escaped */
+	if (strchr(source_ini, '\n') || strchr(source_ini, '\r')) {
+		strbuf_addf(err, "cannot include '%s' from the loop's perfloop.ini: its path holds "
+			    "a line break; move the project to a path without one", source_ini);
+		free(path);
+		return -1;
+	}
+	for (const char *p = source_ini; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			strbuf_addch(&quoted, '\\');
+		strbuf_addch(&quoted, *p);
+	}
 	fmt_time(when, sizeof(when), now_wall());
+	f = fopen(path, "w");
 	if (!f || fprintf(f,
 			  "; perfloop loop on branch %s from %s, started %s by 'perfloop start'.\n"
 			  "; The settings come from the included file; this worktree keeps its own\n"
 			  "; state (ledger, artifact store, logs, profiles) in .perfloop/, which git\n"
 			  "; ignores through info/exclude.\n"
 			  "[include]\npath = \"%s\"\n[core]\nstate = .perfloop\n",
-			  branch, base, when, source_ini) < 0 ||
+			  branch, base, when, quoted.buf) < 0 ||
 	    fclose(f)) {
 		strbuf_addf(err, "cannot write '%s': %s", path, strerror(errno));
 		ret = -1;
 	}
+	strbuf_release(&quoted);
 	free(path);
 	return ret;
 }

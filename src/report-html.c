@@ -1,8 +1,9 @@
 /*
  * report-html.c: the report as one self-contained HTML page: inline CSS,
- * inline SVG charts drawn here (end-to-end time across kept commits, every
- * experiment's A/B runs as a strip plot, the latest hotspot deltas), the
- * same tables as the Markdown form, no script and nothing fetched.
+ * inline SVG charts drawn here (the loop's metric across kept commits, every
+ * experiment's A/B runs of its verdict's metric as a strip plot, the latest
+ * hotspot deltas), the same tables as the Markdown form, no script and
+ * nothing fetched. Every axis and label names the metric it shows.
  *
  * Colours are Okabe-Ito (distinguishable with colour-blindness) and never
  * the only cue: sides are labelled, touched symbols are bold, verdicts are
@@ -119,14 +120,15 @@ struct tpoint {
 	const struct report_time *t;
 };
 
-/* (1) end-to-end time of the baseline and each kept commit, medians with intervals */
+/* (1) the loop's metric of the baseline and each kept commit, medians with intervals */
 static void chart_time(struct strbuf *sb, const struct report *r)
 {
 	struct svg_frame f = { CHART_W, 340, 76, 24, 44, 64 };
 	struct tpoint *p = xcalloc(r->nexp + 1, sizeof(*p));
 	struct svg_axis ax;
 	struct svg_scale y;
-	struct strbuf title = STRBUF_INIT, tip = STRBUF_INIT;
+	struct strbuf title = STRBUF_INIT, tip = STRBUF_INIT, cap = STRBUF_INIT;
+	const struct metric *m = r->metric;
 	size_t n = 0;
 	double lo = INFINITY, hi = -INFINITY, factor, slot, lx;
 	const char *unit;
@@ -145,10 +147,12 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 		snprintf(p[n].sub, sizeof(p[n].sub), "%.7s", e->commit ? e->commit : "");
 		p[n++].t = &e->time;
 	}
-	figure_begin(sb, "End-to-end time across kept commits: the median of every measured run "
-			 "of each artifact, with the interval of the median.");
+	strbuf_addf(&cap, "%s across kept commits: the median of every measured run of each "
+		    "artifact, with the interval of the median.", m->heading);
+	figure_begin(sb, cap.buf);
 	if (!n) {
-		paragraphs(sb, "No end-to-end times recorded yet.", "empty");
+		strbuf_setf(&cap, "No %s recorded yet.", m->title);
+		paragraphs(sb, cap.buf, "empty");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -159,10 +163,11 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 	svg_axis_nice(lo * factor, hi * factor, 6, &ax);
 	y = (struct svg_scale){ ax.lo, ax.hi, f.h - f.bottom, f.top };
 	slot = (f.w - f.left - f.right) / (double)n;
-	strbuf_addf(&title, "end-to-end time (%s)", unit);
-	svg_begin(sb, "chart-time", &f, "End-to-end time across kept commits",
-		  "Median end-to-end time of the baseline and of each kept commit, with the "
-		  "interval of the median as error bars.");
+	strbuf_addf(&title, "%s (%s)", m->title, unit);
+	strbuf_setf(&cap, "Median %s of the baseline and of each kept commit, with the interval "
+		    "of the median as error bars.", m->title);
+	strbuf_setf(&tip, "%s across kept commits", m->heading);
+	svg_begin(sb, "chart-time", &f, tip.buf, cap.buf);
 	svg_draw_axis(sb, &f, &ax, &y, 1, title.buf);
 	plot_baseline(sb, &f, "kept commits, oldest first");
 	strbuf_addstr(sb, "<polyline class=\"trend\" points=\"");
@@ -177,8 +182,9 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 		strbuf_addf(sb, "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"5.5\" fill=\"" COLOR_A
 				"\"><title>",
 			    x, svg_map(&y, p[i].t->median * factor));
-		strbuf_setf(&tip, "%s %s: median %s, interval %s – %s (%s), %zu runs", p[i].label,
-			    p[i].sub, report_fmt_secs(a, sizeof(a), p[i].t->median),
+		strbuf_setf(&tip, "%s %s: %s median %s, interval %s – %s (%s), %zu runs",
+			    p[i].label, p[i].sub, m->name,
+			    report_fmt_secs(a, sizeof(a), p[i].t->median),
 			    report_fmt_secs(b, sizeof(b), p[i].t->lo),
 			    report_fmt_secs(c, sizeof(c), p[i].t->hi),
 			    report_fmt_level(lv, sizeof(lv), p[i].t->level), p[i].t->runs);
@@ -186,7 +192,8 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 		strbuf_addstr(sb, "</title></circle>\n");
 		category(sb, &f, x, p[i].label, p[i].sub);
 	}
-	lx = svg_legend(sb, f.left, 20, SVG_KEY_DOT, COLOR_A, "median of the artifact's runs");
+	strbuf_setf(&tip, "median %s of the artifact's runs", m->name);
+	lx = svg_legend(sb, f.left, 20, SVG_KEY_DOT, COLOR_A, tip.buf);
 	svg_legend(sb, lx, 20, SVG_KEY_RANGE, COLOR_INK,
 		   "interval of the median (order statistics, 95% when 6+ runs)");
 	svg_end(sb);
@@ -194,11 +201,13 @@ out:
 	figure_end(sb);
 	strbuf_release(&title);
 	strbuf_release(&tip);
+	strbuf_release(&cap);
 	free(p);
 }
 
 static void strip_side(struct strbuf *sb, const struct svg_scale *y, double factor, double x,
-		       const double *v, size_t n, char side, const char *colour)
+		       const double *v, size_t n, char side, const char *colour,
+		       const struct metric *m)
 {
 	char t[32];
 	for (size_t i = 0; i < n; i++) {
@@ -206,8 +215,8 @@ static void strip_side(struct strbuf *sb, const struct svg_scale *y, double fact
 		double dx = ((double)(i % 5) - 2) * 3.2;
 		strbuf_addf(sb,
 			    "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" "
-			    "fill-opacity=\"0.8\"><title>%c run %zu: %s</title></circle>\n",
-			    x + dx, svg_map(y, v[i] * factor), colour, side, i + 1,
+			    "fill-opacity=\"0.8\"><title>%c run %zu: %s %s</title></circle>\n",
+			    x + dx, svg_map(y, v[i] * factor), colour, side, i + 1, m->name,
 			    report_fmt_secs(t, sizeof(t), v[i]));
 	}
 	if (n) {
@@ -219,15 +228,20 @@ static void strip_side(struct strbuf *sb, const struct svg_scale *y, double fact
 	}
 }
 
-/* (2) every experiment's A and B runs side by side */
+/*
+ * (2) every experiment's A and B runs side by side, in the metric its verdict
+ * judged, so each column's points and its B/A label agree
+ */
 static void chart_runs(struct strbuf *sb, const struct report *r)
 {
 	struct svg_frame f = { CHART_W, 360, 76, 24, 44, 64 };
 	const struct report_exp **g = xcalloc(r->nexp + 1, sizeof(*g));
+	const struct metric *m = NULL;
 	struct svg_axis ax;
 	struct svg_scale y;
-	struct strbuf title = STRBUF_INIT;
+	struct strbuf title = STRBUF_INIT, cap = STRBUF_INIT;
 	size_t n = 0;
+	int mixed = 0;
 	double lo = INFINITY, hi = -INFINITY, factor, slot, lx;
 	char label[32], sub[64], ratio[32];
 
@@ -235,6 +249,8 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 		const struct report_bench *b = &r->exp[i].bench;
 		if (!r->exp[i].has_bench || b->na + b->nb == 0)
 			continue;
+		mixed |= m && m != b->metric;
+		m = b->metric;
 		g[n++] = &r->exp[i];
 		for (size_t j = 0; j < b->na; j++) {
 			lo = fmin(lo, b->a[j]);
@@ -245,8 +261,15 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 			hi = fmax(hi, b->b[j]);
 		}
 	}
-	figure_begin(sb, "A/B runs of each experiment: every measured run's wall time, baseline "
-			 "(A) and candidate (B) side by side, with their medians.");
+	if (mixed)
+		strbuf_addstr(&cap, "A/B runs of each experiment: every measured run's time in "
+			      "the metric its verdict judged (named under it), baseline (A) and "
+			      "candidate (B) side by side, with their medians.");
+	else
+		strbuf_addf(&cap, "A/B runs of each experiment: every measured run's %s, baseline "
+			    "(A) and candidate (B) side by side, with their medians.",
+			    m ? m->title : r->metric->title);
+	figure_begin(sb, cap.buf);
 	if (!n) {
 		paragraphs(sb, "No experiment has been benched yet.", "empty");
 		goto out;
@@ -254,12 +277,14 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 	/* at least 88 units per experiment: a long loop scrolls sideways */
 	f.w = fmax(CHART_W, f.left + f.right + 88.0 * (double)n);
 	slot = (f.w - f.left - f.right) / (double)n;
-	strbuf_addf(&title, "wall time per run (%s)", time_unit(hi, &factor));
+	strbuf_addf(&title, "%s per run (%s)", mixed ? "time of the verdict's metric" : m->title,
+		    time_unit(hi, &factor));
 	svg_axis_nice(lo * factor, hi * factor, 6, &ax);
 	y = (struct svg_scale){ ax.lo, ax.hi, f.h - f.bottom, f.top };
-	svg_begin(sb, "chart-runs", &f, "A/B runs of each experiment",
-		  "Strip plot of every measured run's wall time per experiment: baseline runs (A) "
-		  "left, candidate runs (B) right, medians as dark lines.");
+	strbuf_setf(&cap, "Strip plot of every measured run's %s per experiment: baseline runs (A) "
+		    "left, candidate runs (B) right, medians as dark lines.",
+		    mixed ? "time in its verdict's metric" : m->title);
+	svg_begin(sb, "chart-runs", &f, "A/B runs of each experiment", cap.buf);
 	svg_draw_axis(sb, &f, &ax, &y, 1, title.buf);
 	plot_baseline(sb, &f, "experiments, oldest first (A = baseline, B = candidate)");
 	for (size_t i = 0; i < n; i++) {
@@ -270,10 +295,13 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 				    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				    "fill=\"#f4f4f4\"/>\n",
 				    f.left + slot * (double)i, f.top, slot, f.h - f.top - f.bottom);
-		strip_side(sb, &y, factor, x - slot * 0.2, e->bench.a, e->bench.na, 'A', COLOR_A);
-		strip_side(sb, &y, factor, x + slot * 0.2, e->bench.b, e->bench.nb, 'B', COLOR_B);
+		strip_side(sb, &y, factor, x - slot * 0.2, e->bench.a, e->bench.na, 'A', COLOR_A,
+			   e->bench.metric);
+		strip_side(sb, &y, factor, x + slot * 0.2, e->bench.b, e->bench.nb, 'B', COLOR_B,
+			   e->bench.metric);
 		snprintf(label, sizeof(label), "#%lld", (long long)e->id);
-		snprintf(sub, sizeof(sub), "%s %s", e->verdict ? e->verdict : e->status,
+		snprintf(sub, sizeof(sub), "%s %s %s", e->verdict ? e->verdict : e->status,
+			 e->bench.metric->name,
 			 isfinite(e->bench.ratio)
 				 ? report_fmt_ratio(ratio, sizeof(ratio), e->bench.ratio)
 				 : "");
@@ -286,6 +314,7 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 out:
 	figure_end(sb);
 	strbuf_release(&title);
+	strbuf_release(&cap);
 	free(g);
 }
 

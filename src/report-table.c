@@ -13,9 +13,11 @@
 static void table_init(struct report_table *t, const char *const *head, const char *align)
 {
 	memset(t, 0, sizeof(*t));
-	t->head = head;
 	t->align = align;
 	t->ncols = strlen(align);
+	t->head = xcalloc(t->ncols, sizeof(*t->head));
+	for (size_t j = 0; j < t->ncols; j++)
+		t->head[j] = xstrdup(head[j]);
 }
 
 /* Append a cell to the current row (rows fill left to right). */
@@ -52,6 +54,9 @@ void report_table_release(struct report_table *t)
 		free(t->cells[i].href);
 	}
 	free(t->cells);
+	for (size_t j = 0; t->head && j < t->ncols; j++)
+		free(t->head[j]);
+	free(t->head);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -86,6 +91,8 @@ void report_table_times(const struct report *r, struct report_table *t)
 	const struct report_exp *cur = report_current(r);
 	struct strbuf what = STRBUF_INIT;
 	table_init(t, head, "llrrr");
+	free(t->head[2]);
+	t->head[2] = xstrfmt("%s median", r->metric->name);
 	if (r->have_baseline) {
 		strbuf_addf(&what, "baseline '%s'", r->baseline_name ? r->baseline_name : "?");
 		time_row(t, what.buf, r->baseline_commit, &r->baseline);
@@ -112,7 +119,7 @@ static const char *verdict_text(const struct report_exp *e, struct strbuf *sb)
 void report_table_experiments(const struct report *r, struct report_table *t)
 {
 	static const char *const head[] = { "#", "change", "patch", "verdict", "why",
-					    "time B/A", "interval", "commit", "perf.data" };
+					    "B/A", "interval", "commit", "perf.data" };
 	struct strbuf sb = STRBUF_INIT;
 	char a[32], b[32], c[32];
 	table_init(t, head, "rllllrlll");
@@ -124,8 +131,10 @@ void report_table_experiments(const struct report *r, struct report_table *t)
 		cellf(t, CELL_CODE, "%.12s", e->patch_hash ? e->patch_hash : "");
 		cell(t, CELL_STRONG, verdict_text(e, &sb), NULL);
 		cell(t, CELL_TEXT, e->reason, NULL);
+		/* each ratio names its bench's metric: a loop may change bench.metric */
 		if (e->has_bench && isfinite(bn->ratio))
-			cellf(t, CELL_TEXT, "%s (%s)", report_fmt_ratio(a, sizeof(a), bn->ratio),
+			cellf(t, CELL_TEXT, "%s %s (%s)", bn->metric->name,
+			      report_fmt_ratio(a, sizeof(a), bn->ratio),
 			      report_fmt_change(b, sizeof(b), bn->ratio));
 		else
 			cell(t, CELL_TEXT, NULL, NULL);
@@ -221,7 +230,7 @@ void report_sections(const struct report *r, struct report_section **out, size_t
 	struct strbuf sb = STRBUF_INIT;
 	size_t alloc = 0;
 	*n = 0;
-	x = section(&s, n, &alloc, 2, "times", "End-to-end time");
+	x = section(&s, n, &alloc, 2, "times", r->metric->heading);
 	report_table_times(r, &x->table);
 	if (!x->table.nrows)
 		x->text = "No baseline yet: 'perfloop build' and 'perfloop baseline save'.";
@@ -263,17 +272,18 @@ void report_summary(const struct report *r, struct strbuf *out)
 {
 	const struct report_exp *cur = report_current(r);
 	const struct report_cumulative *c = &r->cum;
+	const struct metric *m = r->metric;
 	char a[32], b[32], x[32], y[32], u[32], v[32];
 	if (!r->have_baseline || !r->baseline.runs)
-		strbuf_addstr(out, "End-to-end time: no baseline measured yet.\n");
+		strbuf_addf(out, "%s: no baseline measured yet.\n", m->heading);
 	else if (!cur || !cur->time.runs)
-		strbuf_addf(out, "End-to-end time: %s at the baseline; no change kept yet.\n",
+		strbuf_addf(out, "%s: %s at the baseline; no change kept yet.\n", m->heading,
 			    report_fmt_secs(a, sizeof(a), r->baseline.median));
 	else
-		strbuf_addf(out, "End-to-end time: %s at the baseline, %s now (experiment %lld): "
-			    "%s (%s).\n",
-			    report_fmt_secs(a, sizeof(a), r->baseline.median),
+		strbuf_addf(out, "%s: %s at the baseline, %s now (experiment %lld): %s %s (%s).\n",
+			    m->heading, report_fmt_secs(a, sizeof(a), r->baseline.median),
 			    report_fmt_secs(b, sizeof(b), cur->time.median), (long long)cur->id,
+			    m->name,
 			    report_fmt_ratio(x, sizeof(x), cur->time.median / r->baseline.median),
 			    report_fmt_change(y, sizeof(y), cur->time.median / r->baseline.median));
 	if (!r->nexp)
@@ -285,13 +295,18 @@ void report_summary(const struct report *r, struct strbuf *out)
 			    r->nexp, r->kept, r->rejected, r->inconclusive, r->failed);
 	if (!c->n)
 		return;
-	strbuf_addf(out, "Cumulative speed-up of the %zu kept experiment%s: %s", c->n,
-		    c->n == 1 ? "" : "s", report_fmt_ratio(u, sizeof(u), 1 / c->ratio));
+	/* the product of the kept verdicts' ratios: of their metric, when they share one */
+	strbuf_addf(out, "Cumulative %s%sspeed-up of the %zu kept experiment%s%s: %s",
+		    c->metric ? c->metric->name : "", c->metric ? " " : "", c->n,
+		    c->n == 1 ? "" : "s",
+		    c->metric ? "" : " (their verdicts judged different metrics)",
+		    report_fmt_ratio(u, sizeof(u), 1 / c->ratio));
 	if (isfinite(c->lo))
-		strbuf_addf(out, " (%s interval %s – %s; time %s, %s – %s)",
+		strbuf_addf(out, " (%s interval %s – %s; %s%stime %s, %s – %s)",
 			    report_fmt_level(a, sizeof(a), c->level),
 			    report_fmt_ratio(x, sizeof(x), 1 / c->hi),
 			    report_fmt_ratio(y, sizeof(y), 1 / c->lo),
+			    c->metric ? c->metric->name : "", c->metric ? " " : "",
 			    report_fmt_ratio(b, sizeof(b), c->ratio),
 			    report_fmt_ratio(u, sizeof(u), c->lo),
 			    report_fmt_ratio(v, sizeof(v), c->hi));

@@ -198,19 +198,20 @@ static int finish(struct ledger *l, sqlite3_stmt *st, int rc, struct strbuf *err
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
 }
 
-/* Every measured run of artifact `art` in the loop's benches, on either side. */
-static int artifact_time(struct ledger *l, int64_t art, struct report_time *t, struct strbuf *err)
+/* Metric m over every measured run of artifact `art` in the loop's benches, on either side. */
+static int artifact_time(struct ledger *l, int64_t art, const struct metric *m,
+			 struct report_time *t, struct strbuf *err)
 {
-	sqlite3_stmt *st = ledger_query(
-		l, err,
-		"SELECT r.wall FROM runs r JOIN benches b ON b.id = r.bench_id "
-		"WHERE b.kind = 'bench' AND r.warmup = 0 AND r.wall IS NOT NULL AND r.status = 0 AND "
-		"((r.side = 'A' AND b.baseline_artifact_id = ?1) OR "
-		"(r.side = 'B' AND b.candidate_id = ?1))",
-		"i", art);
+	char *sql = xstrfmt("SELECT %s FROM runs r JOIN benches b ON b.id = r.bench_id "
+			    "WHERE b.kind = 'bench' AND r.warmup = 0 AND (%s) IS NOT NULL AND "
+			    "r.status = 0 AND ((r.side = 'A' AND b.baseline_artifact_id = ?1) OR "
+			    "(r.side = 'B' AND b.candidate_id = ?1))",
+			    m->run_sql, m->run_sql);
+	sqlite3_stmt *st = ledger_query(l, err, sql, "i", art);
 	double *x = NULL;
 	size_t n = 0, alloc = 0;
 	int rc;
+	free(sql);
 	if (!st)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -248,7 +249,7 @@ static int load_baseline(struct ledger *l, struct report *r, int64_t loop_baseli
 	}
 	if (finish(l, st, rc, err))
 		return -1;
-	return r->have_baseline ? artifact_time(l, art, &r->baseline, err) : 0;
+	return r->have_baseline ? artifact_time(l, art, r->metric, &r->baseline, err) : 0;
 }
 
 static int cmp_hot(const void *a, const void *b)
@@ -318,11 +319,12 @@ static void parse_touched(struct report_exp *e, const char *text)
 	json_decref(doc);
 }
 
-/* Degrees of freedom of the bench's noise, from its stored JSON result. */
-static double result_df(const char *text)
+/* Degrees of freedom of the bench's noise and its metric, from its stored JSON result. */
+static double result_info(const char *text, const struct metric **metric)
 {
 	json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
 	double df = num(json_object_get(doc, "noise"), "df");
+	*metric = metric_of_doc(doc);
 	json_decref(doc);
 	return df;
 }
@@ -338,13 +340,14 @@ static int load_bench_runs(struct ledger *l, struct report_bench *b, double df,
 		int b, pair;
 		double wall;
 	} *runs = NULL;
-	sqlite3_stmt *st = ledger_query(l, err,
-					"SELECT side = 'B', pair, wall FROM runs WHERE bench_id = ? AND "
-					"warmup = 0 AND wall IS NOT NULL ORDER BY seq",
-					"i", b->id);
+	char *sql = xstrfmt("SELECT side = 'B', pair, %s FROM runs WHERE bench_id = ? AND "
+			    "warmup = 0 AND (%s) IS NOT NULL ORDER BY seq",
+			    b->metric->run_sql, b->metric->run_sql);
+	sqlite3_stmt *st = ledger_query(l, err, sql, "i", b->id);
 	size_t n = 0, alloc = 0, nd = 0;
 	double *d, mean, se, pdf;
 	int rc;
+	free(sql);
 	if (!st)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -455,7 +458,7 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		e->bench.lo = real_col(st, 18);
 		e->bench.hi = real_col(st, 19);
 		e->bench.level = real_col(st, 20);
-		df[r->nexp] = result_df(text_col(st, 21));
+		df[r->nexp] = result_info(text_col(st, 21), &e->bench.metric);
 		e->bench.candidate = sqlite3_column_int64(st, 22);
 		r->nexp++;
 	}
@@ -467,6 +470,13 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 				   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
 				   "name = 'profiles'",
 				   NULL) > 0;
+	/* the loop's metric: its newest bench's verdict's */
+	r->metric = &metrics[0];
+	for (size_t i = r->nexp; i-- > 0;)
+		if (r->exp[i].has_bench) {
+			r->metric = r->exp[i].bench.metric;
+			break;
+		}
 	rc = 0;
 	for (size_t i = 0; i < r->nexp && !rc; i++) {
 		struct report_exp *e = &r->exp[i];
@@ -474,7 +484,7 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		if (!rc && e->has_bench)
 			rc = load_bench_runs(l, &e->bench, df[i], err);
 		if (!rc && e->has_bench && !strcmp(e->status, "kept"))
-			rc = artifact_time(l, e->bench.candidate, &e->time, err);
+			rc = artifact_time(l, e->bench.candidate, r->metric, &e->time, err);
 	}
 	free(df);
 	return rc;
@@ -517,6 +527,7 @@ static void tally(struct report *r)
 	double *mean = xcalloc(r->nexp + 1, sizeof(double));
 	double *se = xcalloc(r->nexp + 1, sizeof(double));
 	double *df = xcalloc(r->nexp + 1, sizeof(double));
+	const struct metric *metric = NULL;
 	size_t n = 0, missing = 0;
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_exp *e = &r->exp[i];
@@ -524,6 +535,8 @@ static void tally(struct report *r)
 		if (!strcmp(e->status, "kept")) {
 			r->kept++;
 			if (e->has_bench && isfinite(e->bench.log_mean)) {
+				/* ratios of different metrics compose, but into no one metric */
+				metric = !n || metric == e->bench.metric ? e->bench.metric : NULL;
 				mean[n] = e->bench.log_mean;
 				se[n] = e->bench.se;
 				df[n++] = e->bench.df;
@@ -541,6 +554,7 @@ static void tally(struct report *r)
 	}
 	report_compose(mean, se, df, n, REPORT_LEVEL, &r->cum);
 	r->cum.missing = missing;
+	r->cum.metric = metric;
 	free(mean);
 	free(se);
 	free(df);
@@ -568,7 +582,8 @@ int report_load(struct ledger *l, struct report *r, struct strbuf *err)
 	r->worktree = ls.worktree;
 	r->pr = ls.pr;
 	ls.branch = ls.base_ref = ls.base_commit = ls.worktree = NULL;
-	if (load_baseline(l, r, ls.baseline_id, err) || load_experiments(l, r, err) ||
+	/* experiments first: they tell the loop's metric, the baseline's time is in */
+	if (load_experiments(l, r, err) || load_baseline(l, r, ls.baseline_id, err) ||
 	    load_workflow_runs(l, r, err)) {
 		loop_release(&ls);
 		return -1;
@@ -685,6 +700,7 @@ static json_t *bench_json_of(const struct report_bench *b)
 	json_object_set_new(o, "verdict", jstr(b->verdict));
 	json_object_set_new(o, "early_reject", json_boolean(b->early_reject));
 	json_object_set_new(o, "pairs", json_integer(b->pairs));
+	json_object_set_new(o, "metric", json_string(b->metric->name));
 	json_object_set_new(o, "ratio", jreal(b->ratio));
 	json_object_set_new(o, "lo", jreal(b->lo));
 	json_object_set_new(o, "hi", jreal(b->hi));
@@ -760,6 +776,7 @@ json_t *report_json(const struct report *r)
 	       *runs = json_array(), *totals = json_object(), *cum = json_null();
 	json_object_set_new(doc, "report_version", json_integer(1));
 	json_object_set_new(doc, "generated", json_real(r->generated));
+	json_object_set_new(doc, "metric", json_string(r->metric->name));
 	json_object_set_new(loop, "branch", jstr(r->branch));
 	json_object_set_new(loop, "base", jstr(r->base_ref));
 	json_object_set_new(loop, "base_commit", jstr(r->base_commit));
@@ -798,6 +815,8 @@ json_t *report_json(const struct report *r)
 	if (c->n) {
 		cum = json_object();
 		json_object_set_new(cum, "experiments", json_integer((json_int_t)c->n));
+		json_object_set_new(cum, "metric", c->metric ? json_string(c->metric->name)
+							     : json_null());
 		json_object_set_new(cum, "left_out", json_integer((json_int_t)c->missing));
 		json_object_set_new(cum, "ratio", jreal(c->ratio));
 		json_object_set_new(cum, "lo", jreal(c->lo));

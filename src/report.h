@@ -11,9 +11,13 @@
  * (report_table_*) as cells of a few kinds, so Markdown and HTML show the
  * same columns. Nothing here prints.
  *
+ * Every figure is of a metric and names it (metric.h): a bench's ratio,
+ * interval and runs are of the metric its verdict judged; the loop's times,
+ * headline and time chart are of the loop's metric, its newest bench's.
+ *
  * Statistics (documented in README "perfloop report"):
- *  - an artifact's end-to-end time is the median of all its measured runs
- *    in the loop's benches, with a distribution-free interval between two
+ *  - an artifact's time is the median of the loop's metric over all its
+ *    measured runs in the loop's benches, with a distribution-free interval between two
  *    order statistics (binomial coverage >= REPORT_LEVEL when there are
  *    enough runs; the coverage reached is reported);
  *  - each bench's standard error of mean ln(B/A) is derived from its stored
@@ -29,13 +33,14 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "ledger.h"
+#include "metric.h"
 
 #define REPORT_TOP_HOT 8   /* hotspot rows kept per experiment */
 #define REPORT_LEVEL 0.95  /* confidence of medians' and of the cumulative interval */
 #define REPORT_NO_HOTSPOTS \
 	"No experiment has a hotspot diff (tried with --no-profile, or without profiles)."
 
-/* End-to-end time of one artifact over its measured runs (seconds). */
+/* Time of one artifact over its measured runs in the report's metric (seconds). */
 struct report_time {
 	size_t runs;
 	double median, lo, hi; /* [lo, hi]: order-statistic interval of the median */
@@ -56,7 +61,8 @@ struct report_bench {
 	int early_reject, pairs;
 	double ratio, lo, hi, level; /* exp(mean ln(B/A)) and its decision interval; NAN unknown */
 	double log_mean, se, df;     /* mean ln(B/A), its standard error and df; NAN unknown */
-	double *a, *b;               /* measured wall times of each side, in run order */
+	const struct metric *metric; /* what the verdict judged (wall when the ledger lacks it) */
+	double *a, *b;               /* measured values of that metric per side, in run order */
 	size_t na, nb;
 	int64_t candidate;           /* artifact id of B */
 };
@@ -86,6 +92,7 @@ struct report_wf {
 };
 
 struct report_cumulative {
+	const struct metric *metric; /* of the composed benches; NULL when they mix metrics */
 	size_t n;                    /* kept experiments composed */
 	size_t missing;              /* kept ones without a bench estimate (left out) */
 	double log_sum, se, df;      /* sum of mean ln(B/A); sqrt(sum se^2); W-S df */
@@ -97,6 +104,7 @@ struct report {
 	char *ledger;
 	char *branch, *base_ref, *base_commit, *worktree;
 	int pr;
+	const struct metric *metric; /* the loop's: its newest bench's; every time is in it */
 	int have_baseline;
 	char *baseline_name, *baseline_commit;
 	struct report_time baseline; /* the loop's first baseline */
@@ -145,13 +153,13 @@ struct report_cell {
 
 struct report_table {
 	size_t ncols, nrows;
-	const char *const *head; /* ncols titles */
+	char **head;             /* ncols titles (owned: they may name a metric) */
 	const char *align;       /* 'l' or 'r' per column */
 	struct report_cell *cells; /* nrows * ncols, row-major */
 	size_t ncells, alloc;
 };
 
-/* Baseline and current end-to-end time. */
+/* Baseline and current time in the report's metric. */
 void report_table_times(const struct report *r, struct report_table *t);
 /* Every experiment. */
 void report_table_experiments(const struct report *r, struct report_table *t);

@@ -132,6 +132,15 @@ static int rust_legacy(const char *s, size_t n)
 	return 1;
 }
 
+const char *sym_language(const char *raw)
+{
+	if (!raw || raw[0] != '_')
+		return NULL;
+	if (raw[1] == 'R' || rust_legacy(raw, strlen(raw)))
+		return "rust";
+	return raw[1] == 'Z' ? "c++" : NULL;
+}
+
 char *sym_demangle(const char *raw)
 {
 	char *d, *r;

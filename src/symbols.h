@@ -106,6 +106,13 @@ const char *symtab_pretty(struct symtab *t, size_t i);
  */
 char *sym_demangle(const char *raw);
 
+/*
+ * The source language a raw (mangled) symbol name tells: "rust" (v0 "_R..."
+ * or legacy "_ZN...17h<hash>E"), "c++" (other "_Z..."), or NULL when the
+ * name is not mangled (C, assembly, or unknown).
+ */
+const char *sym_language(const char *raw);
+
 /* Build id of an ELF file; returns its size (0 when it has none, -1 when unreadable). */
 int elf_file_build_id(const char *path, uint8_t *out, size_t max);
 

@@ -68,4 +68,37 @@ test_expect_success 'README documents every configuration key and command' '
 	done
 '
 
+# the test runners, on scripts and binaries that only print what real ones do
+fake_suite() {
+	mkdir -p fake/t && cp "$SRC/t/run-e2e" "$SRC/t/run-all" fake/t/ &&
+	printf "echo \"ok 1 - a\"; echo \"not ok 2 - b\"; echo \"ok 3 - c # SKIP no tool\"; exit 1\n" >fake/t/t9001-a.sh &&
+	printf "echo \"1..0 # SKIP t9002: no chromium\"\n" >fake/t/t9002-b.sh &&
+	printf "echo \"ok 1 - x\"; echo \"ok 2 - y\"\n" >fake/t/t9003-c.sh &&
+	printf "echo \"Bail out! cannot set up\"; exit 1\n" >fake/t/t9004-d.sh &&
+	printf "#!/bin/sh\necho \"fuzz: skipped: no libFuzzer\"\n" >fake/t/run-fuzz &&
+	printf "#!/bin/sh\necho \"[  PASSED  ] 5 test(s).\"\n" >u1 &&
+	printf "#!/bin/sh\necho \"[  PASSED  ] 3 test(s).\"\necho \"[  FAILED  ] 1 test(s), listed below:\"\necho \"[  FAILED  ] test_x\"\nexit 1\n" >u2 &&
+	printf "#!/bin/sh\necho \"[ RUN      ] test_y\"\nexit 139\n" >u3 &&
+	chmod +x fake/t/run-fuzz u1 u2 u3
+}
+
+test_expect_success 'the end-to-end runner ends with the total of test cases' '
+	fake_suite &&
+	(export PERFLOOP_BUILD=/nonexistent; expect_exit 1 fake/t/run-e2e) >out &&
+	test "$(tail -1 out)" = "3 passed, 2 failed, 2 skipped" &&
+	grep -q "^FAILED: t9001-a.sh t9004-d.sh$" out && grep -q "^skipped: t9002: no chromium$" out &&
+	PERFLOOP_BUILD=/nonexistent fake/t/run-e2e t9003-c.sh >out &&
+	test "$(tail -1 out)" = "2 passed, 0 failed"
+'
+
+test_expect_success 'make test'"'"'s runner totals unit, end-to-end and fuzz cases last' '
+	(export PERFLOOP_BUILD=/nonexistent; expect_exit 1 fake/t/run-all ./u1 ./u2 ./u3) >out &&
+	test "$(tail -1 out)" = "11 passed, 4 failed, 3 skipped" &&
+	grep -q "^FAILED: ./u2 ./u3 end-to-end$" out &&
+	PERFLOOP_BUILD=/nonexistent fake/t/run-all --unit-only ./u1 >out &&
+	test "$(tail -1 out)" = "5 passed, 0 failed" &&
+	(export PERFLOOP_BUILD=/nonexistent; expect_exit 1 fake/t/run-all --unit-only ./u1 ./u3) >out &&
+	test "$(tail -1 out)" = "5 passed, 1 failed"
+'
+
 test_done

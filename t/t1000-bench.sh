@@ -102,7 +102,12 @@ test_expect_success 'a failing run stops the bench with its exit status and stde
 	grep -q "failed with exit status 3" err &&
 	grep -q "error line 30" err && grep -q "error line 11" err && ! grep -q "error line 10$" err &&
 	"$PERFLOOP" log --json >log.json &&
-	json_get log.json "d[0][\"status\"]" | grep -q failed
+	json_get log.json "d[0][\"status\"]" | grep -q failed &&
+	"$PERFLOOP" show "$(json_get log.json "d[0][\"id\"]")" >show.txt &&
+	! grep -qi "nan" show.txt &&
+	grep -q "^B candidate  *(no complete runs)" show.txt &&
+	grep -q "^B/A  *no ratio: a side has no run that exited 0" show.txt &&
+	grep -q "^verdict  *none (the bench did not finish: failed)" show.txt
 '
 
 test_expect_success 'a missing command says command not found' '
@@ -187,6 +192,40 @@ test_expect_success 'run logs go to files, not the terminal' '
 	"$PERFLOOP" show $id --run 2 >run2 && grep -q "^checksum" run2 &&
 	grep -q "^--- stderr" run2 &&
 	expect_exit 128 "$PERFLOOP" show $id --run 99 2>err && grep -q "has no run 99" err
+'
+
+test_expect_success 'show --run prints a run'"'"'s whole output, past 64 KiB and NUL bytes' '
+	cat >big.sh <<-\EOF &&
+	#!/bin/sh
+	printf "start\000after-nul\n"
+	head -c 100000 /dev/zero | tr "\000" x
+	printf "\nEND-MARK\n"
+	EOF
+	chmod +x big.sh &&
+	printf "[bench]\ncommand = ./big.sh\nenv = X\n" >big.ini &&
+	"$PERFLOOP" -c big.ini bench --artifact base.art --alone --runs 1 --json >big.json &&
+	id=$(json_get big.json "d[\"id\"]") &&
+	"$PERFLOOP" -c big.ini show "$id" --run 1 >run1 &&
+	grep -qa "^END-MARK$" run1 && grep -qa "after-nul" run1 &&
+	grep -av "^--- " run1 >content &&
+	test "$(tr -cd x <content | wc -c)" -eq 100000 &&
+	test "$(tr -cd "\000" <content | wc -c)" -eq 1 &&
+	: >.perfloop/logs/bench-$id/stdout.log &&
+	expect_exit 128 "$PERFLOOP" -c big.ini show "$id" --run 1 >/dev/null 2>err &&
+	grep -q "ends after 0 of the run.s [0-9]* bytes of stdout" err
+'
+
+test_expect_success 'an [env] key naming the bench.env variable is refused with its location' '
+	printf "[bench]\ncommand = $W\nenv = WORKLOAD_ARTIFACT\n[env]\nWORKLOAD_ARTIFACT = base.art\n" >dup.ini &&
+	expect_exit 128 "$PERFLOOP" -c dup.ini bench --vs base.art --artifact slow.art --runs 1 2>err &&
+	test $(wc -l <err) -eq 1 &&
+	grep -q "dup.ini:5: \[env\] sets WORKLOAD_ARTIFACT, the variable bench.env gives the artifact.s path (.*dup.ini:3): both sides would run the same file" err &&
+	printf "[bench]\ncommand = $W\nenv = 1BAD VAR\n" >badenv.ini &&
+	expect_exit 128 "$PERFLOOP" -c badenv.ini log 2>err &&
+	grep -q "badenv.ini:3: bad value for .bench.env.: .1BAD VAR. is not an environment variable name" err &&
+	printf "\357\273\277[bench]\ncommand = $W\nenv = WORKLOAD_ARTIFACT\nruns = 0\n" >bom.ini &&
+	expect_exit 128 "$PERFLOOP" -c bom.ini log 2>err &&
+	grep -q "bom.ini:4: bad value for .bench.runs.: .0. is not a whole number >= 1" err
 '
 
 test_expect_success 'extra [env] keys reach the harness' '

@@ -51,6 +51,21 @@ test_expect_success 'calibrate stores A/A noise that bench then uses' '
 	json_get out.json "d[\"noise\"][\"source\"]" | grep -q history
 '
 
+test_expect_success 'a calibration shows its noise and no verdict' '
+	id=$(json_get cal.json "d[\"id\"]") &&
+	json_get cal.json "d[\"verdict\"] is None and d[\"calibration\"][\"sigma\"] > 0" | grep -q True &&
+	"$PERFLOOP" show "$id" >show.txt &&
+	! grep -q "run .perfloop calibrate." show.txt &&
+	! grep -Eq "^verdict +(same|faster|slower|inconclusive)" show.txt &&
+	grep -q "^verdict  *none: a calibration runs the same artifact on both sides" show.txt &&
+	grep -q "^noise  *[0-9.]*% per pair (wall), measured by these A/A pairs (3 degrees of freedom)" show.txt &&
+	"$PERFLOOP" show "$id" --json >s.json &&
+	json_get s.json "d[\"verdict\"] is None and d[\"kind\"] == \"calibrate\"" | grep -q True &&
+	"$PERFLOOP" log --json >log.json &&
+	json_get log.json "[b[\"verdict\"] for b in d if b[\"id\"] == $id] == [None]" | grep -q True &&
+	"$PERFLOOP" log >log.txt && grep -q "^$id .* calibrate .* -$" log.txt
+'
+
 # B does light and heavy work in turn (10 then 45 against 40: the first pair
 # is no early reject), so its pairs spread far beyond the A/A noise of this
 # host (CPU time, as in the issue's false keep: steady even under load)

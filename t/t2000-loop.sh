@@ -25,6 +25,7 @@ command = test -f lib.c
 [github]
 api = $STUB_API
 repo = o/r
+workflow = Ecosystem Benchmark
 retry-delay = 0.01
 INI
 # the same change: equal diffs once the index lines (blob ids) are set aside

@@ -59,6 +59,35 @@ test_expect_success 'validation stops at the first failure with its log tail' '
 	rm wt/fail-code
 '
 
+# a second project whose path holds a double quote and a space
+Q="$TEST_DIR/my \"proj\" dir"
+quoted_project() {
+	git clone -q origin.git "$Q" 2>/dev/null &&
+	printf "[project]\nworktree = %s/wt-q\n[validate]\ncommand = test -f {changed}\n" \
+		"$TEST_DIR" >"$Q/perfloop.ini" &&
+	(cd "$Q" && "$PERFLOOP" start perf/q >/dev/null)
+}
+
+test_expect_success 'a project path with a quote and a space: start writes an include that reads back' '
+	quoted_project &&
+	grep -qF "path = \"$TEST_DIR/my \\\"proj\\\" dir/perfloop.ini\"" wt-q/perfloop.ini &&
+	(cd wt-q && "$PERFLOOP" status) >st.out && grep -q "perf/q" st.out
+'
+
+test_expect_success '{changed} passes a file named ü.c as it is, not C-quoted' '
+	echo "int x;" >"wt-q/ü.c" &&
+	(cd wt-q && "$PERFLOOP" validate) 2>err &&
+	grep -q "ok .test -f .ü.c.." err
+'
+
+test_expect_success '-c naming the project ini inside a loop worktree finds the loop' '
+	(cd wt && "$PERFLOOP" -c ../work/perfloop.ini status) >st.out 2>err &&
+	grep -q "perf/v" st.out &&
+	(cd wt-q && "$PERFLOOP" -c "$Q/perfloop.ini" status --json) >st.json &&
+	json_get st.json "d[\"branch\"]" | grep -qx perf/q &&
+	(cd work && "$PERFLOOP" -c perfloop.ini log) >/dev/null
+'
+
 test_expect_success 'no [validate] commands: nothing to do, said' '
 	printf "[core]\n" >empty.ini &&
 	(cd wt && "$PERFLOOP" -c ../empty.ini validate) 2>err &&

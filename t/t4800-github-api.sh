@@ -157,6 +157,22 @@ test_expect_success 'set-up refuses a remote that is not GitHub, and no token, i
 	grep -q "bad value for .github.repo.: .o/r/x. is not OWNER/NAME" err
 '
 
+test_expect_success 'a remote that is not GitHub and no token: both said, no secret from the URL' '
+	git -C work remote set-url origin "https://example.com/ghp_pathTOKEN0123456789/o/r?access_token=s3cr3tQ" &&
+	printf "[github]\napi = %s\n" "$STUB_API" >work/perfloop.ini &&
+	(unset GH_TOKEN; PATH=/usr/bin:/bin; cd work && expect_exit 5 gh_cli -c perfloop.ini user) 2>err &&
+	cat err && test $(wc -l <err) -eq 1 &&
+	grep -q "does not name a GitHub repository; set \[github\] repo = OWNER/NAME; and no GitHub token: set GH_TOKEN" err &&
+	grep -q "https://example.com/\*\*\*/o/r?\*\*\*" err &&
+	! grep -q "ghp_pathTOKEN\|s3cr3tQ\|access_token" err
+'
+
+test_expect_success 'github.com/OWNER/NAME/more/path names OWNER/NAME' '
+	git -C work remote set-url origin https://github.com/o/r/extra/path &&
+	printf "[github]\napi = %s\n" "$STUB_API" >work/perfloop.ini &&
+	(cd work && gh_cli -c perfloop.ini find-workflow CI) >out && test "$(cat out)" = 5
+'
+
 test_expect_success 'help config lists the [github] keys' '
 	"$PERFLOOP" help config | sed -n "/^\[github\]/,/^\[/p" >out &&
 	for k in api remote repo workflow input pr ref timeout retries retry-delay retry-max clock-skew; do

@@ -25,14 +25,14 @@ test_expect_success 'an empty loop gives a valid report saying so' '
 	P report --format json >empty.json &&
 	json_get empty.json "d[\"experiments\"] == [] and d[\"totals\"][\"kept\"] == 0 and d[\"totals\"][\"cumulative\"] is None and d[\"loop\"][\"branch\"] == \"perf/report\"" | grep -q True &&
 	P report --format html >empty.html && grep -q "</html>" empty.html &&
-	grep -q "No end-to-end times recorded yet\|chart-time" empty.html
+	grep -q "No wall time recorded yet\|chart-time" empty.html
 '
 
 test_expect_success 'a loop: keep, reject and revert, keep again (dispatch skipped, no token)' '
 	echo "#define ITERS 45000000ull" >"$WT/iters.h" &&
 	P try -m "fewer iterations" --no-profile --json >t1.json &&
 	json_get t1.json "d[\"verdict\"]" | grep -qx keep &&
-	P keep >/dev/null 2>keep1.err && grep -q "dispatch skipped" keep1.err &&
+	P keep >/dev/null 2>keep1.err && grep -q "dispatch skipped: no workflow to dispatch" keep1.err &&
 	git -C "$WT" rev-parse HEAD >c1 &&
 	echo "#define ITERS 250000000ull" >"$WT/iters.h" &&
 	expect_exit 1 P try -m "more <work> & more" --no-profile --json >t2.json &&
@@ -96,12 +96,15 @@ test_expect_success 'md: time table, experiment rows with verdicts and commits, 
 	c1=$(cut -c1-12 c1) && c3=$(cut -c1-12 c3) &&
 	grep_q "^| baseline .* | [0-9.]* ms | .* | [0-9]* |$" r.md &&
 	grep_q "^| current (experiment 3) | \`$c3\` |" r.md &&
-	grep_q "^| 1 | fewer iterations | \`[0-9a-f]\{12\}\` | \*\*keep, kept\*\* | end-to-end time is faster | ×0\.[0-9]* (-[0-9.]*%) | ×[0-9.]* – ×[0-9.]* (>\?[0-9.]*%), [0-9]* pairs | \`$c1\` | not profiled |$" r.md &&
-	grep_q "^| 2 | more &lt;work&gt; &amp; more | .* | \*\*reject, reverted\*\* | end-to-end time is slower | ×[0-9.]* (+[0-9.]*%) | early reject after 1 pair | — |" r.md &&
+	grep_q "^| 1 | fewer iterations | \`[0-9a-f]\{12\}\` | \*\*keep, kept\*\* | end-to-end time is faster | wall ×0\.[0-9]* (-[0-9.]*%) | ×[0-9.]* – ×[0-9.]* (>\?[0-9.]*%), [0-9]* pairs | \`$c1\` | not profiled |$" r.md &&
+	grep_q "^| 2 | more &lt;work&gt; &amp; more | .* | \*\*reject, reverted\*\* | end-to-end time is slower | wall ×[0-9.]* (+[0-9.]*%) | early reject after 1 pair | — |" r.md &&
 	grep_q "^| 3 | even fewer | .* | \*\*keep, kept\*\* | .* | \`$c3\` | \`.*profiles/77/perf.data\` |$" r.md &&
 	grep_q "^Experiments: 3 (2 kept, 1 rejected, 0 inconclusive, 0 failed)\.$" r.md &&
-	grep_q "^Cumulative speed-up of the 2 kept experiments: ×[0-9.]* (95% interval ×[0-9.]* – ×[0-9.]*; time ×0\." r.md &&
-	grep_q "^| 1 | 1 | \`$c1\` | Ecosystem Benchmark | \*\*skipped\*\* | — | — | no GitHub token: " r.md &&
+	grep_q "^Cumulative wall speed-up of the 2 kept experiments: ×[0-9.]* (95% interval ×[0-9.]* – ×[0-9.]*; wall time ×0\." r.md &&
+	grep_q "^End-to-end wall time: [0-9.]* ms at the baseline, [0-9.]* ms now (experiment 3): wall ×0\.[0-9]* (-[0-9.]*%)\.$" r.md &&
+	grep_q "^|  | commit | wall median | interval of the median | runs |$" r.md &&
+	grep_q "^| 1 | 1 | \`$c1\` | — | \*\*skipped\*\* | — | — | no workflow to dispatch: set .*github.* workflow |$" r.md &&
+	! grep -q "Ecosystem" r.md &&
 	test $(grep -c "\*\*skipped\*\*" r.md) -eq 2 &&
 	grep_q "^| \`hot_loop\` | libwork.so | 91.50 | 85.25 | -6.25 | 1.50 | touched |$" r.md &&
 	grep_q "^| \`std::vector<int>::push_back(int&&) & co\` | libstdc++.so.6 | 3.00 | 5.50 | +2.50 | 0.75 | — |$" r.md &&
@@ -112,7 +115,8 @@ test_expect_success 'md: time table, experiment rows with verdicts and commits, 
 test_expect_success 'json: the same data under stable keys' '
 	P report --format json >r.json &&
 	json_get r.json "sorted(d.keys())" >keys &&
-	grep -qx "\[.baseline., .current., .experiments., .generated., .loop., .report_version., .totals., .workflow_runs.\]" keys &&
+	grep -qx "\[.baseline., .current., .experiments., .generated., .loop., .metric., .report_version., .totals., .workflow_runs.\]" keys &&
+	json_get r.json "d[\"metric\"] == \"wall\" and [e[\"bench\"][\"metric\"] for e in d[\"experiments\"]] == [\"wall\"] * 3 and d[\"totals\"][\"cumulative\"][\"metric\"] == \"wall\"" | grep -q True &&
 	json_get r.json "[e[\"verdict\"] for e in d[\"experiments\"]] == [\"keep\", \"reject\", \"keep\"]" | grep -q True &&
 	json_get r.json "[e[\"status\"] for e in d[\"experiments\"]] == [\"kept\", \"reverted\", \"kept\"]" | grep -q True &&
 	json_get r.json "d[\"experiments\"][0][\"commit\"] == open(\"c1\").read().strip() and d[\"current\"][\"commit\"] == open(\"c3\").read().strip()" | grep -q True &&
@@ -120,7 +124,7 @@ test_expect_success 'json: the same data under stable keys' '
 	json_get r.json "all(len(e[\"bench\"][\"a\"]) == len(e[\"bench\"][\"b\"]) == e[\"bench\"][\"pairs\"] for e in d[\"experiments\"])" | grep -q True &&
 	json_get r.json "d[\"experiments\"][2][\"hotspots\"][0][\"symbol\"] == \"hot_loop\" and d[\"experiments\"][2][\"touched\"] == [\"hot_loop\"]" | grep -q True &&
 	json_get r.json "d[\"baseline\"][\"time\"][\"runs\"] == len(d[\"experiments\"][0][\"bench\"][\"a\"]) and d[\"baseline\"][\"time\"][\"lo\"] <= d[\"baseline\"][\"time\"][\"median\"] <= d[\"baseline\"][\"time\"][\"hi\"]" | grep -q True &&
-	json_get r.json "[w[\"dispatch_status\"] for w in d[\"workflow_runs\"]] == [\"skipped\", \"skipped\"] and \"no GitHub token\" in d[\"workflow_runs\"][0][\"message\"]" | grep -q True &&
+	json_get r.json "[w[\"dispatch_status\"] for w in d[\"workflow_runs\"]] == [\"skipped\", \"skipped\"] and d[\"workflow_runs\"][0][\"message\"] == \"no workflow to dispatch: set [github] workflow\" and d[\"workflow_runs\"][0][\"workflow\"] is None" | grep -q True &&
 	json_get r.json "d[\"totals\"][\"kept\"] == 2 and d[\"totals\"][\"rejected\"] == 1" | grep -q True
 '
 
@@ -147,7 +151,7 @@ test_expect_success 'html: self-contained, escaped, three charts' '
 '
 
 # Data points of each chart in the DOM Chromium built from the page.
-cat >check_dom.py <<'PY'
+cat >domlib.py <<'PY'
 import json, re, sys
 dom = open(sys.argv[1]).read()
 d = json.load(open(sys.argv[2]))
@@ -155,6 +159,10 @@ def chart(name):
     m = re.search(r'<svg[^>]*id="chart-%s".*?</svg>' % name, dom, re.S)
     assert m, "no chart %s in the DOM" % name
     return m.group(0)
+PY
+cat >check_dom.py <<'PY'
+import re
+from domlib import chart, d
 kept = sum(1 for e in d["experiments"] if e["status"] == "kept")
 runs = sum(len(e["bench"]["a"]) + len(e["bench"]["b"]) for e in d["experiments"])
 pts = lambda s: len(re.findall(r'<circle class="pt"', s))
@@ -224,5 +232,82 @@ test_expect_success 'a bench without a stored interval: its se comes from its pa
 	PY
 	P report >np.md && grep_q "^| 1 | fewer iterations | .* | none, [0-9]* pairs | " np.md
 '
+
+# bench.metric = cpu from here on: the newest bench judges user+sys CPU time
+cat >check_cpu.py <<'PY'
+import json, sqlite3, statistics, sys
+d = json.load(open(sys.argv[1]))
+db = sqlite3.connect(sys.argv[2])
+e = d["experiments"][3]
+assert d["metric"] == "cpu" and e["bench"]["metric"] == "cpu", (d["metric"], e["bench"]["metric"])
+assert [x["bench"]["metric"] for x in d["experiments"][:3]] == ["wall"] * 3
+for side, key in (("A", "a"), ("B", "b")):
+    want = [r[0] for r in db.execute("SELECT user + sys FROM runs WHERE bench_id = ? AND side = ? "
+                                     "AND warmup = 0 ORDER BY seq", (e["bench"]["id"], side))]
+    assert e["bench"][key] == want, (key, e["bench"][key], want)
+art = db.execute("SELECT artifact_id FROM baselines WHERE id = (SELECT baseline_id FROM experiments "
+                 "WHERE baseline_id IS NOT NULL ORDER BY id LIMIT 1)").fetchone()[0]
+cpu = [r[0] for r in db.execute(
+    "SELECT r.user + r.sys FROM runs r JOIN benches b ON b.id = r.bench_id WHERE b.kind = 'bench' "
+    "AND r.warmup = 0 AND r.status = 0 AND ((r.side = 'A' AND b.baseline_artifact_id = ?1) OR "
+    "(r.side = 'B' AND b.candidate_id = ?1))", (art,))]
+assert abs(d["baseline"]["time"]["median"] - statistics.median(cpu)) < 1e-12, (d["baseline"], cpu)
+assert d["totals"]["cumulative"]["metric"] == "wall"
+print("ok")
+PY
+
+test_expect_success 'bench.metric = cpu: the report, log and show name the metric of each figure' '
+	printf "[bench]\nmetric = cpu\n" >>work/perfloop.ini &&
+	echo "#define ITERS 120000000ull" >"$WT/iters.h" &&
+	expect_exit 1 P try -m "much more" --no-profile --json >t4.json &&
+	P revert >/dev/null &&
+	P report --format json >c.json && python3 check_cpu.py c.json "$LEDGER" &&
+	P report >c.md &&
+	grep_q "^User+sys CPU time: [0-9.]* ms at the baseline, [0-9.]* ms now (experiment 3): cpu ×0\.[0-9]* (-[0-9.]*%)\.$" c.md &&
+	grep_q "^### User+sys CPU time$" c.md &&
+	grep_q "^|  | commit | cpu median | interval of the median | runs |$" c.md &&
+	grep_q "^| 1 | fewer iterations | .* | wall ×0\.[0-9]* (-[0-9.]*%) |" c.md &&
+	grep_q "^| 4 | much more | .* | cpu ×[0-9.]* (+[0-9.]*%) | early reject after 1 pair |" c.md &&
+	grep_q "^Cumulative wall speed-up of the 2 kept experiments: " c.md &&
+	P log >log.txt && grep_q "^id  *started .* metric  *A median  *B median  *B/A  *verdict$" log.txt &&
+	bid=$(json_get t4.json "d[\"bench\"][\"id\"]") &&
+	grep_q "^$bid .* cpu  *[0-9.]*s  *[0-9.]*s  *[0-9.]*  *slower" log.txt &&
+	P log --json >log.json &&
+	json_get log.json "[(b[\"metric\"], b[\"median_a\"]) for b in d if b[\"id\"] == $bid][0]" >m &&
+	grep_q "^(.cpu., " m &&
+	P show "$bid" >show.txt &&
+	grep_q "cpu median  *cpu min  *cpu max  *cpu CV wall median" show.txt &&
+	grep_q "^B/A  *cpu median ratio [0-9.]*" show.txt &&
+	grep_q "^  *wall median ratio [0-9.]*$" show.txt &&
+	grep_q "^verdict  *slower (cpu)" show.txt &&
+	P report --format html -o "$TEST_DIR/cpu.html" 2>/dev/null &&
+	grep_q "user+sys CPU time (ms)" cpu.html &&
+	grep_q "reject cpu ×" cpu.html && grep_q "keep, kept wall ×\|keep wall ×" cpu.html
+'
+
+cat >check_cpu_dom.py <<'PY'
+import re
+from domlib import chart, d
+titles = lambda s: re.findall(r'<text[^>]*class="title"[^>]*>([^<]*)</text>', s)
+assert any(t.startswith("user+sys CPU time (") for t in titles(chart("time"))), titles(chart("time"))
+assert any(t.startswith("time of the verdict") for t in titles(chart("runs"))), titles(chart("runs"))
+tips = re.findall(r'<circle class="pt"[^>]*><title>([^<]*)</title>', chart("runs"))
+runs = sum(len(e["bench"]["a"]) + len(e["bench"]["b"]) for e in d["experiments"])
+assert len(tips) == runs, (len(tips), runs)
+cpu = len(d["experiments"][3]["bench"]["a"]) + len(d["experiments"][3]["bench"]["b"])
+assert sum(1 for t in tips if ": cpu " in t) == cpu, tips
+assert sum(1 for t in tips if ": wall " in t) == runs - cpu, tips
+print("ok")
+PY
+
+if [ -n "$why" ]; then
+	test_skip 'html in chromium with bench.metric = cpu' "$why"
+else
+	test_expect_success 'html in chromium: the charts plot and label the verdicts'"'"' metrics' '
+		chromium_run "$TEST_DIR/ud4" --dump-dom "file://$TEST_DIR/cpu.html" >cdom.html 2>cdom.log &&
+		! grep ":CONSOLE\|Uncaught" cdom.log &&
+		python3 check_cpu_dom.py cdom.html c.json
+	'
+fi
 
 test_done

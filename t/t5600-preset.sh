@@ -69,4 +69,27 @@ test_expect_success 'the preset hints tag Rspack-shaped hotspots in a real profi
 	"$PERFLOOP" -c h.ini hotspots --sort sym >hot.txt && grep -q "IdentifierMap" hot.txt
 '
 
+test_expect_success 'hint advice follows the symbol'"'"'s language: generic for C, advice-rust for Rust' '
+	cat >lang.ini <<-\EOF &&
+	[hot]
+	match = *prefetch*
+	match = *OverlayMap*
+	match = hot_alpha
+	match = hot_beta
+	advice = GENERIC-WORDS
+	advice-rust = RUST-WORDS
+	EOF
+	cc -O1 -g -o chot "$SRC/t/data/hot.c" &&
+	printf "[bench]\ncommand = \$HOT 10\nenv = HOT\n[profile]\nhints = lang.ini\n" >c.ini &&
+	"$PERFLOOP" -c c.ini profile --artifact chot --json >cp.json &&
+	cid=$(json_get cp.json "d[\"id\"]") &&
+	"$PERFLOOP" -c c.ini hotspots "$cid" --sort sym >c.txt &&
+	grep_q "^  hot  *GENERIC-WORDS" c.txt && ! grep -q "RUST-WORDS\|Atom\|format!" c.txt &&
+	"$PERFLOOP" -c c.ini hotspots 1 --sort sym >r.txt &&
+	grep_q "^  hot  *rust: RUST-WORDS" r.txt && ! grep -q "GENERIC-WORDS" r.txt &&
+	"$PERFLOOP" -c c.ini hotspots 1 --sort sym --json >r.json &&
+	json_get r.json "[r[\"language\"] for r in d[\"rows\"] if r[\"symbol\"].endswith(\"ExportsInfoGetter::prefetch\")][0]" | grep -qx rust &&
+	json_get r.json "d[\"hints\"][\"hot\"][\"languages\"] == {\"rust\": \"RUST-WORDS\"}" | grep -q True
+'
+
 test_done

@@ -51,6 +51,37 @@ static void test_errors(void **state)
 	expect_error("[bench]\ncommand = \"abc\" def\n", "text after the closing quote");
 	expect_error("[bench]\nruns = 3\nruns = 4\n", "t.ini:3: 'bench.runs' is set twice (first at line 2)");
 	expect_error("[include]\npath = /nonexistent/x.ini\n", "t.ini:2: cannot read '/nonexistent/x.ini'");
+	/* bench.env must be a variable name the harness can read */
+	expect_error("[bench]\nenv = 1BAD VAR\n",
+		     "t.ini:2: bad value for 'bench.env': '1BAD VAR' is not an environment variable name");
+	expect_error("[bench]\nenv = X=Y\n", "'X=Y' is not an environment variable name");
+	expect_error("[bench]\nenv = BAD-NAME\n", "is not an environment variable name");
+	/* zero pairs would never give a verdict */
+	expect_error("[bench]\nruns = 0\n",
+		     "t.ini:2: bad value for 'bench.runs': '0' is not a whole number >= 1");
+	/* an [env] entry must not replace the artifact's path, wherever either is set */
+	expect_error("[bench]\nenv = LIBWORK\n[env]\nOTHER = 1\nLIBWORK = /x.so\n",
+		     "t.ini:5: [env] sets LIBWORK, the variable bench.env gives the artifact's path "
+		     "(t.ini:2): both sides would run the same file; remove it from [env]");
+	expect_error("[env]\nLIBWORK = /x.so\n[bench]\nenv = LIBWORK\n",
+		     "t.ini:2: [env] sets LIBWORK");
+}
+
+static void test_bom_and_env(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err;
+	(void)state;
+	/* a UTF-8 byte order mark is not part of the first line */
+	err = parse("\xEF\xBB\xBF[bench]\nruns = 2\nenv = _Lib_2\n[env]\nlibwork = other case\n",
+		    &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(config_get_int(&cfg, "bench.runs"), 2);
+	assert_string_equal(config_get(&cfg, "bench.env"), "_Lib_2");
+	config_release(&cfg);
+	/* only at the very start */
+	expect_error("[bench]\n\xEF\xBB\xBFruns = 2\n", "t.ini:2: bad key name");
 }
 
 static void test_values(void **state)
@@ -141,13 +172,63 @@ static void test_include_and_files(void **state)
 	}
 	config_release(&cfg);
 
-	/* an include cycle stops */
+	/* every file read is listed */
+	assert_int_equal(config_load(&cfg, a, &err), 0);
+	assert_true(config_reads(&cfg, a) && config_reads(&cfg, b) && !config_reads(&cfg, loop));
+	config_release(&cfg);
+
+	/* an include cycle is one error at the include that closes it */
 	f = fopen(loop, "w");
 	fputs("[include]\npath = loop.ini\n", f);
 	fclose(f);
 	strbuf_reset(&err);
 	assert_int_equal(config_load(&cfg, loop, &err), -1);
-	assert_non_null(strstr(err.buf, "nested too deeply"));
+	{
+		char *want = xstrfmt("%s:2: include loop: %s -> %s", loop, loop, loop);
+		assert_string_equal(err.buf, want);
+		free(want);
+	}
+	config_release(&cfg);
+	f = fopen(b, "w");
+	fputs("[include]\npath = ../a.ini\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, a, &err), -1);
+	{
+		char *want = xstrfmt("%s:2: include loop: %s -> %s -> %s", b, a, b, a);
+		assert_string_equal(err.buf, want);
+		free(want);
+	}
+	config_release(&cfg);
+
+	/* an error inside an included file names that file's line, once */
+	f = fopen(b, "w");
+	fputs("[bench]\nrnus = 3\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, a, &err), -1);
+	{
+		char *want = xstrfmt("%s:2: unknown key 'bench.rnus'", b);
+		assert_ptr_equal(strstr(err.buf, want), err.buf);
+		assert_null(strstr(err.buf, "a.ini:"));
+		free(want);
+	}
+	config_release(&cfg);
+
+	/* a file over the limit is refused, not cut */
+	f = fopen(loop, "w");
+	fputs("[bench]\n", f);
+	for (size_t n = 8; n <= CONFIG_MAX_BYTES; n += 64)
+		fprintf(f, "; %61s\n", "padding");
+	fputs("runs = 5\n", f);
+	fclose(f);
+	strbuf_reset(&err);
+	assert_int_equal(config_load(&cfg, loop, &err), -1);
+	{
+		char *want = xstrfmt("'%s' is larger than 4 MiB: not a perfloop configuration", loop);
+		assert_string_equal(err.buf, want);
+		free(want);
+	}
 	config_release(&cfg);
 
 	/* binary files and directories are refused */
@@ -197,6 +278,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_bom_and_env),
 		cmocka_unit_test(test_booleans_and_case),
 		cmocka_unit_test(test_include_and_files),
 		cmocka_unit_test(test_table_is_documented),

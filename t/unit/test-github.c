@@ -56,6 +56,14 @@ static void test_parse_remote(void **state)
 	expect_remote("git+ssh://git@github.com/o/r.git", "o", "r");
 	expect_remote("git://github.com/o/my.repo.git", "o", "my.repo");
 	expect_remote("HTTPS://github.com/O_1/R-2", "O_1", "R-2");
+	/* on github.com the repository is the path's first two parts, whatever follows */
+	expect_remote("https://github.com/o/r/extra/path", "o", "r");
+	expect_remote("https://github.com/o/r.git/extra", "o", "r");
+	expect_remote("https://u:p@GitHub.com:443/o/r/tree/main", "o", "r");
+	expect_remote("git@github.com:o/r/x.git", "o", "r");
+	expect_remote("https://www.github.com/o/r/", "o", "r");
+	/* elsewhere the last two: a path prefix */
+	expect_remote("https://ghe.example.com/a/b/team/proj.git", "team", "proj");
 
 	expect_not_remote(NULL);
 	expect_not_remote("");
@@ -72,19 +80,30 @@ static void test_parse_remote(void **state)
 	expect_not_remote("https://github.com/../r");
 }
 
+static void expect_redacted(const char *url, const char *want)
+{
+	char *s = gh_redact_url(url);
+	if (strcmp(s, want))
+		fail_msg("'%s' redacted as '%s', want '%s'", url, s, want);
+	free(s);
+}
+
 static void test_redact_url(void **state)
 {
-	char *s;
 	(void)state;
-	s = gh_redact_url("https://user:" TOKEN "@github.com/o/r.git");
-	assert_string_equal(s, "https://***@github.com/o/r.git");
-	free(s);
-	s = gh_redact_url("https://github.com/o/r@x.git");
-	assert_string_equal(s, "https://github.com/o/r@x.git");
-	free(s);
-	s = gh_redact_url("git@github.com:o/r.git");
-	assert_string_equal(s, "git@github.com:o/r.git");
-	free(s);
+	expect_redacted("https://user:" TOKEN "@github.com/o/r.git", "https://***@github.com/o/r.git");
+	expect_redacted("https://github.com/o/r@x.git", "https://github.com/o/r@x.git");
+	expect_redacted("git@github.com:o/r.git", "git@github.com:o/r.git");
+	/* a token in the path or the query never shows */
+	expect_redacted("https://example.com/" TOKEN "/o/r.git", "https://example.com/***/o/r.git");
+	expect_redacted("https://example.com/o/r.git?access_token=abc&x=1#frag",
+			"https://example.com/o/r.git?***");
+	expect_redacted("https://tok:" TOKEN "@example.com/x/github_pat_11ABCDEF/r?t=" TOKEN,
+			"https://***@example.com/x/***/r?***");
+	expect_redacted("git@example.com:aB3dE5fG7hJ9kL1mN3pQ5rS/r.git", "git@example.com:***/r.git");
+	/* ordinary names stay readable */
+	expect_redacted("https://example.com/web-infra-dev/rspack-bench-repo.git",
+			"https://example.com/web-infra-dev/rspack-bench-repo.git");
 }
 
 static void test_time(void **state)

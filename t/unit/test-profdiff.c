@@ -305,7 +305,7 @@ static void test_hints(void **state)
 	assert_int_equal(hints_parse(&h, "r.ini", "[x]\nbogus = 1\n", &err), -1);
 	assert_string_equal(err.buf,
 			    "r.ini:2: unknown key 'bogus' (known: match, dso, level, advice, "
-			    "caution, caution-below)");
+			    "advice-LANG, caution, caution-below)");
 	strbuf_reset(&err);
 	assert_int_equal(hints_parse(&h, "r.ini", "match = x\n", &err), -1);
 	assert_non_null(strstr(err.buf, "r.ini:1: a rule needs a [category] first"));

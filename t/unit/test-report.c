@@ -200,6 +200,28 @@ static void test_compose(void **state)
 	assert_true(c.n == 0 && c.ratio == 1 && isnan(c.lo));
 }
 
+/* Metrics: found by name, taken from a bench document, read from its sides. */
+static void test_metric(void **state)
+{
+	json_t *side = json_pack("{s:[f,f],s:[f,f],s:[f,f],s:[i,i]}", "wall", 1.5, 2.5, "user",
+				 1.0, 2.0, "sys", 0.25, 0.5, "exit_codes", 0, 0);
+	json_t *doc = json_pack("{s:s}", "metric", "cpu");
+	double v[2];
+	(void)state;
+	assert_string_equal(metric_find("wall")->name, "wall");
+	assert_null(metric_find("cycles"));
+	assert_null(metric_find(NULL));
+	assert_ptr_equal(metric_of_doc(doc), metric_find("cpu"));
+	/* a document from before metrics were recorded judged wall time */
+	assert_ptr_equal(metric_of_doc(NULL), metric_find("wall"));
+	assert_int_equal(metric_side_values(metric_find("cpu"), side, v), 2);
+	assert_true(v[0] == 1.25 && v[1] == 2.5);
+	assert_int_equal(metric_side_values(metric_find("wall"), side, v), 2);
+	assert_true(v[0] == 1.5 && v[1] == 2.5);
+	json_decref(side);
+	json_decref(doc);
+}
+
 /* A report built by hand, rendered as Markdown, tables and JSON. */
 static void test_render(void **state)
 {
@@ -224,6 +246,9 @@ static void test_render(void **state)
 	e->commit = xstrdup("fedcba9876543210");
 	e->profile_note = "not profiled";
 	e->has_bench = 1;
+	/* a loop judged on CPU time: every figure says so */
+	r.metric = metric_find("cpu");
+	e->bench.metric = metric_find("cpu");
 	e->bench.ratio = 0.5;
 	e->bench.lo = 0.45;
 	e->bench.hi = 0.55;
@@ -243,25 +268,54 @@ static void test_render(void **state)
 	report_median_interval(b, 2, REPORT_LEVEL, &e->time);
 	r.kept = 1;
 	report_compose(&(double){ log(0.5) }, &(double){ 0.02 }, &(double){ 1 }, 1, 0.95, &r.cum);
+	r.cum.metric = e->bench.metric;
 
 	report_md(&r, &md);
 	assert_non_null(strstr(md.buf, "| 1 | a \\| b | `0123456789ab` | **keep, kept** | "
-					"end-to-end time is faster | ×0.500 (-50.0%) | ×0.450 – "
+					"end-to-end time is faster | cpu ×0.500 (-50.0%) | ×0.450 – "
 					"×0.550 (95%), 2 pairs | `fedcba987654` | not profiled |\n"));
 	assert_non_null(strstr(md.buf, "| ``a`b\\|c<T>`` | x.so |"));
-	assert_non_null(strstr(md.buf, "Cumulative speed-up of the 1 kept experiment: ×2.000"));
+	assert_non_null(strstr(md.buf, "Cumulative cpu speed-up of the 1 kept experiment: ×2.000"));
+	assert_non_null(strstr(md.buf, "User+sys CPU time: no baseline measured yet."));
+	assert_non_null(strstr(md.buf, "### User+sys CPU time\n"));
+	assert_null(strstr(md.buf, "wall"));
 	assert_non_null(strstr(md.buf, "No dispatches yet"));
 	report_html(&r, &html);
 	assert_non_null(strstr(html.buf, "a`b|c&lt;T&gt;"));
 	assert_null(strstr(html.buf, "c<T>"));
 	assert_non_null(strstr(html.buf, "id=\"chart-runs\""));
+	/* the strip chart plots and labels the verdict's metric */
+	assert_non_null(strstr(html.buf, ">user+sys CPU time per run (ms)</text>"));
+	assert_non_null(strstr(html.buf, "<title>A run 1: cpu 200.0 ms</title>"));
+	assert_non_null(strstr(html.buf, ">keep cpu ×0.500</text>"));
+	assert_null(strstr(html.buf, "wall"));
 	doc = report_json(&r);
 	assert_int_equal(json_array_size(json_object_get(doc, "experiments")), 1);
 	assert_true(json_is_null(json_object_get(doc, "baseline")));
 	assert_int_equal(json_integer_value(json_object_get(
 				 json_object_get(doc, "current"), "experiment")),
 			 1);
+	assert_string_equal(json_string_value(json_object_get(doc, "metric")), "cpu");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_object_get(json_array_get(json_object_get(doc, "experiments"),
+								   0),
+						    "bench"),
+				    "metric")),
+			    "cpu");
 	json_decref(doc);
+
+	/* two experiments judged on different metrics: each column names its own */
+	strbuf_reset(&html);
+	r.nexp = 2;
+	r.exp = xrealloc(r.exp, 2 * sizeof(*r.exp));
+	r.exp[1] = r.exp[0];
+	r.exp[1].id = 2;
+	r.exp[1].bench.metric = metric_find("wall");
+	report_html(&r, &html);
+	assert_non_null(strstr(html.buf, ">time of the verdict&#39;s metric per run (ms)</text>"));
+	assert_non_null(strstr(html.buf, ">keep wall ×0.500</text>"));
+	assert_non_null(strstr(html.buf, ">keep cpu ×0.500</text>"));
+	r.nexp = 1;
 	strbuf_release(&md);
 	strbuf_release(&html);
 	report_release(&r);
@@ -277,6 +331,7 @@ int main(void)
 		cmocka_unit_test(test_median_interval),
 		cmocka_unit_test(test_se),
 		cmocka_unit_test(test_compose),
+		cmocka_unit_test(test_metric),
 		cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
