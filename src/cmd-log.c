@@ -21,14 +21,17 @@ static double side_median(struct ledger *l, int64_t bench, const char *side)
 					"it", bench, side);
 	double *x = NULL, m = NAN;
 	size_t n = 0, alloc = 0;
-	strbuf_release(&err);
+	int rc;
 	if (!st)
-		return NAN;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		die("%s", err.buf);
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		ALLOC_GROW(x, n + 1, alloc);
 		x[n++] = sqlite3_column_double(st, 0);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
+	strbuf_release(&err);
 	if (n)
 		m = median_of(x, n);
 	free(x);
@@ -52,7 +55,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 	struct ledger *l;
 	sqlite3_stmt *st;
 	json_t *arr = json_array();
-	int json = 0, opt, rows = 0;
+	int json = 0, opt, rows = 0, rc;
 	long limit = 20;
 
 	while ((opt = next_opt(e, argc, argv, "n:", longopts)) != -1) {
@@ -82,7 +85,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 	if (!json)
 		printf("%-5s %-19s %-9s %-11s %-12s %-14s %9s %9s %7s  %s\n", "id", "started", "kind",
 		       "status", "candidate", "baseline", "A median", "B median", "B/A", "verdict");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		double ma = side_median(l, id, "A"), mb = side_median(l, id, "B");
 		double ratio = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
@@ -129,6 +132,8 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
 	if (json)
 		print_json(arr);
 	else if (!rows)

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define LEDGER_INTERNAL /* the one place that calls sqlite3_step() */
 #include "banned.h"
 
 /*
@@ -220,6 +221,17 @@ static int exec_plain(struct ledger *l, const char *sql, struct strbuf *err, con
 	return 0;
 }
 
+int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	ledger_error(l, err, "reading");
+	return -1;
+}
+
 static int pragma_int(struct ledger *l, const char *sql, int64_t *out, struct strbuf *err)
 {
 	sqlite3_stmt *st;
@@ -415,36 +427,44 @@ sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql
 	return st;
 }
 
-int64_t ledger_int(struct ledger *l, int64_t def, const char *sql, const char *fmt, ...)
+/* Step a query for one value: 1 with a non-NULL first column, 0 without, -1 on error. */
+static int first_value(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
-	va_list ap;
-	sqlite3_stmt *st;
-	int64_t v = def;
-	va_start(ap, fmt);
-	st = vprepare(l, &err, sql, fmt, ap);
-	va_end(ap);
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	strbuf_release(&err);
-	return v;
+	int rc;
+	if (!st)
+		return -1;
+	rc = ledger_step(l, st, err);
+	return rc > 0 && sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : rc;
 }
 
-double ledger_real(struct ledger *l, double def, const char *sql, const char *fmt, ...)
+int ledger_int(struct ledger *l, struct strbuf *err, int64_t *out, int64_t def, const char *sql,
+	       const char *fmt, ...)
 {
-	struct strbuf err = STRBUF_INIT;
 	va_list ap;
 	sqlite3_stmt *st;
-	double v = def;
+	int rc;
 	va_start(ap, fmt);
-	st = vprepare(l, &err, sql, fmt, ap);
+	st = vprepare(l, err, sql, fmt, ap);
 	va_end(ap);
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
+	rc = first_value(l, st, err);
+	*out = rc > 0 ? sqlite3_column_int64(st, 0) : def;
 	sqlite3_finalize(st);
-	strbuf_release(&err);
-	return v;
+	return rc < 0 ? -1 : 0;
+}
+
+int ledger_real(struct ledger *l, struct strbuf *err, double *out, double def, const char *sql,
+		const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	int rc;
+	va_start(ap, fmt);
+	st = vprepare(l, err, sql, fmt, ap);
+	va_end(ap);
+	rc = first_value(l, st, err);
+	*out = rc > 0 ? sqlite3_column_double(st, 0) : def;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }
 
 const char *col_text(sqlite3_stmt *st, int col)

@@ -44,6 +44,17 @@ static void write_file(const char *path, const void *data, size_t len)
 	fclose(f);
 }
 
+/* A one-value query that must succeed. */
+static int64_t q_int(struct ledger *l, const char *sql)
+{
+	struct strbuf err = STRBUF_INIT;
+	int64_t v;
+	if (ledger_int(l, &err, &v, -1, sql, NULL))
+		fail_msg("%s: %s", sql, err.buf);
+	strbuf_release(&err);
+	return v;
+}
+
 static struct strbuf read_all(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -59,9 +70,9 @@ static void test_fresh_and_reopen(void **state)
 	(void)state;
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), ledger_schema_version());
-	assert_int_equal(ledger_int(l, -1, "PRAGMA application_id", NULL), LEDGER_APP_ID);
-	assert_int_equal(ledger_int(l, -1, "PRAGMA foreign_keys", NULL), 1);
+	assert_int_equal(q_int(l, "PRAGMA user_version"), ledger_schema_version());
+	assert_int_equal(q_int(l, "PRAGMA application_id"), LEDGER_APP_ID);
+	assert_int_equal(q_int(l, "PRAGMA foreign_keys"), 1);
 	{
 		sqlite3_stmt *st = ledger_query(l, &err, "PRAGMA journal_mode", NULL);
 		assert_non_null(st);
@@ -79,7 +90,7 @@ static void test_fresh_and_reopen(void **state)
 	strbuf_reset(&err);
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts", NULL), 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts"), 1);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -97,15 +108,14 @@ static void test_migrates_forward_keeping_data(void **state)
 		unlink(p);
 		l = ledger_open_version(p, 0, v, &err);
 		assert_non_null(l);
-		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), v);
+		assert_int_equal(q_int(l, "PRAGMA user_version"), v);
 		assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
 					  "VALUES ('h', 1, '/p', 0)", NULL) > 0);
 		ledger_close(l);
 		l = ledger_open(p, 0, &err);
 		assert_non_null(l);
-		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), latest);
-		assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash='h'",
-					    NULL), 1);
+		assert_int_equal(q_int(l, "PRAGMA user_version"), latest);
+		assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts WHERE hash='h'"), 1);
 		ledger_close(l);
 	}
 	strbuf_release(&err);
@@ -122,8 +132,7 @@ static void test_profiles_table(void **state)
 	(void)state;
 	l = ledger_open_version(p, 0, 1, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM sqlite_master WHERE name = "
-				    "'profiles'", NULL), 0);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM sqlite_master WHERE name = 'profiles'"), 0);
 	art = ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
 			    "VALUES ('h1', 1, '/a', 0)", NULL);
 	assert_true(art > 0);
@@ -140,8 +149,7 @@ static void test_profiles_table(void **state)
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET status = 'bogus'", NULL), -1);
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET callgraph = 'lbr'", NULL), -1);
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET artifact_id = 999", NULL), -1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash = 'h1'", NULL),
-			 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts WHERE hash = 'h1'"), 1);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -214,6 +222,43 @@ static void test_refusals(void **state)
 	strbuf_release(&err);
 }
 
+/* ledger_step(), ledger_int() and ledger_real() on a sound ledger. */
+static void test_step_and_values(void **state)
+{
+	char *p = path_in("values.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l = ledger_open(p, 0, &err);
+	sqlite3_stmt *st;
+	int64_t n;
+	double x;
+	(void)state;
+	assert_non_null(l);
+	st = ledger_query(l, &err, "SELECT 1 UNION ALL SELECT 2", NULL);
+	assert_int_equal(ledger_step(l, st, &err), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(ledger_step(l, st, &err), 1);
+	assert_int_equal(ledger_step(l, st, &err), 0);
+	sqlite3_finalize(st);
+	/* no row and NULL give the default */
+	assert_int_equal(ledger_int(l, &err, &n, 42, "SELECT 1 WHERE 0", NULL), 0);
+	assert_int_equal(n, 42);
+	assert_int_equal(ledger_real(l, &err, &x, -1, "SELECT avg(wall) FROM runs", NULL), 0);
+	assert_float_equal(x, -1, 0);
+	assert_int_equal(ledger_real(l, &err, &x, -1, "SELECT ? / 4.0", "i", (int64_t)3), 0);
+	assert_float_equal(x, 0.75, 0);
+	assert_int_equal(err.len, 0);
+	/* a failing statement is an error, not the default */
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT no_such_column FROM runs", NULL), -1);
+	assert_non_null(strstr(err.buf, "no_such_column"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT abs(-9223372036854775807 - 1)", NULL),
+			 -1);
+	assert_non_null(strstr(err.buf, "integer overflow"));
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
 static void test_calibration_pooling(void **state)
 {
 	char *p = path_in("cal.db");
@@ -222,7 +267,7 @@ static void test_calibration_pooling(void **state)
 	double sigma, df;
 	(void)state;
 	assert_non_null(l);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 0);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 0);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 					     "sigma, created) VALUES (?,?,?,?,?,?,?)",
@@ -233,7 +278,7 @@ static void test_calibration_pooling(void **state)
 	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 				     "sigma, created) VALUES ('k', 'elsewhere', 5, 1e6, 4, 1, 0), "
 				     "('other', ?, 5, 1e6, 4, 1, 0)", "t", host_name()), 0);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 1);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 1);
 	/* the five newest: ss 4 each, df 4 each */
 	assert_float_equal(df, 20, 1e-12);
 	assert_float_equal(sigma, 1.0, 1e-12);
@@ -291,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_migrates_forward_keeping_data),
 		cmocka_unit_test(test_profiles_table),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_step_and_values),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),
 	};
