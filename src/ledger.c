@@ -232,66 +232,96 @@ int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
 	return -1;
 }
 
-static int pragma_int(struct ledger *l, const char *sql, int64_t *out, struct strbuf *err)
+/* The header fields migrate() decides on, read in one statement: one snapshot. */
+struct ledger_head {
+	int64_t version, app, tables;
+};
+
+static int read_head(struct ledger *l, struct ledger_head *h, struct strbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT (SELECT user_version FROM pragma_user_version), "
+			       "(SELECT application_id FROM pragma_application_id), "
+			       "(SELECT count(*) FROM sqlite_master)",
+			       -1, &st, NULL) != SQLITE_OK) {
 		ledger_error(l, err, "reading the schema");
 		return -1;
 	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	rc = ledger_step(l, st, err);
+	if (rc > 0) {
+		h->version = sqlite3_column_int64(st, 0);
+		h->app = sqlite3_column_int64(st, 1);
+		h->tables = sqlite3_column_int64(st, 2);
+	} else if (!rc) {
 		ledger_error(l, err, "reading the schema");
-		return -1;
 	}
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
+	return rc > 0 ? 0 : -1;
+}
+
+/* Refuse what is not a perfloop ledger this build understands. */
+static int check_head(struct ledger *l, const struct ledger_head *h, struct strbuf *err)
+{
+	if (h->app != 0 && h->app != LEDGER_APP_ID) {
+		strbuf_addf(err, "'%s' is a SQLite database of another program; perfloop will not "
+			    "touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (h->version == 0 && h->tables > 0) {
+		strbuf_addf(err, "'%s' is a SQLite database but not a perfloop ledger; perfloop will "
+			    "not touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (h->version > ledger_schema_version()) {
+		strbuf_addf(err, "ledger '%s' has schema version %lld, newer than this perfloop "
+			    "understands (%d): upgrade perfloop", l->path, (long long)h->version,
+			    ledger_schema_version());
+		return -1;
+	}
 	return 0;
 }
 
 static int migrate(struct ledger *l, int target, struct strbuf *err)
 {
-	int64_t version, app, tables;
+	struct ledger_head h;
 
 	/* read-only checks first: nothing is written to a file we refuse */
-	if (pragma_int(l, "PRAGMA user_version", &version, err) ||
-	    pragma_int(l, "PRAGMA application_id", &app, err) ||
-	    pragma_int(l, "SELECT count(*) FROM sqlite_master", &tables, err))
+	if (read_head(l, &h, err) || check_head(l, &h, err))
 		return -1;
-	if (app != 0 && app != LEDGER_APP_ID) {
-		strbuf_addf(err, "'%s' is a SQLite database of another program; perfloop will not "
-			    "touch it: move it aside or set [core] state elsewhere", l->path);
+	if (h.version >= target)
+		return 0;
+	/* SQLite's busy handler covers the lock this takes, as for any other */
+	if (exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL"))
 		return -1;
-	}
-	if (version == 0 && tables > 0) {
-		strbuf_addf(err, "'%s' is a SQLite database but not a perfloop ledger; perfloop will "
-			    "not touch it: move it aside or set [core] state elsewhere", l->path);
-		return -1;
-	}
-	if (version > ledger_schema_version()) {
-		strbuf_addf(err, "ledger '%s' has schema version %lld, newer than this perfloop "
-			    "understands (%d): upgrade perfloop", l->path, (long long)version,
-			    ledger_schema_version());
-		return -1;
-	}
-	if (version < target && exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL"))
-		return -1;
-	for (int64_t v = version; v < target; v++) {
-		char *bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
-				     (long long)v + 1, LEDGER_APP_ID);
-		int bad = exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration") ||
-			  exec_plain(l, migrations[v], err, "migrating the schema") ||
-			  exec_plain(l, bump, err, "migrating the schema") ||
-			  exec_plain(l, "COMMIT", err, "migrating the schema");
+	/*
+	 * Each step in its own transaction, deciding what to do only once it
+	 * holds the write lock: processes started together on a new ledger all
+	 * see version 0 above, and all but the first find the work done here.
+	 */
+	for (;;) {
+		char *bump;
+		int bad;
+		if (exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration"))
+			return -1;
+		if (read_head(l, &h, err) || check_head(l, &h, err)) {
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		if (h.version >= target)
+			return exec_plain(l, "COMMIT", err, "migrating the schema");
+		bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
+			       (long long)h.version + 1, LEDGER_APP_ID);
+		bad = exec_plain(l, migrations[h.version], err, "migrating the schema") ||
+		      exec_plain(l, bump, err, "migrating the schema") ||
+		      exec_plain(l, "COMMIT", err, "migrating the schema");
 		free(bump);
 		if (bad) {
 			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
 			return -1;
 		}
 	}
-	return 0;
 }
 
 struct ledger *ledger_open(const char *path, int busy_ms, struct strbuf *err)

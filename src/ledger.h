@@ -5,9 +5,10 @@
  * One file (state/ledger.db) in WAL mode with foreign keys on and a busy
  * timeout, so two perfloop processes can share it. The schema version lives in
  * PRAGMA user_version and is migrated forward step by step, each step in its
- * own transaction. A file that is corrupt, not SQLite, not a perfloop ledger,
- * locked past the timeout, or of a newer schema is refused with one line and
- * never written to.
+ * own transaction taken with the write lock, so processes starting together on
+ * a new ledger migrate it once. A file that is corrupt, not SQLite, not a
+ * perfloop ledger, locked past the timeout, or of a newer schema is refused
+ * with one line and never written to.
  */
 #ifndef LEDGER_H
 #define LEDGER_H
