@@ -5,6 +5,7 @@
 #include "ledger.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -183,6 +184,16 @@ int ledger_schema_version(void)
 	return (int)ARRAY_SIZE(migrations);
 }
 
+/* Forget that the file was checked: the next open runs PRAGMA quick_check. */
+static void forget_clean(struct ledger *l);
+
+static void damaged_error(struct ledger *l, struct strbuf *err, const char *detail)
+{
+	strbuf_addf(err, "ledger '%s' is corrupt or not a SQLite database (%s); perfloop will not "
+		    "touch it: move it aside, with any '-wal' file next to it, to start a new one "
+		    "('sqlite3 FILE .recover' salvages what it can)", l->path, detail);
+}
+
 void ledger_error(struct ledger *l, struct strbuf *err, const char *what)
 {
 	int code = l->db ? sqlite3_extended_errcode(l->db) & 0xff : SQLITE_ERROR;
@@ -195,8 +206,10 @@ void ledger_error(struct ledger *l, struct strbuf *err, const char *what)
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		strbuf_addf(err, "ledger '%s' is corrupt or not a SQLite database (%s); perfloop will "
-			    "not touch it: move it aside to start a new one", l->path, msg);
+		/* from now on nothing is written, and the next open checks the whole file */
+		l->damaged = 1;
+		forget_clean(l);
+		damaged_error(l, err, msg);
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:
@@ -230,6 +243,104 @@ int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
 		return 0;
 	ledger_error(l, err, "reading");
 	return -1;
+}
+
+/*
+ * The integrity check. PRAGMA quick_check reads every page, O(file size), so
+ * it runs only when the file is not as a clean perfloop session left it: the
+ * side file <ledger>-checked holds the device, inode, size, mtime and ctime of
+ * the ledger after the last check that passed, or after the last session that
+ * met no damage closed it. Any change made outside perfloop (a disk error, a
+ * stray dd, a copy) changes the ctime, which tools cannot set back, so the next
+ * open checks. A side file and not a table: recording in the ledger would
+ * change the file being described, and a damaged file cannot be trusted to
+ * say it is clean. A missing or garbled side file only costs a check.
+ */
+static char *clean_path(struct ledger *l)
+{
+	return xstrfmt("%s-checked", l->path);
+}
+
+/* What the ledger file is now, as one line; NULL when it cannot be stat()ed. */
+static char *file_stamp(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return NULL;
+	return xstrfmt("perfloop-ledger-checked %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+static int stamp_recorded(struct ledger *l, const char *stamp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p = clean_path(l);
+	int same = strbuf_read_file(&sb, p, 4096) >= 0 && !strcmp(sb.buf, stamp);
+	strbuf_release(&sb);
+	free(p);
+	return same;
+}
+
+/* Best effort: failing to record only costs a check at the next open. */
+static void record_clean(struct ledger *l, const char *stamp)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	char *p = clean_path(l);
+	if (stamp) {
+		strbuf_addstr(&sb, stamp);
+		strbuf_write_file_atomic(&sb, p, &err);
+	}
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	free(p);
+}
+
+static void forget_clean(struct ledger *l)
+{
+	char *p = clean_path(l);
+	unlink(p);
+	free(p);
+}
+
+static int check_integrity(struct ledger *l, struct strbuf *err)
+{
+	char *stamp = file_stamp(l->path);
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+	if (stamp && stamp_recorded(l, stamp)) {
+		free(stamp);
+		return 0;
+	}
+	/* one error is enough to refuse the file, and stops the check early */
+	if (sqlite3_prepare_v2(l->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+		ledger_error(l, err, "checking integrity");
+		goto out;
+	}
+	if ((rc = ledger_step(l, st, err)) < 0)
+		goto out;
+	if (rc && strcmp(col_text(st, 0), "ok")) {
+		static const char prefix[] = "*** in database main ***";
+		struct strbuf why = STRBUF_INIT;
+		const char *s = col_text(st, 0);
+		if (!strncmp(s, prefix, strlen(prefix)))
+			s += strlen(prefix);
+		/* quick_check's report spans lines: keep the message on one */
+		for (s += strspn(s, " \n"); *s; s++)
+			strbuf_addch(&why, *s == '\n' ? ' ' : *s);
+		l->damaged = 1;
+		forget_clean(l);
+		damaged_error(l, err, why.buf);
+		strbuf_release(&why);
+		goto out;
+	}
+	record_clean(l, stamp);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(stamp);
+	return ret;
 }
 
 /* The header fields migrate() decides on, read in one statement: one snapshot. */
@@ -340,29 +451,66 @@ struct ledger *ledger_open_version(const char *path, int busy_ms, int target, st
 	}
 	sqlite3_extended_result_codes(l->db, 1);
 	sqlite3_busy_timeout(l->db, busy_ms > 0 ? busy_ms : 10000);
-	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") || migrate(l, target, err))
+	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") ||
+	    check_integrity(l, err) || migrate(l, target, err))
 		goto fail;
 	/* WAL makes commits cheap; NORMAL is durable across application crashes */
 	if (exec_plain(l, "PRAGMA synchronous=NORMAL", err, "setting synchronous"))
 		goto fail;
+	l->opened = 1;
 	return l;
 fail:
 	ledger_close(l);
 	return NULL;
 }
 
+/* Has the WAL more than its 32-byte header? */
+static int wal_has_frames(struct ledger *l)
+{
+	char *wal = xstrfmt("%s-wal", l->path);
+	struct stat st;
+	int r = !stat(wal, &st) && st.st_size > 32;
+	free(wal);
+	return r;
+}
+
 void ledger_close(struct ledger *l)
 {
 	if (!l)
 		return;
-	if (l->db)
-		sqlite3_close(l->db);
+	/*
+	 * The last connection to close copies the WAL's frames into the file:
+	 * not into one that was refused or found damaged.
+	 */
+	if (l->db && (!l->opened || l->damaged) && wal_has_frames(l))
+		sqlite3_db_config(l->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/*
+	 * The file as this session leaves it (after SQLite's final checkpoint)
+	 * is as clean as it was when checked, unless SQLite reported damage.
+	 */
+	if (l->db && sqlite3_close(l->db) == SQLITE_OK && l->opened && !l->damaged) {
+		char *stamp = file_stamp(l->path);
+		if (stamp && !stamp_recorded(l, stamp))
+			record_clean(l, stamp);
+		free(stamp);
+	}
 	free(l->path);
 	free(l);
 }
 
+/* Nothing is written to a ledger SQLite found damaged during this session. */
+static int refuse_damaged(struct ledger *l, struct strbuf *err)
+{
+	if (!l->damaged)
+		return 0;
+	damaged_error(l, err, "damage found earlier in this session");
+	return -1;
+}
+
 int ledger_begin(struct ledger *l, struct strbuf *err)
 {
+	if (refuse_damaged(l, err))
+		return -1;
 	return exec_plain(l, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
@@ -413,9 +561,9 @@ static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *
 static int64_t vrun(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
 		    va_list ap)
 {
-	sqlite3_stmt *st = vprepare(l, err, sql, fmt, ap);
+	sqlite3_stmt *st;
 	int rc;
-	if (!st)
+	if (refuse_damaged(l, err) || !(st = vprepare(l, err, sql, fmt, ap)))
 		return -1;
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);

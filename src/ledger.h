@@ -6,9 +6,10 @@
  * timeout, so two perfloop processes can share it. The schema version lives in
  * PRAGMA user_version and is migrated forward step by step, each step in its
  * own transaction taken with the write lock, so processes starting together on
- * a new ledger migrate it once. A file that is corrupt, not SQLite, not a
- * perfloop ledger, locked past the timeout, or of a newer schema is refused
- * with one line and never written to.
+ * a new ledger migrate it once. A file that is corrupt (PRAGMA quick_check when
+ * it changed since the last clean check, or any SQLite corruption error), not
+ * SQLite, not a perfloop ledger, locked past the timeout, or of a newer schema
+ * is refused with one line and never written to.
  */
 #ifndef LEDGER_H
 #define LEDGER_H
@@ -22,6 +23,8 @@
 struct ledger {
 	sqlite3 *db;
 	char *path;
+	unsigned opened : 1;  /* checked and migrated: a clean close may say so */
+	unsigned damaged : 1; /* SQLite reported corruption: write nothing more */
 };
 
 /* Schema version this build writes. */

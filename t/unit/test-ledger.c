@@ -222,6 +222,109 @@ static void test_refusals(void **state)
 	strbuf_release(&err);
 }
 
+/* What ledger.c records in <ledger>-checked after a clean check of path. */
+static void forge_clean_record(const char *path)
+{
+	struct stat st;
+	char *rec = xstrfmt("%s-checked", path), *line;
+	assert_int_equal(stat(path, &st), 0);
+	line = xstrfmt("perfloop-ledger-checked %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	write_file(rec, line, strlen(line));
+	free(line);
+	free(rec);
+}
+
+static void zero_page(const char *path, int64_t page)
+{
+	static const char zeros[4096];
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)(page - 1) * 4096, SEEK_SET), 0);
+	assert_int_equal(fwrite(zeros, 1, sizeof(zeros), f), sizeof(zeros));
+	fclose(f);
+}
+
+/*
+ * A damaged page the open-time check did not see (its record says the file
+ * is clean) is an error of the query that meets it, not the end of its rows;
+ * from then on nothing is written, and the next open checks the whole file.
+ */
+static void test_damage_found_by_a_query(void **state)
+{
+	char *p = path_in("damaged.db"), *rec;
+	struct strbuf err = STRBUF_INIT, before, after;
+	struct ledger *l = ledger_open(p, 0, &err);
+	sqlite3_stmt *st;
+	int64_t root, n;
+	double x;
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(q_int(l, "PRAGMA page_size"), 4096);
+	for (int i = 0; i < 200; i++)
+		assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
+					  "VALUES (printf('h%d', ?1), 1, printf('%0100d', ?1), 0)",
+					  "i", (int64_t)i) > 0);
+	root = q_int(l, "SELECT rootpage FROM sqlite_master WHERE name = 'artifacts'");
+	assert_true(q_int(l, "PRAGMA page_count") > root + 3);
+	ledger_close(l);
+	rec = xstrfmt("%s-checked", p);
+	assert_true(file_exists(rec));
+
+	zero_page(p, root);
+	forge_clean_record(p);
+	before = read_all(p);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l); /* the record said clean: no check */
+
+	/* path, not hash: the unique index on hash would answer without the table */
+	st = ledger_query(l, &err, "SELECT path FROM artifacts", NULL);
+	assert_non_null(st);
+	assert_int_equal(ledger_step(l, st, &err), -1);
+	sqlite3_finalize(st);
+	if (!strstr(err.buf, "is corrupt or not a SQLite database"))
+		fail_msg("unexpected: %s", err.buf);
+	assert_non_null(strstr(err.buf, p));
+	assert_null(strchr(err.buf, '\n'));
+	assert_false(file_exists(rec));
+
+	strbuf_reset(&err);
+	n = 7;
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT count(path) FROM artifacts", NULL),
+			 -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_real(l, &err, &x, 0, "SELECT avg(size) FROM artifacts", NULL), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	/* a table on a sound page still reads, but nothing is written any more */
+	assert_int_equal(ledger_int(l, &err, &n, -1, "SELECT count(*) FROM benches", NULL), 0);
+	assert_int_equal(n, 0);
+	strbuf_reset(&err);
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
+				     "sigma, created) VALUES ('k', 'h', 2, 1, 1, 1, 0)", NULL), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_begin(l, &err), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	ledger_close(l);
+	after = read_all(p);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.buf, after.buf, before.len);
+	assert_false(file_exists(rec));
+
+	/* the record is gone, so the next open checks and refuses */
+	strbuf_reset(&err);
+	assert_null(ledger_open(p, 0, &err));
+	assert_non_null(strstr(err.buf, "is corrupt or not a SQLite database"));
+	strbuf_release(&before);
+	strbuf_release(&after);
+	strbuf_release(&err);
+	free(rec);
+	free(p);
+}
+
 /* ledger_step(), ledger_int() and ledger_real() on a sound ledger. */
 static void test_step_and_values(void **state)
 {
@@ -336,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_migrates_forward_keeping_data),
 		cmocka_unit_test(test_profiles_table),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_damage_found_by_a_query),
 		cmocka_unit_test(test_step_and_values),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),
