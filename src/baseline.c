@@ -21,6 +21,7 @@ void artifact_release(struct artifact *a)
 int artifact_register(struct ledger *l, const char *path, struct artifact *a, struct strbuf *err)
 {
 	sqlite3_stmt *st;
+	int rc;
 	memset(a, 0, sizeof(*a));
 	if (hash_file(path, a->hash, &a->size, err))
 		return -1;
@@ -32,9 +33,11 @@ int artifact_register(struct ledger *l, const char *path, struct artifact *a, st
 	st = ledger_query(l, err, "SELECT id, stored FROM artifacts WHERE hash = ?", "t", a->hash);
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) != SQLITE_ROW) {
+	if ((rc = ledger_step(l, st, err)) <= 0) {
 		sqlite3_finalize(st);
-		ledger_error(l, err, "reading artifacts");
+		if (!rc)
+			strbuf_addf(err, "ledger '%s': artifact %s vanished as it was recorded",
+				    l->path, a->hash);
 		return -1;
 	}
 	a->id = sqlite3_column_int64(st, 0);
@@ -227,16 +230,12 @@ int baseline_list(struct ledger *l, const char *name, struct baseline **out, siz
 		  : ledger_query(l, err, BASELINE_COLS "ORDER BY b.id DESC", NULL);
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		ALLOC_GROW(*out, *nr + 1, alloc);
 		baseline_from_row(st, &(*out)[(*nr)++]);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ledger_error(l, err, "reading baselines");
-		return -1;
-	}
-	return 0;
+	return rc;
 }
 
 int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strbuf *err)
@@ -245,15 +244,11 @@ int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strb
 	int rc;
 	if (!st)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = ledger_step(l, st, err);
+	if (rc > 0)
 		baseline_from_row(st, out);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ledger_error(l, err, "reading baselines");
-		return -1;
-	}
-	return rc == SQLITE_ROW ? 0 : 1;
+	return rc < 0 ? -1 : !rc;
 }
 
 int baseline_select(struct ledger *l, const char *name, const char *fp, int force,

@@ -28,22 +28,24 @@ const char *bench_key(const char *dir, const char *command, const char *env_name
 	return hex;
 }
 
-int bench_noise_history(struct ledger *l, const char *key, int limit, double *sigma, double *df)
+int bench_noise_history(struct ledger *l, const char *key, int limit, double *sigma, double *df,
+			struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
-	sqlite3_stmt *st = ledger_query(l, &err,
+	sqlite3_stmt *st = ledger_query(l, err,
 					"SELECT ss, df FROM calibrations WHERE key = ? AND host = ? "
 					"ORDER BY id DESC LIMIT ?",
 					"tti", key, host_name(), (int64_t)limit);
 	struct noise_pool np = { 0, 0 };
-	strbuf_release(&err);
+	int rc;
 	if (!st)
-		return 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		return -1;
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		np.ss += sqlite3_column_double(st, 0);
 		np.df += sqlite3_column_double(st, 1);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
 	if (np.df < 1)
 		return 0;
 	*sigma = noise_pool_sigma(&np);
@@ -316,11 +318,13 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	ts.hooks = hooks;
 	ts.bench_start = now_mono();
 	ts.prog.total = total;
-	hist_per_run = ts.per_run = ledger_real(l, -1,
-				 "SELECT avg(wall) FROM (SELECT r.wall FROM runs r JOIN benches b "
-				 "ON b.id = r.bench_id WHERE b.key = ? AND r.status = 0 AND "
-				 "r.warmup = 0 ORDER BY r.id DESC LIMIT 20)",
-				 "t", spec->key);
+	if (ledger_real(l, err, &hist_per_run, -1,
+			"SELECT avg(wall) FROM (SELECT r.wall FROM runs r JOIN benches b "
+			"ON b.id = r.bench_id WHERE b.key = ? AND r.status = 0 AND "
+			"r.warmup = 0 ORDER BY r.id DESC LIMIT 20)",
+			"t", spec->key))
+		goto out;
+	ts.per_run = hist_per_run;
 
 	res->status = BENCH_DONE;
 	proc_signals_hold();

@@ -102,10 +102,11 @@ const char *bench_key(const char *dir, const char *command, const char *env_name
 
 /*
  * Pooled A/A noise for key on this host from the ledger's calibrations (the
- * newest `limit`). Returns 1 with sigma/df set, 0 when there is none.
+ * newest `limit`). Returns 1 with sigma/df set, 0 when there is none, -1
+ * with err filled when the ledger cannot be read.
  */
 int bench_noise_history(struct ledger *l, const char *key, int limit, double *sigma,
-			double *df);
+			double *df, struct strbuf *err);
 
 /*
  * Run the bench. Returns 0 when it ran to a result or stopped for a reason

@@ -45,6 +45,7 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 	char *dir;
 	char *cand_path = NULL;
 	double sigma, df;
+	int hist = 0;
 
 	memset(s, 0, sizeof(*s));
 	strbuf_init(&s->warn, 0);
@@ -208,7 +209,9 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 	sp->vp.margin = config_get_real(&c->cfg, "bench.margin");
 	sp->vp.reject = config_get_real(&c->cfg, "bench.reject");
 	sp->vp.floor = config_get_real(&c->cfg, "bench.noise-floor");
-	if (!req->calibrate && bench_noise_history(l, sp->key, 5, &sigma, &df)) {
+	if (!req->calibrate && (hist = bench_noise_history(l, sp->key, 5, &sigma, &df, err)) < 0)
+		return -1;
+	if (!req->calibrate && hist) {
 		sp->vp.have_history = 1;
 		sp->vp.hist_sigma = sigma;
 		sp->vp.hist_df = df;

@@ -65,10 +65,11 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 	if (res->id < 0)
 		goto out;
 	res->log = xstrfmt("%s/build-%lld.log", logdir, (long long)res->id);
-	td.expected = ledger_real(l, -1,
-				  "SELECT avg(finished - started) FROM (SELECT * FROM builds "
-				  "WHERE status = 'ok' ORDER BY id DESC LIMIT 5)",
-				  NULL);
+	if (ledger_real(l, err, &td.expected, -1,
+			"SELECT avg(finished - started) FROM (SELECT * FROM builds "
+			"WHERE status = 'ok' ORDER BY id DESC LIMIT 5)",
+			NULL))
+		goto out;
 
 	ch.cmd = command;
 	ch.dir = c->worktree;

@@ -28,7 +28,7 @@ static int cmd_calibrate(int argc, char **argv, struct ctx *c)
 	struct bench_setup s;
 	struct bench_result res;
 	struct strbuf err = STRBUF_INIT;
-	int json = 0, opt, ret = 0;
+	int json = 0, opt, ret = 0, r;
 	double sigma, df;
 	long v;
 
@@ -62,7 +62,9 @@ static int cmd_calibrate(int argc, char **argv, struct ctx *c)
 		goto out;
 	if (bench_save_calibration(c->ledger, &s.spec, &res, &err))
 		die("%s", err.buf);
-	if (!bench_noise_history(c->ledger, s.spec.key, 5, &sigma, &df))
+	if ((r = bench_noise_history(c->ledger, s.spec.key, 5, &sigma, &df, &err)) < 0)
+		die("%s", err.buf);
+	if (!r)
 		die("calibration was not stored in the ledger");
 	if (json) {
 		/* bench_json holds this calibration's sigma and df; add the pool's */

@@ -24,10 +24,10 @@ static int find_experiment(struct ledger *l, const char *hash, int64_t *id, char
 					"SELECT id, verdict, message FROM experiments WHERE "
 					"patch_hash = ? AND status = 'decided' ORDER BY id DESC LIMIT 1",
 					"t", hash);
-	int r = 1;
-	if (!st)
+	int r = 1, rc;
+	if (!st || (rc = ledger_step(l, st, &err)) < 0)
 		die("%s", err.buf);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (rc) {
 		*id = sqlite3_column_int64(st, 0);
 		*verdict = xstrdup(col_text(st, 1));
 		*message = sqlite3_column_type(st, 2) == SQLITE_NULL ? NULL

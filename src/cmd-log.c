@@ -39,7 +39,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 	struct ledger *l;
 	sqlite3_stmt *st;
 	json_t *arr = json_array();
-	int json = 0, opt, rows = 0;
+	int json = 0, opt, rows = 0, rc;
 	long limit = 20;
 
 	while ((opt = next_opt(e, argc, argv, "n:", longopts)) != -1) {
@@ -71,11 +71,10 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 		printf("%-5s %-19s %-9s %-11s %-12s %-14s %-6s %9s %9s %7s  %s\n", "id", "started",
 		       "kind", "status", "candidate", "baseline", "metric", "A median", "B median",
 		       "B/A", "verdict");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		int64_t id = sqlite3_column_int64(st, 0);
 		const struct metric *m = bench_metric(st, 12);
-		double ma = metric_side_median(l, m, id, 'A');
-		double mb = metric_side_median(l, m, id, 'B');
+		double ma, mb;
 		double ratio = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
 									  : sqlite3_column_double(st, 5);
 		/* a calibration runs one artifact on both sides: nothing to judge */
@@ -85,6 +84,9 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 					      : col_text(st, 4);
 		const char *base = sqlite3_column_type(st, 9) != SQLITE_NULL ? col_text(st, 9)
 										: col_text(st, 8);
+		if (metric_side_median(l, m, id, 'A', &ma, &err) ||
+		    metric_side_median(l, m, id, 'B', &mb, &err))
+			die("%s", err.buf);
 		rows++;
 		if (json) {
 			json_t *o = json_object();
@@ -126,6 +128,8 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 		}
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
 	if (json)
 		print_json(arr);
 	else if (!rows)

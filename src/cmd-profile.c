@@ -57,7 +57,7 @@ static int list_profiles(struct ctx *c, int json, long limit)
 	struct ledger *l = ctx_ledger(c, &err);
 	sqlite3_stmt *st;
 	json_t *arr;
-	int n = 0;
+	int n = 0, rc;
 	if (!l)
 		die("%s", err.buf);
 	st = ledger_query(l, &err, "SELECT id FROM profiles ORDER BY id DESC LIMIT ?", "i",
@@ -68,13 +68,11 @@ static int list_profiles(struct ctx *c, int json, long limit)
 	if (!json)
 		printf("%5s  %-19s  %-11s  %-16s  %8s  %4s  %-12s  %s\n", "id", "when", "status",
 		       "event", "samples", "runs", "artifact", "perf.data");
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		struct profile p;
 		char when[32];
-		if (profile_get(l, sqlite3_column_int64(st, 0), &p, &err)) {
-			error("%s", err.buf);
-			break;
-		}
+		if (profile_get(l, sqlite3_column_int64(st, 0), &p, &err))
+			die("%s", err.len ? err.buf : "a profile vanished from the ledger");
 		n++;
 		if (json) {
 			json_array_append_new(arr, profile_json(&p));
@@ -88,6 +86,8 @@ static int list_profiles(struct ctx *c, int json, long limit)
 		profile_release(&p);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
 	if (json)
 		print_json(arr);
 	else if (!n)

@@ -29,9 +29,10 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 	if (!patch.len)
 		die("nothing to revert: the worktree has no uncommitted changes");
 	patch_hash(patch.buf, patch.len, hash);
-	id = ledger_int(c->ledger, 0,
-			"SELECT id FROM experiments WHERE patch_hash = ? ORDER BY id DESC LIMIT 1",
-			"t", hash);
+	if (ledger_int(c->ledger, &err, &id, 0,
+		       "SELECT id FROM experiments WHERE patch_hash = ? ORDER BY id DESC LIMIT 1",
+		       "t", hash))
+		die("%s", err.buf);
 	if (!id) {
 		struct strbuf head = STRBUF_INIT;
 		git_head(c->worktree, &head);
@@ -97,6 +98,7 @@ static int cmd_patch(int argc, char **argv, struct ctx *c)
 	struct ledger *l;
 	sqlite3_stmt *st;
 	long id;
+	int rc;
 	if (argc != 2)
 		return usage_error(&cmd_patch_entry, "give one experiment id");
 	if (opt_int(&cmd_patch_entry, "ID", argv[1], 1, &id))
@@ -104,9 +106,9 @@ static int cmd_patch(int argc, char **argv, struct ctx *c)
 	if (!(l = ctx_ledger(c, &err)))
 		die("%s", err.buf);
 	st = ledger_query(l, &err, "SELECT patch FROM experiments WHERE id = ?", "i", (int64_t)id);
-	if (!st)
+	if (!st || (rc = ledger_step(l, st, &err)) < 0)
 		die("%s", err.buf);
-	if (sqlite3_step(st) != SQLITE_ROW)
+	if (!rc)
 		die("no experiment %ld in the ledger", id);
 	fwrite(sqlite3_column_blob(st, 0), 1, (size_t)sqlite3_column_bytes(st, 0), stdout);
 	sqlite3_finalize(st);

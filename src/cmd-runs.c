@@ -28,10 +28,11 @@ static size_t load_dispatches(struct ledger *l, struct dispatch **out)
 					"dispatches WHERE status = 'sent' ORDER BY created",
 					NULL);
 	size_t nr = 0, alloc = 0;
+	int rc;
 	if (!st)
 		die("%s", err.buf);
 	*out = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		struct dispatch *d;
 		ALLOC_GROW(*out, nr + 1, alloc);
 		d = &(*out)[nr++];
@@ -43,6 +44,8 @@ static size_t load_dispatches(struct ledger *l, struct dispatch **out)
 		d->pr = sqlite3_column_int(st, 5);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
 	strbuf_release(&err);
 	return nr;
 }

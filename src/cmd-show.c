@@ -97,10 +97,11 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 			  (int64_t)id);
 	if (!st)
 		die("%s", err.buf);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	if ((rc = ledger_step(l, st, &err)) < 0)
+		die("%s", err.buf);
+	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL)
 		doc = json_loads(col_text(st, 0), 0, NULL);
-	if (rc == SQLITE_ROW && !doc) {
+	if (rc && !doc) {
 		/* still running, or perfloop died mid-bench: show what the runs say */
 		doc = json_object();
 		json_object_set_new(doc, "id", json_integer(id));
@@ -109,7 +110,7 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 			json_object_set_new(doc, "message", json_string(col_text(st, 2)));
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	if (!rc)
 		die("no bench %ld in the ledger (see 'perfloop log')", id);
 
 	st = ledger_query(l, &err,
@@ -119,7 +120,7 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 			  "i", (int64_t)id);
 	if (!st)
 		die("%s", err.buf);
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, &err)) > 0) {
 		json_t *r = json_object();
 		json_object_set_new(r, "seq", json_integer(sqlite3_column_int(st, 0)));
 		json_object_set_new(r, "side", json_string(col_text(st, 1)));
@@ -138,6 +139,8 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		json_array_append_new(runs, r);
 	}
 	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
 
 	if (run) {
 		json_t *r = json_array_get(runs, (size_t)run - 1);

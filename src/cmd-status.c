@@ -30,23 +30,27 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	const char *next;
 	char hash[HASH_HEX] = "", *diff_verdict = NULL, *tracking;
 	int json, r, have_baseline = 0;
-	long unpushed = -1, pending, awaiting;
+	long unpushed = -1;
+	int64_t pending, awaiting;
 
 	if ((r = parse_json_only(&cmd_status_entry, argc, argv, &json)))
 		return r;
 	require_loop(c, &ls);
 	l = c->ledger;
-	if (ls.baseline_id && !baseline_get(l, ls.baseline_id, &b, &err))
-		have_baseline = 1;
+	if (ls.baseline_id) {
+		if ((r = baseline_get(l, ls.baseline_id, &b, &err)) < 0)
+			die("%s", err.buf);
+		have_baseline = !r;
+	}
 
 	st = ledger_query(l, &err,
 			  "SELECT e.id, e.message, e.status, e.verdict, e.reason, b.ratio, "
 			  "e.commit_id, e.pushed FROM experiments e LEFT JOIN benches b "
 			  "ON b.id = e.bench_id ORDER BY e.id DESC LIMIT 1",
 			  NULL);
-	if (!st)
+	if (!st || (r = ledger_step(l, st, &err)) < 0)
 		die("%s", err.buf);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if (r) {
 		last = json_object();
 		json_object_set_new(last, "id", json_integer(sqlite3_column_int64(st, 0)));
 		json_object_set_new(last, "message", sqlite3_column_type(st, 1) == SQLITE_NULL
@@ -74,7 +78,9 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 				  "SELECT verdict FROM experiments WHERE patch_hash = ? AND status = "
 				  "'decided' ORDER BY id DESC LIMIT 1",
 				  "t", hash);
-		if (st && sqlite3_step(st) == SQLITE_ROW)
+		if (!st || (r = ledger_step(l, st, &err)) < 0)
+			die("%s", err.buf);
+		if (r)
 			diff_verdict = xstrdup(col_text(st, 0));
 		sqlite3_finalize(st);
 	}
@@ -82,14 +88,15 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	if (!git_run(c->worktree, &out, NULL, "rev-list", "--count", tracking, NULL))
 		unpushed = strtol(out.buf, NULL, 10);
 	free(tracking);
-	pending = (long)ledger_int(l, 0,
-				   "SELECT count(*) FROM workflow_runs WHERE status IS NULL OR "
-				   "status != 'completed'",
-				   NULL);
-	awaiting = (long)ledger_int(l, 0,
-				    "SELECT count(*) FROM dispatches d WHERE status = 'sent' AND NOT "
-				    "EXISTS (SELECT 1 FROM workflow_runs w WHERE w.dispatch_id = d.id)",
-				    NULL);
+	if (ledger_int(l, &err, &pending, 0,
+		       "SELECT count(*) FROM workflow_runs WHERE status IS NULL OR "
+		       "status != 'completed'",
+		       NULL) ||
+	    ledger_int(l, &err, &awaiting, 0,
+		       "SELECT count(*) FROM dispatches d WHERE status = 'sent' AND NOT "
+		       "EXISTS (SELECT 1 FROM workflow_runs w WHERE w.dispatch_id = d.id)",
+		       NULL))
+		die("%s", err.buf);
 
 	if (!have_baseline)
 		next = "perfloop build && perfloop baseline save";
@@ -161,7 +168,7 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 			       "remotely ('perfloop sync')\n",
 			       ls.branch, ls.remote_head ? ls.remote_head : "?");
 		if (pending || awaiting)
-			printf("workflow  %ld run(s) pending\n", pending + awaiting);
+			printf("workflow  %lld run(s) pending\n", (long long)(pending + awaiting));
 		printf("next      %s\n", next);
 	}
 	json_decref(doc);

@@ -5,12 +5,14 @@
 #include "ledger.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "proc.h"
+#define LEDGER_INTERNAL /* the one place that calls sqlite3_step() */
 #include "banned.h"
 
 /*
@@ -232,6 +234,16 @@ int ledger_schema_version(void)
 	return (int)ARRAY_SIZE(migrations);
 }
 
+/* Forget that the file was checked: the next open runs PRAGMA quick_check. */
+static void forget_clean(struct ledger *l);
+
+static void damaged_error(struct ledger *l, struct strbuf *err, const char *detail)
+{
+	strbuf_addf(err, "ledger '%s' is corrupt or not a SQLite database (%s); perfloop will not "
+		    "touch it: move it aside, with any '-wal' file next to it, to start a new one "
+		    "('sqlite3 FILE .recover' salvages what it can)", l->path, detail);
+}
+
 void ledger_error(struct ledger *l, struct strbuf *err, const char *what)
 {
 	int code = l->db ? sqlite3_extended_errcode(l->db) & 0xff : SQLITE_ERROR;
@@ -244,8 +256,10 @@ void ledger_error(struct ledger *l, struct strbuf *err, const char *what)
 		break;
 	case SQLITE_CORRUPT:
 	case SQLITE_NOTADB:
-		strbuf_addf(err, "ledger '%s' is corrupt or not a SQLite database (%s); perfloop will "
-			    "not touch it: move it aside to start a new one", l->path, msg);
+		/* from now on nothing is written, and the next open checks the whole file */
+		l->damaged = 1;
+		forget_clean(l);
+		damaged_error(l, err, msg);
 		break;
 	case SQLITE_READONLY:
 	case SQLITE_CANTOPEN:
@@ -270,53 +284,178 @@ static int exec_plain(struct ledger *l, const char *sql, struct strbuf *err, con
 	return 0;
 }
 
-static int pragma_int(struct ledger *l, const char *sql, int64_t *out, struct strbuf *err)
+int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	ledger_error(l, err, "reading");
+	return -1;
+}
+
+/*
+ * The integrity check. PRAGMA quick_check reads every page, O(file size), so
+ * it runs only when the file is not as a clean perfloop session left it: the
+ * side file <ledger>-checked holds the device, inode, size, mtime and ctime of
+ * the ledger after the last check that passed, or after the last session that
+ * met no damage closed it. Any change made outside perfloop (a disk error, a
+ * stray dd, a copy) changes the ctime, which tools cannot set back, so the next
+ * open checks. A side file and not a table: recording in the ledger would
+ * change the file being described, and a damaged file cannot be trusted to
+ * say it is clean. A missing or garbled side file only costs a check.
+ */
+static char *clean_path(struct ledger *l)
+{
+	return xstrfmt("%s-checked", l->path);
+}
+
+/* What the ledger file is now, as one line; NULL when it cannot be stat()ed. */
+static char *file_stamp(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st))
+		return NULL;
+	return xstrfmt("perfloop-ledger-checked %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+}
+
+static int stamp_recorded(struct ledger *l, const char *stamp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *p = clean_path(l);
+	int same = strbuf_read_file(&sb, p, 4096) >= 0 && !strcmp(sb.buf, stamp);
+	strbuf_release(&sb);
+	free(p);
+	return same;
+}
+
+/* Best effort: failing to record only costs a check at the next open. */
+static void record_clean(struct ledger *l, const char *stamp)
+{
+	struct strbuf sb = STRBUF_INIT, err = STRBUF_INIT;
+	char *p = clean_path(l);
+	if (stamp) {
+		strbuf_addstr(&sb, stamp);
+		strbuf_write_file_atomic(&sb, p, &err);
+	}
+	strbuf_release(&sb);
+	strbuf_release(&err);
+	free(p);
+}
+
+static void forget_clean(struct ledger *l)
+{
+	char *p = clean_path(l);
+	unlink(p);
+	free(p);
+}
+
+static int check_integrity(struct ledger *l, struct strbuf *err)
+{
+	char *stamp = file_stamp(l->path);
+	sqlite3_stmt *st = NULL;
+	int ret = -1, rc;
+	if (stamp && stamp_recorded(l, stamp)) {
+		free(stamp);
+		return 0;
+	}
+	/* one error is enough to refuse the file, and stops the check early */
+	if (sqlite3_prepare_v2(l->db, "PRAGMA quick_check(1)", -1, &st, NULL) != SQLITE_OK) {
+		ledger_error(l, err, "checking integrity");
+		goto out;
+	}
+	if ((rc = ledger_step(l, st, err)) < 0)
+		goto out;
+	if (rc && strcmp(col_text(st, 0), "ok")) {
+		static const char prefix[] = "*** in database main ***";
+		struct strbuf why = STRBUF_INIT;
+		const char *s = col_text(st, 0);
+		if (!strncmp(s, prefix, strlen(prefix)))
+			s += strlen(prefix);
+		/* quick_check's report spans lines: keep the message on one */
+		for (s += strspn(s, " \n"); *s; s++)
+			strbuf_addch(&why, *s == '\n' ? ' ' : *s);
+		l->damaged = 1;
+		forget_clean(l);
+		damaged_error(l, err, why.buf);
+		strbuf_release(&why);
+		goto out;
+	}
+	record_clean(l, stamp);
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	free(stamp);
+	return ret;
+}
+
+/* The header fields migrate() decides on, read in one statement: one snapshot. */
+struct ledger_head {
+	int64_t version, app, tables;
+};
+
+static int read_head(struct ledger *l, struct ledger_head *h, struct strbuf *err)
 {
 	sqlite3_stmt *st;
 	int rc;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(l->db,
+			       "SELECT (SELECT user_version FROM pragma_user_version), "
+			       "(SELECT application_id FROM pragma_application_id), "
+			       "(SELECT count(*) FROM sqlite_master)",
+			       -1, &st, NULL) != SQLITE_OK) {
 		ledger_error(l, err, "reading the schema");
 		return -1;
 	}
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		sqlite3_finalize(st);
+	rc = ledger_step(l, st, err);
+	if (rc > 0) {
+		h->version = sqlite3_column_int64(st, 0);
+		h->app = sqlite3_column_int64(st, 1);
+		h->tables = sqlite3_column_int64(st, 2);
+	} else if (!rc) {
 		ledger_error(l, err, "reading the schema");
-		return -1;
 	}
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
+	return rc > 0 ? 0 : -1;
+}
+
+/* Refuse what is not a perfloop ledger this build understands. */
+static int check_head(struct ledger *l, const struct ledger_head *h, struct strbuf *err)
+{
+	if (h->app != 0 && h->app != LEDGER_APP_ID) {
+		strbuf_addf(err, "'%s' is a SQLite database of another program; perfloop will not "
+			    "touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (h->version == 0 && h->tables > 0) {
+		strbuf_addf(err, "'%s' is a SQLite database but not a perfloop ledger; perfloop will "
+			    "not touch it: move it aside or set [core] state elsewhere", l->path);
+		return -1;
+	}
+	if (h->version > ledger_schema_version()) {
+		strbuf_addf(err, "ledger '%s' has schema version %lld, newer than this perfloop "
+			    "understands (%d): upgrade perfloop", l->path, (long long)h->version,
+			    ledger_schema_version());
+		return -1;
+	}
 	return 0;
 }
 
 static int migrate(struct ledger *l, int target, struct strbuf *err)
 {
-	int64_t version, app, tables;
+	struct ledger_head h;
+	int ret = -1;
 
 	/* read-only checks first: nothing is written to a file we refuse */
-	if (pragma_int(l, "PRAGMA user_version", &version, err) ||
-	    pragma_int(l, "PRAGMA application_id", &app, err) ||
-	    pragma_int(l, "SELECT count(*) FROM sqlite_master", &tables, err))
+	if (read_head(l, &h, err) || check_head(l, &h, err))
 		return -1;
-	if (app != 0 && app != LEDGER_APP_ID) {
-		strbuf_addf(err, "'%s' is a SQLite database of another program; perfloop will not "
-			    "touch it: move it aside or set [core] state elsewhere", l->path);
-		return -1;
-	}
-	if (version == 0 && tables > 0) {
-		strbuf_addf(err, "'%s' is a SQLite database but not a perfloop ledger; perfloop will "
-			    "not touch it: move it aside or set [core] state elsewhere", l->path);
-		return -1;
-	}
-	if (version > ledger_schema_version()) {
-		strbuf_addf(err, "ledger '%s' has schema version %lld, newer than this perfloop "
-			    "understands (%d): upgrade perfloop", l->path, (long long)version,
-			    ledger_schema_version());
-		return -1;
-	}
-	if (version >= target)
+	if (h.version >= target)
 		return 0;
 	/*
+	 * SQLite's busy handler covers the lock this takes, as for any other.
 	 * Foreign keys are off while migrating (the pragma does nothing inside
 	 * a transaction): a step may rebuild a table, and dropping the old one
 	 * must not cascade to the rows that reference it. Each step is checked
@@ -325,28 +464,52 @@ static int migrate(struct ledger *l, int target, struct strbuf *err)
 	if (exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL") ||
 	    exec_plain(l, "PRAGMA foreign_keys=OFF", err, "migrating the schema"))
 		return -1;
-	for (int64_t v = version; v < target; v++) {
-		char *bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
-				     (long long)v + 1, LEDGER_APP_ID);
+	/*
+	 * Each step in its own transaction, deciding what to do only once it
+	 * holds the write lock: processes started together on a new ledger all
+	 * see version 0 above, and all but the first find the work done here.
+	 */
+	for (;;) {
+		char *bump;
 		int64_t broken = 0;
-		int bad = exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration") ||
-			  exec_plain(l, migrations[v], err, "migrating the schema") ||
-			  pragma_int(l, "SELECT count(*) FROM pragma_foreign_key_check", &broken,
-				     err) ||
-			  exec_plain(l, bump, err, "migrating the schema");
+		int bad;
+		if (exec_plain(l, "BEGIN IMMEDIATE", err, "starting a migration"))
+			goto out;
+		if (read_head(l, &h, err) || check_head(l, &h, err)) {
+			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+		if (h.version >= target) {
+			if (exec_plain(l, "COMMIT", err, "migrating the schema"))
+				goto out;
+			break;
+		}
+		bump = xstrfmt("PRAGMA user_version=%lld; PRAGMA application_id=%d;",
+			       (long long)h.version + 1, LEDGER_APP_ID);
+		bad = exec_plain(l, migrations[h.version], err, "migrating the schema") ||
+		      ledger_int(l, err, &broken, 0, "SELECT count(*) FROM pragma_foreign_key_check",
+				 NULL) ||
+		      exec_plain(l, bump, err, "migrating the schema");
 		free(bump);
 		if (!bad && broken) {
 			strbuf_addf(err, "ledger '%s': migrating the schema to version %lld would "
 				    "break %lld references; the ledger is left as it was",
-				    l->path, (long long)v + 1, (long long)broken);
+				    l->path, (long long)h.version + 1, (long long)broken);
 			bad = 1;
 		}
 		if (bad || exec_plain(l, "COMMIT", err, "migrating the schema")) {
 			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+			goto out;
 		}
 	}
-	return exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys");
+	ret = 0;
+out:
+	/* after a failure, err already says why: the pragma's own error is dropped */
+	if (ret)
+		sqlite3_exec(l->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+	else if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys"))
+		ret = -1;
+	return ret;
 }
 
 const struct ledger_owner *ledger_owner(void)
@@ -388,7 +551,7 @@ static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
 	free(sql);
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		int64_t pid = sqlite3_column_int64(st, 1);
 		if (pid > 0 && pid <= INT32_MAX &&
 		    proc_alive((int)pid, (long long)sqlite3_column_int64(st, 2)))
@@ -399,10 +562,8 @@ static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
 		pids[nr++] = pid;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		ledger_error(l, err, "reading rows in progress");
+	if (rc < 0)
 		ret = -1;
-	}
 	/* their owner cannot finish them any more; the condition guards against a reused pid */
 	if (why)
 		sql = xstrfmt("UPDATE %s SET status = 'abandoned', %s = ? WHERE id = ? AND %s AND "
@@ -455,29 +616,66 @@ struct ledger *ledger_open_version(const char *path, int busy_ms, int target, st
 	}
 	sqlite3_extended_result_codes(l->db, 1);
 	sqlite3_busy_timeout(l->db, busy_ms > 0 ? busy_ms : 10000);
-	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") || migrate(l, target, err))
+	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") ||
+	    check_integrity(l, err) || migrate(l, target, err))
 		goto fail;
 	/* WAL makes commits cheap; NORMAL is durable across application crashes */
 	if (exec_plain(l, "PRAGMA synchronous=NORMAL", err, "setting synchronous"))
 		goto fail;
+	l->opened = 1;
 	return l;
 fail:
 	ledger_close(l);
 	return NULL;
 }
 
+/* Has the WAL more than its 32-byte header? */
+static int wal_has_frames(struct ledger *l)
+{
+	char *wal = xstrfmt("%s-wal", l->path);
+	struct stat st;
+	int r = !stat(wal, &st) && st.st_size > 32;
+	free(wal);
+	return r;
+}
+
 void ledger_close(struct ledger *l)
 {
 	if (!l)
 		return;
-	if (l->db)
-		sqlite3_close(l->db);
+	/*
+	 * The last connection to close copies the WAL's frames into the file:
+	 * not into one that was refused or found damaged.
+	 */
+	if (l->db && (!l->opened || l->damaged) && wal_has_frames(l))
+		sqlite3_db_config(l->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	/*
+	 * The file as this session leaves it (after SQLite's final checkpoint)
+	 * is as clean as it was when checked, unless SQLite reported damage.
+	 */
+	if (l->db && sqlite3_close(l->db) == SQLITE_OK && l->opened && !l->damaged) {
+		char *stamp = file_stamp(l->path);
+		if (stamp && !stamp_recorded(l, stamp))
+			record_clean(l, stamp);
+		free(stamp);
+	}
 	free(l->path);
 	free(l);
 }
 
+/* Nothing is written to a ledger SQLite found damaged during this session. */
+static int refuse_damaged(struct ledger *l, struct strbuf *err)
+{
+	if (!l->damaged)
+		return 0;
+	damaged_error(l, err, "damage found earlier in this session");
+	return -1;
+}
+
 int ledger_begin(struct ledger *l, struct strbuf *err)
 {
+	if (refuse_damaged(l, err))
+		return -1;
 	return exec_plain(l, "BEGIN IMMEDIATE", err, "starting a transaction");
 }
 
@@ -528,9 +726,9 @@ static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *
 static int64_t vrun(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
 		    va_list ap)
 {
-	sqlite3_stmt *st = vprepare(l, err, sql, fmt, ap);
+	sqlite3_stmt *st;
 	int rc;
-	if (!st)
+	if (refuse_damaged(l, err) || !(st = vprepare(l, err, sql, fmt, ap)))
 		return -1;
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
@@ -572,36 +770,44 @@ sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql
 	return st;
 }
 
-int64_t ledger_int(struct ledger *l, int64_t def, const char *sql, const char *fmt, ...)
+/* Step a query for one value: 1 with a non-NULL first column, 0 without, -1 on error. */
+static int first_value(struct ledger *l, sqlite3_stmt *st, struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
-	va_list ap;
-	sqlite3_stmt *st;
-	int64_t v = def;
-	va_start(ap, fmt);
-	st = vprepare(l, &err, sql, fmt, ap);
-	va_end(ap);
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	strbuf_release(&err);
-	return v;
+	int rc;
+	if (!st)
+		return -1;
+	rc = ledger_step(l, st, err);
+	return rc > 0 && sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : rc;
 }
 
-double ledger_real(struct ledger *l, double def, const char *sql, const char *fmt, ...)
+int ledger_int(struct ledger *l, struct strbuf *err, int64_t *out, int64_t def, const char *sql,
+	       const char *fmt, ...)
 {
-	struct strbuf err = STRBUF_INIT;
 	va_list ap;
 	sqlite3_stmt *st;
-	double v = def;
+	int rc;
 	va_start(ap, fmt);
-	st = vprepare(l, &err, sql, fmt, ap);
+	st = vprepare(l, err, sql, fmt, ap);
 	va_end(ap);
-	if (st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		v = sqlite3_column_double(st, 0);
+	rc = first_value(l, st, err);
+	*out = rc > 0 ? sqlite3_column_int64(st, 0) : def;
 	sqlite3_finalize(st);
-	strbuf_release(&err);
-	return v;
+	return rc < 0 ? -1 : 0;
+}
+
+int ledger_real(struct ledger *l, struct strbuf *err, double *out, double def, const char *sql,
+		const char *fmt, ...)
+{
+	va_list ap;
+	sqlite3_stmt *st;
+	int rc;
+	va_start(ap, fmt);
+	st = vprepare(l, err, sql, fmt, ap);
+	va_end(ap);
+	rc = first_value(l, st, err);
+	*out = rc > 0 ? sqlite3_column_double(st, 0) : def;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }
 
 const char *col_text(sqlite3_stmt *st, int col)

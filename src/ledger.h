@@ -5,9 +5,11 @@
  * One file (state/ledger.db) in WAL mode with foreign keys on and a busy
  * timeout, so two perfloop processes can share it. The schema version lives in
  * PRAGMA user_version and is migrated forward step by step, each step in its
- * own transaction. A file that is corrupt, not SQLite, not a perfloop ledger,
- * locked past the timeout, or of a newer schema is refused with one line and
- * never written to.
+ * own transaction taken with the write lock, so processes starting together on
+ * a new ledger migrate it once. A file that is corrupt (PRAGMA quick_check when
+ * it changed since the last clean check, or any SQLite corruption error), not
+ * SQLite, not a perfloop ledger, locked past the timeout, or of a newer schema
+ * is refused with one line and never written to.
  */
 #ifndef LEDGER_H
 #define LEDGER_H
@@ -21,6 +23,8 @@
 struct ledger {
 	sqlite3 *db;
 	char *path;
+	unsigned opened : 1;  /* checked and migrated: a clean close may say so */
+	unsigned damaged : 1; /* SQLite reported corruption: write nothing more */
 };
 
 /* Schema version this build writes. */
@@ -70,15 +74,25 @@ int64_t ledger_insert(struct ledger *l, struct strbuf *err, const char *sql, con
 
 /*
  * Prepare a query with bound parameters (same fmt); step it with
- * sqlite3_step() and finalize it. Returns NULL with err filled on failure.
+ * ledger_step() and finalize it. Returns NULL with err filled on failure.
  */
 sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,
 			   ...);
 
-/* First column of the first row as int64/double; `def` when no row. -1 on error is not
- * distinguished: these are for counts and aggregates over valid SQL. */
-int64_t ledger_int(struct ledger *l, int64_t def, const char *sql, const char *fmt, ...);
-double ledger_real(struct ledger *l, double def, const char *sql, const char *fmt, ...);
+/*
+ * Step a query: 1 with a row, 0 when there are no more, -1 on error with err
+ * filled. An error (a damaged page, a lock) is never the end of the rows.
+ */
+int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err);
+
+/*
+ * First column of the first row as int64/double in *out, `def` when there is
+ * no row or it is NULL. 0, or -1 with err filled.
+ */
+int ledger_int(struct ledger *l, struct strbuf *err, int64_t *out, int64_t def, const char *sql,
+	       const char *fmt, ...);
+int ledger_real(struct ledger *l, struct strbuf *err, double *out, double def, const char *sql,
+		const char *fmt, ...);
 
 /* Column text that is never NULL. */
 const char *col_text(sqlite3_stmt *st, int col);

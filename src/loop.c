@@ -26,8 +26,8 @@ int loop_load(struct ledger *l, struct loop_state *s, struct strbuf *err)
 			  NULL);
 	if (!st)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
+	rc = ledger_step(l, st, err);
+	if (rc > 0) {
 		s->present = 1;
 		s->branch = dup_col(st, 0);
 		s->base_ref = dup_col(st, 1);
@@ -41,11 +41,7 @@ int loop_load(struct ledger *l, struct loop_state *s, struct strbuf *err)
 		s->created = sqlite3_column_double(st, 9);
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		ledger_error(l, err, "reading the loop state");
-		return -1;
-	}
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int loop_save(struct ledger *l, const struct loop_state *s, struct strbuf *err)

@@ -42,27 +42,28 @@ size_t metric_side_values(const struct metric *m, json_t *side, double *out)
 	return n;
 }
 
-double metric_side_median(struct ledger *l, const struct metric *m, int64_t bench, char side)
+int metric_side_median(struct ledger *l, const struct metric *m, int64_t bench, char side,
+		       double *out, struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
 	char *sql = xstrfmt("SELECT %s FROM runs WHERE bench_id = ? AND side = ? AND warmup = 0 "
 			    "AND status = 0",
 			    m->run_sql);
 	char sides[2] = { side, '\0' };
-	sqlite3_stmt *st = ledger_query(l, &err, sql, "it", bench, sides);
-	double *x = NULL, med = NAN;
+	sqlite3_stmt *st = ledger_query(l, err, sql, "it", bench, sides);
+	double *x = NULL;
 	size_t n = 0, alloc = 0;
+	int rc;
 	free(sql);
-	strbuf_release(&err);
+	*out = NAN;
 	if (!st)
-		return NAN;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+		return -1;
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		ALLOC_GROW(x, n + 1, alloc);
 		x[n++] = sqlite3_column_double(st, 0);
 	}
 	sqlite3_finalize(st);
-	if (n)
-		med = median_of(x, n);
+	if (rc == 0 && n)
+		*out = median_of(x, n);
 	free(x);
-	return med;
+	return rc < 0 ? -1 : 0;
 }

@@ -41,8 +41,10 @@ size_t metric_side_values(const struct metric *m, json_t *side, double *out);
 
 /*
  * Median of metric m over side 'A' or 'B' of a bench's measured runs (not
- * warm-ups, exit status 0) in the ledger; NAN when there is none.
+ * warm-ups, exit status 0) in the ledger into *out, NAN when there is none.
+ * Returns 0, or -1 with err filled when the ledger could not be read.
  */
-double metric_side_median(struct ledger *l, const struct metric *m, int64_t bench, char side);
+int metric_side_median(struct ledger *l, const struct metric *m, int64_t bench, char side,
+		       double *out, struct strbuf *err);
 
 #endif

@@ -84,16 +84,11 @@ static int one_profile(struct ledger *l, sqlite3_stmt *st, struct profile *out, 
 	int rc;
 	if (!st)
 		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	rc = ledger_step(l, st, err);
+	if (rc > 0)
 		read_row(st, out);
 	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	ledger_error(l, err, "reading profiles");
-	return -1;
+	return rc < 0 ? -1 : !rc;
 }
 
 int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf *err)
@@ -158,11 +153,15 @@ int profile_select_pair(struct ledger *l, const char *cand_hash, struct profile 
 			  NULL);
 	if (!st)
 		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	if ((r = ledger_step(l, st, err)) > 0) {
 		base_hash = xstrdup(col_text(st, 0));
 		base_name = xstrdup(col_text(st, 1));
 	}
 	sqlite3_finalize(st);
+	if (r < 0) {
+		profile_release(b);
+		return -1;
+	}
 	r = 1;
 	if (base_hash && (!b->artifact_hash || strcmp(base_hash, b->artifact_hash))) {
 		r = profile_newest(l, base_hash, b->id, a, err);
@@ -381,7 +380,8 @@ int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source
 					    "no profile of the current artifact yet: showing the "
 					    "newest profile");
 		}
-		strbuf_reset(err);
+		if (r >= 0) /* an unreadable artifact only means: the newest profile */
+			strbuf_reset(err);
 		strbuf_release(&ignore);
 		free(art);
 	}
@@ -771,12 +771,18 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	} else {
 		out->stored = xstrdup(s.cand.stored);
 	}
+	strbuf_reset(&why);
 	{
 		sqlite3_stmt *st = ledger_query(l, &why, "SELECT path FROM artifacts WHERE id = ?",
 						"i", out->artifact_id);
-		if (st && sqlite3_step(st) == SQLITE_ROW)
+		int rc = st ? ledger_step(l, st, &why) : -1;
+		if (rc > 0)
 			out->orig_path = xstrdup(col_text(st, 0));
 		sqlite3_finalize(st);
+		if (rc < 0 && !ret) {
+			strbuf_addbuf(err, &why);
+			ret = -1;
+		}
 		if (!out->orig_path)
 			out->orig_path = xstrdup(s.cand.path);
 	}

@@ -189,13 +189,11 @@ static double real_col(sqlite3_stmt *st, int col)
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
 }
 
-/* Finalize st after its last step returned rc: -1 with err unless it ran to the end. */
+/* Finalize st after ledger_step() returned rc: -1 when that was an error (err is filled). */
 static int finish(struct ledger *l, sqlite3_stmt *st, int rc, struct strbuf *err)
 {
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ledger_error(l, err, "reading the loop's records");
 	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : -1;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Metric m over every measured run of artifact `art` in the loop's benches, on either side. */
@@ -214,7 +212,7 @@ static int artifact_time(struct ledger *l, int64_t art, const struct metric *m,
 	free(sql);
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		ALLOC_GROW(x, n + 1, alloc);
 		x[n++] = sqlite3_column_double(st, 0);
 	}
@@ -228,20 +226,21 @@ static int load_baseline(struct ledger *l, struct report *r, int64_t loop_baseli
 			 struct strbuf *err)
 {
 	/* the loop's first baseline: the one its first experiment was benched against */
-	int64_t id = ledger_int(l, loop_baseline,
-				"SELECT baseline_id FROM experiments WHERE baseline_id IS NOT NULL "
-				"ORDER BY id LIMIT 1",
-				NULL);
-	int64_t art = 0;
+	int64_t id, art = 0;
 	sqlite3_stmt *st;
 	int rc;
+	if (ledger_int(l, err, &id, loop_baseline,
+		       "SELECT baseline_id FROM experiments WHERE baseline_id IS NOT NULL "
+		       "ORDER BY id LIMIT 1",
+		       NULL))
+		return -1;
 	if (!id)
 		return 0;
 	st = ledger_query(l, err, "SELECT name, commit_id, artifact_id FROM baselines WHERE id = ?",
 			  "i", id);
 	if (!st)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	if ((rc = ledger_step(l, st, err)) > 0) {
 		r->have_baseline = 1;
 		r->baseline_name = dup_col(st, 0);
 		r->baseline_commit = dup_col(st, 1);
@@ -350,7 +349,7 @@ static int load_bench_runs(struct ledger *l, struct report_bench *b, double df,
 	free(sql);
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		ALLOC_GROW(runs, n + 1, alloc);
 		runs[n].b = sqlite3_column_int(st, 0);
 		runs[n].pair = sqlite3_column_int(st, 1);
@@ -408,7 +407,7 @@ static int load_profile(struct ledger *l, struct report_exp *e, int have_table,
 	st = ledger_query(l, err, "SELECT path FROM profiles WHERE id = ?", "i", e->profile_id);
 	if (!st)
 		return -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	if ((rc = ledger_step(l, st, err)) > 0)
 		e->profile_path = dup_col(st, 0);
 	if (!e->profile_path)
 		e->profile_note = "unavailable (the profile is not in the ledger)";
@@ -427,10 +426,11 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		NULL);
 	size_t alloc = 0;
 	double *df = NULL;
+	int64_t nprof;
 	int rc, have_profiles;
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		struct report_exp *e;
 		ALLOC_GROW(r->exp, r->nexp + 1, alloc);
 		df = xrealloc(df, alloc * sizeof(*df));
@@ -462,14 +462,15 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		e->bench.candidate = sqlite3_column_int64(st, 22);
 		r->nexp++;
 	}
-	if (finish(l, st, rc, err)) {
+	if (finish(l, st, rc, err) ||
+	    ledger_int(l, err, &nprof, 0,
+		       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+		       "name = 'profiles'",
+		       NULL)) {
 		free(df);
 		return -1;
 	}
-	have_profiles = ledger_int(l, 0,
-				   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
-				   "name = 'profiles'",
-				   NULL) > 0;
+	have_profiles = nprof > 0;
 	/* the loop's metric: its newest bench's verdict's */
 	r->metric = &metrics[0];
 	for (size_t i = r->nexp; i-- > 0;)
@@ -502,7 +503,7 @@ static int load_workflow_runs(struct ledger *l, struct report *r, struct strbuf 
 	int rc;
 	if (!st)
 		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = ledger_step(l, st, err)) > 0) {
 		struct report_wf *w;
 		ALLOC_GROW(r->wf, r->nwf + 1, alloc);
 		w = &r->wf[r->nwf++];

@@ -18,6 +18,16 @@
 #include "proc.h"
 #include "store.h"
 
+/* One integer from the ledger; the query must succeed. */
+static int64_t qint(struct ledger *l, const char *sql)
+{
+	struct strbuf err = STRBUF_INIT;
+	int64_t v = 0;
+	assert_int_equal(ledger_int(l, &err, &v, -1, sql, NULL), 0);
+	strbuf_release(&err);
+	return v;
+}
+
 static char dir[64];
 
 static int setup(void **state)
@@ -46,6 +56,17 @@ static void write_file(const char *path, const void *data, size_t len)
 	fclose(f);
 }
 
+/* A one-value query that must succeed. */
+static int64_t q_int(struct ledger *l, const char *sql)
+{
+	struct strbuf err = STRBUF_INIT;
+	int64_t v;
+	if (ledger_int(l, &err, &v, -1, sql, NULL))
+		fail_msg("%s: %s", sql, err.buf);
+	strbuf_release(&err);
+	return v;
+}
+
 static struct strbuf read_all(const char *path)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -61,9 +82,9 @@ static void test_fresh_and_reopen(void **state)
 	(void)state;
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), ledger_schema_version());
-	assert_int_equal(ledger_int(l, -1, "PRAGMA application_id", NULL), LEDGER_APP_ID);
-	assert_int_equal(ledger_int(l, -1, "PRAGMA foreign_keys", NULL), 1);
+	assert_int_equal(q_int(l, "PRAGMA user_version"), ledger_schema_version());
+	assert_int_equal(q_int(l, "PRAGMA application_id"), LEDGER_APP_ID);
+	assert_int_equal(q_int(l, "PRAGMA foreign_keys"), 1);
 	{
 		sqlite3_stmt *st = ledger_query(l, &err, "PRAGMA journal_mode", NULL);
 		assert_non_null(st);
@@ -81,7 +102,7 @@ static void test_fresh_and_reopen(void **state)
 	strbuf_reset(&err);
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts", NULL), 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts"), 1);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -99,15 +120,14 @@ static void test_migrates_forward_keeping_data(void **state)
 		unlink(p);
 		l = ledger_open_version(p, 0, v, &err);
 		assert_non_null(l);
-		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), v);
+		assert_int_equal(q_int(l, "PRAGMA user_version"), v);
 		assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
 					  "VALUES ('h', 1, '/p', 0)", NULL) > 0);
 		ledger_close(l);
 		l = ledger_open(p, 0, &err);
 		assert_non_null(l);
-		assert_int_equal(ledger_int(l, -1, "PRAGMA user_version", NULL), latest);
-		assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash='h'",
-					    NULL), 1);
+		assert_int_equal(q_int(l, "PRAGMA user_version"), latest);
+		assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts WHERE hash='h'"), 1);
 		ledger_close(l);
 	}
 	strbuf_release(&err);
@@ -124,8 +144,7 @@ static void test_profiles_table(void **state)
 	(void)state;
 	l = ledger_open_version(p, 0, 1, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM sqlite_master WHERE name = "
-				    "'profiles'", NULL), 0);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM sqlite_master WHERE name = 'profiles'"), 0);
 	art = ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
 			    "VALUES ('h1', 1, '/a', 0)", NULL);
 	assert_true(art > 0);
@@ -142,8 +161,7 @@ static void test_profiles_table(void **state)
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET status = 'bogus'", NULL), -1);
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET callgraph = 'lbr'", NULL), -1);
 	assert_int_equal(ledger_exec(l, &err, "UPDATE profiles SET artifact_id = 999", NULL), -1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM artifacts WHERE hash = 'h1'", NULL),
-			 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts WHERE hash = 'h1'"), 1);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -178,21 +196,19 @@ static void test_rebuild_keeps_rows_and_constraints(void **state)
 	ledger_close(l);
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_int(l, -1, "PRAGMA foreign_keys", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM runs WHERE bench_id = 7", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM profiles WHERE bench_id = 7",
-				    NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE artifact_id = 1",
-				    NULL), 1);
+	assert_int_equal(qint(l, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM runs WHERE bench_id = 7"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM profiles WHERE bench_id = 7"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM builds WHERE artifact_id = 1"), 1);
 	/* rows from before owners were recorded are left as they are */
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM benches WHERE id = 7 AND "
-				    "status = 'running' AND owner_pid IS NULL", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE "
-				    "status = 'benching'", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM pragma_foreign_key_check", NULL),
+	assert_int_equal(qint(l, "SELECT count(*) FROM benches WHERE id = 7 AND "
+				    "status = 'running' AND owner_pid IS NULL"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM experiments WHERE "
+				    "status = 'benching'"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM pragma_foreign_key_check"),
 			 0);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM sqlite_master WHERE name IN "
-				    "('benches_key', 'profiles_artifact')", NULL), 2);
+	assert_int_equal(qint(l, "SELECT count(*) FROM sqlite_master WHERE name IN "
+				    "('benches_key', 'profiles_artifact')"), 2);
 	/* the new status is allowed, others still are not; references are enforced */
 	assert_int_equal(ledger_exec(l, &err, "UPDATE benches SET status = 'abandoned'", NULL), 0);
 	assert_int_equal(ledger_exec(l, &err, "UPDATE builds SET status = 'abandoned'", NULL), 0);
@@ -206,7 +222,7 @@ static void test_rebuild_keeps_rows_and_constraints(void **state)
 	assert_int_equal(sqlite3_exec(l->db, "DELETE FROM profiles; UPDATE experiments SET "
 				      "bench_id = NULL; DELETE FROM benches", NULL, NULL, NULL),
 			 SQLITE_OK);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM runs", NULL), 0);
+	assert_int_equal(qint(l, "SELECT count(*) FROM runs"), 0);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -300,19 +316,28 @@ static void test_abandoned_rows(void **state)
 	assert_string_equal(bench_status(l, 4), "running");
 	assert_string_equal(bench_status(l, 5), "running");
 	assert_string_equal(bench_status(l, 6), "done");
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM benches WHERE id = 1 AND "
-				    "message = 'the perfloop process running it (pid ' || ? || "
-				    "') is gone: killed or crashed'", "i", (int64_t)dead), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE status = "
-				    "'abandoned'", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM builds WHERE id = 2 AND "
-				    "status = 'ok'", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM profiles WHERE status = "
-				    "'abandoned' AND message LIKE 'the perfloop process %'", NULL), 1);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE status = "
-				    "'abandoned' AND reason LIKE 'the perfloop process %'", NULL), 5);
-	assert_int_equal(ledger_int(l, -1, "SELECT count(*) FROM experiments WHERE status IN "
-				    "('decided', 'kept')", NULL), 2);
+	{
+		struct strbuf e = STRBUF_INIT;
+		int64_t n = 0;
+		assert_int_equal(ledger_int(l, &e, &n, -1,
+					    "SELECT count(*) FROM benches WHERE id = 1 AND message = "
+					    "'the perfloop process running it (pid ' || ? || "
+					    "') is gone: killed or crashed'",
+					    "i", (int64_t)dead),
+				 0);
+		assert_int_equal(n, 1);
+		strbuf_release(&e);
+	}
+	assert_int_equal(qint(l, "SELECT count(*) FROM builds WHERE status = "
+				    "'abandoned'"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM builds WHERE id = 2 AND "
+				    "status = 'ok'"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM profiles WHERE status = "
+				    "'abandoned' AND message LIKE 'the perfloop process %'"), 1);
+	assert_int_equal(qint(l, "SELECT count(*) FROM experiments WHERE status = "
+				    "'abandoned' AND reason LIKE 'the perfloop process %'"), 5);
+	assert_int_equal(qint(l, "SELECT count(*) FROM experiments WHERE status IN "
+				    "('decided', 'kept')"), 2);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -336,7 +361,7 @@ static void test_profile_runs_column(void **state)
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
 	assert_true(ledger_schema_version() >= 5);
-	assert_int_equal(ledger_int(l, -1, "SELECT runs FROM profiles", NULL), 1);
+	assert_int_equal(qint(l, "SELECT runs FROM profiles"), 1);
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -409,6 +434,146 @@ static void test_refusals(void **state)
 	strbuf_release(&err);
 }
 
+/* What ledger.c records in <ledger>-checked after a clean check of path. */
+static void forge_clean_record(const char *path)
+{
+	struct stat st;
+	char *rec = xstrfmt("%s-checked", path), *line;
+	assert_int_equal(stat(path, &st), 0);
+	line = xstrfmt("perfloop-ledger-checked %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+		       (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+		       (long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		       (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+	write_file(rec, line, strlen(line));
+	free(line);
+	free(rec);
+}
+
+static void zero_page(const char *path, int64_t page)
+{
+	static const char zeros[4096];
+	FILE *f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)(page - 1) * 4096, SEEK_SET), 0);
+	assert_int_equal(fwrite(zeros, 1, sizeof(zeros), f), sizeof(zeros));
+	fclose(f);
+}
+
+/*
+ * A damaged page the open-time check did not see (its record says the file
+ * is clean) is an error of the query that meets it, not the end of its rows;
+ * from then on nothing is written, and the next open checks the whole file.
+ */
+static void test_damage_found_by_a_query(void **state)
+{
+	char *p = path_in("damaged.db"), *rec;
+	struct strbuf err = STRBUF_INIT, before, after;
+	struct ledger *l = ledger_open(p, 0, &err);
+	sqlite3_stmt *st;
+	int64_t root, n;
+	double x;
+	(void)state;
+	assert_non_null(l);
+	assert_int_equal(q_int(l, "PRAGMA page_size"), 4096);
+	for (int i = 0; i < 200; i++)
+		assert_true(ledger_insert(l, &err, "INSERT INTO artifacts(hash, size, path, created) "
+					  "VALUES (printf('h%d', ?1), 1, printf('%0100d', ?1), 0)",
+					  "i", (int64_t)i) > 0);
+	root = q_int(l, "SELECT rootpage FROM sqlite_master WHERE name = 'artifacts'");
+	assert_true(q_int(l, "PRAGMA page_count") > root + 3);
+	ledger_close(l);
+	rec = xstrfmt("%s-checked", p);
+	assert_true(file_exists(rec));
+
+	zero_page(p, root);
+	forge_clean_record(p);
+	before = read_all(p);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l); /* the record said clean: no check */
+
+	/* path, not hash: the unique index on hash would answer without the table */
+	st = ledger_query(l, &err, "SELECT path FROM artifacts", NULL);
+	assert_non_null(st);
+	assert_int_equal(ledger_step(l, st, &err), -1);
+	sqlite3_finalize(st);
+	if (!strstr(err.buf, "is corrupt or not a SQLite database"))
+		fail_msg("unexpected: %s", err.buf);
+	assert_non_null(strstr(err.buf, p));
+	assert_null(strchr(err.buf, '\n'));
+	assert_false(file_exists(rec));
+
+	strbuf_reset(&err);
+	n = 7;
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT count(path) FROM artifacts", NULL),
+			 -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_real(l, &err, &x, 0, "SELECT avg(size) FROM artifacts", NULL), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	/* a table on a sound page still reads, but nothing is written any more */
+	assert_int_equal(ledger_int(l, &err, &n, -1, "SELECT count(*) FROM benches", NULL), 0);
+	assert_int_equal(n, 0);
+	strbuf_reset(&err);
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
+				     "sigma, created) VALUES ('k', 'h', 2, 1, 1, 1, 0)", NULL), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_begin(l, &err), -1);
+	assert_non_null(strstr(err.buf, "corrupt"));
+	ledger_close(l);
+	after = read_all(p);
+	assert_int_equal(before.len, after.len);
+	assert_memory_equal(before.buf, after.buf, before.len);
+	assert_false(file_exists(rec));
+
+	/* the record is gone, so the next open checks and refuses */
+	strbuf_reset(&err);
+	assert_null(ledger_open(p, 0, &err));
+	assert_non_null(strstr(err.buf, "is corrupt or not a SQLite database"));
+	strbuf_release(&before);
+	strbuf_release(&after);
+	strbuf_release(&err);
+	free(rec);
+	free(p);
+}
+
+/* ledger_step(), ledger_int() and ledger_real() on a sound ledger. */
+static void test_step_and_values(void **state)
+{
+	char *p = path_in("values.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l = ledger_open(p, 0, &err);
+	sqlite3_stmt *st;
+	int64_t n;
+	double x;
+	(void)state;
+	assert_non_null(l);
+	st = ledger_query(l, &err, "SELECT 1 UNION ALL SELECT 2", NULL);
+	assert_int_equal(ledger_step(l, st, &err), 1);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(ledger_step(l, st, &err), 1);
+	assert_int_equal(ledger_step(l, st, &err), 0);
+	sqlite3_finalize(st);
+	/* no row and NULL give the default */
+	assert_int_equal(ledger_int(l, &err, &n, 42, "SELECT 1 WHERE 0", NULL), 0);
+	assert_int_equal(n, 42);
+	assert_int_equal(ledger_real(l, &err, &x, -1, "SELECT avg(wall) FROM runs", NULL), 0);
+	assert_float_equal(x, -1, 0);
+	assert_int_equal(ledger_real(l, &err, &x, -1, "SELECT ? / 4.0", "i", (int64_t)3), 0);
+	assert_float_equal(x, 0.75, 0);
+	assert_int_equal(err.len, 0);
+	/* a failing statement is an error, not the default */
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT no_such_column FROM runs", NULL), -1);
+	assert_non_null(strstr(err.buf, "no_such_column"));
+	strbuf_reset(&err);
+	assert_int_equal(ledger_int(l, &err, &n, 0, "SELECT abs(-9223372036854775807 - 1)", NULL),
+			 -1);
+	assert_non_null(strstr(err.buf, "integer overflow"));
+	ledger_close(l);
+	strbuf_release(&err);
+	free(p);
+}
+
 static void test_calibration_pooling(void **state)
 {
 	char *p = path_in("cal.db");
@@ -417,7 +582,7 @@ static void test_calibration_pooling(void **state)
 	double sigma, df;
 	(void)state;
 	assert_non_null(l);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 0);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 0);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 					     "sigma, created) VALUES (?,?,?,?,?,?,?)",
@@ -428,7 +593,7 @@ static void test_calibration_pooling(void **state)
 	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 				     "sigma, created) VALUES ('k', 'elsewhere', 5, 1e6, 4, 1, 0), "
 				     "('other', ?, 5, 1e6, 4, 1, 0)", "t", host_name()), 0);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df), 1);
+	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 1);
 	/* the five newest: ss 4 each, df 4 each */
 	assert_float_equal(df, 20, 1e-12);
 	assert_float_equal(sigma, 1.0, 1e-12);
@@ -489,6 +654,8 @@ int main(void)
 		cmocka_unit_test(test_abandoned_rows),
 		cmocka_unit_test(test_profile_runs_column),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_damage_found_by_a_query),
+		cmocka_unit_test(test_step_and_values),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_store_and_hash),
 	};
