@@ -121,10 +121,22 @@ void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
 	}
 }
 
-/* A legacy Rust symbol: _ZN...17h<16 hex>E */
+/*
+ * A legacy Rust symbol: _ZN...17h<16 hex>E, perhaps followed by ".suffix"es
+ * that LLVM and GCC add (".llvm.<n>" from ThinLTO, ".cold", ".lto_priv.0").
+ * libiberty's Rust demangler skips such suffixes the same way: back from the
+ * end to the last 'E' that a '.' follows.
+ */
 static int rust_legacy(const char *s, size_t n)
 {
-	if (n < 24 || s[n - 1] != 'E' || strncmp(s + n - 20, "17h", 3))
+	int dot = 1;
+	if (strncmp(s, "_ZN", 3))
+		return 0;
+	while (n > 0 && !(dot && s[n - 1] == 'E')) {
+		dot = s[n - 1] == '.';
+		n--;
+	}
+	if (n < 24 || strncmp(s + n - 20, "17h", 3))
 		return 0;
 	for (size_t i = n - 17; i < n - 1; i++)
 		if (!isxdigit((unsigned char)s[i]))

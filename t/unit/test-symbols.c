@@ -64,6 +64,18 @@ static void test_demangle(void **state)
 	    "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h0123456789abcdefE",
 	    "hashbrown::raw::RawTable<T,A>::reserve_rehash");
 	check_demangle("_RNvCs15kBYyAo9fc_7mycrate4main", "mycrate::main");
+	/* ... with the suffixes ThinLTO and GCC add, as perf report shows them */
+	check_demangle("_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash"
+		       "17h0123456789abcdefE.llvm.10715497326521137521",
+		       "hashbrown::raw::RawTable<T,A>::reserve_rehash");
+	check_demangle("_ZN5hotrs5hot_a17h060dc3037b7b694aE.cold", "hotrs::hot_a");
+	check_demangle("_ZN5hotrs5hot_a17h060dc3037b7b694aE.lto_priv.0", "hotrs::hot_a");
+	check_demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$"
+		       "17h0bc496d25dc06da7E.llvm.3124135514975195003",
+		       "std::rt::lang_start::{{closure}}");
+	check_demangle("_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio31print_to_buffer_if_capture_used"
+		       ".llvm.3643936799275306673",
+		       "std::io::stdio::print_to_buffer_if_capture_used");
 	/* not mangled */
 	check_demangle("main", NULL);
 	check_demangle("_start", NULL);
