@@ -1022,15 +1022,21 @@ static void replay(struct hist_priv *p, struct hist_report *r)
 	free(order);
 }
 
-static int cmp_rows(const void *a, const void *b)
+/* Rows by period, then samples, then shared object: 0 when those are equal. */
+static int cmp_rows_weight(const struct hist_row *x, const struct hist_row *y)
 {
-	const struct hist_row *x = a, *y = b;
-	int c;
 	if (x->period != y->period)
 		return x->period > y->period ? -1 : 1;
 	if (x->samples != y->samples)
 		return x->samples > y->samples ? -1 : 1;
-	if ((c = strcmp(x->dso, y->dso)))
+	return strcmp(x->dso, y->dso);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct hist_row *x = a, *y = b;
+	int c;
+	if ((c = cmp_rows_weight(x, y)))
 		return c;
 	if ((c = strcmp(x->sym, y->sym)))
 		return c;
@@ -1046,11 +1052,7 @@ static int cmp_hidden_rows(const void *a, const void *b)
 {
 	const struct hist_row *x = a, *y = b;
 	int c;
-	if (x->period != y->period)
-		return x->period > y->period ? -1 : 1;
-	if (x->samples != y->samples)
-		return x->samples > y->samples ? -1 : 1;
-	if ((c = strcmp(x->dso, y->dso)))
+	if ((c = cmp_rows_weight(x, y)))
 		return c;
 	if (x->addr != y->addr)
 		return x->addr < y->addr ? -1 : 1;
