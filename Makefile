@@ -23,9 +23,10 @@ ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-p
 ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
-# recursive (=) so they are evaluated after the dependency check has run
+# recursive (=) so they are evaluated after the dependency check has run.
+# libcurl is not linked: src/curl-lazy.c loads it when a GitHub call needs it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -liberty -lm
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -liberty -lm -ldl
 
 LIB_SRC = $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
 LIB_OBJ = $(LIB_SRC:src/%.c=$(O)/src/%.o)

@@ -277,6 +277,7 @@ static int cmd_hotspots(int argc, char **argv, struct ctx *c)
 	profile_hist_opts(&c->cfg, &o, &cache);
 	o.sort = v.sort;
 	o.folded = folded;
+	o.name_limit = v.limit;
 	o.aliases = src.aliases;
 	o.nr_aliases = src.nr_aliases;
 	hints_builtin(&v.hints);

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "curl-lazy.h"
 #include "git.h"
 #include "proc.h"
 #include "version.h"
@@ -603,7 +604,8 @@ int gh_init(struct gh_client *gh, const char *api_base, const char *token, const
 	gh->owner = xstrdup(owner);
 	gh->repo = xstrdup(repo);
 	if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-		strbuf_addstr(err, "cannot initialize libcurl");
+		strbuf_addf(err, "cannot initialize libcurl (%s): install libcurl4",
+			    curl_lazy_error());
 		goto out;
 	}
 	gh->curl = curl_easy_init();

@@ -445,7 +445,7 @@ static struct symtab *kernel_symbols(struct hist_priv *p, struct strbuf *warn)
 	if (p->o->no_symbols)
 		return NULL;
 	if (p->o->kallsyms) {
-		p->kallsyms = symtab_load_kallsyms(p->o->kallsyms, warn);
+		p->kallsyms = symtab_load_kallsyms(p->o->kallsyms, p->o->cache_dir, warn);
 		return p->kallsyms;
 	}
 	for (size_t i = 0; i < p->pf.nr_build_ids; i++)
@@ -476,7 +476,8 @@ static struct symtab *kernel_symbols(struct hist_priv *p, struct strbuf *warn)
 			}
 		}
 	}
-	p->kallsyms = symtab_load_kallsyms(path ? path : "/proc/kallsyms", warn);
+	p->kallsyms =
+	    symtab_load_kallsyms(path ? path : "/proc/kallsyms", p->o->cache_dir, warn);
 	free(path);
 	return p->kallsyms;
 }
@@ -800,8 +801,8 @@ static void resolve(struct hist_priv *p, uint32_t pid, uint8_t cpumode, uint64_t
 		if (i >= 0) {
 			h->tab = k;
 			h->sym = i;
-			if (k->module && k->module[i])
-				h->dso_short = intern(&p->strs, k->module[i]);
+			if (symtab_module(k, (size_t)i))
+				h->dso_short = intern(&p->strs, symtab_module(k, (size_t)i));
 		}
 		return;
 	}
@@ -1021,24 +1022,54 @@ static void replay(struct hist_priv *p, struct hist_report *r)
 	free(order);
 }
 
-static int cmp_rows(const void *a, const void *b)
+/* Rows by period, then samples, then shared object: 0 when those are equal. */
+static int cmp_rows_weight(const struct hist_row *x, const struct hist_row *y)
 {
-	const struct hist_row *x = a, *y = b;
-	int c;
 	if (x->period != y->period)
 		return x->period > y->period ? -1 : 1;
 	if (x->samples != y->samples)
 		return x->samples > y->samples ? -1 : 1;
-	if ((c = strcmp(x->dso, y->dso)))
+	return strcmp(x->dso, y->dso);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct hist_row *x = a, *y = b;
+	int c;
+	if ((c = cmp_rows_weight(x, y)))
 		return c;
 	if ((c = strcmp(x->sym, y->sym)))
 		return c;
 	return x->comm && y->comm ? strcmp(x->comm, y->comm) : 0;
 }
 
+/*
+ * Rows not shown (below hist_opts.name_limit) are ordered without their
+ * names, which are raw and long: comparing them would read each from the
+ * mapped ELF file.
+ */
+static int cmp_hidden_rows(const void *a, const void *b)
+{
+	const struct hist_row *x = a, *y = b;
+	int c;
+	if ((c = cmp_rows_weight(x, y)))
+		return c;
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->comm && y->comm ? strcmp(x->comm, y->comm) : 0;
+}
+
+/* Is an aggregate's row shown, so named: at or above name_limit? */
+static int agg_shown(const struct hist_priv *p, const struct hist_event *e, const struct agg *a)
+{
+	struct hist_row row;
+	row.period = a->period;
+	return hist_above_limit(e, &row, p->o->name_limit);
+}
+
 static void make_rows(struct hist_priv *p, struct hist_report *r)
 {
-	size_t *fill;
+	size_t *fill, *hidden, *shown;
 	r->nr_events = p->pf.nr_attrs;
 	r->events = xcalloc(r->nr_events + 1, sizeof(*r->events));
 	fill = xcalloc(r->nr_events + 1, sizeof(*fill));
@@ -1053,34 +1084,49 @@ static void make_rows(struct hist_priv *p, struct hist_report *r)
 		e->nr_samples++;
 		e->total_period += p->smp[i].period;
 	}
-	for (size_t i = 0; i < p->nr_aggs; i++)
-		r->events[p->aggs[i].attr].nr_rows++;
+	/* shown rows first, then the others; each part sorted on its own */
+	shown = xcalloc(r->nr_events + 1, sizeof(*shown));
+	hidden = xcalloc(r->nr_events + 1, sizeof(*hidden));
+	for (size_t i = 0; i < p->nr_aggs; i++) {
+		const struct agg *a = &p->aggs[i];
+		r->events[a->attr].nr_rows++;
+		shown[a->attr] += agg_shown(p, &r->events[a->attr], a);
+	}
 	for (size_t i = 0; i < r->nr_events; i++)
 		r->events[i].rows = xcalloc(r->events[i].nr_rows + 1, sizeof(struct hist_row));
 	for (size_t i = 0; i < p->nr_aggs; i++) {
 		const struct agg *a = &p->aggs[i];
 		struct hist_event *e = &r->events[a->attr];
-		struct hist_row *row = &e->rows[fill[a->attr]++];
+		int named = agg_shown(p, e, a);
+		struct hist_row *row =
+		    &e->rows[named ? fill[a->attr]++ : shown[a->attr] + hidden[a->attr]++];
 		struct symtab *t = agg_table(p, a);
 		row->comm = p->o->sort == HIST_SORT_COMM_DSO_SYM ? p->strs.s[a->comm] : NULL;
 		row->dso = a->dso_short < UINT32_MAX - 1 ? p->strs.s[a->dso_short]
 			   : a->dso != UINT32_MAX	 ? p->strs.s[p->dsos[a->dso].short_id]
 							 : "[unknown]";
-		if (t) {
-			row->sym = symtab_pretty(t, (size_t)a->sym);
-			row->raw = symtab_name(t, (size_t)a->sym);
-		} else {
-			row->sym = own(p, xstrfmt("0x%016llx", (unsigned long long)a->value));
-		}
 		row->level = (char)a->level;
 		row->resolved = a->resolved;
 		row->addr = a->value;
 		row->samples = a->samples;
 		row->period = a->period;
+		if (t) {
+			row->raw = symtab_name(t, (size_t)a->sym);
+			/* demangling is most of the cost of a name: only for rows shown */
+			row->sym = named ? symtab_pretty(t, (size_t)a->sym) : row->raw;
+		} else {
+			row->sym = own(p, xstrfmt("0x%016llx", (unsigned long long)a->value));
+		}
 	}
-	for (size_t i = 0; i < r->nr_events; i++)
-		qsort(r->events[i].rows, r->events[i].nr_rows, sizeof(struct hist_row), cmp_rows);
+	for (size_t i = 0; i < r->nr_events; i++) {
+		struct hist_event *e = &r->events[i];
+		qsort(e->rows, shown[i], sizeof(struct hist_row), cmp_rows);
+		qsort(e->rows + shown[i], e->nr_rows - shown[i], sizeof(struct hist_row),
+		      cmp_hidden_rows);
+	}
 	free(fill);
+	free(shown);
+	free(hidden);
 }
 
 static int cmp_folded(const void *a, const void *b)

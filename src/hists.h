@@ -49,6 +49,8 @@ struct hist_opts {
 	    *kallsyms;	/* NULL: perf's cached copy for the recorded kernel, else /proc/kallsyms */
 	int no_symbols; /* resolve nothing, read no other file (fuzzing) */
 	int folded;	/* also collect folded call stacks */
+	double name_limit; /* rows below this percentage (hist_above_limit) keep their raw
+			      symbol name as `sym`: the caller does not show them */
 	const struct dso_alias *aliases;
 	size_t nr_aliases;
 };

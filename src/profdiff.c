@@ -31,6 +31,14 @@ static size_t clone_suffix(const char *s)
 	return 0;
 }
 
+static int all_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
 char *diff_normalize(const char *sym)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -51,15 +59,18 @@ char *diff_normalize(const char *sym)
 		}
 		strbuf_addch(&sb, *p++);
 	}
-	/* Rust legacy hash */
+	/*
+	 * The Rust legacy hash changes with every build: "::h<16 hex>" at the
+	 * end of a demangled name, "17h<16 hex>E" at the end of one that was
+	 * left mangled.
+	 */
 	n = sb.len;
-	if (n > 19 && !strncmp(sb.buf + n - 19, "::h", 3)) {
-		int hex = 1;
-		for (size_t i = n - 16; i < n; i++)
-			if (!isxdigit((unsigned char)sb.buf[i]))
-				hex = 0;
-		if (hex)
-			strbuf_setlen(&sb, n - 19);
+	if (n > 19 && !strncmp(sb.buf + n - 19, "::h", 3) && all_hex(sb.buf + n - 16, 16))
+		strbuf_setlen(&sb, n - 19);
+	else if (n > 23 && !strncmp(sb.buf, "_ZN", 3) && sb.buf[n - 1] == 'E' &&
+		 !strncmp(sb.buf + n - 20, "17h", 3) && all_hex(sb.buf + n - 17, 16)) {
+		sb.buf[n - 20] = 'E';
+		strbuf_setlen(&sb, n - 19);
 	}
 	return strbuf_detach(&sb, NULL);
 }
@@ -275,7 +286,10 @@ int diff_symbol_matches(const char *symbol, const char *touched)
 	int r = 0;
 	if (!*touched)
 		return 0;
-	s = strip_templates(symbol);
+	/* the names of one function differ from build to build only in what this drops */
+	t = diff_normalize(symbol);
+	s = strip_templates(t);
+	free(t);
 	t = strip_templates(touched);
 	ns = strlen(s);
 	/* a closure's code belongs to the function around it */

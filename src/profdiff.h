@@ -75,14 +75,17 @@ void diff_release(struct diff_result *r);
 
 /*
  * A symbol name with compiler suffixes removed (.cold, .isra.N,
- * .constprop.N, .part.N, .llvm.N, [clone .cold], Rust ::h<16 hex>). New string.
+ * .constprop.N, .part.N, .llvm.N, [clone .cold], Rust ::h<16 hex>, or
+ * 17h<16 hex> in a Rust legacy name left mangled): the key that matches one
+ * function across rebuilds. New string.
  */
 char *diff_normalize(const char *sym);
 
 /*
  * Is diff symbol `symbol` the function `touched` names (as written in a
  * source diff: "get_used_name", "OverlayMap::get", "Foo::bar<T>")? It
- * matches the whole name or its last path components.
+ * matches the whole name or its last path components, after
+ * diff_normalize().
  */
 int diff_symbol_matches(const char *symbol, const char *touched);
 

@@ -168,6 +168,10 @@ long strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
 				want = max - got;
 		}
 		strbuf_grow(sb, want);
+		/* fill all the room there is: a 5 MB file is a few reads, not 700 */
+		if (sb->alloc - sb->len - 1 > want &&
+		    (!max || sb->alloc - sb->len - 1 <= max - (sb->len - start)))
+			want = sb->alloc - sb->len - 1;
 		n = read(fd, sb->buf + sb->len, want);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -186,10 +190,15 @@ long strbuf_read_fd(struct strbuf *sb, int fd, size_t max)
 long strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	long n;
 	int saved;
 	if (fd < 0)
 		return -1;
+	/* room for the whole file at once (procfs says 0 and grows as it reads) */
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (!max || (uint64_t)st.st_size <= max))
+		strbuf_grow(sb, (size_t)st.st_size);
 	n = strbuf_read_fd(sb, fd, max);
 	saved = errno;
 	close(fd);

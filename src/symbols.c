@@ -8,9 +8,10 @@
  * report would name.
  *
  * Symbol cache file (one per symbol source, <cache>/<key>.sym, native byte
- * order). Names are not copied: the cache keeps each name's offset in the
+ * order). ELF names are not copied: the cache keeps each name's offset in the
  * ELF string table it came from, and a load checks that table is still where
- * and as large as it was.
+ * and as large as it was. A kallsyms table has no file to point into, so its
+ * names and module names are kept in the cache file (the pool).
  *
  *   struct symcache_hdr {
  *       char     magic[8];     "PLSYMS\0" + format version byte
@@ -21,16 +22,21 @@
  *       uint64_t hash;         XXH3-64 of the payload
  *       uint64_t str_off, str_size;   file offset and size of the names' string table
  *       uint64_t dyn_off, dyn_size;   the same for .dynstr (PLT names), 0 when none
+ *       uint64_t pool_size;    bytes of names in this file (kallsyms), 0 for ELF
  *       uint32_t demangle;     names are mangled
- *       uint32_t reserved;
+ *       uint32_t has_module;   a module array is there (kallsyms)
  *   };
  *   payload: uint64_t start[nr]; uint32_t size[nr]; uint32_t name_off[nr];
- *            uint8_t flags[nr]; zero padding to a multiple of 8.
+ *            uint8_t flags[nr]; zero padding to a multiple of 8;
+ *            with has_module: uint32_t module_off[nr] (in the pool,
+ *            SYM_NO_MODULE for none), padding to 8;
+ *            with pool_size: the pool (NUL-terminated names), padding to 8.
  *
- * A cache file is used only when its size is exactly what nr says, the hash
- * matches, the string tables are those of the files opened now, every name
- * offset is inside its table, and the starts are sorted. Anything else is
- * ignored and the file rewritten.
+ * A cache file is used only when its size is exactly what nr, has_module and
+ * pool_size say, the hash matches, the string tables are those of the files
+ * opened now (or the pool ends with a NUL), and every name offset is inside
+ * its table (checked when a name is read). Anything else is ignored and the
+ * file rewritten.
  */
 #include "symbols.h"
 
@@ -46,13 +52,14 @@
 #include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "perfdata.h"
 #include "banned.h"
 
-#define CACHE_MAGIC   "PLSYMS\0\4"
+#define CACHE_MAGIC   "PLSYMS\0\5"
 #define CACHE_ENDIAN  0x01020304u
 #define CACHE_KEY_MAX 96
 #define CACHE_ENTRY   17 /* bytes per symbol in the payload */
@@ -66,8 +73,9 @@ struct symcache_hdr {
 	uint64_t hash;
 	uint64_t str_off, str_size;
 	uint64_t dyn_off, dyn_size;
+	uint64_t pool_size;
 	uint32_t demangle;
-	uint32_t reserved;
+	uint32_t has_module;
 };
 
 /* ---- small helpers ---- */
@@ -121,10 +129,22 @@ void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
 	}
 }
 
-/* A legacy Rust symbol: _ZN...17h<16 hex>E */
+/*
+ * A legacy Rust symbol: _ZN...17h<16 hex>E, perhaps followed by ".suffix"es
+ * that LLVM and GCC add (".llvm.<n>" from ThinLTO, ".cold", ".lto_priv.0").
+ * libiberty's Rust demangler skips such suffixes the same way: back from the
+ * end to the last 'E' that a '.' follows.
+ */
 static int rust_legacy(const char *s, size_t n)
 {
-	if (n < 24 || s[n - 1] != 'E' || strncmp(s + n - 20, "17h", 3))
+	int dot = 1;
+	if (strncmp(s, "_ZN", 3))
+		return 0;
+	while (n > 0 && !(dot && s[n - 1] == 'E')) {
+		dot = s[n - 1] == '.';
+		n--;
+	}
+	if (n < 24 || strncmp(s + n - 20, "17h", 3))
 		return 0;
 	for (size_t i = n - 17; i < n - 1; i++)
 		if (!isxdigit((unsigned char)s[i]))
@@ -192,7 +212,6 @@ void symtab_free(struct symtab *t)
 	free(t->pretty_val);
 	for (size_t i = 0; i < ARRAY_SIZE(t->own); i++)
 		free(t->own[i]);
-	free((void *)t->module);
 	if (t->map)
 		munmap(t->map, t->map_len);
 	if (t->elf)
@@ -205,6 +224,14 @@ void symtab_free(struct symtab *t)
 		close(t->fd2);
 	free(t->pool);
 	free(t);
+}
+
+const char *symtab_module(const struct symtab *t, size_t i)
+{
+	if (!t->module || i >= t->nr || t->module[i] == SYM_NO_MODULE ||
+	    t->module[i] >= t->strtab_size)
+		return NULL;
+	return t->strtab + t->module[i];
 }
 
 const char *symtab_name(const struct symtab *t, size_t i)
@@ -463,12 +490,22 @@ int elf_file_build_id(const char *path, uint8_t *out, size_t max)
 	return n;
 }
 
-/* Symbols being collected, before sorting. */
+static uint32_t clamp32(uint64_t v)
+{
+	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+/*
+ * Symbols being collected, before sorting: 18 bytes each, as a 200k-symbol
+ * table spends more time faulting in memory than doing anything else. Names
+ * are offsets from `base` (the string table, below 4 GiB).
+ */
 struct symvec {
-	uint64_t *start, *size;
-	const char **name;
+	uint64_t *start;
+	uint32_t *size, *name;
 	uint8_t *bind, *flags;
 	size_t nr, alloc;
+	const char *base;
 };
 
 static void symvec_push(struct symvec *v, uint64_t start, uint64_t size, const char *name,
@@ -483,11 +520,24 @@ static void symvec_push(struct symvec *v, uint64_t start, uint64_t size, const c
 		v->flags = xrealloc(v->flags, v->alloc * sizeof(*v->flags));
 	}
 	v->start[v->nr] = start;
-	v->size[v->nr] = size;
-	v->name[v->nr] = name;
+	v->size[v->nr] = clamp32(size);
+	v->name[v->nr] = (uint32_t)(name - v->base);
 	v->bind[v->nr] = bind;
 	v->flags[v->nr] = flags;
 	v->nr++;
+}
+
+/* Room for n symbols at once: growing by doubling copies and faults in more pages. */
+static void symvec_reserve(struct symvec *v, size_t n)
+{
+	if (n <= v->alloc)
+		return;
+	v->alloc = n;
+	v->start = xrealloc(v->start, n * sizeof(*v->start));
+	v->size = xrealloc(v->size, n * sizeof(*v->size));
+	v->name = xrealloc(v->name, n * sizeof(*v->name));
+	v->bind = xrealloc(v->bind, n * sizeof(*v->bind));
+	v->flags = xrealloc(v->flags, n * sizeof(*v->flags));
 }
 
 static void symvec_release(struct symvec *v)
@@ -532,6 +582,8 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 		return;
 	strs = strd->d_buf;
 	strs_len = strd->d_size;
+	if (strs != v->base) /* names are kept as offsets in the table's strtab */
+		return;
 	/* names must end inside the table */
 	while (strs_len && strs[strs_len - 1] != '\0')
 		strs_len--;
@@ -542,6 +594,7 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	} else {
 		n = d->d_size / gelf_fsize(syms->elf, ELF_T_SYM, 1, EV_CURRENT);
 	}
+	symvec_reserve(v, v->nr + n);
 	for (size_t i = 0; i < n; i++) {
 		GElf_Sym sym;
 		unsigned type, bind, vis;
@@ -662,25 +715,23 @@ static void set_arrays(struct symtab *t, size_t n, uint64_t *start, uint32_t *si
 	t->flags = t->own[3] = flags;
 }
 
-static uint32_t clamp32(uint64_t v)
-{
-	return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
-}
-
 /*
  * Sort the collected symbols (stable), extend zero-sized ones to the next
  * start (symbols__fixup_end) and keep one symbol per address
  * (symbols__fixup_duplicate), into t. Names are offsets from `base`.
  */
-static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, const char **module_of,
-			   const char *base)
+static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, const char **module_of)
 {
 	size_t n = v->nr, out = 0;
-	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys)), *start;
-	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx)), *size, *name;
-	uint64_t *end = xmalloc((n + 1) * sizeof(*end));
-	char **names = xcalloc(n + 1, sizeof(*names));
-	uint8_t *keep = xcalloc(n + 1, 1), *flags;
+	/*
+	 * The sort's keys become the starts and its index the names; sizes are
+	 * fixed up in place: on a 200k-symbol table, page faults are most of
+	 * the cost, so no array is made that the table does not keep.
+	 */
+	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys));
+	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
+	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
+	uint8_t *flags = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
 		keys[i] = v->start[i];
@@ -688,53 +739,52 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	}
 	radix_sort_u64(keys, idx, n);
 	for (size_t i = 0; i < n; i++)
-		end[i] = keys[i] + v->size[idx[i]];
+		size[i] = v->size[idx[i]];
 	for (size_t i = 1; i < n; i++) {
-		if (end[i - 1] != keys[i - 1])
+		if (size[i - 1])
 			continue;
 		/* the last symbol of the kernel or of a module ends at the next page */
 		if (kallsyms && (!module_of[idx[i - 1]] != !module_of[idx[i]]))
-			end[i - 1] = ((end[i - 1] + 4096) + 4095) / 4096 * 4096;
+			size[i - 1] = clamp32((keys[i - 1] + 4096 + 4095) / 4096 * 4096 - keys[i - 1]);
 		else
-			end[i - 1] = keys[i];
+			size[i - 1] = clamp32(keys[i] - keys[i - 1]);
 	}
-	if (n && end[n - 1] == keys[n - 1])
-		end[n - 1] = (keys[n - 1] + 4095) / 4096 * 4096 + 4096;
+	if (n && !size[n - 1])
+		size[n - 1] = clamp32((keys[n - 1] + 4095) / 4096 * 4096 + 4096 - keys[n - 1]);
+	if (module_of)
+		module = xmalloc((n + 1) * sizeof(*module));
+	/* one symbol per address, compacted in place (out <= i: nothing unread is overwritten) */
 	for (size_t i = 0; i < n;) {
 		size_t best = i, j = i + 1;
+		uint32_t b;
+		char *best_name = NULL;
 		for (; j < n && keys[j] == keys[i]; j++) {
-			if (!choose_a(keys[best], end[best], v->bind[idx[best]], &names[best],
-				      v->name[idx[best]], keys[j], end[j], v->bind[idx[j]],
-				      &names[j], v->name[idx[j]], t->demangle))
+			char *j_name = NULL;
+			if (!choose_a(keys[best], keys[best] + size[best], v->bind[idx[best]],
+				      &best_name, v->base + v->name[idx[best]], keys[j],
+				      keys[j] + size[j], v->bind[idx[j]], &j_name,
+				      v->base + v->name[idx[j]], t->demangle)) {
 				best = j;
+				free(best_name);
+				best_name = j_name;
+			} else {
+				free(j_name);
+			}
 		}
-		keep[best] = 1;
+		free(best_name);
+		b = idx[best];
+		keys[out] = keys[best];
+		size[out] = size[best];
+		idx[out] = v->name[b];
+		flags[out] = v->flags[b];
+		if (module_of)
+			module[out] = module_of[b] ? (uint32_t)(module_of[b] - v->base) : SYM_NO_MODULE;
+		out++;
 		i = j;
 	}
-	start = xmalloc((n + 1) * sizeof(*start));
-	size = xmalloc((n + 1) * sizeof(*size));
-	name = xmalloc((n + 1) * sizeof(*name));
-	flags = xcalloc(n + 1, 1);
-	if (module_of)
-		t->module = xcalloc(n + 1, sizeof(*t->module));
-	for (size_t i = 0; i < n; i++) {
-		free(names[i]);
-		if (!keep[i])
-			continue;
-		start[out] = keys[i];
-		size[out] = clamp32(end[i] - keys[i]);
-		name[out] = (uint32_t)(v->name[idx[i]] - base);
-		flags[out] = v->flags[idx[i]];
-		if (module_of)
-			t->module[out] = module_of[idx[i]];
-		out++;
-	}
-	set_arrays(t, out, start, size, name, flags);
-	free(keys);
-	free(idx);
-	free(end);
-	free(names);
-	free(keep);
+	set_arrays(t, out, keys, size, idx, flags);
+	free(t->own[4]);
+	t->module = t->own[4] = module;
 }
 
 /* Insert PLT symbols (sorted by start; after equal starts, as perf's rb-tree does). */
@@ -873,10 +923,11 @@ static struct symtab *load_elf(struct elfsrc *syms, struct elfsrc *run)
 	if (sec) {
 		t->strtab =
 		    string_table(from, from->secs[sec].link, &t->strtab_off, &t->strtab_size);
+		v.base = t->strtab;
 		if (t->strtab && t->strtab_size <= UINT32_MAX)
 			read_symbols(from, run, sec, &v);
 	}
-	finish_symbols(t, &v, 0, NULL, t->strtab);
+	finish_symbols(t, &v, 0, NULL);
 	symvec_release(&v);
 	/* the cache checks both string tables, so record .dynstr whether or not there is a PLT */
 	if (run->dynsym) {
@@ -915,14 +966,27 @@ static size_t pad8(size_t n)
 	return (n + 7) & ~(size_t)7;
 }
 
+/* Where the names of a cached ELF table are: the string tables of the files opened now. */
+struct names_ref {
+	const char *strtab, *dynstr;
+	uint64_t str_off, str_size, dyn_off, dyn_size;
+};
+
+/* Bytes after the header: the arrays, the module array, the pool. */
+static uint64_t payload_size(uint64_t nr, int has_module, uint64_t pool_size)
+{
+	return pad8((size_t)nr * CACHE_ENTRY) + (has_module ? pad8((size_t)nr * 4) : 0) +
+	       pad8((size_t)pool_size);
+}
+
 /*
- * Map <dir>/<key>.sym and check it against the string tables of the files
- * opened now (`strtab`/`dynstr` with their file offsets and sizes). The
- * arrays are used in place; name offsets are checked when a name is read.
+ * Map <dir>/<key>.sym. With `ref`, an ELF table: the names are in the string
+ * tables `ref` gives, which must be where and as large as when it was
+ * written. Without, the names are in the file's pool. The arrays are used in
+ * place; name offsets are checked when a name is read.
  */
-static struct symtab *symcache_load(const char *dir, const char *key, const char *strtab,
-				    uint64_t str_off, uint64_t str_size, const char *dynstr,
-				    uint64_t dyn_off, uint64_t dyn_size)
+static struct symtab *symcache_load(const char *dir, const char *key,
+				    const struct names_ref *ref)
 {
 	char *path = cache_path(dir, key);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -930,8 +994,8 @@ static struct symtab *symcache_load(const char *dir, const char *key, const char
 	unsigned char *map;
 	const struct symcache_hdr *h;
 	struct symtab *t;
-	const unsigned char *payload;
-	uint64_t nr;
+	const unsigned char *payload, *pool;
+	uint64_t nr, plen;
 	free(path);
 	if (fd < 0)
 		return NULL;
@@ -947,13 +1011,21 @@ static struct symtab *symcache_load(const char *dir, const char *key, const char
 	nr = h->nr;
 	if (memcmp(h->magic, CACHE_MAGIC, 8) || h->endian != CACHE_ENDIAN ||
 	    h->hdr_size != sizeof(*h) || strncmp(h->key, key, CACHE_KEY_MAX) ||
-	    nr > (uint64_t)st.st_size / CACHE_ENTRY ||
-	    sizeof(*h) + pad8((size_t)nr * CACHE_ENTRY) != (uint64_t)st.st_size ||
-	    h->str_off != str_off || h->str_size != str_size || h->dyn_off != dyn_off ||
-	    h->dyn_size != dyn_size)
+	    nr > (uint64_t)st.st_size / CACHE_ENTRY || h->pool_size > (uint64_t)st.st_size ||
+	    h->has_module > 1)
+		goto bad;
+	plen = payload_size(nr, (int)h->has_module, h->pool_size);
+	if (sizeof(*h) + plen != (uint64_t)st.st_size)
+		goto bad;
+	if (ref ? h->pool_size || h->has_module || h->str_off != ref->str_off ||
+		      h->str_size != ref->str_size || h->dyn_off != ref->dyn_off ||
+		      h->dyn_size != ref->dyn_size
+		: !h->pool_size)
 		goto bad;
 	payload = map + sizeof(*h);
-	if (XXH3_64bits(payload, pad8((size_t)nr * CACHE_ENTRY)) != h->hash)
+	pool = payload + plen - pad8((size_t)h->pool_size);
+	if ((h->pool_size && pool[h->pool_size - 1] != '\0') ||
+	    XXH3_64bits(payload, (size_t)plen) != h->hash)
 		goto bad;
 	t = symtab_new();
 	t->map = map;
@@ -963,63 +1035,105 @@ static struct symtab *symcache_load(const char *dir, const char *key, const char
 	t->size = (const uint32_t *)(payload + 8 * nr);
 	t->name = t->size + nr;
 	t->flags = (const uint8_t *)(t->name + nr);
+	if (h->has_module)
+		t->module = (const uint32_t *)(payload + pad8((size_t)nr * CACHE_ENTRY));
 	t->demangle = (int)h->demangle;
 	t->from_cache = 1;
-	t->strtab = strtab;
-	t->strtab_off = str_off;
-	t->strtab_size = strtab ? str_size : 0;
-	t->dynstr = dynstr;
-	t->dynstr_off = dyn_off;
-	t->dynstr_size = dynstr ? dyn_size : 0;
+	if (ref) {
+		t->strtab = ref->strtab;
+		t->strtab_off = ref->str_off;
+		t->strtab_size = ref->strtab ? ref->str_size : 0;
+		t->dynstr = ref->dynstr;
+		t->dynstr_off = ref->dyn_off;
+		t->dynstr_size = ref->dynstr ? ref->dyn_size : 0;
+	} else {
+		t->strtab = (const char *)pool;
+		t->strtab_size = h->pool_size;
+	}
 	return t;
 bad:
 	munmap(map, (size_t)st.st_size);
 	return NULL;
 }
 
-/* Write t to the cache (best effort: a failure only costs the next load). */
-static void symcache_save(const char *dir, const char *key, const struct symtab *t)
+/*
+ * Write t to the cache (best effort: a failure only costs the next load).
+ * `names` are t's name offsets in `pool` when there is one (kallsyms), with
+ * `modules` there too; else t's own, in its ELF string tables. The parts are
+ * hashed and written where they are, without a copy.
+ */
+static void symcache_save(const char *dir, const char *key, const struct symtab *t,
+			  const uint32_t *names, const uint32_t *modules, const char *pool,
+			  size_t pool_size)
 {
+	static const char zeros[8];
 	struct symcache_hdr h;
-	size_t len = pad8(t->nr * CACHE_ENTRY);
-	unsigned char *buf;
+	struct iovec iov[10];
+	XXH3_state_t *xs;
+	size_t nv = 0, len = 0, want;
 	char *path, *tmp;
 	int fd;
 
-	buf = xcalloc(1, len + 8);
-	memcpy(buf, t->start, 8 * t->nr);
-	memcpy(buf + 8 * t->nr, t->size, 4 * t->nr);
-	memcpy(buf + 12 * t->nr, t->name, 4 * t->nr);
-	memcpy(buf + 16 * t->nr, t->flags, t->nr);
+#define PART(p, n)                                                                                 \
+	do {                                                                                       \
+		iov[nv].iov_base = (void *)(p);                                                    \
+		iov[nv++].iov_len = (n);                                                           \
+	} while (0)
 	memset(&h, 0, sizeof(h));
+	PART(&h, sizeof(h));
+	PART(t->start, 8 * t->nr);
+	PART(t->size, 4 * t->nr);
+	PART(names, 4 * t->nr);
+	PART(t->flags, t->nr);
+	PART(zeros, pad8(17 * t->nr) - 17 * t->nr);
+	if (modules) {
+		PART(modules, 4 * t->nr);
+		PART(zeros, pad8(4 * t->nr) - 4 * t->nr);
+	}
+	if (pool_size) {
+		PART(pool, pool_size);
+		PART(zeros, pad8(pool_size) - pool_size);
+	}
+#undef PART
+	xs = XXH3_createState();
+	if (!xs)
+		return;
+	XXH3_64bits_reset(xs);
+	for (size_t i = 1; i < nv; i++) {
+		XXH3_64bits_update(xs, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
 	memcpy(h.magic, CACHE_MAGIC, 8);
 	h.endian = CACHE_ENDIAN;
 	h.hdr_size = sizeof(h);
 	snprintf(h.key, sizeof(h.key), "%s", key);
 	h.nr = t->nr;
-	h.hash = XXH3_64bits(buf, len);
-	h.str_off = t->strtab_off;
-	h.str_size = t->strtab_size;
-	h.dyn_off = t->dynstr_off;
-	h.dyn_size = t->dynstr_size;
-	h.demangle = (uint32_t)t->demangle;
-
-	if (mkdir_p(dir, 0755)) {
-		free(buf);
-		return;
+	h.hash = XXH3_64bits_digest(xs);
+	XXH3_freeState(xs);
+	if (!pool_size) {
+		h.str_off = t->strtab_off;
+		h.str_size = t->strtab_size;
+		h.dyn_off = t->dynstr_off;
+		h.dyn_size = t->dynstr_size;
 	}
+	h.pool_size = pool_size;
+	h.demangle = (uint32_t)t->demangle;
+	h.has_module = modules != NULL;
+	want = sizeof(h) + len;
+
+	if (mkdir_p(dir, 0755))
+		return;
 	path = cache_path(dir, key);
 	tmp = xstrfmt("%s.%d.tmp", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd >= 0) {
-		int ok = write(fd, &h, sizeof(h)) == (ssize_t)sizeof(h) &&
-			 write(fd, buf, len) == (ssize_t)len;
+		/* a short write leaves a file of the wrong size, which no load accepts */
+		int ok = writev(fd, iov, (int)nv) == (ssize_t)want;
 		if (close(fd) || !ok || rename(tmp, path))
 			unlink(tmp);
 	}
 	free(tmp);
 	free(path);
-	free(buf);
 }
 
 /* ---- finding the files of a DSO ---- */
@@ -1156,17 +1270,20 @@ struct symtab *symtab_load(const struct sym_request *rq, struct strbuf *warn)
 	if (rq->cache_dir && key) {
 		int sec;
 		struct elfsrc *from = symbol_source(have_dbg ? &dbg : NULL, &run, &sec);
-		uint64_t so = 0, ss = 0, doff = 0, dsz = 0;
-		const char *strtab =
-		    sec ? string_table(from, from->secs[sec].link, &so, &ss) : NULL;
-		const char *dynstr =
-		    run.dynsym ? string_table(&run, run.secs[run.dynsym].link, &doff, &dsz) : NULL;
-		t = symcache_load(rq->cache_dir, key, strtab, so, ss, dynstr, doff, dsz);
+		struct names_ref ref;
+		memset(&ref, 0, sizeof(ref));
+		if (sec)
+			ref.strtab = string_table(from, from->secs[sec].link, &ref.str_off,
+						  &ref.str_size);
+		if (run.dynsym)
+			ref.dynstr = string_table(&run, run.secs[run.dynsym].link, &ref.dyn_off,
+						  &ref.dyn_size);
+		t = symcache_load(rq->cache_dir, key, &ref);
 	}
 	if (!t) {
 		t = load_elf(have_dbg ? &dbg : NULL, &run);
 		if (rq->cache_dir && key)
-			symcache_save(rq->cache_dir, key, t);
+			symcache_save(rq->cache_dir, key, t, t->name, NULL, NULL, 0);
 	}
 	/* names point into the mapped files: keep them open with the table */
 	keep_open(t, &run, have_dbg ? &dbg : NULL);
@@ -1223,47 +1340,147 @@ struct symtab *symtab_load_vdso(const struct sym_request *rq, struct strbuf *war
 	return t;
 }
 
+/* ---- kallsyms and JIT maps ---- */
+
+/* Up to 16 hex digits at p into *out; returns the first character after them (p: none). */
+static const char *hex_u64(const char *p, const char *end, uint64_t *out)
+{
+	const char *s = p;
+	uint64_t v = 0;
+	for (; p < end && p - s < 16; p++) {
+		unsigned c = (unsigned char)*p, d;
+		if (c - '0' < 10)
+			d = c - '0';
+		else if ((c | 0x20) - 'a' < 6)
+			d = (c | 0x20) - 'a' + 10;
+		else
+			break;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return p;
+}
+
+/* Name, size and address of each loaded module ("name size refs deps state addr ..."). */
+static void add_module_fields(struct strbuf *id, const char *modules)
+{
+	for (const char *p = modules; *p;) {
+		size_t n = strcspn(p, "\n");
+		int field = 0;
+		for (const char *q = p, *end = p + n; q < end; field++) {
+			size_t w = strcspn(q, " \n");
+			if (w > (size_t)(end - q))
+				w = (size_t)(end - q);
+			if (field == 0 || field == 1 || field == 5) {
+				strbuf_add(id, q, w);
+				strbuf_addch(id, ' ');
+			}
+			q += w;
+			while (q < end && *q == ' ')
+				q++;
+		}
+		strbuf_addch(id, '\n');
+		p += n + (p[n] == '\n');
+	}
+}
+
+/*
+ * The cache key of a kallsyms file, NULL when none can be made. A file
+ * (perf's copy) is known by its identity. /proc/kallsyms has no size or
+ * time: its content is fixed by the boot (KASLR), the kernel and the loaded
+ * modules, which are cheap to read. (BPF programs and ftrace trampolines
+ * also appear there; they are not in the key.)
+ */
+static char *kallsyms_key(const char *path)
+{
+	struct stat st;
+	struct strbuf id = STRBUF_INIT, sb = STRBUF_INIT;
+	char *key = NULL;
+	if (stat(path, &st))
+		return NULL;
+	if (S_ISREG(st.st_mode) && st.st_size > 0) {
+		strbuf_addf(&id, "file|%s|%lld|%lld|%lld|%lld|%lld", path, (long long)st.st_size,
+			    (long long)st.st_mtim.tv_sec, (long long)st.st_mtim.tv_nsec,
+			    (long long)st.st_ino, (long long)st.st_dev);
+	} else {
+		if (strbuf_read_file(&sb, "/proc/sys/kernel/random/boot_id", 4096) <= 0)
+			goto out;
+		strbuf_addf(&id, "proc|%s|%s|", path, sb.buf);
+		strbuf_reset(&sb);
+		if (strbuf_read_file(&sb, "/sys/kernel/notes", 1 << 20) > 0)
+			strbuf_addbuf(&id, &sb);
+		strbuf_reset(&sb);
+		if (strbuf_read_file(&sb, "/proc/modules", 64u << 20) >= 0)
+			add_module_fields(&id, sb.buf);
+	}
+	key = xstrfmt("kallsyms-%016llx", (unsigned long long)XXH3_64bits(id.buf, id.len));
+out:
+	strbuf_release(&id);
+	strbuf_release(&sb);
+	return key;
+}
+
+/* Save a kallsyms table with its names (and module names) in the cache file's pool. */
+static void kallsyms_save(const char *dir, const char *key, const struct symtab *t)
+{
+	struct strbuf pool = STRBUF_INIT;
+	uint32_t *names = xmalloc((t->nr + 1) * sizeof(*names));
+	uint32_t *mods = xmalloc((t->nr + 1) * sizeof(*mods));
+	const char *last = NULL;
+	uint32_t last_off = SYM_NO_MODULE;
+	for (size_t i = 0; i < t->nr; i++) {
+		const char *m = symtab_module(t, i);
+		names[i] = (uint32_t)pool.len;
+		strbuf_add(&pool, symtab_name(t, i), strlen(symtab_name(t, i)) + 1);
+		if (m && (!last || strcmp(m, last))) {
+			last = m;
+			last_off = (uint32_t)pool.len;
+			strbuf_add(&pool, m, strlen(m) + 1);
+		}
+		mods[i] = m ? last_off : SYM_NO_MODULE;
+		if (pool.len > UINT32_MAX / 2)
+			goto out;
+	}
+	if (pool.len)
+		symcache_save(dir, key, t, names, mods, pool.buf, pool.len);
+out:
+	strbuf_release(&pool);
+	free(names);
+	free(mods);
+}
+
 static int kallsyms_keep(char type)
 {
 	type = (char)toupper((unsigned char)type);
 	return type == 'T' || type == 'W' || type == 'D' || type == 'B';
 }
 
-/* ---- kallsyms and JIT maps ---- */
-
-struct symtab *symtab_load_kallsyms(const char *path, struct strbuf *warn)
+/* Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL when all addresses are 0. */
+static struct symtab *kallsyms_parse(struct strbuf *sb)
 {
-	struct strbuf sb = STRBUF_INIT;
 	struct symtab *t;
 	struct symvec v = {0};
 	const char **mods = NULL;
 	size_t mods_alloc = 0, nonzero = 0;
-	char *p, *end;
+	char *p = sb->buf, *end = sb->buf + sb->len;
 
-	if (strbuf_read_file(&sb, path, 256u << 20) < 0) {
-		strbuf_addf(warn, "cannot read '%s' (%s): kernel samples are shown as addresses\n",
-			    path, strerror(errno));
-		strbuf_release(&sb);
-		return NULL;
-	}
-	t = symtab_new();
-	p = sb.buf;
-	end = sb.buf + sb.len;
+	v.base = sb->buf;
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *mod = NULL, *tab, *q;
-		unsigned long long addr;
+		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *mod = NULL, *tab;
+		const char *q;
+		uint64_t addr;
 		char type;
 		if (!eol)
 			eol = end;
 		*eol = '\0';
-		addr = strtoull(p, &q, 16);
+		q = hex_u64(p, eol, &addr);
 		if (q == p || *q != ' ' || !q[1] || q[2] != ' ') {
 			p = eol + 1;
 			continue;
 		}
 		type = q[1];
-		name = q + 3;
-		tab = strchr(name, '\t');
+		name = (char *)q + 3;
+		tab = memchr(name, '\t', (size_t)(eol - name));
 		if (tab) {
 			*tab = '\0';
 			mod = tab + 1;
@@ -1284,22 +1501,47 @@ struct symtab *symtab_load_kallsyms(const char *path, struct strbuf *warn)
 		p = eol + 1;
 	}
 	if (!nonzero) {
+		free(mods);
+		symvec_release(&v);
+		return NULL;
+	}
+	t = symtab_new();
+	t->strtab = sb->buf;
+	t->strtab_size = sb->len + 1;
+	finish_symbols(t, &v, 1, mods);
+	free(mods);
+	symvec_release(&v);
+	t->pool = strbuf_detach(sb, NULL);
+	return t;
+}
+
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
+				    struct strbuf *warn)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct symtab *t = NULL;
+	char *key = cache_dir ? kallsyms_key(path) : NULL;
+
+	if (key && (t = symcache_load(cache_dir, key, NULL)))
+		goto out;
+	if (strbuf_read_file(&sb, path, 256u << 20) < 0) {
+		strbuf_addf(warn, "cannot read '%s' (%s): kernel samples are shown as addresses\n",
+			    path, strerror(errno));
+		goto out;
+	}
+	t = kallsyms_parse(&sb);
+	if (!t) {
 		strbuf_addf(warn,
 			    "'%s' hides kernel addresses (kernel.kptr_restrict): kernel samples "
 			    "are shown as addresses\n",
 			    path);
-		free(mods);
-		symvec_release(&v);
-		strbuf_release(&sb);
-		symtab_free(t);
-		return NULL;
+		goto out;
 	}
-	t->strtab = sb.buf;
-	t->strtab_size = sb.len + 1;
-	finish_symbols(t, &v, 1, mods, sb.buf);
-	free(mods);
-	symvec_release(&v);
-	t->pool = strbuf_detach(&sb, NULL);
+	if (key)
+		kallsyms_save(cache_dir, key, t);
+out:
+	strbuf_release(&sb);
+	free(key);
 	return t;
 }
 
@@ -1320,6 +1562,7 @@ struct symtab *symtab_load_perfmap(const char *path)
 	t = symtab_new();
 	p = sb.buf;
 	end = sb.buf + sb.len;
+	v.base = sb.buf;
 	while (p < end) {
 		char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *r;
 		unsigned long long addr, len;
@@ -1350,7 +1593,7 @@ struct symtab *symtab_load_perfmap(const char *path)
 			continue;
 		start[out] = keys[i];
 		size[out] = clamp32(v.size[idx[i]]);
-		name[out] = (uint32_t)(v.name[idx[i]] - sb.buf);
+		name[out] = v.name[idx[i]];
 		out++;
 	}
 	set_arrays(t, out, start, size, name, xcalloc(out + 1, 1));

@@ -25,6 +25,7 @@
 #include "strbuf.h"
 
 #define SYM_PLT 1 /* synthesized PLT entry: name in dynstr, shown as "<demangled>@plt" */
+#define SYM_NO_MODULE UINT32_MAX /* a kallsyms symbol of the kernel image */
 
 struct symtab {
 	size_t nr;
@@ -32,7 +33,7 @@ struct symtab {
 	const uint32_t *size;  /* a symbol covers [start, start + size) */
 	const uint32_t *name;  /* offset in strtab (or dynstr for SYM_PLT) */
 	const uint8_t *flags;  /* SYM_* */
-	const char **module;   /* kallsyms only: "[mod]", NULL for the kernel image */
+	const uint32_t *module; /* kallsyms only: offset of "[mod]" in strtab, SYM_NO_MODULE */
 	int demangle;	       /* names are C++/Rust mangled (user ELF) */
 	int from_cache;
 
@@ -40,7 +41,7 @@ struct symtab {
 	uint64_t strtab_off, strtab_size, dynstr_off, dynstr_size;
 
 	/* private: storage and the display names computed so far */
-	void *own[4]; /* arrays this table allocated */
+	void *own[5]; /* arrays this table allocated */
 	void *map;    /* cache file mapping */
 	size_t map_len;
 	void *elf, *elf2; /* Elf handles kept open for the names */
@@ -75,9 +76,17 @@ struct symtab *symtab_load_vdso(const struct sym_request *rq, struct strbuf *war
 /*
  * Kernel symbols from a kallsyms file (perf's cached copy or /proc/kallsyms).
  * NULL with `warn` set when unreadable or when addresses are hidden
- * (kernel.kptr_restrict).
+ * (kernel.kptr_restrict). With a cache_dir the parsed table is saved there
+ * and used while it is still valid: for a file, while its size, mtime and
+ * inode are those it had; for /proc/kallsyms, while the boot, the running
+ * kernel's build id and the loaded modules (name, size, address) are those
+ * it was written under.
  */
-struct symtab *symtab_load_kallsyms(const char *path, struct strbuf *warn);
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
+				    struct strbuf *warn);
+
+/* The module ("[mod]") of kallsyms symbol i, NULL for the kernel image or another table. */
+const char *symtab_module(const struct symtab *t, size_t i);
 
 /* A JIT map (/tmp/perf-<pid>.map: "START SIZE name" in hex). NULL when unreadable. */
 struct symtab *symtab_load_perfmap(const char *path);

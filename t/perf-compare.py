@@ -61,7 +61,8 @@ def ours_report(doc, keys):
             if "dso" in keys:
                 cols.append(r["dso"])
             key = tuple(cols) + ("[%s]" % r["level"], r["symbol"])
-            rows[key] = rows.get(key, 0.0) + r["percent"]
+            # rounded as perf prints it, so rows that share a name add up alike
+            rows[key] = rows.get(key, 0.0) + round(r["percent"], 2)
     return events
 
 
@@ -79,7 +80,7 @@ def report(perfloop, path, sort, limit):
         p, o = perf[ev], ours[ev]
         for k in sorted(set(p) | set(o)):
             a, b = p.get(k), o.get(k)
-            if a is None or b is None or abs(a - round(b, 2)) > 0.0101:
+            if a is None or b is None or abs(a - b) > 0.0101:
                 bad += 1
                 if bad <= 20:
                     print("row differs in %s: %s perf %s perfloop %s" % (ev, k, a, b))

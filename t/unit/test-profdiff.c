@@ -68,6 +68,15 @@ static void test_normalize(void **state)
 	check_norm("std::vec::Vec<T,A>::push", "std::vec::Vec<T,A>::push");
 	check_norm(".annobin_init.c", ".annobin_init.c");
 	check_norm("foo.coldish", "foo.coldish");
+	/* a Rust name demangled or not: two builds give one key */
+	check_norm("lto::raw::RawTable<T,A>::reserve_rehash::h16bdcfd582886b87.llvm.2028710236",
+		   "lto::raw::RawTable<T,A>::reserve_rehash");
+	check_norm("_ZN3lto3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h16bdcfd582886b87E"
+		   ".llvm.2028710236197151915",
+		   "_ZN3lto3raw21RawTable$LT$T$C$A$GT$14reserve_rehashE");
+	check_norm("_ZN3lto3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17ha9e5fb1fb8131a0fE",
+		   "_ZN3lto3raw21RawTable$LT$T$C$A$GT$14reserve_rehashE");
+	check_norm("_ZN3foo17hzzzzzzzzzzzzzzzzE", "_ZN3foo17hzzzzzzzzzzzzzzzzE");
 }
 
 static void test_symbol_matches(void **state)
@@ -84,6 +93,11 @@ static void test_symbol_matches(void **state)
 	assert_false(diff_symbol_matches("get", ""));
 	assert_true(diff_symbol_matches("a::b::prefetch::{{closure}}::{{closure}}", "prefetch"));
 	assert_false(diff_symbol_matches("a::b::{{closure}}", "prefetch"));
+	/* build-specific parts do not hide the function */
+	assert_true(diff_symbol_matches("lto::raw::RawTable<T,A>::reserve_rehash::h16bdcfd582886b87",
+					"RawTable::reserve_rehash"));
+	assert_true(diff_symbol_matches("lto::raw::RawTable<T,A>::reserve_rehash.llvm.2028710236",
+					"reserve_rehash"));
 }
 
 static void test_compute(void **state)

@@ -64,6 +64,18 @@ static void test_demangle(void **state)
 	    "_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash17h0123456789abcdefE",
 	    "hashbrown::raw::RawTable<T,A>::reserve_rehash");
 	check_demangle("_RNvCs15kBYyAo9fc_7mycrate4main", "mycrate::main");
+	/* ... with the suffixes ThinLTO and GCC add, as perf report shows them */
+	check_demangle("_ZN9hashbrown3raw21RawTable$LT$T$C$A$GT$14reserve_rehash"
+		       "17h0123456789abcdefE.llvm.10715497326521137521",
+		       "hashbrown::raw::RawTable<T,A>::reserve_rehash");
+	check_demangle("_ZN5hotrs5hot_a17h060dc3037b7b694aE.cold", "hotrs::hot_a");
+	check_demangle("_ZN5hotrs5hot_a17h060dc3037b7b694aE.lto_priv.0", "hotrs::hot_a");
+	check_demangle("_ZN3std2rt10lang_start28_$u7b$$u7b$closure$u7d$$u7d$"
+		       "17h0bc496d25dc06da7E.llvm.3124135514975195003",
+		       "std::rt::lang_start::{{closure}}");
+	check_demangle("_RNvNtNtCsjrHSEGnQ3l9_3std2io5stdio31print_to_buffer_if_capture_used"
+		       ".llvm.3643936799275306673",
+		       "std::io::stdio::print_to_buffer_if_capture_used");
 	/* not mangled */
 	check_demangle("main", NULL);
 	check_demangle("_start", NULL);
@@ -250,26 +262,108 @@ static void test_kallsyms(void **state)
 			 "ffffffff81000400 a absolute_ignored\n"
 			 "ffffffffc0000000 t mod_fn\t[mymod]\n"
 			 "ffffffffc0000100 t mod_fn2\t[mymod]\n");
-	t = symtab_load_kallsyms(path, &warn);
+	t = symtab_load_kallsyms(path, NULL, &warn);
 	assert_non_null(t);
 	i = symtab_find(t, 0xffffffff81000150ull);
 	assert_true(i >= 0);
 	assert_string_equal(symtab_pretty(t, (size_t)i), "do_work");
-	assert_null(t->module[i]);
+	assert_null(symtab_module(t, (size_t)i));
 	/* the last kernel symbol ends at the next page, not at the first module's */
 	i = symtab_find(t, 0xffffffff81000350ull);
 	assert_string_equal(symtab_pretty(t, (size_t)i), "weak_fn");
 	assert_int_equal(symtab_find(t, 0xffffffff81002100ull), -1);
 	i = symtab_find(t, 0xffffffffc0000010ull);
 	assert_string_equal(symtab_pretty(t, (size_t)i), "mod_fn");
-	assert_string_equal(t->module[i], "[mymod]");
+	assert_string_equal(symtab_module(t, (size_t)i), "[mymod]");
 	symtab_free(t);
 
 	/* hidden addresses (kptr_restrict): no table, one warning */
 	write_text(path, "0000000000000000 T _stext\n0000000000000000 t do_work\n");
-	assert_null(symtab_load_kallsyms(path, &warn));
+	assert_null(symtab_load_kallsyms(path, NULL, &warn));
 	assert_non_null(strstr(warn.buf, "kptr_restrict"));
 	free(path);
+	strbuf_release(&warn);
+}
+
+/* Flip one byte of a file, `back` bytes before its end. */
+static void flip_byte(const char *file, long back)
+{
+	FILE *f = fopen(file, "r+b");
+	int c;
+	assert_non_null(f);
+	fseek(f, -back, SEEK_END);
+	c = fgetc(f);
+	fseek(f, -back, SEEK_END);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+}
+
+static void expect_kernel(struct symtab *t, uint64_t addr, const char *name, const char *mod)
+{
+	long i = symtab_find(t, addr);
+	assert_true(i >= 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), name);
+	if (mod)
+		assert_string_equal(symtab_module(t, (size_t)i), mod);
+	else
+		assert_null(symtab_module(t, (size_t)i));
+}
+
+static void test_kallsyms_cache(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	char *path = xstrfmt("%s/kallsyms2", dir), *cache = xstrfmt("%s/kcache", dir), *file;
+	struct symtab *t;
+	(void)state;
+	write_text(path, "ffffffff81000000 T _stext\n"
+			 "ffffffff81000100 t do_work\n"
+			 "ffffffffc0000000 t mod_fn\t[mymod]\n"
+			 "ffffffffc0000100 t mod_fn2\t[mymod]\n"
+			 "ffffffffc0001000 t other_fn\t[other]\n");
+	/* the first load parses and writes the cache, the second maps it */
+	t = symtab_load_kallsyms(path, cache, &warn);
+	assert_non_null(t);
+	assert_false(t->from_cache);
+	symtab_free(t);
+	t = symtab_load_kallsyms(path, cache, &warn);
+	assert_non_null(t);
+	assert_true(t->from_cache);
+	assert_int_equal(t->nr, 5);
+	expect_kernel(t, 0xffffffff81000150ull, "do_work", NULL);
+	expect_kernel(t, 0xffffffffc0000110ull, "mod_fn2", "[mymod]");
+	expect_kernel(t, 0xffffffffc0001010ull, "other_fn", "[other]");
+	symtab_free(t);
+
+	/* a name changed in the pool: the hash says so, the file is parsed again */
+	file = only_cache_file(cache);
+	assert_non_null(file);
+	flip_byte(file, 12);
+	t = symtab_load_kallsyms(path, cache, &warn);
+	assert_false(t->from_cache);
+	expect_kernel(t, 0xffffffffc0001010ull, "other_fn", "[other]");
+	symtab_free(t);
+
+	/* another kallsyms (a module loaded): not the cached table */
+	write_text(path, "ffffffff81000000 T _stext\n"
+			 "ffffffff81000100 t do_work\n"
+			 "ffffffffc0002000 t new_fn\t[newmod]\n");
+	t = symtab_load_kallsyms(path, cache, &warn);
+	assert_false(t->from_cache);
+	expect_kernel(t, 0xffffffffc0002010ull, "new_fn", "[newmod]");
+	symtab_free(t);
+	t = symtab_load_kallsyms(path, cache, &warn);
+	assert_true(t->from_cache);
+	expect_kernel(t, 0xffffffffc0002010ull, "new_fn", "[newmod]");
+	symtab_free(t);
+	assert_int_equal(warn.len, 0);
+
+	/* hidden addresses write no cache and still warn */
+	write_text(path, "0000000000000000 T _stext\n");
+	assert_null(symtab_load_kallsyms(path, cache, &warn));
+	assert_non_null(strstr(warn.buf, "kptr_restrict"));
+	free(file);
+	free(path);
+	free(cache);
 	strbuf_release(&warn);
 }
 
@@ -304,6 +398,7 @@ int main(void)
 	    cmocka_unit_test(test_own_binary_and_cache),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_kallsyms),
+	    cmocka_unit_test(test_kallsyms_cache),
 	    cmocka_unit_test(test_perfmap),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
