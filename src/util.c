@@ -328,6 +328,21 @@ const char *path_basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+void interrupts_block(sigset_t *old)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+void interrupts_restore(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 const char *host_name(void)
 {
 	static char name[256];

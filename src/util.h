@@ -8,6 +8,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -96,6 +97,14 @@ char *path_join_abs(const char *base, const char *path);
 char *path_dirname(const char *path);
 /* Final component of a path (pointer into `path`). */
 const char *path_basename(const char *path);
+
+/*
+ * Hold SIGINT, SIGTERM and SIGHUP back (saving the mask in *old) around a
+ * step that must not be cut in two (a copy and its rename, a commit and the
+ * rows saying what it is); they are delivered when the mask is restored.
+ */
+void interrupts_block(sigset_t *old);
+void interrupts_restore(const sigset_t *old);
 
 /* Short host name (for noise history); never NULL. */
 const char *host_name(void);
