@@ -214,17 +214,13 @@ static void baseline_from_row(sqlite3_stmt *st, struct baseline *b)
 		b->art.stored = xstrdup(col_text(st, 10));
 }
 
-int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
-		  struct strbuf *err)
+static int list_rows(struct ledger *l, sqlite3_stmt *st, struct baseline **out, size_t *nr,
+		     struct strbuf *err)
 {
-	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*nr = 0;
-	st = name ? ledger_query(l, err, BASELINE_COLS "WHERE b.name = ? ORDER BY b.id DESC", "t",
-				 name)
-		  : ledger_query(l, err, BASELINE_COLS "ORDER BY b.id DESC", NULL);
 	if (!st)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -237,6 +233,23 @@ int baseline_list(struct ledger *l, const char *name, struct baseline **out, siz
 		return -1;
 	}
 	return 0;
+}
+
+int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
+		  struct strbuf *err)
+{
+	sqlite3_stmt *st = name ? ledger_query(l, err, BASELINE_COLS "WHERE b.name = ? ORDER BY "
+					       "b.id DESC", "t", name)
+				: ledger_query(l, err, BASELINE_COLS "ORDER BY b.id DESC", NULL);
+	return list_rows(l, st, out, nr, err);
+}
+
+int baseline_list_hash(struct ledger *l, const char *hash, struct baseline **out, size_t *nr,
+		       struct strbuf *err)
+{
+	sqlite3_stmt *st = ledger_query(l, err, BASELINE_COLS "WHERE a.hash = ? ORDER BY b.id DESC",
+					"t", hash);
+	return list_rows(l, st, out, nr, err);
 }
 
 int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strbuf *err)

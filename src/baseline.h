@@ -64,6 +64,10 @@ int baseline_save(struct ctx *c, const char *name, const char *path, struct base
 int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
 		  struct strbuf *err);
 
+/* Baselines whose artifact has the bytes of hash `hash`, newest first. 0 or -1. */
+int baseline_list_hash(struct ledger *l, const char *hash, struct baseline **out, size_t *nr,
+		       struct strbuf *err);
+
 /* Load one baseline by id; 0, 1 when there is none, -1 on error. */
 int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strbuf *err);
 

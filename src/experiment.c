@@ -220,3 +220,9 @@ int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t 
 	free(sql);
 	return r;
 }
+
+int64_t experiment_of_patch(struct ledger *l, const char *patch_hash)
+{
+	return ledger_int(l, 0, "SELECT max(id) FROM experiments WHERE patch_hash = ?", "t",
+			  patch_hash);
+}

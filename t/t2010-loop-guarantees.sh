@@ -1,0 +1,119 @@
+#!/bin/bash
+# What the loop guarantees when things go wrong: after revert and sync the
+# artifact is HEAD's build (restored from the store) or said to be stale, and
+# profile and bench refuse a stale one.
+#
+# Every step runs ./hook STEP, which sends SIGINT to the perfloop running it
+# when ./int-at names that step.
+. "$(dirname "$0")/lib.sh"
+. "$SRC/t/lib-loop.sh"
+
+loop_repo 30000000
+
+# hook STEP: when int-at names STEP (bench under perf record counts as
+# "profile"), forget it, log it, SIGINT the nearest perfloop ancestor and wait
+# to be killed with the step
+cat >hook <<'SH'
+#!/bin/sh
+dir=$(dirname "$0")
+step=$1
+p=$PPID
+under_perf=
+while [ "$p" -gt 1 ]; do
+	comm=$(cat /proc/$p/comm 2>/dev/null) || exit 0
+	[ "$comm" = perfloop ] && break
+	[ "$comm" = perf ] && under_perf=1
+	p=$(sed 's/.*) //' /proc/$p/stat | cut -d" " -f2)
+done
+[ "$step" = bench ] && [ -n "$under_perf" ] && step=profile
+[ "$(cat "$dir/int-at" 2>/dev/null)" = "$step" ] || exit 0
+rm -f "$dir/int-at"
+echo "$step" >>"$dir/int-log"
+kill -INT "$p"
+sleep 60
+exit 1
+SH
+chmod +x hook
+cat >work/perfloop.ini <<INI
+[project]
+worktree = $TEST_DIR/wt-{repo}-%Y%m%d
+[build]
+command = $TEST_DIR/hook build && mkdir -p build && cc -O1 -shared -fPIC -o build/libwork.so lib.c
+artifact = build/libwork.so
+[bench]
+command = $TEST_DIR/hook bench && exec $HELPERS/dlharness
+env = LIBWORK
+runs = 2
+warmup = 0
+[validate]
+command = $TEST_DIR/hook validate
+[fingerprint]
+hook = $TEST_DIR/hook fingerprint
+INI
+LEDGER=$WT/.perfloop/ledger.db
+sql() { sqlite3 "$LEDGER" "$1"; }
+no_tmp() { # no half-written copy in the store or next to the artifact
+	test -z "$(find "$WT/.perfloop" "$WT/build" -name "*.tmp.*")" ||
+		die_test "left behind: $(find "$WT/.perfloop" "$WT/build" -name "*.tmp.*")"
+}
+fired() { # the hook interrupted step $1 (and only once)
+	! test -f int-at && test "$(tail -n 1 int-log)" = "$1" ||
+		die_test "step $1 was not interrupted: $(cat int-log 2>/dev/null)"
+}
+art_hash() { sha256sum <"$WT/build/libwork.so" | cut -d" " -f1; }
+stored_hash() { # the bytes of the loop's baseline in the store
+	sha256sum <"$(sql "SELECT a.stored FROM loop l JOIN baselines b ON b.id = l.baseline_id
+		JOIN artifacts a ON a.id = b.artifact_id")" | cut -d" " -f1
+}
+last_exp() { sql "SELECT status || ':' || IFNULL(verdict, '-') FROM experiments ORDER BY id DESC LIMIT 1"; }
+if perf record -q -o perf-probe.data true 2>/dev/null; then have_perf=1; else have_perf=; fi
+
+test_expect_success 'setup: a loop with a baseline' '
+	(cd work && "$PERFLOOP" start perf/g >/dev/null) &&
+	P build >/dev/null && P baseline save >/dev/null &&
+	test "$(sql "SELECT count(*) FROM baselines")" = 1
+'
+
+test_expect_success 'revert restores the baseline bytes when the baseline is HEAD'"'"'s build' '
+	kept=$(stored_hash) &&
+	echo "#define ITERS 90000000ull" >"$WT/iters.h" &&
+	{ P try -m "worse" --no-profile >/dev/null 2>&1; test $? -ne 130; } &&
+	test "$(art_hash)" != "$kept" &&
+	P revert >rev.out && grep -q "restored" rev.out &&
+	test "$(art_hash)" = "$kept" &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current &&
+	json_get st.json "d[\"next\"]" | grep -q "perfloop profile"
+'
+
+test_expect_success 'after sync moves HEAD the artifact is stale: profile and bench refuse' '
+	git clone -q origin.git other 2>/dev/null &&
+	(cd other && echo more >>README && git commit -qam "main moves" && git push -q origin main) &&
+	P sync >sync.out && grep -q "stale" sync.out &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx stale &&
+	json_get st.json "d[\"next\"]" | grep -q "perfloop build" &&
+	P status >st.out && grep -q "^artifact .*stale" st.out &&
+	expect_exit 128 P bench 2>err && grep -q "perfloop build" err &&
+	expect_exit 128 P profile 2>err && grep -q "perfloop build" err &&
+	P bench --artifact "$WT/build/libwork.so" --runs 1 >/dev/null 2>&1
+'
+
+test_expect_success 'revert with a baseline of another commit says the artifact is stale' '
+	echo "#define ITERS 90000000ull" >"$WT/iters.h" &&
+	P build >/dev/null &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current &&
+	P revert >rev.out && grep -q "stale" rev.out &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx stale
+'
+
+test_expect_success 'a build of HEAD makes the artifact current again' '
+	P build >/dev/null &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current &&
+	if test -n "$have_perf"; then P profile >/dev/null 2>&1; fi
+'
+
+test_done
