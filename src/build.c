@@ -85,7 +85,7 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 		goto out;
 	res->seconds = ch.wall;
 	res->exit_status = ch.status;
-	if (ch.interrupted)
+	if (ch.interrupted || proc_interrupted)
 		res->status = BUILD_INTERRUPTED;
 	else if (ch.timed_out)
 		res->status = BUILD_TIMEOUT;
@@ -105,6 +105,12 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 		if (artifact_register(l, res->artifact_path, &res->art, err))
 			goto out;
 		res->fingerprint = fingerprint_compute(c);
+		/* a [fingerprint] command cut short would record a wrong fingerprint */
+		if (proc_interrupted) {
+			res->status = BUILD_INTERRUPTED;
+			free(res->fingerprint);
+			res->fingerprint = NULL;
+		}
 	}
 	if (ledger_exec(l, err,
 			"UPDATE builds SET finished = ?, status = ?, log = ?, artifact_id = NULLIF(?, 0), "

@@ -3,6 +3,7 @@
  * command layer, clocks, number parsing and path helpers.
  */
 #include "util.h"
+#include "proc.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -88,22 +89,45 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 	strbuf_release(&sb);
 }
 
+static void report(const char *prefix, const char *fmt, ...) PL_PRINTF(2, 3);
+static void report(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(prefix, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * A failure that follows a Ctrl-C (a git command killed by it, a step that
+ * started nothing) is the interrupt's doing: say so, and die() exits 130.
+ */
+static void die_report(const char *fmt, va_list ap)
+{
+	struct strbuf msg = STRBUF_INIT;
+	strbuf_vaddf(&msg, fmt, ap);
+	report(proc_interrupted && strncmp(msg.buf, "interrupted", 11) ? "fatal: interrupted: "
+								       : "fatal: ",
+	       "%s", msg.buf);
+	strbuf_release(&msg);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("fatal: ", fmt, ap);
+	die_report(fmt, ap);
 	va_end(ap);
-	exit(EXIT_FATAL);
+	exit(proc_interrupted ? EXIT_INTERRUPTED : EXIT_FATAL);
 }
 
 void die_code(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("fatal: ", fmt, ap);
+	die_report(fmt, ap);
 	va_end(ap);
-	exit(code);
+	exit(proc_interrupted ? EXIT_INTERRUPTED : code);
 }
 
 int error(const char *fmt, ...)

@@ -1,10 +1,12 @@
 #!/bin/bash
-# What the loop guarantees when things go wrong: after revert and sync the
-# artifact is HEAD's build (restored from the store) or said to be stale, and
-# profile and bench refuse a stale one.
+# What the loop guarantees when things go wrong: Ctrl-C at any step of try,
+# build, validate and baseline save exits 130, records no verdict and leaves
+# no half-written file; after revert and sync the artifact is HEAD's build
+# (restored from the store) or said to be stale, and profile and bench refuse
+# a stale one.
 #
-# Every step runs ./hook STEP, which sends SIGINT to the perfloop running it
-# when ./int-at names that step.
+# Interrupts are deterministic: every step runs ./hook STEP, which sends
+# SIGINT to the perfloop running it when ./int-at names that step.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/t/lib-loop.sh"
 
@@ -74,6 +76,49 @@ test_expect_success 'setup: a loop with a baseline' '
 	test "$(sql "SELECT count(*) FROM baselines")" = 1
 '
 
+test_expect_success 'build: Ctrl-C during the command exits 130, the build is interrupted' '
+	echo build >int-at &&
+	expect_exit 130 P build 2>err && fired build &&
+	test "$(sql "SELECT status FROM builds ORDER BY id DESC LIMIT 1")" = interrupted
+'
+
+test_expect_success 'build: Ctrl-C during the fingerprint never records a build as ok' '
+	echo fingerprint >int-at &&
+	expect_exit 130 P build 2>err && fired fingerprint &&
+	test "$(sql "SELECT status FROM builds ORDER BY id DESC LIMIT 1")" = interrupted &&
+	test "$(sql "SELECT count(*) FROM builds WHERE fingerprint LIKE \"%failed%\"")" = 0
+'
+
+test_expect_success 'validate: Ctrl-C exits 130' '
+	echo validate >int-at &&
+	expect_exit 130 P validate 2>err && fired validate
+'
+
+test_expect_success 'baseline save: Ctrl-C during the fingerprint saves nothing' '
+	P build >/dev/null &&
+	echo fingerprint >int-at &&
+	expect_exit 130 P baseline save interrupted 2>err && fired fingerprint &&
+	test "$(sql "SELECT count(*) FROM baselines")" = 1 && no_tmp
+'
+
+for step in validate build bench profile; do
+	if [ "$step" = profile ] && [ -z "$have_perf" ]; then
+		test_skip "try: Ctrl-C during the profile step" "perf cannot record here"
+		continue
+	fi
+	test_expect_success "try: Ctrl-C during the $step step exits 130, no verdict, patch kept" '
+		echo "#define ITERS 15000000ull" >"$WT/iters.h" &&
+		echo '"$step"' >int-at &&
+		expect_exit 130 P try -m "fewer" >out 2>err && fired '"$step"' &&
+		test "$(last_exp)" = "interrupted:-" &&
+		id=$(sql "SELECT max(id) FROM experiments") &&
+		P patch $id >saved.patch && grep -q "ITERS 15000000" saved.patch &&
+		grep -q "ITERS 15000000" "$WT/iters.h" && no_tmp &&
+		P status --json >st.json &&
+		json_get st.json "d[\"next\"]" | grep -q "perfloop try"
+	'
+done
+
 test_expect_success 'revert restores the baseline bytes when the baseline is HEAD'"'"'s build' '
 	kept=$(stored_hash) &&
 	echo "#define ITERS 90000000ull" >"$WT/iters.h" &&
@@ -114,6 +159,20 @@ test_expect_success 'a build of HEAD makes the artifact current again' '
 	P status --json >st.json &&
 	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current &&
 	if test -n "$have_perf"; then P profile >/dev/null 2>&1; fi
+'
+
+test_expect_success 'baseline save: SIGTERM while the store copies leaves no temporary file' '
+	head -c 400000000 /dev/urandom >big.bin || exit 1
+	(cd "$WT" && exec "$PERFLOOP" baseline save big --artifact "$TEST_DIR/big.bin" 2>"$TEST_DIR/err") &
+	pid=$!
+	for i in $(seq 1 3000); do
+		test -n "$(find "$WT/.perfloop/store" -name "*.tmp.*")" && break
+		sleep 0.01
+	done &&
+	kill -TERM $pid; wait $pid; rc=$?
+	rm -f big.bin
+	test $rc -eq 130 && no_tmp &&
+	test "$(sql "SELECT count(*) FROM baselines WHERE name = \"big\"")" = 0
 '
 
 test_done
