@@ -1,9 +1,9 @@
 #!/bin/bash
 # What the loop guarantees when things go wrong: Ctrl-C at any step of try,
-# build, validate and baseline save exits 130, records no verdict and leaves
-# no half-written file; after revert and sync the artifact is HEAD's build
-# (restored from the store) or said to be stale, and profile and bench refuse
-# a stale one.
+# keep, build, validate and baseline save exits 130, records no verdict and
+# leaves no half-written file; after revert and sync the artifact is HEAD's
+# build (restored from the store) or said to be stale, and profile and bench
+# refuse a stale one; keep --force builds the committed tree first.
 #
 # Interrupts are deterministic: every step runs ./hook STEP, which sends
 # SIGINT to the perfloop running it when ./int-at names that step.
@@ -118,6 +118,61 @@ for step in validate build bench profile; do
 		json_get st.json "d[\"next\"]" | grep -q "perfloop try"
 	'
 done
+
+# the artifact is HEAD's build, not the change's: what keep must not commit as its baseline
+build_head() { git -C "$WT" stash -q && P build >/dev/null && git -C "$WT" stash pop -q; }
+
+test_expect_success 'keep --force: Ctrl-C while it builds the change commits nothing' '
+	build_head &&
+	head=$(git -C "$WT" rev-parse HEAD) &&
+	base=$(sql "SELECT baseline_id FROM loop") &&
+	echo build >int-at &&
+	expect_exit 130 P keep --force -m "forced" --no-push --no-dispatch 2>err && fired build &&
+	test "$(git -C "$WT" rev-parse HEAD)" = "$head" &&
+	grep -q "ITERS 15000000" "$WT/iters.h" &&
+	test "$(sql "SELECT baseline_id FROM loop")" = "$base" && no_tmp
+'
+
+test_expect_success 'keep --force: Ctrl-C while it saves the baseline commits nothing' '
+	P build >/dev/null &&
+	head=$(git -C "$WT" rev-parse HEAD) &&
+	base=$(sql "SELECT baseline_id FROM loop") &&
+	echo fingerprint >int-at &&
+	expect_exit 130 P keep --force -m "forced" --no-push --no-dispatch 2>err &&
+	fired fingerprint &&
+	test "$(git -C "$WT" rev-parse HEAD)" = "$head" &&
+	test "$(sql "SELECT baseline_id FROM loop")" = "$base" && no_tmp
+'
+
+test_expect_success 'keep --force without a try makes the baseline from a build of the commit' '
+	build_head && old=$(art_hash) &&
+	P keep --force -m "forced" --no-push --no-dispatch >keep.out 2>keep.err &&
+	git -C "$WT" log -1 --format=%s | grep -q ": forced$" &&
+	kept=$(stored_hash) &&
+	test "$(art_hash)" = "$kept" && test "$kept" != "$old" &&
+	P build >/dev/null &&
+	test "$(art_hash)" = "$kept" &&
+	test "$(sql "SELECT b.commit_id FROM loop l JOIN baselines b ON b.id = l.baseline_id")" = \
+		"$(git -C "$WT" rev-parse HEAD)" &&
+	P status --json >st.json &&
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current
+'
+
+test_expect_success 'keep: Ctrl-C during the push exits 130; commit and baseline stand' '
+	mkdir -p work/.git/hooks &&
+	printf "#!/bin/sh\nexec \"%s/hook\" push\n" "$TEST_DIR" >work/.git/hooks/pre-push &&
+	chmod +x work/.git/hooks/pre-push &&
+	echo "#define ITERS 14000000ull" >"$WT/iters.h" &&
+	head=$(git -C "$WT" rev-parse HEAD) &&
+	echo push >int-at &&
+	expect_exit 130 P keep --force -m "pushed" --no-dispatch 2>err && fired push &&
+	test "$(git -C "$WT" rev-parse HEAD^)" = "$head" &&
+	test "$(sql "SELECT b.commit_id FROM loop l JOIN baselines b ON b.id = l.baseline_id")" = \
+		"$(git -C "$WT" rev-parse HEAD)" &&
+	test "$(stored_hash)" = "$(art_hash)" &&
+	grep -q "not pushed" err &&
+	rm work/.git/hooks/pre-push
+'
 
 test_expect_success 'revert restores the baseline bytes when the baseline is HEAD'"'"'s build' '
 	kept=$(stored_hash) &&
