@@ -80,8 +80,12 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 		sqlite3_finalize(st);
 	}
 	/* is the artifact the build of the worktree as it is, and the baseline HEAD's? */
-	if (art_state_get(c, &patch, &as, &err))
-		die("%s", err.buf);
+	if (art_state_get(c, &patch, &as, &err)) {
+		/* advice, not the point of status: say why it cannot tell */
+		free(as.why);
+		as.why = xstrfmt("cannot tell: %s", err.buf);
+		strbuf_reset(&err);
+	}
 	baseline_of_head = have_baseline && as.head && b.commit && !b.dirty &&
 			   git_same_tree(c->worktree, b.commit, as.head);
 	tracking = xstrfmt("%s/%s..HEAD", config_get(&c->cfg, "project.remote"), ls.branch);

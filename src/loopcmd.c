@@ -149,10 +149,16 @@ void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_
 	struct baseline b = { 0 };
 	struct art_state as;
 	json_t *o;
-	int r, have_b = ls->baseline_id && !baseline_get(c->ledger, ls->baseline_id, &b, &err);
+	int r = -1, have_b = ls->baseline_id && !baseline_get(c->ledger, ls->baseline_id, &b, &err);
+	strbuf_reset(&err); /* no baseline: nothing to restore, said below */
+	/* the worktree has moved already: a failure here is a warning, not the command's */
 	if (art_state_get(c, NULL, &as, &err) ||
-	    (r = art_restore_baseline(c, have_b ? &b : NULL, &as, &err)) < 0)
-		die("%s", err.buf);
+	    (r = art_restore_baseline(c, have_b ? &b : NULL, &as, &err)) < 0) {
+		warning("cannot make the artifact HEAD's build: %s; run 'perfloop build'",
+			err.buf);
+		json_object_set_new(doc, "artifact", json_null());
+		goto out;
+	}
 	o = art_state_json(&as);
 	json_object_set_new(o, "restored", json_boolean(r));
 	json_object_set_new(doc, "artifact", o);
@@ -161,6 +167,7 @@ void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_
 	else if (!json && as.state != ART_CURRENT)
 		printf("artifact %s: %s; run 'perfloop build' before profile or bench\n",
 		       art_fresh_name(as.state), as.why);
+out:
 	art_state_release(&as);
 	if (have_b)
 		baseline_release(&b);
