@@ -99,6 +99,7 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	die_watch_interrupts(&proc_interrupted);
 	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
 	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))

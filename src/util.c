@@ -3,7 +3,6 @@
  * command layer, clocks, number parsing and path helpers.
  */
 #include "util.h"
-#include "proc.h"
 #include "strbuf.h"
 
 #include <errno.h>
@@ -98,6 +97,18 @@ static void report(const char *prefix, const char *fmt, ...)
 	va_end(ap);
 }
 
+static volatile int *interrupt_flag;
+
+void die_watch_interrupts(volatile int *flag)
+{
+	interrupt_flag = flag;
+}
+
+static int interrupted(void)
+{
+	return interrupt_flag && *interrupt_flag;
+}
+
 /*
  * A failure that follows a Ctrl-C (a git command killed by it, a step that
  * started nothing) is the interrupt's doing: say so, and die() exits 130.
@@ -106,8 +117,8 @@ static void die_report(const char *fmt, va_list ap)
 {
 	struct strbuf msg = STRBUF_INIT;
 	strbuf_vaddf(&msg, fmt, ap);
-	report(proc_interrupted && strncmp(msg.buf, "interrupted", 11) ? "fatal: interrupted: "
-								       : "fatal: ",
+	report(interrupted() && strncmp(msg.buf, "interrupted", 11) ? "fatal: interrupted: "
+								    : "fatal: ",
 	       "%s", msg.buf);
 	strbuf_release(&msg);
 }
@@ -118,7 +129,7 @@ void die(const char *fmt, ...)
 	va_start(ap, fmt);
 	die_report(fmt, ap);
 	va_end(ap);
-	exit(proc_interrupted ? EXIT_INTERRUPTED : EXIT_FATAL);
+	exit(interrupted() ? EXIT_INTERRUPTED : EXIT_FATAL);
 }
 
 void die_code(int code, const char *fmt, ...)
@@ -127,7 +138,7 @@ void die_code(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	die_report(fmt, ap);
 	va_end(ap);
-	exit(proc_interrupted ? EXIT_INTERRUPTED : code);
+	exit(interrupted() ? EXIT_INTERRUPTED : code);
 }
 
 int error(const char *fmt, ...)

@@ -55,7 +55,12 @@ char *xstrfmt(const char *fmt, ...) PL_PRINTF(1, 2);
 		}                                                             \
 	} while (0)
 
-/* Command-layer reporting. die() exits EXIT_FATAL (or the code set by die_code). */
+/*
+ * Command-layer reporting. die() exits EXIT_FATAL (or the code set by
+ * die_code), or EXIT_INTERRUPTED once the flag given to die_watch_interrupts()
+ * (main: proc_interrupted) is set.
+ */
+void die_watch_interrupts(volatile int *flag);
 void die(const char *fmt, ...) PL_PRINTF(1, 2) PL_NORETURN;
 void die_code(int code, const char *fmt, ...) PL_PRINTF(2, 3) PL_NORETURN;
 int error(const char *fmt, ...) PL_PRINTF(1, 2);
