@@ -157,35 +157,61 @@ void baseline_release(struct baseline *b)
 	memset(b, 0, sizeof(*b));
 }
 
+int baseline_prepare(struct ctx *c, const char *path, struct baseline *out, struct strbuf *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (!ctx_ledger(c, err) || artifact_register(c->ledger, path, &out->art, err) ||
+	    artifact_store(c, &out->art, err))
+		goto fail;
+	out->fingerprint = fingerprint_compute(c);
+	/* a [fingerprint] command cut short would record a wrong fingerprint */
+	if (proc_interrupted) {
+		strbuf_addstr(err, "cut short while computing the fingerprint: no baseline saved");
+		goto fail;
+	}
+	return 0;
+fail:
+	baseline_release(out);
+	return -1;
+}
+
+int baseline_record(struct ctx *c, const char *name, const char *commit, int dirty,
+		    struct baseline *b, struct strbuf *err)
+{
+	free(b->name);
+	free(b->commit);
+	b->commit = commit ? xstrdup(commit) : NULL;
+	b->dirty = dirty;
+	if (name)
+		b->name = xstrdup(name);
+	else if (commit)
+		b->name = xstrndup(commit, 12);
+	else
+		b->name = xstrdup("baseline");
+	b->created = now_wall();
+	b->id = ledger_insert(c->ledger, err,
+			      "INSERT INTO baselines(name, artifact_id, commit_id, dirty, "
+			      "build_command, fingerprint, created) VALUES (?,?,?,?,?,?,?)",
+			      "titittd", b->name, b->art.id, b->commit, (int64_t)b->dirty,
+			      config_get(&c->cfg, "build.command"), b->fingerprint, b->created);
+	return b->id < 0 ? -1 : 0;
+}
+
 int baseline_save(struct ctx *c, const char *name, const char *path, struct baseline *out,
 		  struct strbuf *err)
 {
-	struct ledger *l = ctx_ledger(c, err);
 	struct strbuf head = STRBUF_INIT;
-	int dirty;
-	memset(out, 0, sizeof(*out));
-	if (!l)
+	int have_head, dirty = 0;
+	if (baseline_prepare(c, path, out, err))
 		return -1;
-	if (artifact_register(l, path, &out->art, err) || artifact_store(c, &out->art, err))
+	have_head = !git_head(c->worktree, &head);
+	if (have_head)
+		dirty = git_dirty(c->worktree) > 0;
+	if (proc_interrupted) {
+		strbuf_addstr(err, "cut short: no baseline saved");
 		goto fail;
-	if (!git_head(c->worktree, &head))
-		out->commit = strbuf_detach(&head, NULL);
-	dirty = out->commit ? git_dirty(c->worktree) : 0;
-	out->dirty = dirty > 0;
-	if (name)
-		out->name = xstrdup(name);
-	else if (out->commit)
-		out->name = xstrndup(out->commit, 12);
-	else
-		out->name = xstrdup("baseline");
-	out->fingerprint = fingerprint_compute(c);
-	out->created = now_wall();
-	out->id = ledger_insert(l, err,
-				"INSERT INTO baselines(name, artifact_id, commit_id, dirty, "
-				"build_command, fingerprint, created) VALUES (?,?,?,?,?,?,?)",
-				"titittd", out->name, out->art.id, out->commit, (int64_t)out->dirty,
-				config_get(&c->cfg, "build.command"), out->fingerprint, out->created);
-	if (out->id < 0)
+	}
+	if (baseline_record(c, name, have_head ? head.buf : NULL, dirty, out, err))
 		goto fail;
 	strbuf_release(&head);
 	return 0;
@@ -217,17 +243,13 @@ static void baseline_from_row(sqlite3_stmt *st, struct baseline *b)
 		b->art.stored = xstrdup(col_text(st, 10));
 }
 
-int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
-		  struct strbuf *err)
+static int list_rows(struct ledger *l, sqlite3_stmt *st, struct baseline **out, size_t *nr,
+		     struct strbuf *err)
 {
-	sqlite3_stmt *st;
 	size_t alloc = 0;
 	int rc;
 	*out = NULL;
 	*nr = 0;
-	st = name ? ledger_query(l, err, BASELINE_COLS "WHERE b.name = ? ORDER BY b.id DESC", "t",
-				 name)
-		  : ledger_query(l, err, BASELINE_COLS "ORDER BY b.id DESC", NULL);
 	if (!st)
 		return -1;
 	while ((rc = ledger_step(l, st, err)) > 0) {
@@ -236,6 +258,23 @@ int baseline_list(struct ledger *l, const char *name, struct baseline **out, siz
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
+		  struct strbuf *err)
+{
+	sqlite3_stmt *st = name ? ledger_query(l, err, BASELINE_COLS "WHERE b.name = ? ORDER BY "
+					       "b.id DESC", "t", name)
+				: ledger_query(l, err, BASELINE_COLS "ORDER BY b.id DESC", NULL);
+	return list_rows(l, st, out, nr, err);
+}
+
+int baseline_list_hash(struct ledger *l, const char *hash, struct baseline **out, size_t *nr,
+		       struct strbuf *err)
+{
+	sqlite3_stmt *st = ledger_query(l, err, BASELINE_COLS "WHERE a.hash = ? ORDER BY b.id DESC",
+					"t", hash);
+	return list_rows(l, st, out, nr, err);
 }
 
 int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strbuf *err)

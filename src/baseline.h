@@ -55,14 +55,30 @@ void baseline_release(struct baseline *b);
 
 /*
  * Save the artifact at path as baseline `name` (NULL: the short commit, or
- * "baseline"): store its bytes, record commit and fingerprint. 0 or -1.
+ * "baseline"): store its bytes, record HEAD and fingerprint. 0 or -1; -1
+ * with nothing recorded when Ctrl-C came before the row was written.
  */
 int baseline_save(struct ctx *c, const char *name, const char *path, struct baseline *out,
 		  struct strbuf *err);
 
+/*
+ * baseline_save() in two steps, for a caller that records the baseline of a
+ * commit it is about to make (keep): prepare registers and stores the bytes
+ * and computes the fingerprint (the steps that take time and can be
+ * interrupted); record writes the row. Both 0 or -1; out is released on
+ * failure of prepare.
+ */
+int baseline_prepare(struct ctx *c, const char *path, struct baseline *out, struct strbuf *err);
+int baseline_record(struct ctx *c, const char *name, const char *commit, int dirty,
+		    struct baseline *b, struct strbuf *err);
+
 /* Baselines newest first, all or those named `name`. 0 or -1. */
 int baseline_list(struct ledger *l, const char *name, struct baseline **out, size_t *nr,
 		  struct strbuf *err);
+
+/* Baselines whose artifact has the bytes of hash `hash`, newest first. 0 or -1. */
+int baseline_list_hash(struct ledger *l, const char *hash, struct baseline **out, size_t *nr,
+		       struct strbuf *err);
 
 /* Load one baseline by id; 0, 1 when there is none, -1 on error. */
 int baseline_get(struct ledger *l, int64_t id, struct baseline *out, struct strbuf *err);

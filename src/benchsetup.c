@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc.h"
 #include "banned.h"
 
 struct env_acc {
@@ -102,6 +103,12 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 	} else if (!req->no_baseline) {
 		char *fp = fingerprint_compute(c);
 		int r;
+		if (proc_interrupted) {
+			/* not a fingerprint mismatch: a [fingerprint] command was cut short */
+			free(fp);
+			strbuf_addstr(err, "interrupted while computing the build fingerprint");
+			return -1;
+		}
 		if (req->baseline_id) {
 			struct strbuf why = STRBUF_INIT;
 			r = baseline_get(l, req->baseline_id, &s->bl, err);

@@ -45,17 +45,23 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 	struct child ch = CHILD_INIT;
 	struct tick_data td = { tick, data, -1 };
 	struct strbuf head = STRBUF_INIT;
-	char *logdir = NULL;
+	char state[HASH_HEX], *logdir = NULL;
 	struct stat st;
 	double started;
-	int ret = -1;
+	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
 	if (!l || !command || !(res->artifact_path = ctx_artifact(c, err)))
 		return -1;
 	if (!(logdir = ctx_state_subdir(c, "logs", err)))
 		return -1;
-	git_head(c->worktree, &head);
+	/* what is built: HEAD and the uncommitted change (art_state_get() looks for it) */
+	if (patch_hash)
+		git_head(c->worktree, &head);
+	else if ((r = ctx_worktree_state(c, NULL, &head, state, err)) < 0)
+		goto out;
+	else if (!r)
+		patch_hash = state;
 	started = now_wall();
 	res->id = ledger_insert(l, err,
 				"INSERT INTO builds(started, status, command, commit_id, patch_hash, "
@@ -81,7 +87,7 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 		goto out;
 	res->seconds = ch.wall;
 	res->exit_status = ch.status;
-	if (ch.interrupted)
+	if (ch.interrupted || proc_interrupted)
 		res->status = BUILD_INTERRUPTED;
 	else if (ch.timed_out)
 		res->status = BUILD_TIMEOUT;
@@ -101,6 +107,12 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 		if (artifact_register(l, res->artifact_path, &res->art, err))
 			goto out;
 		res->fingerprint = fingerprint_compute(c);
+		/* a [fingerprint] command cut short would record a wrong fingerprint */
+		if (proc_interrupted) {
+			res->status = BUILD_INTERRUPTED;
+			free(res->fingerprint);
+			res->fingerprint = NULL;
+		}
 	}
 	if (ledger_exec(l, err,
 			"UPDATE builds SET finished = ?, status = ?, log = ?, artifact_id = NULLIF(?, 0), "
@@ -113,6 +125,47 @@ out:
 	free(logdir);
 	strbuf_release(&head);
 	return ret;
+}
+
+static char *dup_text(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : xstrdup(col_text(st, col));
+}
+
+int build_origins(struct ledger *l, const char *hash, struct build_origin **out, size_t *nr,
+		  struct strbuf *err)
+{
+	sqlite3_stmt *st;
+	size_t alloc = 0;
+	int rc;
+	*out = NULL;
+	*nr = 0;
+	st = ledger_query(l, err,
+			  "SELECT b.id, b.commit_id, b.patch_hash FROM builds b JOIN artifacts a "
+			  "ON a.id = b.artifact_id WHERE a.hash = ? AND b.status = 'ok' "
+			  "ORDER BY b.id DESC",
+			  "t", hash);
+	if (!st)
+		return -1;
+	while ((rc = ledger_step(l, st, err)) > 0) {
+		struct build_origin *o;
+		ALLOC_GROW(*out, *nr + 1, alloc);
+		o = &(*out)[(*nr)++];
+		o->id = sqlite3_column_int64(st, 0);
+		o->commit = dup_text(st, 1);
+		o->patch_hash = dup_text(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+void build_origins_release(struct build_origin *o, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		free(o[i].commit);
+		free(o[i].patch_hash);
+	}
+	free(o);
 }
 
 void build_result_release(struct build_result *res)

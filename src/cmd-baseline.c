@@ -131,7 +131,7 @@ static int cmd_baseline(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_baseline_entry = {
-	"baseline", cmd_baseline, CMD_NEED_CONFIG,
+	"baseline", cmd_baseline, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
 	"perfloop baseline save [NAME] [--artifact PATH] [--json] | baseline list [--json]",
 	"save the current artifact as a named baseline, or list the baselines",
 	"save: copies the artifact (default build.artifact in the worktree) into the state\n"

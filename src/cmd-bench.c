@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "metric.h"
 #include "stats.h"
+#include "loopcmd.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_bench_entry;
@@ -406,6 +407,8 @@ static int cmd_bench(int argc, char **argv, struct ctx *c)
 	if (req.no_baseline && (req.vs || req.baseline_name))
 		return usage_error(e, "--alone takes no baseline");
 
+	if (!req.artifact)
+		refuse_stale_artifact(c);
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
 	doc = bench_json(&s.spec, &res);
@@ -448,5 +451,9 @@ const struct cmd_entry cmd_bench_entry = {
 	"  --force                  compare with a baseline built differently\n"
 	"  --json                   print one JSON document\n"
 	"  --export-hyperfine FILE  also write hyperfine's JSON export format\n\n"
-	"Exit: 0 whatever the verdict, 3 a run failed, 4 a run timed out, 130 interrupted.\n",
+	"In a loop, the artifact of build.artifact must be the build of the worktree as it\n"
+	"is: a stale one (after revert or sync) is refused, saying what it is; run\n"
+	"'perfloop build', or pass --artifact to time a file anyway.\n\n"
+	"Exit: 0 whatever the verdict, 3 a run failed, 4 a run timed out, 130 interrupted,\n"
+	"128 a stale artifact in a loop.\n",
 };

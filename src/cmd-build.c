@@ -33,7 +33,7 @@ static int cmd_build(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_build_entry = {
-	"build", cmd_build, CMD_NEED_CONFIG, "perfloop build [--json]",
+	"build", cmd_build, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS, "perfloop build [--json]",
 	"build the artifact in the worktree and check it was rewritten",
 	"Runs build.command in the worktree with its output in <state>/logs/build-<id>.log and\n"
 	"a progress line (elapsed, and an ETA from earlier builds). Then checks that\n"
@@ -74,7 +74,8 @@ static int cmd_validate(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_validate_entry = {
-	"validate", cmd_validate, CMD_NEED_CONFIG, "perfloop validate [--json]",
+	"validate", cmd_validate, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	"perfloop validate [--json]",
 	"run the [validate] checks on the worktree's changes",
 	"Runs each [validate] command in order in the worktree and stops at the first\n"
 	"failure, printing its log tail. Placeholders: {crates} becomes one '-p NAME' per\n"

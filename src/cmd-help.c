@@ -18,7 +18,8 @@ static const char exit_codes[] =
 	"    5    a GitHub API call failed\n"
 	"  128    any other error: configuration, ledger, file system\n"
 	"  129    bad command line\n"
-	"  130    interrupted (Ctrl-C, SIGTERM); a bench in progress is recorded as interrupted\n";
+	"  130    interrupted (Ctrl-C, SIGTERM); the step in progress (a bench, build, try's\n"
+	"         experiment) is recorded as interrupted, never with a verdict\n";
 
 static void list_commands(void)
 {

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "artstate.h"
 #include "baseline.h"
 #include "cmd.h"
 #include "experiment.h"
 #include "git.h"
 #include "loopcmd.h"
+#include "proc.h"
 #include "publish.h"
 #include "banned.h"
 
@@ -39,6 +41,12 @@ static int find_experiment(struct ledger *l, const char *hash, int64_t *id, char
 	return r;
 }
 
+static PL_NORETURN void die_not_pushed(const char *sha, const char *baseline)
+{
+	die("interrupted after committing %.12s (the new baseline '%s'): not pushed, no "
+	    "workflow dispatched; 'git push' or the next 'perfloop keep' pushes it", sha, baseline);
+}
+
 static int cmd_keep(int argc, char **argv, struct ctx *c)
 {
 	static const struct option longopts[] = {
@@ -57,8 +65,10 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 	struct loop_state ls;
 	struct gh_client gh;
 	struct baseline b;
+	struct art_state as;
+	sigset_t sigs;
 	const char *message = NULL, *scope_opt = NULL, *pushed = NULL;
-	char *verdict = NULL, *exp_message = NULL, *scope = NULL, *msg = NULL, *artifact;
+	char *verdict = NULL, *exp_message = NULL, *scope = NULL, *msg = NULL;
 	char hash[HASH_HEX], api_sha[41] = "";
 	int64_t id = 0, dispatch = 0;
 	int force = 0, no_push = 0, no_dispatch = 0, json = 0, opt, pr = 0, have_gh = 0;
@@ -107,24 +117,49 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 		scope = xstrdup("perf");
 	msg = commit_message(config_get(&c->cfg, "commit.template"), scope, message);
 
-	if (commit_all(c->worktree, ctx_artifact_rel(c), msg, &sha, &err))
+	/*
+	 * The baseline's bytes must be the build of what is committed: the
+	 * artifact when it is the build of exactly this diff on HEAD (try's),
+	 * else a build made now, before anything is committed.
+	 */
+	if (art_state_get(c, &patch, &as, &err))
 		die("%s", err.buf);
-	info("committed %.12s: %s", sha.buf, msg);
-	if (id && (experiment_set(c->ledger, id, "status", "kept", &err) ||
-		   experiment_set(c->ledger, id, "commit_id", sha.buf, &err)))
-		die("%s", err.buf);
+	if (as.state != ART_CURRENT) {
+		struct build_result bres;
+		int code;
+		info("building the change before committing it: the artifact is not its build "
+		     "(%s)", as.why);
+		code = run_build(c, hash, &bres);
+		build_result_release(&bres);
+		if (code || proc_interrupted)
+			die_code(code ? code : EXIT_INTERRUPTED,
+				 "nothing committed: the change's build %s",
+				 code && code != EXIT_INTERRUPTED ? "failed" : "was cut short");
+	}
+	/* its bytes into the store and its fingerprint, the steps that take time */
+	if (baseline_prepare(c, as.path, &b, &err))
+		die("nothing committed: %s", err.buf);
+	if (proc_interrupted)
+		die("interrupted: nothing committed");
 
-	/* the built candidate becomes the loop's baseline */
-	if (!(artifact = ctx_artifact(c, &err)))
+	/* the commit and the rows saying what it is: one step that Ctrl-C does not split */
+	interrupts_block(&sigs);
+	if (commit_all(c->worktree, ctx_artifact_rel(c), msg, &sha, &err))
 		die("%s", err.buf);
 	{
 		char *name = xstrfmt("kept-%lld", (long long)id);
-		if (baseline_save(c, name, artifact, &b, &err) ||
-		    loop_set_baseline(c->ledger, b.id, &err))
+		if (baseline_record(c, name, sha.buf, 0, &b, &err) ||
+		    loop_set_baseline(c->ledger, b.id, &err) ||
+		    (id && (experiment_set(c->ledger, id, "status", "kept", &err) ||
+			    experiment_set(c->ledger, id, "commit_id", sha.buf, &err))))
 			die("%s", err.buf);
 		ls.baseline_id = b.id; /* ls is saved again below */
 		free(name);
 	}
+	interrupts_restore(&sigs);
+	info("committed %.12s: %s", sha.buf, msg);
+	if (proc_interrupted)
+		die_not_pushed(sha.buf, b.name);
 
 	if (!gh_setup(&gh, &c->cfg, c->worktree, &why))
 		have_gh = 1;
@@ -136,6 +171,9 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 		if (!ls.remote_only && !push_branch(c->worktree, remote, ls.branch, &perr)) {
 			pushed = "git";
 			info("pushed %s to %s", ls.branch, remote);
+		} else if (proc_interrupted) {
+			/* a push cut short is not a push that failed: no API fallback */
+			die_not_pushed(sha.buf, b.name);
 		} else {
 			char *tracking = xstrfmt("refs/remotes/%s/%s", remote, ls.branch);
 			const char *expected = NULL;
@@ -173,6 +211,10 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 		if (id && experiment_set(c->ledger, id, "pushed", pushed, &err))
 			die("%s", err.buf);
 	}
+
+	if (proc_interrupted)
+		die("interrupted after pushing %.12s (the new baseline '%s'): no workflow "
+		    "dispatched", sha.buf, b.name);
 
 	/* dispatch the benchmark workflow for the PR */
 	if (no_dispatch) {
@@ -235,7 +277,7 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 		gh_release(&gh);
 	baseline_release(&b);
 	loop_release(&ls);
-	free(artifact);
+	art_state_release(&as);
 	free(verdict);
 	free(exp_message);
 	free(scope);
@@ -250,13 +292,16 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 }
 
 const struct cmd_entry cmd_keep_entry = {
-	"keep", cmd_keep, CMD_NEED_CONFIG,
+	"keep", cmd_keep, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
 	"perfloop keep [-m MESSAGE] [--scope S] [--pr N] [--force] [--no-push] [--no-dispatch] "
 	"[--json]",
 	"commit a kept experiment, push it, dispatch the CI benchmark, make it the baseline",
 	"Only after a keep or keep-flat verdict of 'perfloop try' on exactly the current diff\n"
 	"(same patch hash), unless --force. Then:\n"
-	"  - the built candidate becomes the loop's new baseline 'kept-<experiment>',\n"
+	"  - when the artifact is not the build of exactly this diff on HEAD (--force\n"
+	"    without a try, a rebuild since), the change is built first; nothing is\n"
+	"    committed when that build fails or is interrupted,\n"
+	"  - that build becomes the loop's new baseline 'kept-<experiment>' of the commit,\n"
 	"  - the change is committed with commit.template (default\n"
 	"    'refactor({scope}): {message}'; scope: the single Cargo package or top\n"
 	"    directory touched, else 'perf'; message: -m or try's -m),\n"
@@ -267,5 +312,7 @@ const struct cmd_entry cmd_keep_entry = {
 	"  - [github] workflow is dispatched on [github] ref with [github] input = the PR\n"
 	"    number (--pr, github.pr, or the open PR whose head is the branch). Without a\n"
 	"    workflow set, or without a token, the dispatch is skipped and the reason said.\n\n"
-	"Exit: 5 when a GitHub call failed.\n",
+	"Exit: 3/4 when the build failed or timed out (nothing committed), 5 when a GitHub\n"
+	"call failed, 130 interrupted: before the commit nothing is committed; during the\n"
+	"push or dispatch the commit and its baseline stand and the rest is skipped.\n",
 };

@@ -7,6 +7,7 @@
 
 #include "baseline.h"
 #include "cmd.h"
+#include "loopcmd.h"
 #include "profile.h"
 #include "banned.h"
 
@@ -194,6 +195,8 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 		}
 		req.artifact = stored;
 	}
+	if (!req.artifact)
+		refuse_stale_artifact(c);
 	req.tick = on_tick;
 	if (profile_record(c, &req, &p, &err)) {
 		progress_clear();
@@ -274,6 +277,9 @@ const struct cmd_entry cmd_profile_entry = {
     "                      bench.timeout\n"
     "  --json              print the profile as JSON\n"
     "  --list              list the recorded profiles, newest first (--limit N, default 20)\n\n"
+    "In a loop, build.artifact must be the build of the worktree as it is: a stale one\n"
+    "(after revert or sync) is refused, saying what it is; run 'perfloop build'.\n\n"
     "Exit: 0 recorded, 3 perf or the harness failed, 4 timeout, 130 interrupted,\n"
-    "128 perf missing or kernel.perf_event_paranoid too strict (one line says what to do).\n",
+    "128 perf missing or kernel.perf_event_paranoid too strict (one line says what to do),\n"
+    "or a stale artifact in a loop.\n",
 };

@@ -65,15 +65,18 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 		if (r)
 			die("git clean failed in '%s': %s", c->worktree, err.buf);
 	}
-	if (json) {
+	{
 		json_t *doc = json_object();
 		json_object_set_new(doc, "experiment", json_integer(id));
 		json_object_set_new(doc, "patch_hash", json_string(hash));
-		print_json(doc);
+		if (!json)
+			printf("reverted experiment %lld (patch %.12s kept in the ledger: perfloop "
+			       "patch %lld)\n", (long long)id, hash, (long long)id);
+		/* the sources are HEAD's again: so must the artifact be, or said not to be */
+		settle_artifact(c, &ls, json, doc);
+		if (json)
+			print_json(doc);
 		json_decref(doc);
-	} else {
-		printf("reverted experiment %lld (patch %.12s kept in the ledger: perfloop patch "
-		       "%lld)\n", (long long)id, hash, (long long)id);
 	}
 	loop_release(&ls);
 	strbuf_release(&err);
@@ -89,6 +92,9 @@ const struct cmd_entry cmd_revert_entry = {
 	"worktree to HEAD ('git reset --hard', then 'git clean -fd' for untracked files;\n"
 	"ignored files such as build outputs and perfloop's state stay) and records the\n"
 	"experiment as reverted and rejected. Nothing outside the worktree is touched.\n"
+	"The artifact, still the rejected build, becomes HEAD's build again: the loop\n"
+	"baseline's bytes are copied back from the store when that baseline was built from\n"
+	"HEAD's tree; otherwise revert says the artifact is stale ('perfloop build').\n"
 	"'perfloop patch ID' prints the saved patch.\n",
 };
 

@@ -24,12 +24,13 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls;
 	struct baseline b = { 0 };
+	struct art_state as;
 	struct ledger *l;
 	sqlite3_stmt *st;
 	json_t *doc = json_object(), *last = json_null();
 	const char *next;
 	char hash[HASH_HEX] = "", *diff_verdict = NULL, *tracking;
-	int json, r, have_baseline = 0;
+	int json, r, have_baseline = 0, baseline_of_head = 0;
 	long unpushed = -1;
 	int64_t pending, awaiting;
 
@@ -84,6 +85,15 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 			diff_verdict = xstrdup(col_text(st, 0));
 		sqlite3_finalize(st);
 	}
+	/* is the artifact the build of the worktree as it is, and the baseline HEAD's? */
+	if (art_state_get(c, &patch, &as, &err)) {
+		/* advice, not the point of status: say why it cannot tell */
+		free(as.why);
+		as.why = xstrfmt("cannot tell: %s", err.buf);
+		strbuf_reset(&err);
+	}
+	baseline_of_head = have_baseline && as.head && b.commit && !b.dirty &&
+			   git_same_tree(c->worktree, b.commit, as.head);
 	tracking = xstrfmt("%s/%s..HEAD", config_get(&c->cfg, "project.remote"), ls.branch);
 	if (!git_run(c->worktree, &out, NULL, "rev-list", "--count", tracking, NULL))
 		unpushed = strtol(out.buf, NULL, 10);
@@ -114,6 +124,12 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 		next = "git push (or perfloop keep for the next change)";
 	else if (pending || awaiting)
 		next = "perfloop runs --wait";
+	else if (!baseline_of_head)
+		next = "perfloop build && perfloop baseline save (the baseline is not HEAD's "
+		       "build: tries would be measured against other sources)";
+	else if (as.state != ART_CURRENT)
+		next = "perfloop build (the artifact is not HEAD's build), then perfloop "
+		       "profile && perfloop hotspots";
 	else
 		next = "perfloop profile && perfloop hotspots (find the next hotspot)";
 
@@ -124,6 +140,8 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	json_object_set_new(doc, "pr", ls.pr ? json_integer(ls.pr) : json_null());
 	json_object_set_new(doc, "baseline", have_baseline ? json_string(b.name) : json_null());
 	json_object_set_new(doc, "baseline_hash", have_baseline ? json_string(b.art.hash) : json_null());
+	json_object_set_new(doc, "baseline_of_head", json_boolean(baseline_of_head));
+	json_object_set_new(doc, "artifact", art_state_json(&as));
 	json_object_set_new(doc, "last_experiment", last);
 	json_object_set_new(doc, "uncommitted", patch.len ? json_string(hash) : json_null());
 	json_object_set_new(doc, "uncommitted_verdict", str_or_null(diff_verdict));
@@ -142,10 +160,20 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 			printf("pr        #%d\n", ls.pr);
 		printf("worktree  %s\n", ls.worktree);
 		if (have_baseline)
-			printf("baseline  '%s' (%.12s, commit %.12s)\n", b.name, b.art.hash,
-			       b.commit ? b.commit : "?");
+			printf("baseline  '%s' (%.12s, commit %.12s)%s\n", b.name, b.art.hash,
+			       b.commit ? b.commit : "?",
+			       baseline_of_head ? "" : ", not HEAD's build");
 		else
 			printf("baseline  none yet\n");
+		if (as.state == ART_CURRENT && as.baseline)
+			printf("artifact  HEAD's build (%.12s, baseline '%s')\n", as.hash,
+			       as.baseline);
+		else if (as.state == ART_CURRENT)
+			printf("artifact  %s (%.12s, build %lld)\n",
+			       as.clean ? "HEAD's build" : "the build of the uncommitted diff",
+			       as.hash, (long long)as.build_id);
+		else
+			printf("artifact  %s: %s\n", art_fresh_name(as.state), as.why);
 		if (json_is_object(last)) {
 			json_t *v = json_object_get(last, "verdict");
 			json_t *m = json_object_get(last, "message");
@@ -172,6 +200,7 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 		printf("next      %s\n", next);
 	}
 	json_decref(doc);
+	art_state_release(&as);
 	free(diff_verdict);
 	if (have_baseline)
 		baseline_release(&b);
@@ -185,7 +214,9 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 const struct cmd_entry cmd_status_entry = {
 	"status", cmd_status, CMD_NEED_CONFIG, "perfloop status [--json]",
 	"the loop's state in a few lines, and the next command to run",
-	"Branch and base, the baseline, the last experiment and its verdict, whether the\n"
-	"uncommitted diff has been tried, unpushed commits, a remote-only commit left by the\n"
-	"API push fallback, pending workflow runs, and the next command to run.\n",
+	"Branch and base, the baseline (and whether it is HEAD's build), the artifact (HEAD's\n"
+	"build, the build of the uncommitted diff, stale and what it is instead, or missing),\n"
+	"the last experiment and its verdict, whether the uncommitted diff has been tried,\n"
+	"unpushed commits, a remote-only commit left by the API push fallback, pending\n"
+	"workflow runs, and the next command to run.\n",
 };

@@ -126,6 +126,7 @@ static int cmd_sync(int argc, char **argv, struct ctx *c)
 				printf("adopted %.12s: local %s now matches the PR branch; run "
 				       "'perfloop sync' again to rebase it on %s\n",
 				       ls.remote_head, ls.branch, ls.base_ref);
+			settle_artifact(c, &ls, json, doc);
 			goto out;
 		} else if (!json) {
 			printf("%s\n", n ? "keep, commit or revert the really uncommitted files, then "
@@ -159,6 +160,7 @@ static int cmd_sync(int argc, char **argv, struct ctx *c)
 	json_object_set_new(doc, "head", json_string(out.buf));
 	if (!json)
 		printf("rebased %s on %s: HEAD %.12s\n", ls.branch, ls.base_ref, out.buf);
+	settle_artifact(c, &ls, json, doc);
 out:
 	if (json)
 		print_json(doc);
@@ -178,5 +180,6 @@ const struct cmd_entry cmd_sync_entry = {
 	"commit), it compares each locally modified tracked file's blob hash (git\n"
 	"hash-object) with the contents API 'sha' on the PR branch and says which files are\n"
 	"really uncommitted; --adopt then resets the local branch to the remote commit when\n"
-	"all of them match.\n",
+	"all of them match. After a rebase or an adopt the artifact is settled as after\n"
+	"'perfloop revert': the baseline's bytes when they are HEAD's, else said stale.\n",
 };

@@ -13,6 +13,7 @@
 #include "experiment.h"
 #include "git.h"
 #include "loopcmd.h"
+#include "proc.h"
 #include "tryprofile.h"
 #include "banned.h"
 
@@ -24,19 +25,57 @@ struct try_opts {
 	int runs;
 };
 
-static int fail_experiment(struct ledger *l, int64_t id, const char *status, const char *reason,
-			   const char *log, int code)
+/* The experiment under way, for finish_on_exit(). */
+static struct ledger *running_ledger;
+static int64_t running_id;
+
+/*
+ * When try dies in a step (a git command or the bench setup cut short by
+ * Ctrl-C, the ledger gone), the experiment must not stay "building" for
+ * ever: it ends interrupted (or failed), and never with a verdict.
+ */
+static void finish_on_exit(void)
 {
 	struct strbuf err = STRBUF_INIT;
+	if (!running_id)
+		return;
+	ledger_exec(running_ledger, &err,
+		    "UPDATE experiments SET status = ?, reason = ?, finished = ? WHERE id = ? AND "
+		    "status IN ('saved', 'validating', 'building', 'benching', 'profiling')",
+		    "ttdi", proc_interrupted ? "interrupted" : "failed",
+		    proc_interrupted ? "interrupted" : "perfloop stopped with an error", now_wall(),
+		    running_id);
+	strbuf_release(&err);
+}
+
+/*
+ * A step stopped the experiment: record it as failed, or as interrupted when
+ * Ctrl-C or SIGTERM stopped it (whatever the step made of that), never with
+ * a verdict. Returns the exit code.
+ */
+static int step_stopped(struct ledger *l, int64_t id, const char *step, const char *log, int code)
+{
+	struct strbuf err = STRBUF_INIT, reason = STRBUF_INIT;
+	int interrupted = code == EXIT_INTERRUPTED || proc_interrupted;
+	const char *status = interrupted ? "interrupted" : "failed";
+	if (interrupted)
+		strbuf_addf(&reason, "interrupted during the %s", step);
+	else
+		strbuf_addf(&reason, "%s failed", step);
 	if (experiment_set(l, id, "status", status, &err) ||
-	    experiment_set(l, id, "reason", reason, &err) ||
+	    experiment_set(l, id, "reason", reason.buf, &err) ||
 	    (log && experiment_set(l, id, "log", log, &err)) ||
 	    ledger_exec(l, &err, "UPDATE experiments SET finished = ? WHERE id = ?", "di",
 			now_wall(), id))
 		die("%s", err.buf);
+	if (interrupted)
+		info("experiment %lld: interrupted, no verdict (%s); its patch is saved: "
+		     "perfloop patch %lld", (long long)id, reason.buf, (long long)id);
+	else
+		info("experiment %lld: failed (%s)", (long long)id, reason.buf);
 	strbuf_release(&err);
-	info("experiment %lld: %s (%s)", (long long)id, status, reason);
-	return code;
+	strbuf_release(&reason);
+	return interrupted ? EXIT_INTERRUPTED : code;
 }
 
 static void print_try(json_t *doc)
@@ -158,6 +197,9 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	}
 	if (id < 0)
 		die("%s", err.buf);
+	running_ledger = l;
+	running_id = id;
+	atexit(finish_on_exit);
 	patch_hash(patch.buf, patch.len, hash);
 	touched_functions(patch.buf, &touched);
 	info("experiment %lld: saved patch %.12s (%zu bytes)", (long long)id, hash, patch.len);
@@ -182,9 +224,8 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 		if (experiment_set(l, id, "status", "validating", &err))
 			die("%s", err.buf);
 		code = run_validate(c, &vres);
-		if (code) {
-			code = fail_experiment(l, id, code == EXIT_INTERRUPTED ? "interrupted" : "failed",
-					       "validation failed", vres.log, code);
+		if (code || proc_interrupted) {
+			code = step_stopped(l, id, "validation", vres.log, code);
 			validate_result_release(&vres);
 			goto out_early;
 		}
@@ -197,9 +238,8 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	code = run_build(c, hash, &bres);
 	if (bres.id > 0 && experiment_set_id(l, id, "build_id", bres.id, &err))
 		die("%s", err.buf);
-	if (code) {
-		code = fail_experiment(l, id, code == EXIT_INTERRUPTED ? "interrupted" : "failed",
-				       "build failed", bres.log, code);
+	if (code || proc_interrupted) {
+		code = step_stopped(l, id, "build", bres.log, code);
 		build_result_release(&bres);
 		goto out_early;
 	}
@@ -216,9 +256,8 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	code = run_bench(c, &req, &s, &res);
 	if (experiment_set_id(l, id, "bench_id", res.id, &err))
 		die("%s", err.buf);
-	if (code) {
-		code = fail_experiment(l, id, code == EXIT_INTERRUPTED ? "interrupted" : "failed",
-				       "bench failed", NULL, code);
+	if (code || proc_interrupted) {
+		code = step_stopped(l, id, "bench", NULL, code);
 		goto out;
 	}
 
@@ -227,9 +266,16 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	if (!o.no_profile && !res.vr.early_reject) {
 		if (experiment_set(l, id, "status", "profiling", &err))
 			die("%s", err.buf);
-		if (try_profile_run(c, id, res.id, &s, &tp, &err))
+		if (try_profile_run(c, id, res.id, &s, &tp, &err) && !proc_interrupted)
 			warning("no hotspot diff: %s", err.buf);
 		strbuf_reset(&err);
+	}
+	/* a verdict only from steps that ran to their end: no keep from a cut profile */
+	if (proc_interrupted) {
+		const char *step = o.no_profile || res.vr.early_reject ? "verdict" : "profile";
+		code = step_stopped(l, id, step, NULL, EXIT_INTERRUPTED);
+		try_profile_release(&tp);
+		goto out;
 	}
 
 	/* 6. verdict */
@@ -271,6 +317,7 @@ out:
 	bench_setup_release(&s);
 	build_result_release(&bres);
 out_early:
+	running_id = 0; /* the ledger closes after return: nothing left for finish_on_exit() */
 	loop_release(&ls);
 	strbuf_release(&err);
 	strbuf_release(&patch);
@@ -281,7 +328,7 @@ out_early:
 }
 
 const struct cmd_entry cmd_try_entry = {
-	"try", cmd_try, CMD_NEED_CONFIG,
+	"try", cmd_try, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
 	"perfloop try [-m \"what changed\"] [--runs N] [--no-profile] [--no-validate] [--force] "
 	"[--json]",
 	"try the worktree's uncommitted change: validate, build, bench, profile, judge",

@@ -13,6 +13,12 @@ enum {
 	CMD_NEED_CONFIG = 1 << 0, /* perfloop.ini must exist */
 	CMD_NO_CONFIG = 1 << 1,   /* do not read it at all */
 	CMD_LAZY_WORKTREE = 1 << 2, /* find the worktree (git) only when asked (ctx_worktree) */
+	/*
+	 * Ctrl-C and SIGTERM never kill the command between two writes: they
+	 * set proc_interrupted (and stop a running child), the command records
+	 * the step as interrupted and main() exits 130 (try, keep, build...).
+	 */
+	CMD_DEFER_SIGNALS = 1 << 3,
 };
 
 struct cmd_entry {

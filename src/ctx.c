@@ -10,6 +10,7 @@
 #include "git.h"
 #include "loop.h"
 #include "proc.h"
+#include "store.h"
 #include "banned.h"
 
 static int same_path(const char *a, const char *b)
@@ -169,6 +170,41 @@ int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files
 		       struct strbuf *err)
 {
 	return git_worktree_patch(c->worktree, ctx_artifact_rel(c), patch, files, err);
+}
+
+int ctx_worktree_state(struct ctx *c, const struct strbuf *patch, struct strbuf *head,
+		       char *hash, struct strbuf *err)
+{
+	struct strbuf out = STRBUF_INIT, gerr = STRBUF_INIT;
+	const char *rel = ctx_artifact_rel(c);
+	char *pathspec = rel ? xstrfmt(":(exclude,literal)%s", rel) : NULL;
+	int ret = -1;
+	if (git_head(ctx_worktree(c), head)) {
+		ret = 1;
+		goto out;
+	}
+	if (patch) {
+		hash_mem(patch->buf, patch->len, hash);
+		ret = 0;
+		goto out;
+	}
+	/* git status with its stat cache is quick; the patch only when something changed */
+	if (git_run(c->worktree, &out, &gerr, "status", "--porcelain", "--", ".", pathspec, NULL)) {
+		strbuf_addf(err, "git status failed in '%s': %s", c->worktree, gerr.buf);
+		goto out;
+	}
+	if (out.len) {
+		strbuf_reset(&out);
+		if (ctx_worktree_patch(c, &out, NULL, err))
+			goto out;
+	}
+	hash_mem(out.buf, out.len, hash);
+	ret = 0;
+out:
+	free(pathspec);
+	strbuf_release(&out);
+	strbuf_release(&gerr);
+	return ret;
 }
 
 void ctx_release(struct ctx *c)

@@ -55,6 +55,16 @@ const char *ctx_artifact_rel(struct ctx *c);
 int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files,
 		       struct strbuf *err);
 
+/*
+ * The worktree as a build sees it: HEAD into head, and into hash the
+ * hash_mem() of its uncommitted change as ctx_worktree_patch() makes it (the
+ * hash of the empty text when clean, found without making the patch). Pass
+ * `patch` when the caller has the change already. Returns 0; 1 when the
+ * worktree is not a git work tree with a commit (head empty); -1 with err.
+ */
+int ctx_worktree_state(struct ctx *c, const struct strbuf *patch, struct strbuf *head,
+		       char *hash, struct strbuf *err);
+
 void ctx_release(struct ctx *c);
 
 #endif

@@ -252,3 +252,9 @@ int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t 
 	free(sql);
 	return r;
 }
+
+int experiment_of_patch(struct ledger *l, const char *patch_hash, int64_t *id, struct strbuf *err)
+{
+	return ledger_int(l, err, id, 0, "SELECT max(id) FROM experiments WHERE patch_hash = ?",
+			  "t", patch_hash);
+}

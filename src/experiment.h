@@ -56,6 +56,9 @@ int64_t experiment_save(struct ledger *l, const char *message, const char *patch
 /* Set a column of an experiment ("status", "reason", "log"...) to text. 0 or -1. */
 int experiment_set(struct ledger *l, int64_t id, const char *column, const char *value,
 		   struct strbuf *err);
+/* The newest experiment of a patch hash into *id, 0 when there is none. 0 or -1 (err). */
+int experiment_of_patch(struct ledger *l, const char *patch_hash, int64_t *id, struct strbuf *err);
+
 /* Set an integer column (build_id, bench_id, ...); 0 binds NULL. */
 int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t value,
 		      struct strbuf *err);

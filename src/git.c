@@ -50,6 +50,27 @@ int git_head(const char *dir, struct strbuf *out)
 	return 0;
 }
 
+int git_same_tree(const char *dir, const char *a, const char *b)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *ta, *tb;
+	const char *nl;
+	int same = 0;
+	if (!strcmp(a, b))
+		return 1;
+	ta = xstrfmt("%s^{tree}", a);
+	tb = xstrfmt("%s^{tree}", b);
+	/* two lines, one tree each; fails when either is missing */
+	if (!git_run(dir, &out, NULL, "rev-parse", "-q", ta, tb, NULL) &&
+	    (nl = strchr(out.buf, '\n')))
+		same = (size_t)(nl - out.buf) == strlen(nl + 1) &&
+		       !strncmp(out.buf, nl + 1, (size_t)(nl - out.buf));
+	free(ta);
+	free(tb);
+	strbuf_release(&out);
+	return same;
+}
+
 int git_dirty(const char *dir)
 {
 	struct strbuf out = STRBUF_INIT;

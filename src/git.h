@@ -16,6 +16,13 @@ int git_run(const char *dir, struct strbuf *out, struct strbuf *errout, ...);
 /* HEAD's full hash in dir; 0 or -1 (not a repository, no commit yet). */
 int git_head(const char *dir, struct strbuf *out);
 
+/*
+ * Do commits a and b hold the same tree (the same sources, whatever the
+ * commit: a rebase that changed nothing, an API-made copy)? 1 yes, 0 no or
+ * when either commit is not in the repository.
+ */
+int git_same_tree(const char *dir, const char *a, const char *b);
+
 /* 1 when tracked files differ from HEAD, 0 when clean, -1 on error. */
 int git_dirty(const char *dir);
 

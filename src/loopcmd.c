@@ -1,5 +1,6 @@
 /*
- * loopcmd.c: progress and failure output of builds and validations.
+ * loopcmd.c: progress and failure output of builds and validations, and the
+ * loop commands' handling of a stale artifact.
  */
 #include <stdio.h>
 #include <string.h>
@@ -127,5 +128,69 @@ void require_loop(struct ctx *c, struct loop_state *ls)
 	if (!ls->present)
 		die("no loop here: run 'perfloop start BRANCH' in the project's checkout, then work "
 		    "in the worktree it creates");
+	strbuf_release(&err);
+}
+
+json_t *art_state_json(const struct art_state *s)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "state", json_string(art_fresh_name(s->state)));
+	json_object_set_new(o, "path", json_string(s->path));
+	json_object_set_new(o, "hash", *s->hash ? json_string(s->hash) : json_null());
+	json_object_set_new(o, "build", s->build_id ? json_integer(s->build_id) : json_null());
+	json_object_set_new(o, "baseline", s->baseline ? json_string(s->baseline) : json_null());
+	json_object_set_new(o, "why", s->why ? json_string(s->why) : json_null());
+	return o;
+}
+
+void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_t *doc)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct baseline b = { 0 };
+	struct art_state as;
+	json_t *o;
+	int r = -1, have_b = ls->baseline_id && !baseline_get(c->ledger, ls->baseline_id, &b, &err);
+	strbuf_reset(&err); /* no baseline: nothing to restore, said below */
+	/* the worktree has moved already: a failure here is a warning, not the command's */
+	if (art_state_get(c, NULL, &as, &err) ||
+	    (r = art_restore_baseline(c, have_b ? &b : NULL, &as, &err)) < 0) {
+		warning("cannot make the artifact HEAD's build: %s; run 'perfloop build'",
+			err.buf);
+		json_object_set_new(doc, "artifact", json_null());
+		goto out;
+	}
+	o = art_state_json(&as);
+	json_object_set_new(o, "restored", json_boolean(r));
+	json_object_set_new(doc, "artifact", o);
+	if (!json && r)
+		printf("artifact restored from baseline '%s': it is HEAD's build\n", b.name);
+	else if (!json && as.state != ART_CURRENT)
+		printf("artifact %s: %s; run 'perfloop build' before profile or bench\n",
+		       art_fresh_name(as.state), as.why);
+out:
+	art_state_release(&as);
+	if (have_b)
+		baseline_release(&b);
+	strbuf_release(&err);
+}
+
+void refuse_stale_artifact(struct ctx *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct loop_state ls;
+	struct art_state as;
+	struct ledger *l = ctx_ledger(c, &err);
+	if (!l || loop_load(l, &ls, &err))
+		die("%s", err.buf);
+	if (ls.present) {
+		if (art_state_get(c, NULL, &as, &err))
+			die("%s", err.buf);
+		if (as.state == ART_STALE)
+			die("artifact '%s' is stale, not the build of the worktree: %s; run "
+			    "'perfloop build' first (or pass --artifact PATH to measure it anyway)",
+			    as.path, as.why);
+		art_state_release(&as);
+	}
+	loop_release(&ls);
 	strbuf_release(&err);
 }

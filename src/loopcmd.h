@@ -6,6 +6,9 @@
 #ifndef LOOPCMD_H
 #define LOOPCMD_H
 
+#include <jansson.h>
+
+#include "artstate.h"
 #include "build.h"
 #include "loop.h"
 #include "validate.h"
@@ -24,5 +27,23 @@ int run_validate(struct ctx *c, struct validate_result *res);
 
 /* Load the loop state of this worktree, dying with advice when there is none. */
 void require_loop(struct ctx *c, struct loop_state *ls);
+
+/* The artifact's state as JSON: state, path, hash, build, baseline, why. */
+json_t *art_state_json(const struct art_state *s);
+
+/*
+ * After revert or sync moved the worktree: make the artifact HEAD's build
+ * again by restoring the loop baseline's bytes when they are HEAD's
+ * (art_restore_baseline()), else leave it, said to be stale. Sets doc's
+ * "artifact" member and, unless json, prints a line when it restored the
+ * bytes or the artifact is not HEAD's build.
+ */
+void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_t *doc);
+
+/*
+ * In a loop, die with the reason and what to run when the artifact is stale
+ * (profile and bench of build.artifact would measure other sources).
+ */
+void refuse_stale_artifact(struct ctx *c);
 
 #endif

@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include "cmd.h"
+#include "proc.h"
 #include "version.h"
 #include "banned.h"
 
@@ -98,12 +99,18 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	die_watch_interrupts(&proc_interrupted);
 	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
 	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);
 	optind = 0;
+	if (e->flags & CMD_DEFER_SIGNALS)
+		proc_signals_hold();
 	ret = e->fn(argc - i, argv + i, &c);
+	/* whatever the command made of it, an interrupted command says so */
+	if (proc_interrupted && ret != EXIT_USAGE)
+		ret = EXIT_INTERRUPTED;
 	ctx_release(&c);
 	strbuf_release(&err);
 	/* a full disk must not look like success (git's run_builtin) */

@@ -128,11 +128,62 @@ static int copy_fd(int in, int out)
 	}
 }
 
+int file_copy_atomic(const char *src, const char *dest, unsigned mode, struct strbuf *err)
+{
+	char *tmp = xstrfmt("%.*s.%s.tmp.%ld", (int)(path_basename(dest) - dest), dest,
+			    path_basename(dest), (long)getpid());
+	sigset_t old;
+	int in, out = -1, ret = -1;
+
+	/* from the temporary file's creation to its rename or removal */
+	interrupts_block(&old);
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", src, strerror(errno));
+		goto out;
+	}
+	{
+		/* an executable stays executable (profile --baseline, a restored binary) */
+		struct stat sb;
+		mode_t m = (mode_t)mode | (!fstat(in, &sb) ? (sb.st_mode & 0111) : 0);
+		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, m);
+	}
+	if (out < 0) {
+		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (copy_fd(in, out) || fsync(out)) {
+		strbuf_addf(err, "cannot copy '%s' to '%s': %s", src, dest, strerror(errno));
+		goto out;
+	}
+	if (close(out)) {
+		out = -1;
+		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	out = -1;
+	if (rename(tmp, dest)) {
+		strbuf_addf(err, "cannot rename '%s': %s", tmp, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	if (ret)
+		unlink(tmp);
+	interrupts_restore(&old);
+	free(tmp);
+	return ret;
+}
+
 int store_put(const char *store_dir, const char *path, const char *hex, char **stored,
 	      struct strbuf *err)
 {
-	char *dir = xstrfmt("%s/%.2s/%s", store_dir, hex, hex), *dest = NULL, *tmp = NULL;
-	int in = -1, out = -1, ret = -1;
+	char *dir = xstrfmt("%s/%.2s/%s", store_dir, hex, hex), *dest = NULL;
+	int ret = -1;
 
 	if ((*stored = store_find(store_dir, hex))) {
 		ret = 0;
@@ -143,48 +194,13 @@ int store_put(const char *store_dir, const char *path, const char *hex, char **s
 		goto out;
 	}
 	dest = xstrfmt("%s/%s", dir, path_basename(path));
-	tmp = xstrfmt("%s/.%s.tmp.%ld", dir, path_basename(path), (long)getpid());
-	in = open(path, O_RDONLY | O_CLOEXEC);
-	if (in < 0) {
-		strbuf_addf(err, "cannot read artifact '%s': %s", path, strerror(errno));
+	/* read-only: nothing may change the bytes a baseline or profile refers to */
+	if (file_copy_atomic(path, dest, 0444, err))
 		goto out;
-	}
-	{
-		/* read-only, but an executable artifact stays executable (profile --baseline) */
-		struct stat sb;
-		mode_t mode = !fstat(in, &sb) ? 0444 | (sb.st_mode & 0111) : 0444;
-		out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	}
-	if (out < 0) {
-		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (copy_fd(in, out) || fsync(out)) {
-		strbuf_addf(err, "cannot copy '%s' into the store: %s", path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (close(out)) {
-		out = -1;
-		strbuf_addf(err, "cannot write '%s': %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	out = -1;
-	if (rename(tmp, dest)) {
-		strbuf_addf(err, "cannot rename '%s': %s", tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
 	*stored = dest;
 	dest = NULL;
 	ret = 0;
 out:
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	free(tmp);
 	free(dir);
 	free(dest);
 	return ret;

@@ -33,6 +33,15 @@ int store_put(const char *store_dir, const char *path, const char *hex, char **s
 	      struct strbuf *err);
 
 /*
+ * Copy src to dest (mode `mode` plus src's execute bits) through a temporary
+ * file ".NAME.tmp.PID" next to dest and a rename. SIGINT, SIGTERM and SIGHUP
+ * are blocked meanwhile, so an interrupt takes effect after the rename or
+ * the cleanup: dest is the old file or the complete copy, and no temporary
+ * file is left behind. 0, or -1 with err.
+ */
+int file_copy_atomic(const char *src, const char *dest, unsigned mode, struct strbuf *err);
+
+/*
  * The stored copy of a hash (newly allocated), whatever name it was stored
  * under, or NULL when the store does not hold it.
  */

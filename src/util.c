@@ -88,22 +88,57 @@ static void vreport(const char *prefix, const char *fmt, va_list ap)
 	strbuf_release(&sb);
 }
 
+static void report(const char *prefix, const char *fmt, ...) PL_PRINTF(2, 3);
+static void report(const char *prefix, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport(prefix, fmt, ap);
+	va_end(ap);
+}
+
+static volatile int *interrupt_flag;
+
+void die_watch_interrupts(volatile int *flag)
+{
+	interrupt_flag = flag;
+}
+
+static int interrupted(void)
+{
+	return interrupt_flag && *interrupt_flag;
+}
+
+/*
+ * A failure that follows a Ctrl-C (a git command killed by it, a step that
+ * started nothing) is the interrupt's doing: say so, and die() exits 130.
+ */
+static void die_report(const char *fmt, va_list ap)
+{
+	struct strbuf msg = STRBUF_INIT;
+	strbuf_vaddf(&msg, fmt, ap);
+	report(interrupted() && strncmp(msg.buf, "interrupted", 11) ? "fatal: interrupted: "
+								    : "fatal: ",
+	       "%s", msg.buf);
+	strbuf_release(&msg);
+}
+
 void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("fatal: ", fmt, ap);
+	die_report(fmt, ap);
 	va_end(ap);
-	exit(EXIT_FATAL);
+	exit(interrupted() ? EXIT_INTERRUPTED : EXIT_FATAL);
 }
 
 void die_code(int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("fatal: ", fmt, ap);
+	die_report(fmt, ap);
 	va_end(ap);
-	exit(code);
+	exit(interrupted() ? EXIT_INTERRUPTED : code);
 }
 
 int error(const char *fmt, ...)
@@ -326,6 +361,21 @@ const char *path_basename(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
+}
+
+void interrupts_block(sigset_t *old)
+{
+	sigset_t block;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, old);
+}
+
+void interrupts_restore(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 const char *host_name(void)

@@ -8,6 +8,7 @@
 #ifndef UTIL_H
 #define UTIL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -54,7 +55,12 @@ char *xstrfmt(const char *fmt, ...) PL_PRINTF(1, 2);
 		}                                                             \
 	} while (0)
 
-/* Command-layer reporting. die() exits EXIT_FATAL (or the code set by die_code). */
+/*
+ * Command-layer reporting. die() exits EXIT_FATAL (or the code set by
+ * die_code), or EXIT_INTERRUPTED once the flag given to die_watch_interrupts()
+ * (main: proc_interrupted) is set.
+ */
+void die_watch_interrupts(volatile int *flag);
 void die(const char *fmt, ...) PL_PRINTF(1, 2) PL_NORETURN;
 void die_code(int code, const char *fmt, ...) PL_PRINTF(2, 3) PL_NORETURN;
 int error(const char *fmt, ...) PL_PRINTF(1, 2);
@@ -96,6 +102,14 @@ char *path_join_abs(const char *base, const char *path);
 char *path_dirname(const char *path);
 /* Final component of a path (pointer into `path`). */
 const char *path_basename(const char *path);
+
+/*
+ * Hold SIGINT, SIGTERM and SIGHUP back (saving the mask in *old) around a
+ * step that must not be cut in two (a copy and its rename, a commit and the
+ * rows saying what it is); they are delivered when the mask is restored.
+ */
+void interrupts_block(sigset_t *old);
+void interrupts_restore(const sigset_t *old);
 
 /* Short host name (for noise history); never NULL. */
 const char *host_name(void);
