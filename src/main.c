@@ -6,7 +6,7 @@
 #include <string.h>
 #include <signal.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "proc.h"
 #include "version.h"
 #include "banned.h"

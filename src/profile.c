@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "benchsetup.h"
-#include "perfdata.h"
+#include "perf/perfdata.h"
 #include "proc.h"
 #include "store.h"
 #include "banned.h"

@@ -15,8 +15,8 @@
 
 #include <stdint.h>
 #include "ctx.h"
-#include "hists.h"
-#include "profdiff.h"
+#include "perf/hists.h"
+#include "perf/profdiff.h"
 
 struct profile_request {
 	const char *artifact;  /* NULL: build.artifact */

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "ctx.h"
-#include "github.h"
+#include "github/github.h"
 #include "loop.h"
 
 /* Fill the commit template: {scope} and {message}. Newly allocated. */

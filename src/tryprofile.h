@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 #include "benchsetup.h"
-#include "profdiff.h"
+#include "perf/profdiff.h"
 
 struct try_profile {
 	int have_profile;

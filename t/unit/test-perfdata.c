@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hists.h"
-#include "perfdata.h"
+#include "perf/hists.h"
+#include "perf/perfdata.h"
 #include "../pdwriter.h"
 
 /* A small profile: two processes (one forked), three DSOs, comm change, a late mmap. */
