@@ -1,6 +1,6 @@
 /*
- * bench-print.h: output helpers shared by the bench-related commands
- * (cmd-bench.c, cmd-calibrate.c, cmd-show.c).
+ * bench-print.h: running and printing a bench the same way in every command
+ * that shows one (bench, calibrate, try, show); bench-print.c.
  */
 #ifndef BENCH_PRINT_H
 #define BENCH_PRINT_H

@@ -14,7 +14,7 @@
 #include "git.h"
 #include "cmd/steps.h"
 #include "proc.h"
-#include "tryprofile.h"
+#include "try-profile.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_try_entry;
@@ -129,6 +129,32 @@ static void print_try(json_t *doc)
 		printf("next: perfloop try --runs %lld (more pairs), or perfloop calibrate\n",
 		       (long long)json_integer_value(json_object_get(doc, "max_pairs")) * 2);
 }
+
+/* try-profile.c's narration: a progress line while perf records, notes and warnings */
+static void profile_tick(void *data, const char *label, double elapsed)
+{
+	char el[32];
+	progress_line("profiling %s: %s elapsed", label, fmt_secs(el, sizeof(el), elapsed));
+}
+
+static void profile_recorded(void *data, const char *label)
+{
+	progress_clear();
+}
+
+static void profile_note(void *data, const char *text)
+{
+	info("%s", text);
+}
+
+static void profile_warn(void *data, const char *text)
+{
+	warning("%s", text);
+}
+
+static const struct try_profile_hooks profile_hooks = {
+	profile_tick, profile_recorded, profile_note, profile_warn, NULL,
+};
 
 static int cmd_try(int argc, char **argv, struct ctx *c)
 {
@@ -266,7 +292,7 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 	if (!o.no_profile && !res.vr.early_reject) {
 		if (experiment_set(l, id, "status", "profiling", &err))
 			die("%s", err.buf);
-		if (try_profile_run(c, id, res.id, &s, &tp, &err) && !proc_interrupted)
+		if (try_profile_run(c, id, res.id, &s, &profile_hooks, &tp, &err) && !proc_interrupted)
 			warning("no hotspot diff: %s", err.buf);
 		strbuf_reset(&err);
 	}

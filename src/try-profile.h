@@ -1,10 +1,11 @@
 /*
- * tryprofile.h: the profile step of `perfloop try`: record the candidate's
+ * try-profile.h: the profile step of `perfloop try`: record the candidate's
  * profile, find (or record) the baseline's, and diff their hotspots with
- * noise intervals, marking the functions the change touched.
+ * noise intervals, marking the functions the change touched. It prints
+ * nothing: what it has to say while it runs goes through try_profile_hooks.
  */
-#ifndef TRYPROFILE_H
-#define TRYPROFILE_H
+#ifndef TRY_PROFILE_H
+#define TRY_PROFILE_H
 
 #include <jansson.h>
 #include "benchsetup.h"
@@ -23,6 +24,19 @@ struct try_profile {
 	int runs;                   /* harness runs of each profile (profile.runs) */
 };
 
+/* What try_profile_run() tells as it goes; the command prints it. Any may be NULL. */
+struct try_profile_hooks {
+	/* perf record of `label` ("baseline", "candidate") is running: seconds so far */
+	void (*tick)(void *data, const char *label, double elapsed);
+	/* that recording ended, however it ended */
+	void (*recorded)(void *data, const char *label);
+	/* an informational line: why the baseline is profiled (again) */
+	void (*note)(void *data, const char *text);
+	/* a warning about the profiles read for the diff (lines) */
+	void (*warn)(void *data, const char *text);
+	void *data;
+};
+
 /* Split `touched` (names, one per line) into tp->touched. */
 void try_profile_init(struct try_profile *tp, const char *touched);
 
@@ -32,10 +46,11 @@ void try_profile_init(struct try_profile *tp, const char *touched);
  * baseline's artifact over as many runs, recording one first when there is
  * none. Stores the profile ids and the diff on the experiment, and finds the
  * touched functions in neither profile. Returns 0 with tp filled, or -1 with
- * err (no diff then).
+ * err (no diff then). hooks may be NULL.
  */
 int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
-		    struct try_profile *tp, struct strbuf *err);
+		    const struct try_profile_hooks *hooks, struct try_profile *tp,
+		    struct strbuf *err);
 
 /* The diff rows as a JSON array, touched functions first (new reference). */
 json_t *try_profile_json(const struct try_profile *tp);

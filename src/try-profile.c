@@ -1,12 +1,12 @@
 /*
- * tryprofile.c: profile + hotspot diff for `perfloop try`.
+ * try-profile.c: profile + hotspot diff for `perfloop try`.
  */
-#include "tryprofile.h"
+#include "try-profile.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cmd/cmd.h"
 #include "experiment.h"
 #include "profile.h"
 #include "banned.h"
@@ -30,26 +30,34 @@ void try_profile_init(struct try_profile *tp, const char *touched)
 	}
 }
 
+struct tick_data {
+	const struct try_profile_hooks *hooks;
+	const char *label;
+};
+
 static void tick(void *data, double elapsed)
 {
-	char el[32];
-	progress_line("profiling %s: %s elapsed", (const char *)data,
-		      fmt_secs(el, sizeof(el), elapsed));
+	struct tick_data *t = data;
+	if (t->hooks && t->hooks->tick)
+		t->hooks->tick(t->hooks->data, t->label, elapsed);
 }
 
 /* perf record one artifact; 0 with p filled when it finished, else -1 (err). */
-static int record(struct ctx *c, const char *artifact, const char *label, int64_t bench_id,
-		  int runs, struct profile *p, struct strbuf *err)
+static int record(struct ctx *c, const struct try_profile_hooks *hooks, const char *artifact,
+		  const char *label, int64_t bench_id, int runs, struct profile *p,
+		  struct strbuf *err)
 {
 	struct profile_request req = { 0 };
+	struct tick_data td = { hooks, label };
 	int r;
 	req.artifact = artifact;
 	req.bench_id = bench_id;
 	req.runs = runs;
 	req.tick = tick;
-	req.tick_data = (void *)label;
+	req.tick_data = &td;
 	r = profile_record(c, &req, p, err);
-	progress_clear();
+	if (hooks && hooks->recorded)
+		hooks->recorded(hooks->data, label);
 	if (r)
 		return -1;
 	if (strcmp(p->status, "done")) {
@@ -68,8 +76,23 @@ static int is_touched(const struct try_profile *tp, const char *symbol)
 	return 0;
 }
 
+static void note(const struct try_profile_hooks *hooks, const char *fmt, ...) PL_PRINTF(2, 3);
+static void note(const struct try_profile_hooks *hooks, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (!hooks || !hooks->note)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	hooks->note(hooks->data, sb.buf);
+	strbuf_release(&sb);
+}
+
 int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
-		    struct try_profile *tp, struct strbuf *err)
+		    const struct try_profile_hooks *hooks, struct try_profile *tp,
+		    struct strbuf *err)
 {
 	struct profile a = { 0 }, b = { 0 };
 	struct profile_source sa = { 0 }, sb = { 0 };
@@ -94,17 +117,19 @@ int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct be
 		if (r < 0)
 			goto out;
 		if (!r)
-			info("the baseline's profile %lld covers %d harness run%s, not "
+			note(hooks,
+			     "the baseline's profile %lld covers %d harness run%s, not "
 			     "profile.runs = %d: profiling the baseline again (kept for later "
 			     "tries)",
 			     (long long)a.id, a.runs, a.runs == 1 ? "" : "s", tp->runs);
 		else
-			info("profiling the baseline once (its profile is kept for later tries)");
+			note(hooks, "profiling the baseline once (its profile is kept for later "
+				    "tries)");
 		profile_release(&a);
-		if (record(c, s->base.path, "baseline", 0, tp->runs, &a, err))
+		if (record(c, hooks, s->base.path, "baseline", 0, tp->runs, &a, err))
 			goto out;
 	}
-	if (record(c, s->cand.path, "candidate", bench_id, tp->runs, &b, err))
+	if (record(c, hooks, s->cand.path, "candidate", bench_id, tp->runs, &b, err))
 		goto out;
 	tp->profile_id = b.id;
 	tp->base_profile_id = a.id;
@@ -116,8 +141,8 @@ int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct be
 	dopt.percent_limit = config_get_real(&c->cfg, "profile.percent-limit");
 	if (profile_compare(c, &sa, &sb, &dopt, &pc, &warn, err))
 		goto out;
-	if (warn.len)
-		warning("%s", warn.buf);
+	if (warn.len && hooks && hooks->warn)
+		hooks->warn(hooks->data, warn.buf);
 	tp->diff = pc.diff;
 	memset(&pc.diff, 0, sizeof(pc.diff));
 	tp->missing = xcalloc(tp->nr_touched + 1, sizeof(*tp->missing));
