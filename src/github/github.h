@@ -16,6 +16,9 @@
  * Retry-After, x-ratelimit-remaining: 0 or a "secondary rate limit" message)
  * are retried with exponential backoff, bounded by `retries` and `retry_max`.
  * Response bodies are bounded by `max_body`.
+ *
+ * The client and transport are github-http.c, the Actions and pull request
+ * calls github-actions.c, the Git Data and contents API github-gitdata.c.
  */
 #ifndef GITHUB_H
 #define GITHUB_H

@@ -1,11 +1,12 @@
 /*
- * github.c: GitHub REST over libcurl + jansson (see github.h for the
- * contracts). One CURL handle per client, reset before each request so no
- * option leaks from one call into the next; every request goes through
- * gh_call(), which retries, bounds the body, parses JSON and turns failures
- * into one line without the token.
+ * github-http.c: the GitHub client and its transport: finding the token,
+ * setting up a client (gh_init, gh_setup), one CURL handle per client reset
+ * before each request so no option leaks from one call into the next, and
+ * gh_call(), through which every request goes: it retries, bounds the body,
+ * parses JSON and turns failures into one line without the token (remote URL
+ * parsing and redaction are here too). See github.h for the contracts.
  */
-#include "github/github.h"
+#include "github/github-http.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,11 +14,9 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
 #include "config.h"
 #include "github/curl-lazy.h"
@@ -25,86 +24,6 @@
 #include "proc.h"
 #include "version.h"
 #include "banned.h"
-
-#define GH_ALLOW_404 1u /* gh_call returns 1 on 404 instead of an error */
-#define GH_ALLOW_422 2u /* gh_call returns 2 on 422 with the error document in *out */
-
-/* ---- small pure helpers ---- */
-
-void gh_base64(struct strbuf *out, const void *data, size_t len)
-{
-	static const char tab[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	strbuf_grow(out, (len + 2) / 3 * 4);
-	for (size_t i = 0; i < len; i += 3) {
-		size_t n = len - i;
-		unsigned long v = (unsigned long)p[i] << 16;
-		char q[4];
-		if (n > 1)
-			v |= (unsigned long)p[i + 1] << 8;
-		if (n > 2)
-			v |= p[i + 2];
-		q[0] = tab[(v >> 18) & 63];
-		q[1] = tab[(v >> 12) & 63];
-		q[2] = n > 1 ? tab[(v >> 6) & 63] : '=';
-		q[3] = n > 2 ? tab[v & 63] : '=';
-		strbuf_add(out, q, 4);
-	}
-}
-
-double gh_parse_time(const char *s)
-{
-	int y, mo, d, h, mi, sec, n = 0;
-	long off = 0;
-	struct tm tm;
-	time_t t;
-
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &sec, &n) != 6 ||
-	    n != 19)
-		return -1;
-	s += n;
-	if (*s == '.')
-		for (s++; isdigit((unsigned char)*s); s++)
-			;
-	if (*s == 'Z' && !s[1]) {
-		off = 0;
-	} else if ((*s == '+' || *s == '-') && isdigit((unsigned char)s[1]) &&
-		   isdigit((unsigned char)s[2]) && s[3] == ':' && isdigit((unsigned char)s[4]) &&
-		   isdigit((unsigned char)s[5]) && !s[6]) {
-		off = ((s[1] - '0') * 10 + (s[2] - '0')) * 3600L +
-		      ((s[4] - '0') * 10 + (s[5] - '0')) * 60L;
-		if (*s == '-')
-			off = -off;
-	} else {
-		return -1;
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60 || y < 1970 ||
-	    h < 0 || mi < 0 || sec < 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	return (double)t - (double)off;
-}
-
-void gh_format_time(char *buf, size_t len, double t)
-{
-	time_t tt = (time_t)floor(t);
-	struct tm tm;
-	if (!len)
-		return;
-	buf[0] = '\0';
-	if (gmtime_r(&tt, &tm))
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
 
 /* A GitHub owner or repository name: letters, digits, '.', '_', '-'. */
 static int valid_name(const char *s, size_t n)
@@ -115,17 +34,6 @@ static int valid_name(const char *s, size_t n)
 		if (!isalnum((unsigned char)s[i]) && !strchr("._-", s[i]))
 			return 0;
 	return 1;
-}
-
-static int valid_sha(const char *s)
-{
-	size_t i;
-	if (!s)
-		return 0;
-	for (i = 0; i < 40; i++)
-		if (!isxdigit((unsigned char)s[i]))
-			return 0;
-	return s[40] == '\0';
 }
 
 /* Is [host, end) github.com itself (where a repository is always the path's first two parts)? */
@@ -277,28 +185,6 @@ char *gh_redact_url(const char *url)
 	return strbuf_detach(&sb, NULL);
 }
 
-int gh_run_matches(const struct gh_run *r, const char *event, const char *actor, double since)
-{
-	if (event && *event && strcmp(r->event, event))
-		return 0;
-	if (actor && *actor && strcasecmp(r->actor, actor))
-		return 0;
-	if (since > 0 && (r->created < 0 || r->created < since))
-		return 0;
-	return 1;
-}
-
-int gh_workflow_matches(const char *name, const char *wf_name, const char *wf_path)
-{
-	if (!name || !*name)
-		return 0;
-	if (wf_name && !strcasecmp(name, wf_name))
-		return 1;
-	if (wf_path && (!strcmp(name, wf_path) || !strcmp(name, path_basename(wf_path))))
-		return 1;
-	return 0;
-}
-
 /* Replace every occurrence of the token in sb (GitHub may echo what it got). */
 static void scrub(struct strbuf *sb, const char *token)
 {
@@ -318,7 +204,7 @@ static void scrub(struct strbuf *sb, const char *token)
 }
 
 /* Append s flattened to one line (control characters to spaces), at most max bytes. */
-static void add_oneline(struct strbuf *sb, const char *s, size_t max)
+void gh_add_oneline(struct strbuf *sb, const char *s, size_t max)
 {
 	size_t n = strlen(s), start = sb->len;
 	int cut = n > max;
@@ -352,12 +238,12 @@ static void github_message(const struct gh_response *r, struct strbuf *out)
 	doc = json_loadb(r->body.buf, r->body.len, 0, &je);
 	if (!doc) {
 		if (r->body.buf[0] != '<') /* not an HTML error page */
-			add_oneline(out, r->body.buf, 200);
+			gh_add_oneline(out, r->body.buf, 200);
 		return;
 	}
 	msg = json_string_value(json_object_get(doc, "message"));
 	if (msg)
-		add_oneline(out, msg, 300);
+		gh_add_oneline(out, msg, 300);
 	errors = json_object_get(doc, "errors");
 	for (size_t i = 0; i < json_array_size(errors) && i < 5; i++) {
 		json_t *e = json_array_get(errors, i);
@@ -369,7 +255,7 @@ static void github_message(const struct gh_response *r, struct strbuf *out)
 		if (out->len)
 			strbuf_addstr(out, "; ");
 		if (em)
-			add_oneline(out, em, 200);
+			gh_add_oneline(out, em, 200);
 		else if (field || code)
 			strbuf_addf(out, "%s%s%s", field ? field : "", field && code ? ": " : "",
 				    code ? code : "");
@@ -925,8 +811,8 @@ static void sleep_for(double secs)
  * NULL), 1 on 404 with GH_ALLOW_404, 2 on 422 with GH_ALLOW_422 (the error
  * document in *out), -1 with err.
  */
-static int gh_call(struct gh_client *gh, const char *method, const char *path, const char *query,
-		   json_t *body, const char *what, unsigned flags, json_t **out, struct strbuf *err)
+int gh_call(struct gh_client *gh, const char *method, const char *path, const char *query,
+	    json_t *body, const char *what, unsigned flags, json_t **out, struct strbuf *err)
 {
 	struct gh_response r = GH_RESPONSE_INIT;
 	struct strbuf neterr = STRBUF_INIT, line = STRBUF_INIT;
@@ -1010,7 +896,7 @@ out:
 }
 
 /* Append s URL-escaped; '/' kept when keep_slash (paths and branch names). */
-static void add_escaped(struct strbuf *sb, const char *s, int keep_slash)
+void gh_add_escaped(struct strbuf *sb, const char *s, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (; *s; s++) {
@@ -1026,8 +912,7 @@ static void add_escaped(struct strbuf *sb, const char *s, int keep_slash)
 }
 
 /* "/repos/OWNER/REPO" + suffix (printf-style). */
-static char *repo_path(const struct gh_client *gh, const char *fmt, ...) PL_PRINTF(2, 3);
-static char *repo_path(const struct gh_client *gh, const char *fmt, ...)
+char *gh_repo_path(const struct gh_client *gh, const char *fmt, ...)
 {
 	struct strbuf sb = STRBUF_INIT;
 	va_list ap;
@@ -1043,9 +928,8 @@ static char *repo_path(const struct gh_client *gh, const char *fmt, ...)
  * object reply, NULL when the reply is the array). fn returns 0 to go on, 1
  * to stop. Returns 0 or -1 with err.
  */
-static int gh_each(struct gh_client *gh, const char *path, const char *query, const char *key,
-		   const char *what, int (*fn)(json_t *item, void *data), void *data,
-		   struct strbuf *err)
+int gh_each(struct gh_client *gh, const char *path, const char *query, const char *key,
+	    const char *what, int (*fn)(json_t *item, void *data), void *data, struct strbuf *err)
 {
 	int per_page = gh->per_page > 0 ? gh->per_page : 100;
 	for (int page = 1; page <= gh->max_pages; page++) {
@@ -1074,542 +958,11 @@ static int gh_each(struct gh_client *gh, const char *path, const char *query, co
 	return 0;
 }
 
-static const char *jstr(json_t *obj, const char *key)
-{
-	const char *s = json_string_value(json_object_get(obj, key));
-	return s ? s : "";
-}
-
-/* ---- calls ---- */
-
-struct wf_search {
-	const char *name;
-	int64_t id;
-	int found, active;
-	struct strbuf names;
-	int listed;
-};
-
-static int wf_each(json_t *w, void *data)
-{
-	struct wf_search *s = data;
-	const char *name = jstr(w, "name");
-	json_t *id = json_object_get(w, "id");
-	int active = !strcmp(jstr(w, "state"), "active");
-	long num;
-	int match = gh_workflow_matches(s->name, name, jstr(w, "path")) ||
-		    (!parse_long(s->name, &num) && num == (long)json_integer_value(id));
-
-	if (s->listed < 12) {
-		strbuf_addf(&s->names, "%s'%s'", s->listed ? ", " : "", name);
-		s->listed++;
-	} else if (s->listed++ == 12) {
-		strbuf_addstr(&s->names, ", ...");
-	}
-	if (json_is_integer(id) && match && (!s->found || (active && !s->active))) {
-		s->id = (int64_t)json_integer_value(id);
-		s->found = 1;
-		s->active = active;
-	}
-	return s->found && s->active;
-}
-
-int gh_find_workflow(struct gh_client *gh, const char *name, int64_t *id, struct strbuf *err)
-{
-	struct wf_search s = {name, 0, 0, 0, STRBUF_INIT, 0};
-	char *path = repo_path(gh, "/actions/workflows");
-	int ret = -1;
-
-	if (gh_each(gh, path, NULL, "workflows", NULL, wf_each, &s, err))
-		goto out;
-	if (!s.found) {
-		strbuf_addf(
-		    err,
-		    "GitHub: no workflow named '%s' in '%s/%s' (%s%s); check [github] workflow",
-		    name, gh->owner, gh->repo, s.listed ? "it has " : "it has no workflows",
-		    s.names.buf);
-		goto out;
-	}
-	*id = s.id;
-	ret = 0;
-out:
-	strbuf_release(&s.names);
-	free(path);
-	return ret;
-}
-
-int gh_find_pr(struct gh_client *gh, const char *branch, int *number, struct strbuf *err)
-{
-	struct strbuf q = STRBUF_INIT, label = STRBUF_INIT;
-	char *path = repo_path(gh, "/pulls");
-	json_t *doc = NULL;
-	int ret = -1;
-
-	strbuf_addf(&label, "%s:%s", gh->owner, branch);
-	strbuf_addstr(&q, "state=open&per_page=30&head=");
-	add_escaped(&q, label.buf, 0);
-	if (gh_call(gh, "GET", path, q.buf, NULL, NULL, 0, &doc, err))
-		goto out;
-	if (!json_is_array(doc)) {
-		strbuf_addf(err, "GitHub sent an unexpected reply to GET %s (no list)", path);
-		goto out;
-	}
-	ret = 1;
-	for (size_t i = 0; i < json_array_size(doc); i++) {
-		json_t *pr = json_array_get(doc, i), *head = json_object_get(pr, "head");
-		json_t *num = json_object_get(pr, "number");
-		const char *lab = json_string_value(json_object_get(head, "label"));
-		if (json_is_integer(num) && !strcmp(jstr(head, "ref"), branch) &&
-		    (!lab || !strcasecmp(lab, label.buf)) && strcmp(jstr(pr, "state"), "closed")) {
-			*number = (int)json_integer_value(num);
-			ret = 0;
-			break;
-		}
-	}
-out:
-	json_decref(doc);
-	strbuf_release(&q);
-	strbuf_release(&label);
-	free(path);
-	return ret;
-}
-
 /* json_string that reports invalid UTF-8 instead of returning NULL silently. */
-static json_t *jstring(const char *s, const char *what, struct strbuf *err)
+json_t *gh_jstring(const char *s, const char *what, struct strbuf *err)
 {
 	json_t *j = json_string(s ? s : "");
 	if (!j)
 		strbuf_addf(err, "%s is not valid UTF-8", what);
 	return j;
-}
-
-int gh_dispatch(struct gh_client *gh, int64_t workflow_id, const char *ref, const char *input_name,
-		const char *input_value, struct strbuf *err)
-{
-	char *path = repo_path(gh, "/actions/workflows/%lld/dispatches", (long long)workflow_id);
-	char *what =
-	    xstrfmt("workflow %lld in '%s/%s'", (long long)workflow_id, gh->owner, gh->repo);
-	json_t *body = json_object(), *inputs = json_object(), *j;
-	int ret = -1;
-
-	if (!ref || !*ref) {
-		strbuf_addstr(err, "no ref to dispatch the workflow on; set [github] ref");
-		goto out;
-	}
-	if (!(j = jstring(ref, "the ref", err)))
-		goto out;
-	json_object_set_new(body, "ref", j);
-	if (input_name) {
-		if (!(j = jstring(input_value, "the input value", err)))
-			goto out;
-		if (json_object_set_new(inputs, input_name, j)) {
-			strbuf_addf(err, "the input name '%s' is not valid UTF-8", input_name);
-			goto out;
-		}
-	}
-	json_object_set(body, "inputs", inputs);
-	ret = gh_call(gh, "POST", path, NULL, body, what, 0, NULL, err);
-	if (ret && gh->last_status == 422)
-		strbuf_addstr(err, "; check [github] input and ref against the workflow's "
-				   "workflow_dispatch inputs");
-out:
-	json_decref(inputs);
-	json_decref(body);
-	free(what);
-	free(path);
-	return ret ? -1 : 0;
-}
-
-int gh_current_user(struct gh_client *gh, char **login, struct strbuf *err)
-{
-	json_t *doc = NULL;
-	const char *l;
-	int ret = -1;
-	*login = NULL;
-	if (gh_call(gh, "GET", "/user", NULL, NULL, "the token's user", 0, &doc, err))
-		return -1;
-	l = json_string_value(json_object_get(doc, "login"));
-	if (!l || !*l)
-		strbuf_addstr(err, "GitHub sent an unexpected reply to GET /user (no login)");
-	else {
-		*login = xstrdup(l);
-		ret = 0;
-	}
-	json_decref(doc);
-	return ret;
-}
-
-static void run_clear(struct gh_run *r)
-{
-	free(r->status);
-	free(r->conclusion);
-	free(r->html_url);
-	free(r->head_branch);
-	free(r->event);
-	free(r->actor);
-}
-
-struct run_list {
-	const char *event, *actor;
-	double since;
-	struct gh_run *runs;
-	size_t nr, alloc;
-};
-
-static int run_each(json_t *it, void *data)
-{
-	struct run_list *l = data;
-	struct gh_run r;
-	json_t *id = json_object_get(it, "id");
-	if (!json_is_integer(id))
-		return 0;
-	r.id = (int64_t)json_integer_value(id);
-	r.created = gh_parse_time(jstr(it, "created_at"));
-	/* newest first: once older than `since`, the rest are older too */
-	if (l->since > 0 && r.created >= 0 && r.created < l->since)
-		return 1;
-	r.status = xstrdup(jstr(it, "status"));
-	r.conclusion = xstrdup(jstr(it, "conclusion"));
-	r.html_url = xstrdup(jstr(it, "html_url"));
-	r.head_branch = xstrdup(jstr(it, "head_branch"));
-	r.event = xstrdup(jstr(it, "event"));
-	r.actor = xstrdup(jstr(json_object_get(it, "actor"), "login"));
-	if (!gh_run_matches(&r, l->event, l->actor, l->since)) {
-		run_clear(&r);
-		return 0;
-	}
-	ALLOC_GROW(l->runs, l->nr + 1, l->alloc);
-	l->runs[l->nr++] = r;
-	return 0;
-}
-
-int gh_list_runs(struct gh_client *gh, int64_t workflow_id, const char *event, const char *actor,
-		 double since_epoch, struct gh_run **runs, size_t *nr, struct strbuf *err)
-{
-	struct run_list l = {event, actor, since_epoch, NULL, 0, 0};
-	struct strbuf q = STRBUF_INIT;
-	char *path = repo_path(gh, "/actions/workflows/%lld/runs", (long long)workflow_id);
-	char *what =
-	    xstrfmt("workflow %lld in '%s/%s'", (long long)workflow_id, gh->owner, gh->repo);
-	int ret;
-
-	*runs = NULL;
-	*nr = 0;
-	if (event && *event) {
-		strbuf_addstr(&q, "event=");
-		add_escaped(&q, event, 0);
-	}
-	if (actor && *actor) {
-		strbuf_addf(&q, "%sactor=", q.len ? "&" : "");
-		add_escaped(&q, actor, 0);
-	}
-	if (since_epoch > 0) {
-		char ts[32], *crit;
-		gh_format_time(ts, sizeof(ts), since_epoch);
-		crit = xstrfmt(">=%s", ts);
-		strbuf_addf(&q, "%screated=", q.len ? "&" : "");
-		add_escaped(&q, crit, 0);
-		free(crit);
-	}
-	ret = gh_each(gh, path, q.len ? q.buf : NULL, "workflow_runs", what, run_each, &l, err);
-	if (ret) {
-		gh_runs_free(l.runs, l.nr);
-	} else {
-		*runs = l.runs;
-		*nr = l.nr;
-	}
-	strbuf_release(&q);
-	free(path);
-	free(what);
-	return ret;
-}
-
-void gh_runs_free(struct gh_run *runs, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++)
-		run_clear(&runs[i]);
-	free(runs);
-}
-
-/* The "sha" member of a reply, checked; NULL with err when missing. */
-static const char *reply_sha(json_t *doc, const char *key, const char *call, struct strbuf *err)
-{
-	const char *s = json_string_value(json_object_get(doc, key));
-	if (!valid_sha(s)) {
-		strbuf_addf(err, "GitHub sent an unexpected reply to %s (no %s)", call, key);
-		return NULL;
-	}
-	return s;
-}
-
-static int valid_repo_path(const char *p)
-{
-	const char *seg = p;
-	if (!p || !*p || *p == '/')
-		return 0;
-	for (;;) {
-		const char *e = strchrnul(seg, '/');
-		size_t n = (size_t)(e - seg);
-		if (!n || (n == 1 && seg[0] == '.') || (n == 2 && seg[0] == '.' && seg[1] == '.') ||
-		    (n == 4 && !strncmp(seg, ".git", 4)))
-			return 0;
-		if (!*e)
-			return 1;
-		seg = e + 1;
-	}
-}
-
-/*
- * GET path and copy the "sha" of member `obj` (of the reply itself when NULL)
- * into sha. Returns 0, 1 on 404 when flags has GH_ALLOW_404, -1 with err.
- */
-static int get_sha(struct gh_client *gh, const char *path, const char *what, unsigned flags,
-		   const char *obj, const char *call, char sha[41], struct strbuf *err)
-{
-	json_t *doc = NULL;
-	const char *s;
-	int r = gh_call(gh, "GET", path, NULL, NULL, what, flags, &doc, err);
-	if (!r) {
-		if ((s = reply_sha(obj ? json_object_get(doc, obj) : doc, "sha", call, err)))
-			memcpy(sha, s, 41);
-		else
-			r = -1;
-	}
-	json_decref(doc);
-	return r;
-}
-
-/* POST body (reference stolen) to path and copy the reply's "sha" into sha; 0 or -1. */
-static int post_sha(struct gh_client *gh, const char *path, json_t *body, const char *what,
-		    const char *call, char sha[41], struct strbuf *err)
-{
-	json_t *doc = NULL;
-	const char *s;
-	int r = gh_call(gh, "POST", path, NULL, body, what, 0, &doc, err);
-	json_decref(body);
-	if (!r && (s = reply_sha(doc, "sha", call, err)))
-		memcpy(sha, s, 41);
-	else
-		r = -1;
-	json_decref(doc);
-	return r;
-}
-
-static int push_args_ok(const char *branch, const char *expected, const struct gh_file *files,
-			size_t nr, struct strbuf *err)
-{
-	if (!branch || !*branch || branch[0] == '-' || strstr(branch, "..")) {
-		strbuf_addf(err, "bad branch name '%s'", branch ? branch : "");
-		return 0;
-	}
-	if (!valid_sha(expected)) {
-		strbuf_addf(err,
-			    "refusing to update branch '%s' without the expected remote head "
-			    "(a 40-hex commit hash)",
-			    branch);
-		return 0;
-	}
-	if (!nr) {
-		strbuf_addf(err, "no files to push to branch '%s'", branch);
-		return 0;
-	}
-	for (size_t i = 0; i < nr; i++) {
-		int mode = files[i].mode ? files[i].mode : 0100644;
-		if (!valid_repo_path(files[i].path)) {
-			strbuf_addf(err, "bad path '%s' to push",
-				    files[i].path ? files[i].path : "");
-			return 0;
-		}
-		if (mode != 0100644 && mode != 0100755 && mode != 0120000) {
-			strbuf_addf(err,
-				    "'%s' has mode %o; only files (644, 755) and symlinks can be "
-				    "pushed",
-				    files[i].path, (unsigned)mode);
-			return 0;
-		}
-	}
-	return 1;
-}
-
-/* The tree entries for files, creating a blob for each file kept; NULL with err. */
-static json_t *tree_entries(struct gh_client *gh, const struct gh_file *files, size_t nr,
-			    const char *what, struct strbuf *err)
-{
-	char *blobs = repo_path(gh, "/git/blobs");
-	json_t *entries = json_array();
-	struct strbuf b64 = STRBUF_INIT;
-
-	for (size_t i = 0; i < nr && entries; i++) {
-		const struct gh_file *f = &files[i];
-		char mode[16], sha[41];
-		json_t *e, *path = jstring(f->path, "a file path", err), *body;
-		if (!path) {
-			json_decref(entries);
-			entries = NULL;
-			break;
-		}
-		snprintf(mode, sizeof(mode), "%o", (unsigned)(f->mode ? f->mode : 0100644));
-		e = json_pack("{s:o, s:s, s:s}", "path", path, "mode", mode, "type", "blob");
-		json_array_append_new(entries, e);
-		if (f->deleted) {
-			json_object_set_new(e, "sha", json_null());
-			continue;
-		}
-		strbuf_reset(&b64);
-		gh_base64(&b64, f->content, f->len);
-		body = json_pack("{s:s%, s:s}", "content", b64.buf, b64.len, "encoding", "base64");
-		if (post_sha(gh, blobs, body, what, "POST git blob", sha, err)) {
-			json_decref(entries);
-			entries = NULL;
-			break;
-		}
-		json_object_set_new(e, "sha", json_string(sha));
-	}
-	strbuf_release(&b64);
-	free(blobs);
-	return entries;
-}
-
-int gh_push_files(struct gh_client *gh, const char *branch, const char *expected_head_sha,
-		  const struct gh_file *files, size_t nr, const char *message,
-		  const char *author_name, const char *author_email, char new_sha[41],
-		  struct strbuf *err)
-{
-	struct strbuf ref = STRBUF_INIT;
-	char *path = NULL, *what = NULL, head[41], tree[41], commit[41];
-	json_t *doc = NULL, *body, *entries, *msg, *author = NULL;
-	int ret = -1, r;
-
-	if (!push_args_ok(branch, expected_head_sha, files, nr, err))
-		return -1;
-	add_escaped(&ref, branch, 1);
-	what = xstrfmt("branch '%s' of '%s/%s'", branch, gh->owner, gh->repo);
-
-	/* 1. the remote head must be the commit the local one was built on */
-	path = repo_path(gh, "/git/ref/heads/%s", ref.buf);
-	r = get_sha(gh, path, what, GH_ALLOW_404, "object", "GET git ref", head, err);
-	if (r == 1)
-		strbuf_addf(err,
-			    "GitHub: branch '%s' does not exist in '%s/%s'; the API fallback only "
-			    "updates an existing branch (push it once with git)",
-			    branch, gh->owner, gh->repo);
-	if (r)
-		goto out;
-	if (strcasecmp(head, expected_head_sha)) {
-		strbuf_addf(
-		    err,
-		    "refusing to update branch '%s' on GitHub: it is at %.12s, not at %.12s "
-		    "as expected (it has commits this worktree lacks: not a fast-forward); "
-		    "fetch and rebase first",
-		    branch, head, expected_head_sha);
-		goto out;
-	}
-
-	/* 2. its tree, and a new tree on top of it */
-	free(path);
-	path = repo_path(gh, "/git/commits/%s", head);
-	if (get_sha(gh, path, what, 0, "tree", "GET git commit", tree, err))
-		goto out;
-	if (!(entries = tree_entries(gh, files, nr, what, err)))
-		goto out;
-	free(path);
-	path = repo_path(gh, "/git/trees");
-	body = json_pack("{s:s, s:o}", "base_tree", tree, "tree", entries);
-	if (post_sha(gh, path, body, what, "POST git tree", tree, err))
-		goto out;
-
-	/* 3. the commit on the remote head */
-	if (!(msg = jstring(message, "the commit message", err)))
-		goto out;
-	if (author_name && *author_name && author_email && *author_email) {
-		json_t *n = jstring(author_name, "the author name", err);
-		json_t *m = n ? jstring(author_email, "the author email", err) : NULL;
-		if (!m) {
-			json_decref(n);
-			json_decref(msg);
-			goto out;
-		}
-		author = json_pack("{s:o, s:o}", "name", n, "email", m);
-	}
-	body = json_pack("{s:o, s:s, s:[s]}", "message", msg, "tree", tree, "parents", head);
-	if (author)
-		json_object_set_new(body, "author", author);
-	free(path);
-	path = repo_path(gh, "/git/commits");
-	if (post_sha(gh, path, body, what, "POST git commit", commit, err))
-		goto out;
-
-	/* 4. move the branch, never forcing */
-	free(path);
-	path = repo_path(gh, "/git/refs/heads/%s", ref.buf);
-	body = json_pack("{s:s, s:b}", "sha", commit, "force", 0);
-	r = gh_call(gh, "PATCH", path, NULL, body, what, GH_ALLOW_422, &doc, err);
-	json_decref(body);
-	if (r == 2) {
-		struct strbuf m = STRBUF_INIT;
-		const char *gm = json_string_value(json_object_get(doc, "message"));
-		if (gm)
-			add_oneline(&m, gm, 200);
-		strbuf_addf(err,
-			    "GitHub refused to move branch '%s' to %.12s (422%s%s): it moved "
-			    "meanwhile, not a fast-forward; fetch and rebase first",
-			    branch, commit, m.len ? ": " : "", m.buf);
-		strbuf_release(&m);
-		goto out;
-	}
-	if (r)
-		goto out;
-	memcpy(new_sha, commit, 41);
-	ret = 0;
-out:
-	json_decref(doc);
-	strbuf_release(&ref);
-	free(path);
-	free(what);
-	return ret;
-}
-
-int gh_contents_sha(struct gh_client *gh, const char *path, const char *ref, char sha[41],
-		    struct strbuf *err)
-{
-	struct strbuf p = STRBUF_INIT, q = STRBUF_INIT;
-	char *api, *what;
-	json_t *doc = NULL;
-	const char *s;
-	int ret = -1, r;
-
-	if (!valid_repo_path(path)) {
-		strbuf_addf(err, "bad repository path '%s'", path ? path : "");
-		return -1;
-	}
-	add_escaped(&p, path, 1);
-	api = repo_path(gh, "/contents/%s", p.buf);
-	if (ref && *ref) {
-		strbuf_addstr(&q, "ref=");
-		add_escaped(&q, ref, 0);
-	}
-	what = xstrfmt("'%s' at '%s' in '%s/%s'", path, ref ? ref : "the default branch", gh->owner,
-		       gh->repo);
-	r = gh_call(gh, "GET", api, q.len ? q.buf : NULL, NULL, what, GH_ALLOW_404, &doc, err);
-	if (r == 1) {
-		ret = 1;
-		goto out;
-	}
-	if (r)
-		goto out;
-	if (json_is_array(doc)) {
-		strbuf_addf(err, "GitHub: %s is a directory, not a file", what);
-		goto out;
-	}
-	if (!(s = reply_sha(doc, "sha", "GET contents", err)))
-		goto out;
-	memcpy(sha, s, 41);
-	ret = 0;
-out:
-	json_decref(doc);
-	strbuf_release(&p);
-	strbuf_release(&q);
-	free(api);
-	free(what);
-	return ret;
 }
