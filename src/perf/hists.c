@@ -1,194 +1,24 @@
 /*
  * hists.c: perf report's flat profile, computed natively.
  *
- * Pass 1 walks the records once and keeps, in flat arrays, the side-band
- * events (mmap, comm, fork) and a compact copy of every sample (plus its
- * call chain when folded stacks are wanted). Pass 2 replays both in
- * (timestamp, file order) like perf's ordered events: mappings live per
- * process in a sorted array (a new mapping clips the ones it overlaps, as
- * maps__fixup_overlappings does), comm names per thread, and each sample is
- * resolved to (DSO, symbol) and added to its row. Symbol tables are loaded
- * only for DSOs that were hit.
+ * Pass 1 walks the records once and keeps, in flat arrays, a compact copy of
+ * every sample (plus its call chain when folded stacks are wanted); the
+ * side-band events (mmap, comm, fork) go to the machine (machine.c). Pass 2
+ * replays both in (timestamp, file order) like perf's ordered events: each
+ * side-band event updates the machine, and each sample is resolved to (DSO,
+ * symbol) by the machine as it is then and added to its row.
  */
 #include "perf/hists.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <unistd.h>
-#include <xxhash.h>
 
-#include "perf/perfdata.h"
-#include "perf/symbols.h"
+#include "perf/machine.h"
 #include "banned.h"
 
-#define KERNEL_PID  0xffffffffu
 #define CACHE_SLOTS 4096
 
-enum dso_kind { DSO_ELF, DSO_VDSO, DSO_JIT, DSO_KERNEL, DSO_KMOD, DSO_NONE };
-enum sb_kind { SB_MMAP, SB_COMM, SB_FORK };
-
-/* ---- string interning and hash maps ---- */
-
-struct interner {
-	char **s;
-	uint64_t *hash;
-	size_t nr, alloc;
-	uint32_t *slot; /* id + 1, 0 = empty */
-	size_t cap;
-};
-
-static void interner_grow(struct interner *in)
-{
-	size_t cap = in->cap ? in->cap * 2 : 1024;
-	uint32_t *slot = xcalloc(cap, sizeof(*slot));
-	for (size_t i = 0; i < in->nr; i++) {
-		size_t j = in->hash[i] & (cap - 1);
-		while (slot[j])
-			j = (j + 1) & (cap - 1);
-		slot[j] = (uint32_t)i + 1;
-	}
-	free(in->slot);
-	in->slot = slot;
-	in->cap = cap;
-}
-
-static uint32_t intern_n(struct interner *in, const char *s, size_t len)
-{
-	uint64_t h = XXH3_64bits(s, len);
-	size_t j;
-	if (2 * (in->nr + 1) > in->cap)
-		interner_grow(in);
-	for (j = h & (in->cap - 1); in->slot[j]; j = (j + 1) & (in->cap - 1)) {
-		uint32_t id = in->slot[j] - 1;
-		if (in->hash[id] == h && !strncmp(in->s[id], s, len) && !in->s[id][len])
-			return id;
-	}
-	ALLOC_GROW(in->s, in->nr + 1, in->alloc);
-	in->hash = xrealloc(in->hash, in->alloc * sizeof(*in->hash));
-	in->s[in->nr] = xstrndup(s, len);
-	in->hash[in->nr] = h;
-	in->slot[j] = (uint32_t)in->nr + 1;
-	return (uint32_t)in->nr++;
-}
-
-static uint32_t intern(struct interner *in, const char *s)
-{
-	return intern_n(in, s, strlen(s));
-}
-
-static void interner_release(struct interner *in)
-{
-	for (size_t i = 0; i < in->nr; i++)
-		free(in->s[i]);
-	free(in->s);
-	free(in->hash);
-	free(in->slot);
-	memset(in, 0, sizeof(*in));
-}
-
-/* u64 key -> u32 value; keys are stored + 1 so that 0 marks an empty slot */
-struct u64map {
-	uint64_t *key;
-	uint32_t *val;
-	size_t nr, cap;
-};
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-static void u64map_grow(struct u64map *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 256;
-	uint64_t *key = xcalloc(cap, sizeof(*key));
-	uint32_t *val = xcalloc(cap, sizeof(*val));
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-		if (!m->key[i])
-			continue;
-		for (j = mix64(m->key[i]) & (cap - 1); key[j]; j = (j + 1) & (cap - 1))
-			;
-		key[j] = m->key[i];
-		val[j] = m->val[i];
-	}
-	free(m->key);
-	free(m->val);
-	m->key = key;
-	m->val = val;
-	m->cap = cap;
-}
-
-/* Find key; when absent and `add`, insert it with value `def`. Returns a pointer to the value or
- * NULL. */
-static uint32_t *u64map_get(struct u64map *m, uint64_t key, int add, uint32_t def)
-{
-	size_t j;
-	key++;
-	if (2 * (m->nr + 1) > m->cap)
-		u64map_grow(m);
-	for (j = mix64(key) & (m->cap - 1); m->key[j]; j = (j + 1) & (m->cap - 1))
-		if (m->key[j] == key)
-			return &m->val[j];
-	if (!add)
-		return NULL;
-	m->key[j] = key;
-	m->val[j] = def;
-	m->nr++;
-	return &m->val[j];
-}
-
-static void u64map_release(struct u64map *m)
-{
-	free(m->key);
-	free(m->val);
-	memset(m, 0, sizeof(*m));
-}
-
 /* ---- the session ---- */
-
-struct dso {
-	uint32_t long_id;  /* interned long name */
-	uint32_t short_id; /* interned name shown */
-	enum dso_kind kind;
-	int identity; /* addresses are not relocated (JIT, anon) */
-	uint8_t bid[PD_BUILD_ID_MAX];
-	uint8_t bid_size;
-	const char *file; /* alias: read this file */
-	struct symtab *syms;
-	int tried;
-};
-
-struct map {
-	uint64_t start, end, pgoff;
-	uint32_t dso;
-};
-
-struct proc {
-	struct map *maps;
-	size_t nr, alloc;
-};
-
-struct thread {
-	uint32_t pid;
-	uint32_t comm; /* interned */
-	int comm_set;  /* named by a COMM record (not ":<tid>") */
-};
-
-struct sb_event {
-	uint64_t time;
-	uint32_t seq;
-	uint8_t kind;
-	uint32_t pid, tid, ppid, ptid;
-	uint64_t start, len, pgoff;
-	uint32_t ref; /* dso (MMAP) or comm (COMM) */
-};
 
 struct smp {
 	uint64_t time, ip, period;
@@ -216,13 +46,8 @@ struct cache_slot {
 struct hist_priv {
 	const struct hist_opts *o;
 	struct pd_file pf;
-	struct interner strs;
-	struct dso *dsos;
-	size_t nr_dsos, alloc_dsos;
-	struct u64map dso_by_long;
+	struct machine m; /* DSOs, mappings, threads: what a sample's address means */
 
-	struct sb_event *sb;
-	size_t nr_sb, alloc_sb;
 	struct smp *smp;
 	size_t nr_smp, alloc_smp;
 	uint64_t *cc;
@@ -231,24 +56,12 @@ struct hist_priv {
 	uint64_t last_time;
 	uint64_t lost, unknown;
 
-	struct proc *procs;
-	size_t nr_procs, alloc_procs;
-	struct u64map proc_of_pid;
-	struct thread *threads;
-	size_t nr_threads, alloc_threads;
-	struct u64map thread_of_tid;
-
-	struct symtab *kallsyms;
-	int kallsyms_tried;
-	char *home_debug;
-
 	struct agg *aggs;
 	size_t nr_aggs, alloc_aggs;
 	uint64_t *agg_hash;
 	uint32_t *agg_slot;
 	size_t agg_cap;
 	struct cache_slot *cache;
-	uint32_t gen;
 
 	struct interner stacks;
 	uint64_t *stack_count;
@@ -302,193 +115,7 @@ int hist_above_limit(const struct hist_event *e, const struct hist_row *row, dou
 	return !(pct < (float)limit);
 }
 
-/* ---- DSOs ---- */
-
-static int is_anon(const char *f)
-{
-	return !strcmp(f, "//anon") || !strncmp(f, "/dev/zero", 9) ||
-	       !strncmp(f, "/anon_hugepage", 14);
-}
-
-static int is_no_dso(const char *f)
-{
-	return !strncmp(f, "[stack", 6) || !strncmp(f, "/SYSV", 5) || !strcmp(f, "[heap]");
-}
-
-static const struct dso_alias *find_alias(const struct hist_opts *o, const char *path)
-{
-	size_t n = strlen(path);
-	for (size_t i = 0; i < o->nr_aliases; i++) {
-		const char *a = o->aliases[i].path;
-		size_t an = strlen(a);
-		if (!strcmp(a, path) ||
-		    (n == an + 10 && !strncmp(path, a, an) && !strcmp(path + an, " (deleted)")))
-			return &o->aliases[i];
-	}
-	return NULL;
-}
-
-/* The DSO for an mmap of `filename` (already renamed for anon/JIT maps). */
-static uint32_t dso_for(struct hist_priv *p, const char *filename, enum dso_kind kind)
-{
-	uint32_t lid = intern(&p->strs, filename);
-	uint32_t *slot = u64map_get(&p->dso_by_long, lid, 1, UINT32_MAX);
-	struct dso *d;
-	const struct dso_alias *al;
-	int tid;
-	char *nm = NULL;
-	if (*slot != UINT32_MAX)
-		return *slot;
-	ALLOC_GROW(p->dsos, p->nr_dsos + 1, p->alloc_dsos);
-	d = &p->dsos[p->nr_dsos];
-	memset(d, 0, sizeof(*d));
-	d->long_id = lid;
-	d->kind = kind;
-	d->identity = kind == DSO_JIT || kind == DSO_NONE || kind == DSO_KERNEL || kind == DSO_KMOD;
-	al = find_alias(p->o, filename);
-	if (al) {
-		d->file = al->file;
-		if (al->name)
-			nm = xstrdup(al->name);
-	}
-	if (nm) {
-		/* alias name */
-	} else if (kind == DSO_KERNEL) {
-		nm = xstrdup("[kernel.kallsyms]");
-	} else if (kind == DSO_KMOD) {
-		const char *b = path_basename(filename);
-		size_t n = strcspn(b, ".");
-		nm = b[0] == '[' ? xstrdup(b) : xstrfmt("[%.*s]", (int)n, b);
-	} else if (sscanf(filename, "/tmp/perf-%d.map", &tid) == 1) {
-		nm = xstrfmt("[JIT] tid %d", tid);
-	} else {
-		nm = xstrdup(path_basename(filename));
-	}
-	d->short_id = intern(&p->strs, nm);
-	free(nm);
-	*slot = (uint32_t)p->nr_dsos;
-	return (uint32_t)p->nr_dsos++;
-}
-
-static struct symtab *dso_symbols(struct hist_priv *p, struct dso *d, struct strbuf *warn)
-{
-	struct sym_request rq;
-	if (d->tried)
-		return d->syms;
-	d->tried = 1;
-	if (p->o->no_symbols)
-		return NULL;
-	memset(&rq, 0, sizeof(rq));
-	rq.path = p->strs.s[d->long_id];
-	rq.file = d->file;
-	rq.build_id = d->bid_size ? d->bid : NULL;
-	rq.build_id_size = d->bid_size;
-	rq.cache_dir = p->o->cache_dir;
-	rq.debug_root = !p->o->debug_root   ? "/usr/lib/debug"
-			: *p->o->debug_root ? p->o->debug_root
-					    : NULL;
-	rq.buildid_dir = !p->o->buildid_dir   ? p->home_debug
-			 : *p->o->buildid_dir ? p->o->buildid_dir
-					      : NULL;
-	switch (d->kind) {
-	case DSO_ELF:
-		d->syms = symtab_load(&rq, warn);
-		break;
-	case DSO_VDSO:
-		d->syms = symtab_load_vdso(&rq, warn);
-		break;
-	case DSO_JIT:
-		d->syms = symtab_load_perfmap(rq.path);
-		break;
-	default:
-		break;
-	}
-	return d->syms;
-}
-
-/* Build id of the running kernel from /sys/kernel/notes (0 when unknown). */
-static size_t running_kernel_build_id(uint8_t *out)
-{
-	struct strbuf sb = STRBUF_INIT;
-	size_t off = 0, n = 0;
-	if (strbuf_read_file(&sb, "/sys/kernel/notes", 1 << 20) < 0) {
-		strbuf_release(&sb);
-		return 0;
-	}
-	while (off + 12 <= sb.len) {
-		uint32_t namesz, descsz, type;
-		size_t name_off = off + 12, desc_off;
-		memcpy(&namesz, sb.buf + off, 4);
-		memcpy(&descsz, sb.buf + off + 4, 4);
-		memcpy(&type, sb.buf + off + 8, 4);
-		desc_off = name_off + ((namesz + 3u) & ~3u);
-		if (desc_off > sb.len || descsz > sb.len - desc_off)
-			break;
-		if (type == 3 && namesz == 4 && !memcmp(sb.buf + name_off, "GNU", 4)) {
-			n = descsz < PD_BUILD_ID_MAX ? descsz : PD_BUILD_ID_MAX;
-			memcpy(out, sb.buf + desc_off, n);
-			break;
-		}
-		off = desc_off + ((descsz + 3u) & ~3u);
-	}
-	strbuf_release(&sb);
-	return n;
-}
-
-static struct symtab *kernel_symbols(struct hist_priv *p, struct strbuf *warn)
-{
-	const struct pd_build_id *kb = NULL;
-	char *path = NULL;
-	if (p->kallsyms_tried)
-		return p->kallsyms;
-	p->kallsyms_tried = 1;
-	if (p->o->no_symbols)
-		return NULL;
-	if (p->o->kallsyms) {
-		p->kallsyms = symtab_load_kallsyms(p->o->kallsyms, p->o->cache_dir, warn);
-		return p->kallsyms;
-	}
-	for (size_t i = 0; i < p->pf.nr_build_ids; i++)
-		if (p->pf.build_ids[i].kernel &&
-		    !strcmp(p->pf.build_ids[i].filename, "[kernel.kallsyms]"))
-			kb = &p->pf.build_ids[i];
-	if (kb) {
-		char hex[2 * PD_BUILD_ID_MAX + 1];
-		const char *dir = !p->o->buildid_dir   ? p->home_debug
-				  : *p->o->buildid_dir ? p->o->buildid_dir
-						       : NULL;
-		pd_build_id_hex(kb->id, kb->size, hex);
-		if (dir) {
-			path = xstrfmt("%s/[kernel.kallsyms]/%s/kallsyms", dir, hex);
-			if (access(path, R_OK)) {
-				free(path);
-				path = NULL;
-			}
-		}
-		if (!path) {
-			uint8_t now[PD_BUILD_ID_MAX];
-			size_t n = running_kernel_build_id(now);
-			if (n && (n != kb->size || memcmp(now, kb->id, n))) {
-				strbuf_addstr(warn,
-					      "the profile was recorded on another kernel: kernel "
-					      "samples are shown as addresses\n");
-				return NULL;
-			}
-		}
-	}
-	p->kallsyms =
-	    symtab_load_kallsyms(path ? path : "/proc/kallsyms", p->o->cache_dir, warn);
-	free(path);
-	return p->kallsyms;
-}
-
 /* ---- pass 1: collect ---- */
-
-static void push_sb(struct hist_priv *p, const struct sb_event *e)
-{
-	ALLOC_GROW(p->sb, p->nr_sb + 1, p->alloc_sb);
-	p->sb[p->nr_sb++] = *e;
-}
 
 static uint64_t event_time(struct hist_priv *p, const struct pd_event *ev)
 {
@@ -497,67 +124,9 @@ static uint64_t event_time(struct hist_priv *p, const struct pd_event *ev)
 	return p->last_time;
 }
 
-/* A side-band event of `kind` with the record's time, order, pid and tid. */
-static void sb_init(struct hist_priv *p, const struct pd_event *ev, int kind, struct sb_event *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->kind = kind;
-	e->time = event_time(p, ev);
-	e->seq = p->seq;
-	e->pid = ev->pid;
-	e->tid = ev->tid;
-}
-
-static void collect_mmap(struct hist_priv *p, const struct pd_event *ev)
-{
-	const char *fn = ev->u.mmap.filename;
-	struct sb_event e;
-	enum dso_kind kind = DSO_ELF;
-	char *jit = NULL;
-	struct dso *d;
-	int kernel =
-	    ev->cpumode == PERF_RECORD_MISC_KERNEL || ev->cpumode == PERF_RECORD_MISC_GUEST_KERNEL;
-
-	sb_init(p, ev, SB_MMAP, &e);
-	if (kernel)
-		e.pid = KERNEL_PID;
-	e.start = ev->u.mmap.start;
-	e.len = ev->u.mmap.len;
-	e.pgoff = ev->u.mmap.pgoff;
-	if (kernel) {
-		kind = !strncmp(fn, "[kernel.kallsyms]", 17) || !strncmp(fn, "[guest.kernel", 13)
-			   ? DSO_KERNEL
-			   : DSO_KMOD;
-		if (kind == DSO_KERNEL)
-			fn = "[kernel.kallsyms]";
-	} else if (!strcmp(fn, "[vdso]")) {
-		kind = DSO_VDSO;
-		e.pgoff = 0;
-	} else if (is_anon(fn) || is_no_dso(fn) || (ev->u.mmap.flags & 0x40000 /* MAP_HUGETLB */)) {
-		if (ev->u.mmap.prot & PROT_EXEC) {
-			jit = xstrfmt("/tmp/perf-%u.map", ev->pid);
-			fn = jit;
-			kind = DSO_JIT;
-		} else {
-			kind = DSO_NONE;
-		}
-	} else if (fn[0] == '[') {
-		kind = DSO_NONE;
-	}
-	e.ref = dso_for(p, fn, kind);
-	d = &p->dsos[e.ref];
-	if (ev->u.mmap.build_id_size && !d->bid_size) {
-		d->bid_size = ev->u.mmap.build_id_size;
-		memcpy(d->bid, ev->u.mmap.build_id, d->bid_size);
-	}
-	free(jit);
-	push_sb(p, &e);
-}
-
 static int collect(void *data, const struct pd_event *ev)
 {
 	struct hist_priv *p = data;
-	struct sb_event e;
 	p->seq++;
 	switch (ev->type) {
 	case PERF_RECORD_SAMPLE: {
@@ -591,18 +160,9 @@ static int collect(void *data, const struct pd_event *ev)
 	}
 	case PERF_RECORD_MMAP:
 	case PERF_RECORD_MMAP2:
-		collect_mmap(p, ev);
-		break;
 	case PERF_RECORD_COMM:
-		sb_init(p, ev, SB_COMM, &e);
-		e.ref = intern(&p->strs, ev->u.comm.comm);
-		push_sb(p, &e);
-		break;
 	case PERF_RECORD_FORK:
-		sb_init(p, ev, SB_FORK, &e);
-		e.ppid = ev->u.fork.ppid;
-		e.ptid = ev->u.fork.ptid;
-		push_sb(p, &e);
+		machine_collect(&p->m, ev, event_time(p, ev), p->seq);
 		break;
 	case PERF_RECORD_LOST:
 	case PERF_RECORD_LOST_SAMPLES:
@@ -612,207 +172,6 @@ static int collect(void *data, const struct pd_event *ev)
 		break;
 	}
 	return 0;
-}
-
-/* ---- pass 2: replay in time order ---- */
-
-static struct proc *proc_get(struct hist_priv *p, uint32_t pid, int add)
-{
-	uint32_t *slot = u64map_get(&p->proc_of_pid, pid, add, UINT32_MAX);
-	if (!slot)
-		return NULL;
-	if (*slot == UINT32_MAX) {
-		ALLOC_GROW(p->procs, p->nr_procs + 1, p->alloc_procs);
-		memset(&p->procs[p->nr_procs], 0, sizeof(p->procs[0]));
-		*slot = (uint32_t)p->nr_procs++;
-	}
-	return &p->procs[*slot];
-}
-
-/* machine__findnew_thread: a thread never named is ":<tid>" (pid 0 is "swapper"). */
-static struct thread *thread_get(struct hist_priv *p, uint32_t pid, uint32_t tid)
-{
-	uint32_t *slot = u64map_get(&p->thread_of_tid, tid, 1, UINT32_MAX);
-	struct thread *t;
-	if (*slot == UINT32_MAX) {
-		char name[32];
-		ALLOC_GROW(p->threads, p->nr_threads + 1, p->alloc_threads);
-		t = &p->threads[p->nr_threads];
-		t->pid = pid;
-		t->comm_set = 0;
-		if (tid == 0)
-			snprintf(name, sizeof(name), "swapper");
-		else
-			snprintf(name, sizeof(name), ":%u", tid);
-		t->comm = intern(&p->strs, name);
-		*slot = (uint32_t)p->nr_threads++;
-		return t;
-	}
-	t = &p->threads[*slot];
-	if (pid != UINT32_MAX)
-		t->pid = pid;
-	return t;
-}
-
-/* Insert m, clipping or splitting the mappings it overlaps (maps__fixup_overlappings). */
-static void maps_insert(struct proc *pr, const struct map *m)
-{
-	size_t lo = 0, hi = pr->nr, i, j, tail, dest, total;
-	struct map left, right;
-	int has_left = 0, has_right = 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (pr->maps[mid].end <= m->start)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	i = j = lo;
-	while (j < pr->nr && pr->maps[j].start < m->end)
-		j++;
-	if (j > i) {
-		if (pr->maps[i].start < m->start) {
-			left = pr->maps[i];
-			left.end = m->start;
-			has_left = 1;
-		}
-		if (pr->maps[j - 1].end > m->end) {
-			right = pr->maps[j - 1];
-			right.pgoff += m->end - right.start;
-			right.start = m->end;
-			has_right = 1;
-		}
-	}
-	tail = pr->nr - j;
-	dest = i + (size_t)has_left + 1 + (size_t)has_right;
-	total = dest + tail;
-	ALLOC_GROW(pr->maps, total > pr->nr ? total : pr->nr, pr->alloc);
-	memmove(&pr->maps[dest], &pr->maps[j], tail * sizeof(*pr->maps));
-	if (has_left)
-		pr->maps[i++] = left;
-	pr->maps[i++] = *m;
-	if (has_right)
-		pr->maps[i] = right;
-	pr->nr = total;
-}
-
-static const struct map *maps_find(const struct proc *pr, uint64_t ip)
-{
-	size_t lo = 0, hi = pr->nr;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (pr->maps[mid].start <= ip)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo || ip >= pr->maps[lo - 1].end)
-		return NULL;
-	return &pr->maps[lo - 1];
-}
-
-static void apply_sb(struct hist_priv *p, const struct sb_event *e)
-{
-	p->gen++;
-	switch (e->kind) {
-	case SB_MMAP: {
-		struct map m = {e->start, e->start + e->len, e->pgoff, e->ref};
-		if (e->len && m.end > m.start)
-			maps_insert(proc_get(p, e->pid, 1), &m);
-		break;
-	}
-	case SB_COMM: {
-		struct thread *t = thread_get(p, e->pid, e->tid);
-		t->comm = e->ref;
-		t->comm_set = 1;
-		break;
-	}
-	case SB_FORK: {
-		struct thread *parent = thread_get(p, e->ppid, e->ptid), *t;
-		uint32_t comm = parent->comm;
-		int set = parent->comm_set;
-		t = thread_get(p, e->pid, e->tid);
-		if (set) {
-			t->comm = comm;
-			t->comm_set = 1;
-		}
-		if (e->pid != e->ppid) {
-			struct proc *pp = proc_get(p, e->ppid, 0);
-			struct proc *cp = proc_get(p, e->pid, 1);
-			pp = proc_get(p, e->ppid, 0); /* the array may have moved */
-			if (pp && pp != cp && !cp->nr && pp->nr) {
-				ALLOC_GROW(cp->maps, pp->nr, cp->alloc);
-				memcpy(cp->maps, pp->maps, pp->nr * sizeof(*cp->maps));
-				cp->nr = pp->nr;
-			}
-		}
-		break;
-	}
-	}
-}
-
-struct hit {
-	int has_dso;
-	uint32_t dso, dso_short;
-	long sym;
-	struct symtab *tab;
-	uint64_t addr;
-	char level;
-};
-
-static void resolve(struct hist_priv *p, uint32_t pid, uint8_t cpumode, uint64_t ip, struct hit *h,
-		    struct strbuf *warn)
-{
-	const struct proc *pr = NULL;
-	const struct map *m;
-	struct dso *d;
-	memset(h, 0, sizeof(*h));
-	h->sym = -1;
-	h->addr = ip;
-	switch (cpumode) {
-	case PERF_RECORD_MISC_USER:
-		h->level = '.';
-		pr = proc_get(p, pid, 0);
-		break;
-	case PERF_RECORD_MISC_KERNEL:
-		h->level = 'k';
-		pr = proc_get(p, KERNEL_PID, 0);
-		break;
-	case PERF_RECORD_MISC_GUEST_KERNEL:
-		h->level = 'g';
-		return;
-	case PERF_RECORD_MISC_GUEST_USER:
-		h->level = 'u';
-		return;
-	default:
-		h->level = 'H';
-		return;
-	}
-	if (!pr || !(m = maps_find(pr, ip)))
-		return;
-	d = &p->dsos[m->dso];
-	h->has_dso = 1;
-	h->dso = m->dso;
-	h->dso_short = d->short_id;
-	h->addr = d->identity ? ip : ip - m->start + m->pgoff;
-	if (d->kind == DSO_KERNEL || d->kind == DSO_KMOD) {
-		struct symtab *k = kernel_symbols(p, warn);
-		long i = k ? symtab_find(k, ip) : -1;
-		if (i >= 0) {
-			h->tab = k;
-			h->sym = i;
-			if (symtab_module(k, (size_t)i))
-				h->dso_short = intern(&p->strs, symtab_module(k, (size_t)i));
-		}
-		return;
-	}
-	if (dso_symbols(p, d, warn)) {
-		long i = symtab_find(d->syms, h->addr);
-		if (i >= 0) {
-			h->tab = d->syms;
-			h->sym = i;
-		}
-	}
 }
 
 static uint64_t agg_hash(const struct agg *a)
@@ -865,10 +224,10 @@ static uint32_t sample_row(struct hist_priv *p, const struct smp *s, uint32_t co
 	struct cache_slot *c =
 	    &p->cache[mix64(s->ip ^ ((uint64_t)s->pid << 32) ^ s->attr) & (CACHE_SLOTS - 1)];
 	uint32_t row;
-	if (c->used && c->gen == p->gen && c->ip == s->ip && c->pid == s->pid &&
+	if (c->used && c->gen == p->m.gen && c->ip == s->ip && c->pid == s->pid &&
 	    c->attr == s->attr && c->cpumode == s->cpumode && c->comm == comm)
 		return c->row;
-	resolve(p, s->pid, s->cpumode, s->ip, &h, warn);
+	machine_resolve(&p->m, s->pid, s->cpumode, s->ip, &h, warn);
 	memset(&key, 0, sizeof(key));
 	key.attr = s->attr;
 	key.comm = comm;
@@ -877,14 +236,14 @@ static uint32_t sample_row(struct hist_priv *p, const struct smp *s, uint32_t co
 	key.dso_short = h.has_dso ? h.dso_short : UINT32_MAX;
 	key.resolved = h.sym >= 0;
 	key.sym = h.sym;
-	key.kernel_syms = h.tab && h.tab == p->kallsyms;
+	key.kernel_syms = h.tab && h.tab == p->m.kallsyms;
 	key.value = h.sym >= 0 ? h.tab->start[h.sym] : h.addr;
 	/* perf's sort__sym_cmp compares addresses alone when neither side has a symbol */
 	if (p->o->sort == HIST_SORT_SYM && !key.resolved)
 		key.dso_short = UINT32_MAX - 1;
 	row = agg_find_or_add(p, &key);
 	c->used = 1;
-	c->gen = p->gen;
+	c->gen = p->m.gen;
 	c->ip = s->ip;
 	c->pid = s->pid;
 	c->attr = s->attr;
@@ -898,7 +257,7 @@ static struct symtab *agg_table(struct hist_priv *p, const struct agg *a)
 {
 	if (!a->resolved)
 		return NULL;
-	return a->kernel_syms ? p->kallsyms : p->dsos[a->dso].syms;
+	return a->kernel_syms ? p->m.kallsyms : p->m.dsos[a->dso].syms;
 }
 
 /* Folded stack of one sample: "comm;outer;...;inner". */
@@ -927,11 +286,11 @@ static void fold(struct hist_priv *p, const struct smp *s, const char *comm, str
 				mode = PERF_RECORD_MISC_HYPERVISOR;
 			continue;
 		}
-		resolve(p, s->pid, mode, ip, &h, warn);
+		machine_resolve(&p->m, s->pid, mode, ip, &h, warn);
 		if (h.sym >= 0) {
 			frames[n++] = symtab_pretty(h.tab, (size_t)h.sym);
 		} else if (h.has_dso) {
-			const char *d = p->strs.s[h.dso_short];
+			const char *d = p->m.strs.s[h.dso_short];
 			tmp[n] = d[0] == '[' ? xstrdup(d) : xstrfmt("[%s]", d);
 			frames[n] = tmp[n];
 			n++;
@@ -948,14 +307,6 @@ static void fold(struct hist_priv *p, const struct smp *s, const char *comm, str
 		free(tmp[i]);
 	free(tmp);
 	free(frames);
-}
-
-static int cmp_sb(const void *a, const void *b)
-{
-	const struct sb_event *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 /* Sample order: by time, then file order (the radix sort is stable). */
@@ -983,29 +334,27 @@ static void replay(struct hist_priv *p, struct hist_report *r)
 	uint32_t *order = sample_order(p);
 	size_t i = 0, j = 0;
 	struct strbuf stack = STRBUF_INIT;
-	if (p->nr_sb)
-		qsort(p->sb, p->nr_sb, sizeof(*p->sb), cmp_sb);
+	machine_replay_start(&p->m);
 	p->cache = xcalloc(CACHE_SLOTS, sizeof(*p->cache));
-	thread_get(p, 0, 0); /* perf names the idle task "swapper" */
-	while (i < p->nr_sb || j < p->nr_smp) {
+	while (i < p->m.nr_sb || j < p->nr_smp) {
 		const struct smp *s = j < p->nr_smp ? &p->smp[order[j]] : NULL;
-		const struct sb_event *e = i < p->nr_sb ? &p->sb[i] : NULL;
+		const struct sb_event *e = i < p->m.nr_sb ? &p->m.sb[i] : NULL;
 		struct thread *t;
 		uint32_t row, comm;
 		if (e && (!s || e->time < s->time || (e->time == s->time && e->seq < s->seq))) {
-			apply_sb(p, e);
+			machine_apply(&p->m, e);
 			i++;
 			continue;
 		}
 		j++;
-		t = thread_get(p, s->pid, s->tid);
+		t = machine_thread(&p->m, s->pid, s->tid);
 		comm = t->comm;
 		row = sample_row(p, s, p->o->sort == HIST_SORT_COMM_DSO_SYM ? comm : 0, &r->warn);
 		p->aggs[row].samples++;
 		p->aggs[row].period += s->period;
 		if (p->o->folded && s->cc_nr) {
 			uint32_t id;
-			fold(p, s, p->strs.s[comm], &r->warn, &stack);
+			fold(p, s, p->m.strs.s[comm], &r->warn, &stack);
 			id = intern(&p->stacks, stack.buf);
 			if (id >= p->stack_alloc) {
 				size_t old = p->stack_alloc;
@@ -1101,9 +450,9 @@ static void make_rows(struct hist_priv *p, struct hist_report *r)
 		struct hist_row *row =
 		    &e->rows[named ? fill[a->attr]++ : shown[a->attr] + hidden[a->attr]++];
 		struct symtab *t = agg_table(p, a);
-		row->comm = p->o->sort == HIST_SORT_COMM_DSO_SYM ? p->strs.s[a->comm] : NULL;
-		row->dso = a->dso_short < UINT32_MAX - 1 ? p->strs.s[a->dso_short]
-			   : a->dso != UINT32_MAX	 ? p->strs.s[p->dsos[a->dso].short_id]
+		row->comm = p->o->sort == HIST_SORT_COMM_DSO_SYM ? p->m.strs.s[a->comm] : NULL;
+		row->dso = a->dso_short < UINT32_MAX - 1 ? p->m.strs.s[a->dso_short]
+			   : a->dso != UINT32_MAX	 ? p->m.strs.s[p->m.dsos[a->dso].short_id]
 							 : "[unknown]";
 		row->level = (char)a->level;
 		row->resolved = a->resolved;
@@ -1138,21 +487,11 @@ static int cmp_folded(const void *a, const void *b)
 static int build(struct hist_priv *p, const struct hist_opts *o, struct hist_report *r,
 		 struct strbuf *err)
 {
-	const char *home = getenv("HOME");
 	p->o = o;
-	p->home_debug = home && *home ? xstrfmt("%s/.debug", home) : NULL;
+	machine_init(&p->m, o, &p->pf);
 	if (pd_iterate(&p->pf, collect, p, err))
 		return -1;
-	/* build ids from the header, for DSOs whose mmap did not carry one */
-	for (size_t i = 0; i < p->pf.nr_build_ids; i++) {
-		const struct pd_build_id *b = &p->pf.build_ids[i];
-		uint32_t lid = intern(&p->strs, b->filename);
-		uint32_t *slot = u64map_get(&p->dso_by_long, lid, 0, 0);
-		if (slot && !p->dsos[*slot].bid_size && b->size) {
-			p->dsos[*slot].bid_size = b->size;
-			memcpy(p->dsos[*slot].bid, b->id, b->size);
-		}
-	}
+	machine_header_build_ids(&p->m);
 	for (size_t i = 0; i < p->pf.nr_attrs; i++) {
 		if (p->pf.attrs[i].sample_type & PERF_SAMPLE_CALLCHAIN)
 			r->has_callchains = 1;
@@ -1222,21 +561,9 @@ void hists_release(struct hist_report *r)
 	free(r->folded);
 	strbuf_release(&r->warn);
 	if (p) {
-		for (size_t i = 0; i < p->nr_dsos; i++)
-			symtab_free(p->dsos[i].syms);
-		free(p->dsos);
-		symtab_free(p->kallsyms);
-		u64map_release(&p->dso_by_long);
-		free(p->sb);
+		machine_release(&p->m);
 		free(p->smp);
 		free(p->cc);
-		for (size_t i = 0; i < p->nr_procs; i++)
-			free(p->procs[i].maps);
-		free(p->procs);
-		u64map_release(&p->proc_of_pid);
-		free(p->threads);
-		u64map_release(&p->thread_of_tid);
-		free(p->home_debug);
 		free(p->aggs);
 		free(p->agg_hash);
 		free(p->agg_slot);
@@ -1246,7 +573,6 @@ void hists_release(struct hist_report *r)
 		for (size_t i = 0; i < p->nr_owned; i++)
 			free(p->owned[i]);
 		free(p->owned);
-		interner_release(&p->strs);
 		pd_close(&p->pf);
 		free(p);
 	}
