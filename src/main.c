@@ -21,7 +21,7 @@ int main(int argc, char **argv)
 {
 	const char *config_path = NULL;
 	const struct cmd_entry *e;
-	struct ctx c = CTX_INIT;
+	struct project c = PROJECT_INIT;
 	struct strbuf err = STRBUF_INIT;
 	int i = 1, ret;
 
@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	die_watch_interrupts(&proc_interrupted);
 	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
-	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
+	    project_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);
 	optind = 0;
 	if (e->flags & CMD_DEFER_SIGNALS)
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 	/* whatever the command made of it, an interrupted command says so */
 	if (proc_interrupted && ret != EXIT_USAGE)
 		ret = EXIT_INTERRUPTED;
-	ctx_release(&c);
+	project_release(&c);
 	strbuf_release(&err);
 	/* a full disk must not look like success (git's run_builtin) */
 	if (fflush(stdout) || ferror(stdout)) {

@@ -43,7 +43,7 @@ static void tick(void *data, double elapsed)
 }
 
 /* perf record one artifact; 0 with p filled when it finished, else -1 (err). */
-static int record(struct ctx *c, const struct try_profile_hooks *hooks, const char *artifact,
+static int record(struct project *c, const struct try_profile_hooks *hooks, const char *artifact,
 		  const char *label, int64_t bench_id, int runs, struct profile *p,
 		  struct strbuf *err)
 {
@@ -90,7 +90,7 @@ static void note(const struct try_profile_hooks *hooks, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
+int try_profile_run(struct project *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    const struct try_profile_hooks *hooks, struct try_profile *tp,
 		    struct strbuf *err)
 {

@@ -8,7 +8,7 @@
 #define TRY_PROFILE_H
 
 #include <jansson.h>
-#include "benchsetup.h"
+#include "bench-prepare.h"
 #include "perf/profdiff.h"
 
 struct try_profile {
@@ -48,7 +48,7 @@ void try_profile_init(struct try_profile *tp, const char *touched);
  * touched functions in neither profile. Returns 0 with tp filled, or -1 with
  * err (no diff then). hooks may be NULL.
  */
-int try_profile_run(struct ctx *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
+int try_profile_run(struct project *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    const struct try_profile_hooks *hooks, struct try_profile *tp,
 		    struct strbuf *err);
 

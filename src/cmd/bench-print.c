@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "benchsetup.h"
+#include "bench-prepare.h"
 #include "cmd/cmd.h"
 #include "metric.h"
 #include "stats.h"
@@ -326,7 +326,7 @@ int report_bench_failure(const struct bench_spec *spec, const struct bench_resul
 	return EXIT_CMDFAIL;
 }
 
-int run_bench(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+int run_bench(struct project *c, const struct bench_request *req, struct bench_setup *s,
 	      struct bench_result *res)
 {
 	struct strbuf err = STRBUF_INIT;

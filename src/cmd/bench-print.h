@@ -19,7 +19,7 @@ int export_hyperfine(json_t *doc, const char *path, struct strbuf *err);
 
 struct bench_request;
 struct bench_setup;
-struct ctx;
+struct project;
 
 /*
  * Prepare and run a bench with the progress line, saying what the
@@ -27,7 +27,7 @@ struct ctx;
  * it stopped and returns the exit code. Dies when it could not run at all.
  * The caller releases s and res either way.
  */
-int run_bench(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+int run_bench(struct project *c, const struct bench_request *req, struct bench_setup *s,
 	      struct bench_result *res);
 
 /* Print why a bench stopped (failed, timeout, interrupted); returns the exit code. */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "baseline.h"
-#include "loop.h"
 #include "cmd/cmd.h"
+#include "loop.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_baseline_entry;
@@ -28,7 +28,7 @@ static json_t *baseline_json(const struct baseline *b)
 	return o;
 }
 
-static int baseline_save_cmd(int argc, char **argv, struct ctx *c)
+static int baseline_save_cmd(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "artifact", required_argument, NULL, 'a' },
@@ -57,7 +57,7 @@ static int baseline_save_cmd(int argc, char **argv, struct ctx *c)
 		return usage_error(e, "baseline name '%s' must be 1-100 characters without '/'", name);
 	if (artifact)
 		path = path_join_abs(NULL, artifact);
-	else if (!(path = ctx_artifact(c, &err)))
+	else if (!(path = project_artifact(c, &err)))
 		die("%s", err.buf);
 	if (!file_exists(path))
 		die("artifact '%s' does not exist: build it first, or pass --artifact PATH", path);
@@ -81,7 +81,7 @@ static int baseline_save_cmd(int argc, char **argv, struct ctx *c)
 	return 0;
 }
 
-static int baseline_list_cmd(int argc, char **argv, struct ctx *c)
+static int baseline_list_cmd(int argc, char **argv, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct baseline *all;
@@ -90,7 +90,7 @@ static int baseline_list_cmd(int argc, char **argv, struct ctx *c)
 	int json, r;
 	if ((r = parse_json_only(&cmd_baseline_entry, argc, argv, &json)))
 		return r;
-	if (!(l = ctx_ledger(c, &err)) || baseline_list(l, NULL, &all, &nr, &err))
+	if (!(l = project_ledger(c, &err)) || baseline_list(l, NULL, &all, &nr, &err))
 		die("%s", err.buf);
 	if (json) {
 		json_t *arr = json_array();
@@ -118,7 +118,7 @@ static int baseline_list_cmd(int argc, char **argv, struct ctx *c)
 	return 0;
 }
 
-static int cmd_baseline(int argc, char **argv, struct ctx *c)
+static int cmd_baseline(int argc, char **argv, struct project *c)
 {
 	const struct cmd_entry *e = &cmd_baseline_entry;
 	if (argc < 2)

@@ -1,7 +1,7 @@
 /*
  * cmd-bench.c: `perfloop bench`, interleaved A/B benchmark with a verdict.
  */
-#include "benchsetup.h"
+#include "bench-prepare.h"
 #include "cmd/bench-print.h"
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
@@ -9,7 +9,7 @@
 
 extern const struct cmd_entry cmd_bench_entry;
 
-static int cmd_bench(int argc, char **argv, struct ctx *c)
+static int cmd_bench(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "artifact", required_argument, NULL, 'a' },

@@ -7,7 +7,7 @@
 
 extern const struct cmd_entry cmd_build_entry, cmd_validate_entry;
 
-static int cmd_build(int argc, char **argv, struct ctx *c)
+static int cmd_build(int argc, char **argv, struct project *c)
 {
 	struct build_result res;
 	int code, json;
@@ -43,7 +43,7 @@ const struct cmd_entry cmd_build_entry = {
 	"  --json   print the build (artifact, hash, size, seconds, log, fingerprint) as JSON\n",
 };
 
-static int cmd_validate(int argc, char **argv, struct ctx *c)
+static int cmd_validate(int argc, char **argv, struct project *c)
 {
 	struct validate_result res;
 	int code, json;

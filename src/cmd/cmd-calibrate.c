@@ -5,14 +5,14 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "bench-prepare.h"
 #include "cmd/bench-print.h"
-#include "benchsetup.h"
 #include "cmd/cmd.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_calibrate_entry;
 
-static int cmd_calibrate(int argc, char **argv, struct ctx *c)
+static int cmd_calibrate(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "pairs", required_argument, NULL, 'n' },

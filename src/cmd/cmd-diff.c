@@ -59,7 +59,7 @@ static void row_need(const struct diff_result *d, const struct diff_row *r,
 	*runs = diff_runs_for_samples(d, *samples, a->prof.runs, b->prof.runs);
 }
 
-static int cmd_diff(int argc, char **argv, struct ctx *c)
+static int cmd_diff(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 	    {"percent-limit", required_argument, NULL, 'p'},
@@ -125,7 +125,7 @@ static int cmd_diff(int argc, char **argv, struct ctx *c)
 			error("no profiles recorded here: pass two profile ids or perf.data files");
 			goto out;
 		}
-		if (!(l = ctx_ledger(c, &err))) {
+		if (!(l = project_ledger(c, &err))) {
 			error("%s", err.buf);
 			goto out;
 		}

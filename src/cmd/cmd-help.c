@@ -127,7 +127,7 @@ static void help_man(void)
 	printf(".SH SEE ALSO\nperf(1), perf\\-report(1), git\\-worktree(1), hyperfine(1)\n");
 }
 
-static int cmd_help(int argc, char **argv, struct ctx *c)
+static int cmd_help(int argc, char **argv, struct project *c)
 {
 	const struct cmd_entry *e;
 	(void)c;
@@ -172,7 +172,7 @@ const struct cmd_entry cmd_help_entry = {
 	"  perfloop help --commands   the command names, one per line (for completion)\n",
 };
 
-static int cmd_version(int argc, char **argv, struct ctx *c)
+static int cmd_version(int argc, char **argv, struct project *c)
 {
 	(void)argc;
 	(void)argv;

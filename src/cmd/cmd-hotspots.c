@@ -9,8 +9,8 @@
 #include "cmd/cmd.h"
 #include "perf/hints.h"
 #include "perf/hists.h"
-#include "profile.h"
 #include "perf/symbols.h"
+#include "profile.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_hotspots_entry;
@@ -206,7 +206,7 @@ static void print_warnings(const struct strbuf *w)
 	}
 }
 
-static int cmd_hotspots(int argc, char **argv, struct ctx *c)
+static int cmd_hotspots(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 	    {"sort", required_argument, NULL, 's'},

@@ -160,7 +160,7 @@ static void write_new(const char *path, const char *text, int force)
 		die("cannot write '%s': %s", path, strerror(errno));
 }
 
-static int cmd_init(int argc, char **argv, struct ctx *c)
+static int cmd_init(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "preset", required_argument, NULL, 'p' },

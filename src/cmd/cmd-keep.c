@@ -5,14 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "artstate.h"
+#include "artifact-state.h"
 #include "baseline.h"
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
+#include "dispatch.h"
 #include "experiment.h"
 #include "git.h"
-#include "cmd/steps.h"
 #include "proc.h"
-#include "publish.h"
+#include "push.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_keep_entry;
@@ -47,7 +48,7 @@ static PL_NORETURN void die_not_pushed(const char *sha, const char *baseline)
 	    "workflow dispatched; 'git push' or the next 'perfloop keep' pushes it", sha, baseline);
 }
 
-static int cmd_keep(int argc, char **argv, struct ctx *c)
+static int cmd_keep(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "message", required_argument, NULL, 'm' },
@@ -95,7 +96,7 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	require_loop(c, &ls);
 
-	if (ctx_worktree_patch(c, &patch, &files, &err))
+	if (project_worktree_patch(c, &patch, &files, &err))
 		die("%s", err.buf);
 	if (!patch.len)
 		die("nothing to keep: the worktree has no uncommitted changes");
@@ -144,7 +145,7 @@ static int cmd_keep(int argc, char **argv, struct ctx *c)
 
 	/* the commit and the rows saying what it is: one step that Ctrl-C does not split */
 	interrupts_block(&sigs);
-	if (commit_all(c->worktree, ctx_artifact_rel(c), msg, &sha, &err))
+	if (commit_all(c->worktree, project_artifact_rel(c), msg, &sha, &err))
 		die("%s", err.buf);
 	{
 		char *name = xstrfmt("kept-%lld", (long long)id);

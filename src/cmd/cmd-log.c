@@ -27,7 +27,7 @@ static json_t *num_or_null(double x)
 	return isfinite(x) ? json_real(x) : json_null();
 }
 
-static int cmd_log(int argc, char **argv, struct ctx *c)
+static int cmd_log(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -54,7 +54,7 @@ static int cmd_log(int argc, char **argv, struct ctx *c)
 	}
 	if (optind < argc)
 		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	if (!(l = ctx_ledger(c, &err)))
+	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 	st = ledger_query(l, &err,
 			  "SELECT b.id, b.started, b.kind, b.status, b.verdict, b.ratio, b.pairs, "

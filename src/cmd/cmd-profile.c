@@ -52,10 +52,10 @@ static json_t *profile_json(const struct profile *p)
 	return o;
 }
 
-static int list_profiles(struct ctx *c, int json, long limit)
+static int list_profiles(struct project *c, int json, long limit)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct ledger *l = ctx_ledger(c, &err);
+	struct ledger *l = project_ledger(c, &err);
 	sqlite3_stmt *st;
 	json_t *arr;
 	int n = 0, rc;
@@ -98,7 +98,7 @@ static int list_profiles(struct ctx *c, int json, long limit)
 	return 0;
 }
 
-static int cmd_profile(int argc, char **argv, struct ctx *c)
+static int cmd_profile(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 	    {"artifact", required_argument, NULL, 'a'},
@@ -175,7 +175,7 @@ static int cmd_profile(int argc, char **argv, struct ctx *c)
 	if (baseline) {
 		struct baseline *bl = NULL;
 		size_t n = 0;
-		struct ledger *l = ctx_ledger(c, &err);
+		struct ledger *l = project_ledger(c, &err);
 		if (!l || baseline_list(l, baseline, &bl, &n, &err))
 			die("%s", err.buf);
 		if (!n)

@@ -11,7 +11,7 @@
 
 extern const struct cmd_entry cmd_report_entry;
 
-static int cmd_report(int argc, char **argv, struct ctx *c)
+static int cmd_report(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
@@ -39,7 +39,7 @@ static int cmd_report(int argc, char **argv, struct ctx *c)
 	if (output && !*output)
 		return usage_error(e, "-o needs a file name");
 
-	if (!(l = ctx_ledger(c, &err)) || report_load(l, &r, &err))
+	if (!(l = project_ledger(c, &err)) || report_load(l, &r, &err))
 		die("%s", err.buf);
 	if (!strcmp(format, "md")) {
 		report_md(&r, &out);

@@ -7,14 +7,14 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "experiment.h"
 #include "git.h"
-#include "cmd/steps.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_revert_entry, cmd_patch_entry;
 
-static int cmd_revert(int argc, char **argv, struct ctx *c)
+static int cmd_revert(int argc, char **argv, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, files = STRBUF_INIT;
 	struct loop_state ls;
@@ -24,7 +24,7 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 	if ((r = parse_json_only(&cmd_revert_entry, argc, argv, &json)))
 		return r;
 	require_loop(c, &ls);
-	if (ctx_worktree_patch(c, &patch, &files, &err))
+	if (project_worktree_patch(c, &patch, &files, &err))
 		die("%s", err.buf);
 	if (!patch.len)
 		die("nothing to revert: the worktree has no uncommitted changes");
@@ -56,7 +56,7 @@ static int cmd_revert(int argc, char **argv, struct ctx *c)
 		die("git reset --hard failed in '%s': %s", c->worktree, err.buf);
 	{
 		/* the built artifact is not part of any change: keep it */
-		const char *rel = ctx_artifact_rel(c);
+		const char *rel = project_artifact_rel(c);
 		char *keep = rel ? xstrfmt("/%s", rel) : NULL;
 		int r = keep ? git_run(c->worktree, NULL, &err, "clean", "-q", "-f", "-d", "-e", keep,
 				       NULL)
@@ -98,7 +98,7 @@ const struct cmd_entry cmd_revert_entry = {
 	"'perfloop patch ID' prints the saved patch.\n",
 };
 
-static int cmd_patch(int argc, char **argv, struct ctx *c)
+static int cmd_patch(int argc, char **argv, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
@@ -109,7 +109,7 @@ static int cmd_patch(int argc, char **argv, struct ctx *c)
 		return usage_error(&cmd_patch_entry, "give one experiment id");
 	if (opt_int(&cmd_patch_entry, "ID", argv[1], 1, &id))
 		return EXIT_USAGE;
-	if (!(l = ctx_ledger(c, &err)))
+	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 	st = ledger_query(l, &err, "SELECT patch FROM experiments WHERE id = ?", "i", (int64_t)id);
 	if (!st || (rc = ledger_step(l, st, &err)) < 0)

@@ -7,8 +7,8 @@
 #include <time.h>
 
 #include "cmd/cmd.h"
-#include "github/github.h"
 #include "cmd/steps.h"
+#include "github/github.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_runs_entry;
@@ -76,7 +76,7 @@ static json_t *row(const struct dispatch *d, const struct gh_run *r)
  * oldest run not yet taken that was created after it. Returns the number of
  * runs not completed, plus dispatches without a run yet.
  */
-static int refresh(struct gh_client *gh, struct ctx *c, struct dispatch *d, size_t nd,
+static int refresh(struct gh_client *gh, struct project *c, struct dispatch *d, size_t nd,
 		   json_t *rows)
 {
 	double skew = config_get_real(&c->cfg, "github.clock-skew");
@@ -151,7 +151,7 @@ static void print_rows(json_t *rows)
 	}
 }
 
-static int cmd_runs(int argc, char **argv, struct ctx *c)
+static int cmd_runs(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "wait", no_argument, NULL, 'w' },

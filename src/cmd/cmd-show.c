@@ -62,7 +62,7 @@ static void print_slice(const char *what, const char *path, json_t *range)
 		    path, got, len, what);
 }
 
-static int cmd_show(int argc, char **argv, struct ctx *c)
+static int cmd_show(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -90,7 +90,7 @@ static int cmd_show(int argc, char **argv, struct ctx *c)
 		return EXIT_USAGE;
 	if (optind + 1 < argc)
 		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
-	if (!(l = ctx_ledger(c, &err)))
+	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 
 	st = ledger_query(l, &err, "SELECT result, status, message FROM benches WHERE id = ?", "i",

@@ -13,7 +13,7 @@
 extern const struct cmd_entry cmd_start_entry;
 
 /* Clone the bench repository when it is missing and a URL is configured. */
-static void ensure_bench_repo(struct ctx *c)
+static void ensure_bench_repo(struct project *c)
 {
 	char *repo = config_get_path(&c->cfg, "bench.repo");
 	char *dir = config_get_path(&c->cfg, "bench.dir");
@@ -49,7 +49,7 @@ static void ensure_bench_repo(struct ctx *c)
 	strbuf_release(&out);
 }
 
-static int cmd_start(int argc, char **argv, struct ctx *c)
+static int cmd_start(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "base", required_argument, NULL, 'b' },

@@ -7,9 +7,9 @@
 
 #include "baseline.h"
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "experiment.h"
 #include "git.h"
-#include "cmd/steps.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_status_entry;
@@ -19,7 +19,7 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
-static int cmd_status(int argc, char **argv, struct ctx *c)
+static int cmd_status(int argc, char **argv, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls;
@@ -71,7 +71,7 @@ static int cmd_status(int argc, char **argv, struct ctx *c)
 	}
 	sqlite3_finalize(st);
 
-	if (ctx_worktree_patch(c, &patch, NULL, &err))
+	if (project_worktree_patch(c, &patch, NULL, &err))
 		die("%s", err.buf);
 	if (patch.len) {
 		patch_hash(patch.buf, patch.len, hash);

@@ -7,15 +7,15 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "git.h"
 #include "github/github.h"
-#include "cmd/steps.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_sync_entry;
 
 /* Compare local modified files with the PR branch; returns how many differ. */
-static int compare_remote(struct ctx *c, struct gh_client *gh, const char *branch,
+static int compare_remote(struct project *c, struct gh_client *gh, const char *branch,
 			  json_t *same, json_t *differ)
 {
 	struct strbuf list = STRBUF_INIT, err = STRBUF_INIT, local = STRBUF_INIT;
@@ -52,7 +52,7 @@ static int compare_remote(struct ctx *c, struct gh_client *gh, const char *branc
 	return n;
 }
 
-static int cmd_sync(int argc, char **argv, struct ctx *c)
+static int cmd_sync(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "adopt", no_argument, NULL, 'a' },

@@ -7,12 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-prepare.h"
 #include "cmd/bench-print.h"
-#include "benchsetup.h"
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "experiment.h"
 #include "git.h"
-#include "cmd/steps.h"
 #include "proc.h"
 #include "try-profile.h"
 #include "banned.h"
@@ -156,7 +156,7 @@ static const struct try_profile_hooks profile_hooks = {
 	profile_tick, profile_recorded, profile_note, profile_warn, NULL,
 };
 
-static int cmd_try(int argc, char **argv, struct ctx *c)
+static int cmd_try(int argc, char **argv, struct project *c)
 {
 	static const struct option longopts[] = {
 		{ "message", required_argument, NULL, 'm' },
@@ -210,7 +210,7 @@ static int cmd_try(int argc, char **argv, struct ctx *c)
 		die("the loop has no baseline yet: build HEAD and run 'perfloop baseline save' first");
 
 	/* 1. save the diff before anything can go wrong */
-	if (ctx_worktree_patch(c, &patch, &files, &err))
+	if (project_worktree_patch(c, &patch, &files, &err))
 		die("%s", err.buf);
 	if (!patch.len)
 		die("nothing to try: the worktree has no uncommitted changes");

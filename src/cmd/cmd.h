@@ -7,12 +7,12 @@
 
 #include <getopt.h>
 #include <jansson.h>
-#include "ctx.h"
+#include "project.h"
 
 enum {
 	CMD_NEED_CONFIG = 1 << 0, /* perfloop.ini must exist */
 	CMD_NO_CONFIG = 1 << 1,   /* do not read it at all */
-	CMD_LAZY_WORKTREE = 1 << 2, /* find the worktree (git) only when asked (ctx_worktree) */
+	CMD_LAZY_WORKTREE = 1 << 2, /* find the worktree (git) only when asked (project_worktree) */
 	/*
 	 * Ctrl-C and SIGTERM never kill the command between two writes: they
 	 * set proc_interrupted (and stop a running child), the command records
@@ -23,7 +23,7 @@ enum {
 
 struct cmd_entry {
 	const char *name;
-	int (*fn)(int argc, char **argv, struct ctx *c);
+	int (*fn)(int argc, char **argv, struct project *c);
 	unsigned flags;
 	const char *usage;   /* "perfloop bench [--runs N] ..." */
 	const char *summary; /* one line for the command list */

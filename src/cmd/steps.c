@@ -20,7 +20,7 @@ static void build_tick(void *data, double elapsed, double expected)
 		progress_line("building: %s elapsed", fmt_secs(el, sizeof(el), elapsed));
 }
 
-int run_build(struct ctx *c, const char *patch_hash, struct build_result *res)
+int run_build(struct project *c, const char *patch_hash, struct build_result *res)
 {
 	struct strbuf err = STRBUF_INIT, tail = STRBUF_INIT;
 	char secs[32];
@@ -83,7 +83,7 @@ static void step_done(void *data, const struct validate_step *s, size_t i, size_
 		     fmt_secs(secs, sizeof(secs), s->seconds));
 }
 
-int run_validate(struct ctx *c, struct validate_result *res)
+int run_validate(struct project *c, struct validate_result *res)
 {
 	static const struct validate_hooks hooks = { step_start, step_done, NULL };
 	struct strbuf err = STRBUF_INIT, tail = STRBUF_INIT;
@@ -119,10 +119,10 @@ out:
 	return code;
 }
 
-void require_loop(struct ctx *c, struct loop_state *ls)
+void require_loop(struct project *c, struct loop_state *ls)
 {
 	struct strbuf err = STRBUF_INIT;
-	struct ledger *l = ctx_ledger(c, &err);
+	struct ledger *l = project_ledger(c, &err);
 	if (!l || loop_load(l, ls, &err))
 		die("%s", err.buf);
 	if (!ls->present)
@@ -143,7 +143,7 @@ json_t *art_state_json(const struct art_state *s)
 	return o;
 }
 
-void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_t *doc)
+void settle_artifact(struct project *c, const struct loop_state *ls, int json, json_t *doc)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct baseline b = { 0 };
@@ -174,12 +174,12 @@ out:
 	strbuf_release(&err);
 }
 
-void refuse_stale_artifact(struct ctx *c)
+void refuse_stale_artifact(struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
 	struct art_state as;
-	struct ledger *l = ctx_ledger(c, &err);
+	struct ledger *l = project_ledger(c, &err);
 	if (!l || loop_load(l, &ls, &err))
 		die("%s", err.buf);
 	if (ls.present) {

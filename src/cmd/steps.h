@@ -8,7 +8,7 @@
 
 #include <jansson.h>
 
-#include "artstate.h"
+#include "artifact-state.h"
 #include "build.h"
 #include "loop.h"
 #include "validate.h"
@@ -17,16 +17,16 @@
  * Build with a progress line; on failure print the last 30 log lines and
  * the log path. Returns 0 when the artifact was built, else the exit code.
  */
-int run_build(struct ctx *c, const char *patch_hash, struct build_result *res);
+int run_build(struct project *c, const char *patch_hash, struct build_result *res);
 
 /*
  * Run the [validate] commands, one line per step; on failure print its log
  * tail. Returns 0 when all passed (or were skipped), else the exit code.
  */
-int run_validate(struct ctx *c, struct validate_result *res);
+int run_validate(struct project *c, struct validate_result *res);
 
 /* Load the loop state of this worktree, dying with advice when there is none. */
-void require_loop(struct ctx *c, struct loop_state *ls);
+void require_loop(struct project *c, struct loop_state *ls);
 
 /* The artifact's state as JSON: state, path, hash, build, baseline, why. */
 json_t *art_state_json(const struct art_state *s);
@@ -38,12 +38,12 @@ json_t *art_state_json(const struct art_state *s);
  * "artifact" member and, unless json, prints a line when it restored the
  * bytes or the artifact is not HEAD's build.
  */
-void settle_artifact(struct ctx *c, const struct loop_state *ls, int json, json_t *doc);
+void settle_artifact(struct project *c, const struct loop_state *ls, int json, json_t *doc);
 
 /*
  * In a loop, die with the reason and what to run when the artifact is stale
  * (profile and bench of build.artifact would measure other sources).
  */
-void refuse_stale_artifact(struct ctx *c);
+void refuse_stale_artifact(struct project *c);
 
 #endif

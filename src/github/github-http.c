@@ -19,8 +19,8 @@
 #include <curl/curl.h>
 
 #include "config.h"
-#include "github/curl-lazy.h"
 #include "git.h"
+#include "github/curl-lazy.h"
 #include "proc.h"
 #include "version.h"
 #include "banned.h"

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stats.h"
 #include "report/svg.h"
+#include "stats.h"
 #include "version.h"
 #include "banned.h"
 

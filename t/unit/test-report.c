@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "report/report.h"
-#include "stats.h"
 #include "report/svg.h"
+#include "stats.h"
 
 static void test_html_escape(void **state)
 {

@@ -1,5 +1,5 @@
 /*
- * test-hmetrics.c: harness metrics: names, [metrics] regexes, extraction
+ * test-harness-metrics.c: harness metrics: names, [metrics] regexes, extraction
  * from output with NULs (last match wins), the metrics file with its
  * line-numbered errors, and the merge with missing-metric detection.
  */
@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "hmetrics.h"
+#include "harness-metrics.h"
 
 #define assert_contains(hay, needle)                                                               \
 	do {                                                                                       \

@@ -1,7 +1,7 @@
 /*
- * ctx.c: configuration discovery, state directory, worktree and ledger.
+ * project.c: configuration discovery, state directory, worktree and ledger.
  */
-#include "ctx.h"
+#include "project.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -61,7 +61,7 @@ out:
 	return found;
 }
 
-int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err)
+int project_setup(struct project *c, const char *path, int need_file, struct strbuf *err)
 {
 	char *found = NULL;
 
@@ -84,11 +84,11 @@ int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err
 	free(found);
 	c->state_dir = config_get_path(&c->cfg, "core.state");
 	if (!c->lazy_worktree)
-		ctx_worktree(c);
+		project_worktree(c);
 	return 0;
 }
 
-const char *ctx_worktree(struct ctx *c)
+const char *project_worktree(struct project *c)
 {
 	struct strbuf top = STRBUF_INIT;
 	const char *git_argv[] = { "git", "rev-parse", "--show-toplevel", NULL };
@@ -102,7 +102,7 @@ const char *ctx_worktree(struct ctx *c)
 	return c->worktree;
 }
 
-const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err)
+const char *project_require(struct project *c, const char *key, struct strbuf *err)
 {
 	const char *v = config_get(&c->cfg, key);
 	if (!v || !*v) {
@@ -114,7 +114,7 @@ const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err)
 	return v;
 }
 
-char *ctx_state_subdir(struct ctx *c, const char *sub, struct strbuf *err)
+char *project_state_subdir(struct project *c, const char *sub, struct strbuf *err)
 {
 	char *dir = sub ? xstrfmt("%s/%s", c->state_dir, sub) : xstrdup(c->state_dir);
 	if (mkdir_p(dir, 0755)) {
@@ -125,12 +125,12 @@ char *ctx_state_subdir(struct ctx *c, const char *sub, struct strbuf *err)
 	return dir;
 }
 
-struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err)
+struct ledger *project_ledger(struct project *c, struct strbuf *err)
 {
 	char *dir, *path;
 	if (c->ledger)
 		return c->ledger;
-	dir = ctx_state_subdir(c, NULL, err);
+	dir = project_state_subdir(c, NULL, err);
 	if (!dir)
 		return NULL;
 	path = xstrfmt("%s/ledger.db", dir);
@@ -141,13 +141,13 @@ struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err)
 	return c->ledger;
 }
 
-char *ctx_artifact(struct ctx *c, struct strbuf *err)
+char *project_artifact(struct project *c, struct strbuf *err)
 {
-	const char *a = ctx_require(c, "build.artifact", err);
-	return a ? path_join_abs(ctx_worktree(c), a) : NULL;
+	const char *a = project_require(c, "build.artifact", err);
+	return a ? path_join_abs(project_worktree(c), a) : NULL;
 }
 
-const char *ctx_artifact_rel(struct ctx *c)
+const char *project_artifact_rel(struct project *c)
 {
 	static char *rel;
 	const char *artifact = config_get(&c->cfg, "build.artifact");
@@ -166,20 +166,20 @@ const char *ctx_artifact_rel(struct ctx *c)
 	return rel;
 }
 
-int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files,
+int project_worktree_patch(struct project *c, struct strbuf *patch, struct strbuf *files,
 		       struct strbuf *err)
 {
-	return git_worktree_patch(c->worktree, ctx_artifact_rel(c), patch, files, err);
+	return git_worktree_patch(c->worktree, project_artifact_rel(c), patch, files, err);
 }
 
-int ctx_worktree_state(struct ctx *c, const struct strbuf *patch, struct strbuf *head,
+int project_worktree_state(struct project *c, const struct strbuf *patch, struct strbuf *head,
 		       char *hash, struct strbuf *err)
 {
 	struct strbuf out = STRBUF_INIT, gerr = STRBUF_INIT;
-	const char *rel = ctx_artifact_rel(c);
+	const char *rel = project_artifact_rel(c);
 	char *pathspec = rel ? xstrfmt(":(exclude,literal)%s", rel) : NULL;
 	int ret = -1;
-	if (git_head(ctx_worktree(c), head)) {
+	if (git_head(project_worktree(c), head)) {
 		ret = 1;
 		goto out;
 	}
@@ -195,7 +195,7 @@ int ctx_worktree_state(struct ctx *c, const struct strbuf *patch, struct strbuf 
 	}
 	if (out.len) {
 		strbuf_reset(&out);
-		if (ctx_worktree_patch(c, &out, NULL, err))
+		if (project_worktree_patch(c, &out, NULL, err))
 			goto out;
 	}
 	hash_mem(out.buf, out.len, hash);
@@ -207,7 +207,7 @@ out:
 	return ret;
 }
 
-void ctx_release(struct ctx *c)
+void project_release(struct project *c)
 {
 	ledger_close(c->ledger);
 	config_release(&c->cfg);

@@ -1,9 +1,9 @@
 /*
- * benchsetup.h: turn the configuration and a command's choices into a
+ * bench-prepare.h: turn the configuration and a command's choices into a
  * bench_spec: which artifacts, which baseline, which noise history.
  */
-#ifndef BENCHSETUP_H
-#define BENCHSETUP_H
+#ifndef BENCH_PREPARE_H
+#define BENCH_PREPARE_H
 
 #include "baseline.h"
 #include "bench.h"
@@ -36,7 +36,7 @@ struct bench_setup {
  * Resolve everything; 0 or -1 with err filled (one line). The setup must be
  * released either way.
  */
-int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
 		  struct strbuf *err);
 void bench_setup_release(struct bench_setup *s);
 

@@ -1,22 +1,22 @@
 /*
- * ctx.h: what every command needs once argv is parsed: the loaded
+ * project.h: what every command needs once argv is parsed: the loaded
  * configuration, the state directory, the worktree and the ledger.
  */
-#ifndef CTX_H
-#define CTX_H
+#ifndef PROJECT_H
+#define PROJECT_H
 
 #include "config.h"
 #include "ledger.h"
 
-struct ctx {
+struct project {
 	struct config cfg;
 	char *state_dir; /* absolute; created on first use */
 	char *worktree;  /* absolute: git toplevel of the cwd, else the ini's directory */
 	struct ledger *ledger;
-	int lazy_worktree; /* set before ctx_setup: leave worktree NULL until ctx_worktree() */
+	int lazy_worktree; /* set before project_setup: leave worktree NULL until project_worktree() */
 };
 
-#define CTX_INIT { CONFIG_INIT, NULL, NULL, NULL, 0 }
+#define PROJECT_INIT { CONFIG_INIT, NULL, NULL, NULL, 0 }
 
 /*
  * Load the configuration (`path` from -c, else discovered from the cwd; a
@@ -25,46 +25,46 @@ struct ctx {
  * own perfloop.ini (which includes `path`) is loaded instead, so the loop's
  * state is used. Returns 0 or -1 with err filled.
  */
-int ctx_setup(struct ctx *c, const char *path, int need_file, struct strbuf *err);
+int project_setup(struct project *c, const char *path, int need_file, struct strbuf *err);
 
 /* The worktree (git top level of the cwd, else the ini's directory), found on first use. */
-const char *ctx_worktree(struct ctx *c);
+const char *project_worktree(struct project *c);
 
 /* Open the ledger (once), creating the state directory. NULL with err on failure. */
-struct ledger *ctx_ledger(struct ctx *c, struct strbuf *err);
+struct ledger *project_ledger(struct project *c, struct strbuf *err);
 
 /* Absolute path of a state subdirectory, created when missing; NULL with err on failure. */
-char *ctx_state_subdir(struct ctx *c, const char *sub, struct strbuf *err);
+char *project_state_subdir(struct project *c, const char *sub, struct strbuf *err);
 
 /* Absolute path of build.artifact in the worktree, or NULL with err when unset. */
-char *ctx_artifact(struct ctx *c, struct strbuf *err);
+char *project_artifact(struct project *c, struct strbuf *err);
 
 /* Value of a required key, or NULL with err saying which key to set where. */
-const char *ctx_require(struct ctx *c, const char *key, struct strbuf *err);
+const char *project_require(struct project *c, const char *key, struct strbuf *err);
 
 /*
  * build.artifact relative to the worktree when it lies inside it and git does
  * not ignore it already, else NULL (static buffer): what git add must leave out.
  */
-const char *ctx_artifact_rel(struct ctx *c);
+const char *project_artifact_rel(struct project *c);
 
 /*
  * The worktree's uncommitted change (git_worktree_patch) with build.artifact
  * left out. 0 or -1.
  */
-int ctx_worktree_patch(struct ctx *c, struct strbuf *patch, struct strbuf *files,
+int project_worktree_patch(struct project *c, struct strbuf *patch, struct strbuf *files,
 		       struct strbuf *err);
 
 /*
  * The worktree as a build sees it: HEAD into head, and into hash the
- * hash_mem() of its uncommitted change as ctx_worktree_patch() makes it (the
+ * hash_mem() of its uncommitted change as project_worktree_patch() makes it (the
  * hash of the empty text when clean, found without making the patch). Pass
  * `patch` when the caller has the change already. Returns 0; 1 when the
  * worktree is not a git work tree with a commit (head empty); -1 with err.
  */
-int ctx_worktree_state(struct ctx *c, const struct strbuf *patch, struct strbuf *head,
+int project_worktree_state(struct project *c, const struct strbuf *patch, struct strbuf *head,
 		       char *hash, struct strbuf *err);
 
-void ctx_release(struct ctx *c);
+void project_release(struct project *c);
 
 #endif

@@ -1,8 +1,8 @@
 /*
- * artstate.c: whether the worktree's artifact is the build of the worktree
+ * artifact-state.c: whether the worktree's artifact is the build of the worktree
  * as it is, and putting the baseline's bytes back when they are HEAD's.
  */
-#include "artstate.h"
+#include "artifact-state.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ const char *art_fresh_name(enum art_fresh f)
 }
 
 /* s->why for bytes that are not the build of the worktree: what they are instead. */
-static int explain(struct ctx *c, const struct build_origin *o, const struct baseline *bl,
+static int explain(struct project *c, const struct build_origin *o, const struct baseline *bl,
 		   const char *empty, struct art_state *s, struct strbuf *err)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -53,7 +53,7 @@ static int explain(struct ctx *c, const struct build_origin *o, const struct bas
 	return 0;
 }
 
-int art_state_get(struct ctx *c, const struct strbuf *patch, struct art_state *s,
+int art_state_get(struct project *c, const struct strbuf *patch, struct art_state *s,
 		  struct strbuf *err)
 {
 	struct strbuf head = STRBUF_INIT;
@@ -65,9 +65,9 @@ int art_state_get(struct ctx *c, const struct strbuf *patch, struct art_state *s
 
 	memset(s, 0, sizeof(*s));
 	s->state = ART_STALE;
-	if (!ctx_ledger(c, err) || !(s->path = ctx_artifact(c, err)))
+	if (!project_ledger(c, err) || !(s->path = project_artifact(c, err)))
 		return -1;
-	r = ctx_worktree_state(c, patch, &head, state, err);
+	r = project_worktree_state(c, patch, &head, state, err);
 	if (r < 0)
 		goto out;
 	hash_mem("", 0, empty);
@@ -124,7 +124,7 @@ void art_state_release(struct art_state *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int art_restore_baseline(struct ctx *c, const struct baseline *b, struct art_state *s,
+int art_restore_baseline(struct project *c, const struct baseline *b, struct art_state *s,
 			 struct strbuf *err)
 {
 	char *dir;

@@ -1,5 +1,5 @@
 /*
- * hmetrics.h: metrics a benchmark harness reports about its own run, as
+ * harness-metrics.h: metrics a benchmark harness reports about its own run, as
  * numbers perfloop can judge like wall time.
  *
  * Two sources, merged into one name -> value set per run:
@@ -23,8 +23,8 @@
  * metrics (wall, cpu, user, sys, rss, and the counters' names; compared
  * ignoring case).
  */
-#ifndef HMETRICS_H
-#define HMETRICS_H
+#ifndef HARNESS_METRICS_H
+#define HARNESS_METRICS_H
 
 #include <regex.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /*
- * hmetrics.c: harness-reported metrics: [metrics] regexes over a run's
- * output, the $PERFLOOP_METRICS_FILE file, and their merge (see hmetrics.h).
+ * harness-metrics.c: harness-reported metrics: [metrics] regexes over a run's
+ * output, the $PERFLOOP_METRICS_FILE file, and their merge (see harness-metrics.h).
  */
-#include "hmetrics.h"
+#include "harness-metrics.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,7 +1,7 @@
 /*
- * benchsetup.c: from configuration and options to a ready bench_spec.
+ * bench-prepare.c: from configuration and options to a ready bench_spec.
  */
-#include "benchsetup.h"
+#include "bench-prepare.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +36,7 @@ static int existing_file(const char *path, const char *what, const char *hint, s
 	return 0;
 }
 
-int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_setup *s,
+int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
 		  struct strbuf *err)
 {
 	struct bench_spec *sp = &s->spec;
@@ -51,8 +51,8 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 	memset(s, 0, sizeof(*s));
 	strbuf_init(&s->warn, 0);
 	strbuf_init(&s->note, 0);
-	if (!(command = ctx_require(c, "bench.command", err)) ||
-	    !(env_name = ctx_require(c, "bench.env", err)))
+	if (!(command = project_require(c, "bench.command", err)) ||
+	    !(env_name = project_require(c, "bench.env", err)))
 		return -1;
 	dir = s->dir = config_get_path(&c->cfg, "bench.dir");
 	if (!is_dir(dir)) {
@@ -64,19 +64,19 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 			strbuf_addf(err, "bench directory '%s' does not exist (set bench.dir)", dir);
 		return -1;
 	}
-	if (!(l = ctx_ledger(c, err)))
+	if (!(l = project_ledger(c, err)))
 		return -1;
 
 	config_each(&c->cfg, "env", NULL, add_env, &env);
 	s->extra_env = env.v;
-	s->log_root = ctx_state_subdir(c, "logs", err);
+	s->log_root = project_state_subdir(c, "logs", err);
 	if (!s->log_root)
 		return -1;
 
 	/* the candidate */
 	if (req->artifact)
 		cand_path = path_join_abs(NULL, req->artifact);
-	else if (!(cand_path = ctx_artifact(c, err)))
+	else if (!(cand_path = project_artifact(c, err)))
 		return -1;
 	if (!req->calibrate || req->artifact || req->vs) {
 		if (existing_file(cand_path, "artifact",
@@ -168,7 +168,7 @@ int bench_prepare(struct ctx *c, const struct bench_request *req, struct bench_s
 			memcpy(s->base.hash, s->cand.hash, sizeof(s->base.hash));
 			s->base.path = xstrdup(s->cand.path);
 		} else {
-			char *p = ctx_artifact(c, err);
+			char *p = project_artifact(c, err);
 			int r = !p || existing_file(p, "artifact", ": build it or save a baseline first",
 						    err) ||
 				artifact_register(l, p, &s->cand, err);

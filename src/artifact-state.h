@@ -1,5 +1,5 @@
 /*
- * artstate.h: is the artifact in the worktree the build of the worktree as
+ * artifact-state.h: is the artifact in the worktree the build of the worktree as
  * it is? After revert or sync moved the sources, the file build.artifact may
  * still hold the bytes of a rejected change or of an older commit; profiling
  * or benching it would measure the wrong thing.
@@ -12,8 +12,8 @@
  * has those bytes. Anything else, including bytes no build recorded, is
  * stale.
  */
-#ifndef ARTSTATE_H
-#define ARTSTATE_H
+#ifndef ARTIFACT_STATE_H
+#define ARTIFACT_STATE_H
 
 #include "baseline.h"
 
@@ -35,7 +35,7 @@ struct art_state {
  * uncommitted change when the caller has it already (else NULL). 0, or -1
  * with err.
  */
-int art_state_get(struct ctx *c, const struct strbuf *patch, struct art_state *s,
+int art_state_get(struct project *c, const struct strbuf *patch, struct art_state *s,
 		  struct strbuf *err);
 void art_state_release(struct art_state *s);
 
@@ -50,7 +50,7 @@ const char *art_fresh_name(enum art_fresh f);
  * restored them, 0 when there was nothing to do or no way (s says which),
  * -1 with err.
  */
-int art_restore_baseline(struct ctx *c, const struct baseline *b, struct art_state *s,
+int art_restore_baseline(struct project *c, const struct baseline *b, struct art_state *s,
 			 struct strbuf *err);
 
 #endif

@@ -1,15 +1,12 @@
 /*
- * publish.h: what `perfloop keep` does after the verdict: commit, push (or,
- * when git push cannot reach the remote, update the PR branch through the
- * GitHub Git Data API), and dispatch the CI benchmark workflow for the PR.
+ * push.h: what `perfloop keep` does with a change after the verdict: commit
+ * it, and push (or, when git push cannot reach the remote, update the PR
+ * branch through the GitHub Git Data API). dispatch.h starts its CI benchmark.
  */
-#ifndef PUBLISH_H
-#define PUBLISH_H
+#ifndef PUSH_H
+#define PUSH_H
 
-#include <stdint.h>
-#include "ctx.h"
 #include "github/github.h"
-#include "loop.h"
 
 /* Fill the commit template: {scope} and {message}. Newly allocated. */
 char *commit_message(const char *tmpl, const char *scope, const char *message);
@@ -43,25 +40,6 @@ int push_branch(const char *worktree, const char *remote, const char *branch, st
  */
 int push_through_api(struct gh_client *gh, const char *worktree, const char *branch,
 		     const char *commit, const char *expected_head, char new_sha[41],
-		     struct strbuf *err);
-
-/*
- * Resolve the PR number: `pr` when > 0, github.pr, the loop's, or the open PR
- * whose head is the loop's branch. 0 found, 1 none, -1 error.
- */
-int resolve_pr(struct gh_client *gh, struct ctx *c, struct loop_state *ls, int pr, int *out,
-	       struct strbuf *err);
-
-/*
- * Dispatch [github] workflow on [github] ref with [github] input = pr and
- * record the dispatch (sent or failed) in the ledger. Returns the dispatch
- * id, or -1 (err) when it failed (still recorded).
- */
-int64_t dispatch_workflow(struct gh_client *gh, struct ctx *c, int64_t experiment,
-			  const char *commit, int pr, struct strbuf *err);
-
-/* Record a skipped dispatch and why (no token, no PR...). 0 or -1. */
-int dispatch_skipped(struct ctx *c, int64_t experiment, const char *commit, const char *why,
 		     struct strbuf *err);
 
 #endif
