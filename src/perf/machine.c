@@ -198,10 +198,10 @@ static struct symtab *dso_symbols(struct machine *mach, struct dso *d, struct st
 	rq.cache_dir = mach->o->cache_dir;
 	rq.debug_root = !mach->o->debug_root   ? "/usr/lib/debug"
 			: *mach->o->debug_root ? mach->o->debug_root
-					    : NULL;
-	rq.buildid_dir = !mach->o->buildid_dir   ? mach->home_debug
+					       : NULL;
+	rq.buildid_dir = !mach->o->buildid_dir	 ? mach->home_debug
 			 : *mach->o->buildid_dir ? mach->o->buildid_dir
-					      : NULL;
+						 : NULL;
 	switch (d->kind) {
 	case DSO_ELF:
 		d->syms = symtab_load(&rq, warn);
@@ -266,9 +266,9 @@ static struct symtab *kernel_symbols(struct machine *mach, struct strbuf *warn)
 			kb = &mach->pf->build_ids[i];
 	if (kb) {
 		char hex[2 * PD_BUILD_ID_MAX + 1];
-		const char *dir = !mach->o->buildid_dir   ? mach->home_debug
+		const char *dir = !mach->o->buildid_dir	  ? mach->home_debug
 				  : *mach->o->buildid_dir ? mach->o->buildid_dir
-						       : NULL;
+							  : NULL;
 		pd_build_id_hex(kb->id, kb->size, hex);
 		if (dir) {
 			path = xstrfmt("%s/[kernel.kallsyms]/%s/kallsyms", dir, hex);
@@ -535,8 +535,8 @@ void machine_apply(struct machine *mach, const struct sb_event *e)
 	}
 }
 
-void machine_resolve(struct machine *mach, uint32_t pid, uint8_t cpumode, uint64_t ip, struct hit *h,
-		    struct strbuf *warn)
+void machine_resolve(struct machine *mach, uint32_t pid, uint8_t cpumode, uint64_t ip,
+		     struct hit *h, struct strbuf *warn)
 {
 	const struct proc *pr = NULL;
 	const struct map *m;

@@ -118,8 +118,7 @@ struct machine {
 void machine_init(struct machine *mach, const struct hist_opts *o, const struct pd_file *pf);
 
 /* Pass 1: keep a MMAP, MMAP2, COMM or FORK record, at `time` and file order `seq`. */
-void machine_collect(struct machine *mach, const struct pd_event *ev, uint64_t time,
-		     uint32_t seq);
+void machine_collect(struct machine *mach, const struct pd_event *ev, uint64_t time, uint32_t seq);
 
 /* After pass 1: the header's build ids, for DSOs whose mmap did not carry one. */
 void machine_header_build_ids(struct machine *mach);
