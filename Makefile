@@ -16,7 +16,8 @@ WARN = -Wall -Wextra -Wpedantic -Wstrict-prototypes -Wmissing-prototypes -Wvla \
 ifdef DEVELOPER
 WARN += -Werror
 endif
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP
+# headers are included by their path from src/ ("perf/hists.h", "strbuf.h")
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS = $(LDFLAGS)
 ifdef SANITIZE
 ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all -fno-omit-frame-pointer
@@ -24,11 +25,14 @@ ALL_LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 # recursive (=) so they are evaluated after the dependency check has run.
-# libcurl is not linked: src/curl-lazy.c loads it when a GitHub call needs it
+# libcurl is not linked: src/github/curl-lazy.c loads it when a GitHub call needs it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -liberty -lm -ldl
 
-LIB_SRC = $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
+# the library is every source but main.c: src/*.c and one level of directories
+# (src/cmd, src/perf, src/report, src/github); objects mirror the tree under $(O)/src
+LIB_SRC = $(filter-out src/main.c,$(sort $(wildcard src/*.c src/*/*.c)))
+HDRS = $(sort $(wildcard src/*.h src/*/*.h))
 LIB_OBJ = $(LIB_SRC:src/%.c=$(O)/src/%.o)
 UNIT_SRC = $(sort $(wildcard t/unit/test-*.c))
 UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(O)/t/%)
@@ -66,17 +70,17 @@ $(O)/perfloop: $(O)/src/main.o $(O)/libperfloop.a
 
 $(O)/t/test-%: t/unit/test-%.c $(O)/libperfloop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
 		$(PKG_LIBS) $(shell pkg-config --libs cmocka)
 
 $(O)/t/helper/%: t/helper/%.c $(O)/libperfloop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
 		$(PKG_LIBS)
 
 $(O)/bench/%: bench/%.c $(O)/libperfloop.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -Isrc -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -o $@ $< $(O)/libperfloop.a $(ALL_LDFLAGS) \
 		$(PKG_LIBS)
 
 # every binary runs; the last line is the total ("N passed, N failed")
@@ -127,13 +131,13 @@ install: $(O)/perfloop $(O)/perfloop.1
 
 # each header compiles on its own
 hdr-check: | $(O)/.deps-ok
-	@set -e; for h in src/*.h; do \
+	@set -e; for h in $(HDRS); do \
 		printf '#include "%s"\ntypedef int hdr_check_nonempty;\n' "$$h" | \
 			$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -x c -c -o /dev/null -; \
 	done; echo "headers ok"
 
 style:
-	@clang-format --dry-run --Werror src/*.c src/*.h t/unit/*.c t/helper/*.c
+	@clang-format --dry-run --Werror $(LIB_SRC) src/main.c $(HDRS) t/unit/*.c t/helper/*.c
 
 clean:
 	rm -rf build build-asan

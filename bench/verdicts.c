@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/stats.h"
-#include "../src/util.h"
+#include "stats.h"
+#include "util.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 

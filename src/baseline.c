@@ -47,15 +47,15 @@ int artifact_register(struct ledger *l, const char *path, struct artifact *a, st
 	return 0;
 }
 
-int artifact_store(struct ctx *c, struct artifact *a, struct strbuf *err)
+int artifact_store(struct project *c, struct artifact *a, struct strbuf *err)
 {
 	char *dir, *stored = NULL;
-	struct ledger *l = ctx_ledger(c, err);
+	struct ledger *l = project_ledger(c, err);
 	if (!l)
 		return -1;
 	if (a->stored && file_exists(a->stored))
 		return 0;
-	dir = ctx_state_subdir(c, "store", err);
+	dir = project_state_subdir(c, "store", err);
 	if (!dir)
 		return -1;
 	if (store_put(dir, a->path, a->hash, &stored, err)) {
@@ -90,7 +90,7 @@ static int add_fp_command(const struct cfg_entry *e, void *data)
 	return 0;
 }
 
-char *fingerprint_compute(struct ctx *c)
+char *fingerprint_compute(struct project *c)
 {
 	json_t *obj = json_object();
 	const char *build = config_get(&c->cfg, "build.command");
@@ -157,10 +157,10 @@ void baseline_release(struct baseline *b)
 	memset(b, 0, sizeof(*b));
 }
 
-int baseline_prepare(struct ctx *c, const char *path, struct baseline *out, struct strbuf *err)
+int baseline_prepare(struct project *c, const char *path, struct baseline *out, struct strbuf *err)
 {
 	memset(out, 0, sizeof(*out));
-	if (!ctx_ledger(c, err) || artifact_register(c->ledger, path, &out->art, err) ||
+	if (!project_ledger(c, err) || artifact_register(c->ledger, path, &out->art, err) ||
 	    artifact_store(c, &out->art, err))
 		goto fail;
 	out->fingerprint = fingerprint_compute(c);
@@ -175,7 +175,7 @@ fail:
 	return -1;
 }
 
-int baseline_record(struct ctx *c, const char *name, const char *commit, int dirty,
+int baseline_record(struct project *c, const char *name, const char *commit, int dirty,
 		    struct baseline *b, struct strbuf *err)
 {
 	free(b->name);
@@ -197,7 +197,7 @@ int baseline_record(struct ctx *c, const char *name, const char *commit, int dir
 	return b->id < 0 ? -1 : 0;
 }
 
-int baseline_save(struct ctx *c, const char *name, const char *path, struct baseline *out,
+int baseline_save(struct project *c, const char *name, const char *path, struct baseline *out,
 		  struct strbuf *err)
 {
 	struct strbuf head = STRBUF_INIT;

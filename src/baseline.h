@@ -6,7 +6,7 @@
 #define BASELINE_H
 
 #include <stdint.h>
-#include "ctx.h"
+#include "project.h"
 #include "store.h"
 
 struct artifact {
@@ -24,7 +24,7 @@ struct artifact {
 int artifact_register(struct ledger *l, const char *path, struct artifact *a, struct strbuf *err);
 
 /* Copy the artifact's bytes into the store (once) and record where. 0 or -1. */
-int artifact_store(struct ctx *c, struct artifact *a, struct strbuf *err);
+int artifact_store(struct project *c, struct artifact *a, struct strbuf *err);
 
 void artifact_release(struct artifact *a);
 
@@ -33,7 +33,7 @@ void artifact_release(struct artifact *a);
  * build.command, then one member per [fingerprint] command with its trimmed
  * output (or "failed: exit N"). Newly allocated.
  */
-char *fingerprint_compute(struct ctx *c);
+char *fingerprint_compute(struct project *c);
 
 /*
  * Compare two fingerprints. Returns 0 when equal, 1 when they differ (why
@@ -58,7 +58,7 @@ void baseline_release(struct baseline *b);
  * "baseline"): store its bytes, record HEAD and fingerprint. 0 or -1; -1
  * with nothing recorded when Ctrl-C came before the row was written.
  */
-int baseline_save(struct ctx *c, const char *name, const char *path, struct baseline *out,
+int baseline_save(struct project *c, const char *name, const char *path, struct baseline *out,
 		  struct strbuf *err);
 
 /*
@@ -68,8 +68,8 @@ int baseline_save(struct ctx *c, const char *name, const char *path, struct base
  * interrupted); record writes the row. Both 0 or -1; out is released on
  * failure of prepare.
  */
-int baseline_prepare(struct ctx *c, const char *path, struct baseline *out, struct strbuf *err);
-int baseline_record(struct ctx *c, const char *name, const char *commit, int dirty,
+int baseline_prepare(struct project *c, const char *path, struct baseline *out, struct strbuf *err);
+int baseline_record(struct project *c, const char *name, const char *commit, int dirty,
 		    struct baseline *b, struct strbuf *err);
 
 /* Baselines newest first, all or those named `name`. 0 or -1. */

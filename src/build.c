@@ -37,11 +37,11 @@ static const char *status_name(enum build_status s)
 	return "?";
 }
 
-int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *data,
+int build_run(struct project *c, const char *patch_hash, build_tick_fn tick, void *data,
 	      struct build_result *res, struct strbuf *err)
 {
-	struct ledger *l = ctx_ledger(c, err);
-	const char *command = ctx_require(c, "build.command", err);
+	struct ledger *l = project_ledger(c, err);
+	const char *command = project_require(c, "build.command", err);
 	struct child ch = CHILD_INIT;
 	struct tick_data td = { tick, data, -1 };
 	struct strbuf head = STRBUF_INIT;
@@ -51,14 +51,14 @@ int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *d
 	int r, ret = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (!l || !command || !(res->artifact_path = ctx_artifact(c, err)))
+	if (!l || !command || !(res->artifact_path = project_artifact(c, err)))
 		return -1;
-	if (!(logdir = ctx_state_subdir(c, "logs", err)))
+	if (!(logdir = project_state_subdir(c, "logs", err)))
 		return -1;
 	/* what is built: HEAD and the uncommitted change (art_state_get() looks for it) */
 	if (patch_hash)
 		git_head(c->worktree, &head);
-	else if ((r = ctx_worktree_state(c, NULL, &head, state, err)) < 0)
+	else if ((r = project_worktree_state(c, NULL, &head, state, err)) < 0)
 		goto out;
 	else if (!r)
 		patch_hash = state;

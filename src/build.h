@@ -28,12 +28,12 @@ typedef void (*build_tick_fn)(void *data, double elapsed, double expected);
 
 /*
  * Build. The build row records HEAD and patch_hash, the hash of the
- * uncommitted change being built (computed with ctx_worktree_state() when the
+ * uncommitted change being built (computed with project_worktree_state() when the
  * caller passes NULL). Returns 0 when the build ran (res->status says how it
  * went; BUILD_INTERRUPTED also when Ctrl-C came before it was recorded), -1
  * with err when it could not start or be recorded.
  */
-int build_run(struct ctx *c, const char *patch_hash, build_tick_fn tick, void *data,
+int build_run(struct project *c, const char *patch_hash, build_tick_fn tick, void *data,
 	      struct build_result *res, struct strbuf *err);
 void build_result_release(struct build_result *res);
 

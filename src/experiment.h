@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "ledger.h"
-#include "profdiff.h"
+#include "perf/profdiff.h"
 #include "stats.h"
 
 enum try_verdict { TRY_KEEP, TRY_KEEP_FLAT, TRY_REJECT, TRY_INCONCLUSIVE };

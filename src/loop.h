@@ -8,7 +8,7 @@
 #define LOOP_H
 
 #include <stdint.h>
-#include "ctx.h"
+#include "project.h"
 
 struct loop_state {
 	int present;        /* a loop row exists */

@@ -1,56 +1,16 @@
 /*
- * main.c: global options, the command table and dispatch.
+ * main.c: the entry point: global options, setting up the project, running
+ * the command (the table is src/cmd/commands.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 #include "proc.h"
 #include "version.h"
 #include "banned.h"
-
-extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_build_entry,
-	cmd_calibrate_entry, cmd_diff_entry, cmd_help_entry, cmd_hotspots_entry, cmd_init_entry,
-	cmd_keep_entry, cmd_log_entry, cmd_patch_entry, cmd_profile_entry, cmd_report_entry,
-	cmd_revert_entry, cmd_runs_entry, cmd_show_entry, cmd_start_entry, cmd_status_entry,
-	cmd_sync_entry, cmd_try_entry, cmd_validate_entry, cmd_version_entry;
-
-/* The command table: one line per command, in the order `perfloop help` lists them. */
-const struct cmd_entry *const commands[] = {
-	&cmd_init_entry,
-	&cmd_start_entry,
-	&cmd_build_entry,
-	&cmd_validate_entry,
-	&cmd_try_entry,
-	&cmd_keep_entry,
-	&cmd_revert_entry,
-	&cmd_status_entry,
-	&cmd_sync_entry,
-	&cmd_runs_entry,
-	&cmd_report_entry,
-	&cmd_patch_entry,
-	&cmd_bench_entry,
-	&cmd_calibrate_entry,
-	&cmd_baseline_entry,
-	&cmd_log_entry,
-	&cmd_show_entry,
-	&cmd_profile_entry,
-	&cmd_hotspots_entry,
-	&cmd_diff_entry,
-	&cmd_help_entry,
-	&cmd_version_entry,
-	NULL,
-};
-
-const struct cmd_entry *find_command(const char *name)
-{
-	for (size_t i = 0; commands[i]; i++)
-		if (!strcmp(commands[i]->name, name))
-			return commands[i];
-	return NULL;
-}
 
 static const char global_usage[] =
 	"usage: perfloop [-c FILE] [-q] COMMAND [ARGS]\n"
@@ -61,7 +21,7 @@ int main(int argc, char **argv)
 {
 	const char *config_path = NULL;
 	const struct cmd_entry *e;
-	struct ctx c = CTX_INIT;
+	struct project c = PROJECT_INIT;
 	struct strbuf err = STRBUF_INIT;
 	int i = 1, ret;
 
@@ -102,7 +62,7 @@ int main(int argc, char **argv)
 	die_watch_interrupts(&proc_interrupted);
 	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
-	    ctx_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
+	    project_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);
 	optind = 0;
 	if (e->flags & CMD_DEFER_SIGNALS)
@@ -111,7 +71,7 @@ int main(int argc, char **argv)
 	/* whatever the command made of it, an interrupted command says so */
 	if (proc_interrupted && ret != EXIT_USAGE)
 		ret = EXIT_INTERRUPTED;
-	ctx_release(&c);
+	project_release(&c);
 	strbuf_release(&err);
 	/* a full disk must not look like success (git's run_builtin) */
 	if (fflush(stdout) || ferror(stdout)) {

@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "benchsetup.h"
-#include "perfdata.h"
+#include "bench-prepare.h"
+#include "perf/perfdata.h"
 #include "proc.h"
 #include "store.h"
 #include "banned.h"
@@ -294,7 +294,7 @@ static int compare_side(struct profile_source *s, const struct hist_opts *base,
 	return 0;
 }
 
-int profile_compare(struct ctx *c, struct profile_source *a, struct profile_source *b,
+int profile_compare(struct project *c, struct profile_source *a, struct profile_source *b,
 		    const struct diff_opts *o, struct profile_comparison *out, struct strbuf *warn,
 		    struct strbuf *err)
 {
@@ -325,7 +325,7 @@ void profile_comparison_release(struct profile_comparison *pc)
 	memset(pc, 0, sizeof(*pc));
 }
 
-int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source *out,
+int profile_source_resolve(struct project *c, const char *arg, struct profile_source *out,
 			   struct strbuf *note, struct strbuf *err)
 {
 	struct ledger *l;
@@ -355,7 +355,7 @@ int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source
 				      "or a perf.data path, or run 'perfloop profile'");
 		return -1;
 	}
-	if (!(l = ctx_ledger(c, err)))
+	if (!(l = project_ledger(c, err)))
 		return -1;
 	if (arg) {
 		r = profile_get(l, id, &out->prof, err);
@@ -369,7 +369,7 @@ int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source
 	}
 	r = 1;
 	if (config_get(&c->cfg, "build.artifact")) {
-		char *art = ctx_artifact(c, err);
+		char *art = project_artifact(c, err);
 		char hex[HASH_HEX];
 		uint64_t size;
 		struct strbuf ignore = STRBUF_INIT;
@@ -543,7 +543,7 @@ static void inspect(struct profile *p)
 	strbuf_release(&names);
 }
 
-static int cfg_choice(struct ctx *c, const char *key, const char *val, const char *const *ok,
+static int cfg_choice(struct project *c, const char *key, const char *val, const char *const *ok,
 		      struct strbuf *err)
 {
 	const struct cfg_entry *e;
@@ -564,7 +564,7 @@ static void add_arg(char ***argv, size_t *nr, size_t *alloc, const char *a)
 	(*argv)[*nr] = NULL;
 }
 
-int profile_record(struct ctx *c, const struct profile_request *req, struct profile *out,
+int profile_record(struct project *c, const struct profile_request *req, struct profile *out,
 		   struct strbuf *err)
 {
 	static const char *const callgraphs[] = {"none", "fp", "dwarf", NULL};
@@ -608,8 +608,8 @@ int profile_record(struct ctx *c, const struct profile_request *req, struct prof
 	if (bench_prepare(c, &breq, &s, err))
 		goto out_setup;
 	l = c->ledger;
-	if (!(prof_dir = ctx_state_subdir(c, "profiles", err)) ||
-	    !(log_dir = ctx_state_subdir(c, "logs", err)))
+	if (!(prof_dir = project_state_subdir(c, "profiles", err)) ||
+	    !(log_dir = project_state_subdir(c, "logs", err)))
 		goto out_setup;
 
 	real = realpath(s.cand.path, NULL);

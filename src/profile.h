@@ -14,9 +14,9 @@
 #define PROFILE_H
 
 #include <stdint.h>
-#include "ctx.h"
-#include "hists.h"
-#include "profdiff.h"
+#include "perf/hists.h"
+#include "perf/profdiff.h"
+#include "project.h"
 
 struct profile_request {
 	const char *artifact;  /* NULL: build.artifact */
@@ -83,7 +83,7 @@ int profile_event_substituted(const char *requested, const char *recorded);
  * "timeout", "interrupted" with out->message); -1 with err when it could
  * not run at all. Release out with profile_release() either way.
  */
-int profile_record(struct ctx *c, const struct profile_request *req, struct profile *out,
+int profile_record(struct project *c, const struct profile_request *req, struct profile *out,
 		   struct strbuf *err);
 
 /*
@@ -140,7 +140,7 @@ struct profile_source {
  * Returns 0, or -1 with one line in err. `note` says how a default was
  * chosen. Release with profile_source_release() either way.
  */
-int profile_source_resolve(struct ctx *c, const char *arg, struct profile_source *out,
+int profile_source_resolve(struct project *c, const char *arg, struct profile_source *out,
 			   struct strbuf *note, struct strbuf *err);
 void profile_source_release(struct profile_source *s);
 
@@ -166,7 +166,7 @@ struct profile_comparison {
  * For try: profile_select_pair(), profile_source_from() on both, then this,
  * then diff_keep_flat(&out->diff, touched, n, &why).
  */
-int profile_compare(struct ctx *c, struct profile_source *a, struct profile_source *b,
+int profile_compare(struct project *c, struct profile_source *a, struct profile_source *b,
 		    const struct diff_opts *o, struct profile_comparison *out, struct strbuf *warn,
 		    struct strbuf *err);
 void profile_comparison_release(struct profile_comparison *pc);

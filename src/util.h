@@ -3,7 +3,7 @@
  * command layer, and small helpers shared by every module.
  *
  * Core modules never call die()/warning(): they return -1 and describe the
- * problem in a caller's struct strbuf *err. Only src/cmd-*.c and main.c print.
+ * problem in a caller's struct strbuf *err. Only src/cmd/ and main.c print.
  */
 #ifndef UTIL_H
 #define UTIL_H

@@ -151,7 +151,7 @@ static int collect_cmd(const struct cfg_entry *e, void *data)
 	return 0;
 }
 
-int validate_run(struct ctx *c, const struct validate_hooks *hooks, struct validate_result *res,
+int validate_run(struct project *c, const struct validate_hooks *hooks, struct validate_result *res,
 		 struct strbuf *err)
 {
 	struct collect cmds = { NULL, 0, 0 };
@@ -165,10 +165,10 @@ int validate_run(struct ctx *c, const struct validate_hooks *hooks, struct valid
 		ret = 0;
 		goto out;
 	}
-	if (ctx_worktree_patch(c, &patch, &files, err))
+	if (project_worktree_patch(c, &patch, &files, err))
 		goto out;
 	cargo_packages(c->worktree, files.buf, &crates);
-	if (!(logdir = ctx_state_subdir(c, "logs", err)))
+	if (!(logdir = project_state_subdir(c, "logs", err)))
 		goto out;
 	res->log = xstrfmt("%s/validate-%lld.log", logdir, (long long)(now_wall() * 1000));
 	fd = open(res->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

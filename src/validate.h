@@ -6,7 +6,7 @@
 #ifndef VALIDATE_H
 #define VALIDATE_H
 
-#include "ctx.h"
+#include "project.h"
 
 /*
  * The Cargo packages owning `files` (paths relative to root, one per line):
@@ -50,7 +50,7 @@ struct validate_hooks {
  * first failure. Returns 0 when they ran (res->failed says whether one
  * failed), -1 with err when they could not run. No commands: 0, nr == 0.
  */
-int validate_run(struct ctx *c, const struct validate_hooks *hooks, struct validate_result *res,
+int validate_run(struct project *c, const struct validate_hooks *hooks, struct validate_result *res,
 		 struct strbuf *err);
 void validate_result_release(struct validate_result *res);
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# The GitHub layer (src/github.c through t/helper/gh-cli) against the stub:
+# The GitHub layer (src/github/ through t/helper/gh-cli) against the stub:
 # token discovery, request headers, workflow and PR lookup, the dispatch
 # body, run filtering and progress, set-up from perfloop.ini and the remote.
 . "$(dirname "$0")/lib.sh"

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hists.h"
+#include "perf/hists.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

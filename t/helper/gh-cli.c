@@ -1,5 +1,5 @@
 /*
- * gh-cli.c: drives src/github.c from the shell, so the end-to-end tests can
+ * gh-cli.c: drives src/github/ from the shell, so the end-to-end tests can
  * exercise the GitHub layer against t/helper/stub-github before the loop
  * commands use it. Prints results on stdout, "error: ..." on stderr.
  *
@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "github.h"
+#include "github/github.h"
 #include "strbuf.h"
 #include "util.h"
 #include "banned.h"

@@ -79,7 +79,7 @@
 
 #include <jansson.h>
 
-#include "github.h"
+#include "github/github.h"
 #include "proc.h"
 #include "strbuf.h"
 #include "util.h"

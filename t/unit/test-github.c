@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "github.h"
+#include "github/github.h"
 
 #define TOKEN "ghp_unitTESTtoken0123456789abcdef"
 

@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hints.h"
-#include "symbols.h"
+#include "perf/hints.h"
+#include "perf/symbols.h"
 
 static const struct hint_rule *rule(const struct hints *h, const char *category)
 {

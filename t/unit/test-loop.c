@@ -13,7 +13,7 @@
 
 #include "experiment.h"
 #include "loop.h"
-#include "publish.h"
+#include "push.h"
 #include "validate.h"
 
 static void test_try_decide(void **state)

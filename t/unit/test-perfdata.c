@@ -1,5 +1,5 @@
 /*
- * test-perfdata.c: the perf.data reader and the replay in hists.c on
+ * test-perfdata.c: the perf.data reader and the replay in machine.c and hists.c on
  * synthetic files (t/pdwriter.h): both byte orders, compressed and pipe
  * files read the same; header features; timestamp order, fork, comm and
  * period weighting as perf report does them; every truncation and a sweep of
@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hists.h"
-#include "perfdata.h"
+#include "perf/hists.h"
+#include "perf/perfdata.h"
 #include "../pdwriter.h"
 
 /* A small profile: two processes (one forked), three DSOs, comm change, a late mmap. */

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "hints.h"
-#include "profdiff.h"
+#include "perf/hints.h"
+#include "perf/profdiff.h"
 
 static struct hist_row mkrow(const char *dso, const char *sym, uint64_t samples)
 {

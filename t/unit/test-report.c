@@ -13,9 +13,9 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "report.h"
+#include "report/report.h"
+#include "report/svg.h"
 #include "stats.h"
-#include "svg.h"
 
 static void test_html_escape(void **state)
 {

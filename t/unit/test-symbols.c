@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "symbols.h"
+#include "perf/symbols.h"
 
 static char dir[64];
 

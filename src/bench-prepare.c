@@ -1,0 +1,254 @@
+/*
+ * bench-prepare.c: from configuration and options to a ready bench_spec.
+ */
+#include "bench-prepare.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "proc.h"
+#include "banned.h"
+
+struct env_acc {
+	char **v;
+	size_t nr, alloc;
+};
+
+static int add_env(const struct cfg_entry *e, void *data)
+{
+	struct env_acc *acc = data;
+	ALLOC_GROW(acc->v, acc->nr + 2, acc->alloc);
+	acc->v[acc->nr++] = xstrfmt("%s=%s", e->key, e->value);
+	acc->v[acc->nr] = NULL;
+	return 0;
+}
+
+static int existing_file(const char *path, const char *what, const char *hint, struct strbuf *err)
+{
+	if (!file_exists(path)) {
+		strbuf_addf(err, "%s '%s' does not exist%s", what, path, hint);
+		return -1;
+	}
+	if (is_dir(path)) {
+		strbuf_addf(err, "%s '%s' is a directory, not a file", what, path);
+		return -1;
+	}
+	return 0;
+}
+
+int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
+		  struct strbuf *err)
+{
+	struct bench_spec *sp = &s->spec;
+	struct ledger *l;
+	struct env_acc env = { NULL, 0, 0 };
+	const char *command, *env_name;
+	char *dir;
+	char *cand_path = NULL;
+	double sigma, df;
+	int hist = 0;
+
+	memset(s, 0, sizeof(*s));
+	strbuf_init(&s->warn, 0);
+	strbuf_init(&s->note, 0);
+	if (!(command = project_require(c, "bench.command", err)) ||
+	    !(env_name = project_require(c, "bench.env", err)))
+		return -1;
+	dir = s->dir = config_get_path(&c->cfg, "bench.dir");
+	if (!is_dir(dir)) {
+		const struct cfg_entry *e = config_entry(&c->cfg, "bench.dir");
+		if (e)
+			strbuf_addf(err, "bench directory '%s' does not exist (bench.dir, %s:%d)", dir,
+				    e->file, e->line);
+		else
+			strbuf_addf(err, "bench directory '%s' does not exist (set bench.dir)", dir);
+		return -1;
+	}
+	if (!(l = project_ledger(c, err)))
+		return -1;
+
+	config_each(&c->cfg, "env", NULL, add_env, &env);
+	s->extra_env = env.v;
+	s->log_root = project_state_subdir(c, "logs", err);
+	if (!s->log_root)
+		return -1;
+
+	/* the candidate */
+	if (req->artifact)
+		cand_path = path_join_abs(NULL, req->artifact);
+	else if (!(cand_path = project_artifact(c, err)))
+		return -1;
+	if (!req->calibrate || req->artifact || req->vs) {
+		if (existing_file(cand_path, "artifact",
+				  req->artifact ? "" : ": build it first, or pass --artifact PATH", err)) {
+			free(cand_path);
+			return -1;
+		}
+		if (artifact_register(l, cand_path, &s->cand, err)) {
+			free(cand_path);
+			return -1;
+		}
+	}
+	free(cand_path);
+
+	/* the baseline */
+	if (req->vs) {
+		char *p = path_join_abs(NULL, req->vs);
+		int r = existing_file(p, "baseline artifact", "", err) ||
+			artifact_register(l, p, &s->base, err);
+		free(p);
+		if (r)
+			return -1;
+		strbuf_addf(&s->note, "baseline: %s (--vs)", s->base.path);
+	} else if (!req->no_baseline) {
+		char *fp = fingerprint_compute(c);
+		int r;
+		if (proc_interrupted) {
+			/* not a fingerprint mismatch: a [fingerprint] command was cut short */
+			free(fp);
+			strbuf_addstr(err, "interrupted while computing the build fingerprint");
+			return -1;
+		}
+		if (req->baseline_id) {
+			struct strbuf why = STRBUF_INIT;
+			r = baseline_get(l, req->baseline_id, &s->bl, err);
+			if (r == 1) {
+				strbuf_addf(err, "baseline %lld is missing from the ledger",
+					    (long long)req->baseline_id);
+				r = -1;
+			} else if (!r && fingerprint_diff(s->bl.fingerprint, fp, &why) == 1) {
+				if (req->force) {
+					strbuf_addf(&s->warn, "baseline '%s' was not built the same way "
+						    "(%s); comparing anyway (--force)", s->bl.name, why.buf);
+				} else {
+					strbuf_addf(err, "baseline '%s' was not built the same way: %s; "
+						    "rebuild and save a baseline, or pass --force",
+						    s->bl.name, why.buf);
+					r = -1;
+				}
+			}
+			strbuf_release(&why);
+		} else {
+			r = baseline_select(l, req->baseline_name, fp, req->force, &s->bl, &s->warn,
+					    err);
+		}
+		free(fp);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			s->base = s->bl.art;
+			memset(&s->bl.art, 0, sizeof(s->bl.art));
+			free(s->base.path);
+			s->base.path = xstrdup(s->base.stored ? s->base.stored : "");
+			if (!s->base.stored || !file_exists(s->base.stored)) {
+				strbuf_addf(err, "the stored copy of baseline '%s' is missing from the "
+					    "store ('%s'): save the baseline again", s->bl.name,
+					    s->base.stored ? s->base.stored : "?");
+				return -1;
+			}
+			strbuf_addf(&s->note, "baseline: '%s' (%.12s%s)", s->bl.name,
+				    s->bl.commit ? s->bl.commit : "no commit",
+				    s->bl.dirty ? ", dirty" : "");
+		} else if (req->calibrate) {
+			/* no saved baseline: calibrate on the current artifact */
+		} else {
+			strbuf_addstr(&s->note, "no baseline saved: timing the candidate alone "
+				      "(save one with 'perfloop baseline save')");
+		}
+	}
+	if (req->calibrate) {
+		/* A/A: both sides are the same bytes */
+		if (s->base.path) {
+			artifact_release(&s->cand);
+			s->cand.id = s->base.id;
+			memcpy(s->cand.hash, s->base.hash, sizeof(s->cand.hash));
+			s->cand.path = xstrdup(s->base.path);
+		} else if (s->cand.path) {
+			s->base.id = s->cand.id;
+			memcpy(s->base.hash, s->cand.hash, sizeof(s->base.hash));
+			s->base.path = xstrdup(s->cand.path);
+		} else {
+			char *p = project_artifact(c, err);
+			int r = !p || existing_file(p, "artifact", ": build it or save a baseline first",
+						    err) ||
+				artifact_register(l, p, &s->cand, err);
+			free(p);
+			if (r)
+				return -1;
+			s->base.id = s->cand.id;
+			memcpy(s->base.hash, s->cand.hash, sizeof(s->base.hash));
+			s->base.path = xstrdup(s->cand.path);
+		}
+	}
+
+	sp->kind = req->calibrate ? "calibrate" : "bench";
+	sp->dir = dir;
+	sp->command = command;
+	sp->env_name = env_name;
+	sp->extra_env = (const char *const *)s->extra_env;
+	sp->log_root = s->log_root;
+	snprintf(s->key, sizeof(s->key), "%s", bench_key(dir, command, env_name, sp->extra_env));
+	sp->key = s->key;
+	sp->max_pairs = req->runs > 0 ? req->runs
+				      : (int)config_get_int(&c->cfg, req->calibrate ? "bench.calibrate-pairs"
+										   : "bench.runs");
+	if (sp->max_pairs < 1)
+		sp->max_pairs = 1;
+	if (req->calibrate && sp->max_pairs < 2) {
+		strbuf_addstr(err, "a calibration needs at least 2 pairs");
+		return -1;
+	}
+	sp->warmup = req->warmup >= 0 ? req->warmup : (int)config_get_int(&c->cfg, "bench.warmup");
+	sp->timeout = config_get_real(&c->cfg, "bench.timeout");
+	{
+		const char *m = config_get(&c->cfg, "bench.metric");
+		const struct cfg_entry *e = config_entry(&c->cfg, "bench.metric");
+		if (strcmp(m, "wall") && strcmp(m, "cpu")) {
+			strbuf_addf(err, "%s:%d: bad value for 'bench.metric': '%s' is not wall or cpu",
+				    e ? e->file : "perfloop.ini", e ? e->line : 0, m);
+			return -1;
+		}
+		sp->metric_cpu = !strcmp(m, "cpu");
+		if (sp->metric_cpu) /* CPU-time noise is its own history */
+			snprintf(s->key + 16, sizeof(s->key) - 16, "-cpu");
+	}
+	sp->vp.max_pairs = sp->max_pairs;
+	sp->vp.margin = config_get_real(&c->cfg, "bench.margin");
+	sp->vp.reject = config_get_real(&c->cfg, "bench.reject");
+	sp->vp.floor = config_get_real(&c->cfg, "bench.noise-floor");
+	if (!req->calibrate && (hist = bench_noise_history(l, sp->key, 5, &sigma, &df, err)) < 0)
+		return -1;
+	if (!req->calibrate && hist) {
+		sp->vp.have_history = 1;
+		sp->vp.hist_sigma = sigma;
+		sp->vp.hist_df = df;
+	}
+	sp->all_pairs = req->calibrate;
+	sp->cand_path = s->cand.path;
+	sp->cand_id = s->cand.id;
+	sp->cand_hash = s->cand.hash;
+	if (s->base.path) {
+		sp->base_path = s->base.path;
+		sp->base_id = s->base.id;
+		sp->base_hash = s->base.hash;
+		sp->baseline_id = s->bl.id;
+		sp->baseline_name = s->bl.name;
+	}
+	return 0;
+}
+
+void bench_setup_release(struct bench_setup *s)
+{
+	artifact_release(&s->cand);
+	artifact_release(&s->base);
+	baseline_release(&s->bl);
+	free(s->log_root);
+	free(s->dir);
+	if (s->extra_env) {
+		for (char **e = s->extra_env; *e; e++)
+			free(*e);
+		free(s->extra_env);
+	}
+	strbuf_release(&s->warn);
+	strbuf_release(&s->note);
+}

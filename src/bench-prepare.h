@@ -1,0 +1,43 @@
+/*
+ * bench-prepare.h: turn the configuration and a command's choices into a
+ * bench_spec: which artifacts, which baseline, which noise history.
+ */
+#ifndef BENCH_PREPARE_H
+#define BENCH_PREPARE_H
+
+#include "baseline.h"
+#include "bench.h"
+
+struct bench_request {
+	const char *artifact;      /* candidate path (NULL: build.artifact) */
+	const char *vs;            /* baseline artifact path (NULL: a saved baseline) */
+	const char *baseline_name; /* saved baseline to use (NULL: newest that matches) */
+	int64_t baseline_id;       /* or exactly this saved baseline (the loop's) */
+	int runs;                  /* 0: bench.runs */
+	int warmup;                /* < 0: bench.warmup */
+	int force;                 /* accept a fingerprint mismatch */
+	int calibrate;             /* A/A: the baseline against itself */
+	int no_baseline;           /* run the candidate alone */
+};
+
+struct bench_setup {
+	struct bench_spec spec;
+	struct artifact cand, base;
+	struct baseline bl;        /* when a saved baseline is used */
+	char *log_root;
+	char *dir;                 /* bench.dir, absolute */
+	char **extra_env;
+	char key[HASH_HEX];
+	struct strbuf warn;        /* things to tell the user before running */
+	struct strbuf note;        /* how the baseline was chosen */
+};
+
+/*
+ * Resolve everything; 0 or -1 with err filled (one line). The setup must be
+ * released either way.
+ */
+int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
+		  struct strbuf *err);
+void bench_setup_release(struct bench_setup *s);
+
+#endif

@@ -1,0 +1,219 @@
+/*
+ * cmd-init.c: `perfloop init`, write a commented perfloop.ini.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_init_entry;
+
+static const char generic_ini[] =
+	"; perfloop.ini: the optimization loop for a project shaped \"build an artifact,\n"
+	"; run a harness that loads it through an environment variable\".\n"
+	"; Every key: perfloop help config. Paths are relative to this file unless noted.\n"
+	"\n"
+	"[project]\n"
+	"; where 'perfloop start BRANCH' creates the loop's worktree ({repo}, strftime)\n"
+	"worktree = /tmp/{repo}-perf-%Y%m%d\n"
+	"base = origin/main\n"
+	"\n"
+	"[build]\n"
+	"; run in the worktree; must rewrite the artifact\n"
+	"command = make\n"
+	"; relative to the worktree\n"
+	"artifact = build/libproject.so\n"
+	"\n"
+	"[bench]\n"
+	"; where the harness runs\n"
+	"dir = .\n"
+	"command = ./harness\n"
+	"; set to the artifact's absolute path for every run\n"
+	"env = PROJECT_LIB\n"
+	"; most A/B pairs before a verdict; a clearly bad first pair rejects at once\n"
+	"runs = 3\n"
+	"timeout = 600\n"
+	"margin = 1%\n"
+	"\n"
+	"[validate]\n"
+	"; checks run in order before each build of an experiment ({changed}, {crates})\n"
+	"; command = make check\n"
+	"\n"
+	"[commit]\n"
+	"template = refactor({scope}): {message}\n"
+	"\n"
+	"[fingerprint]\n"
+	"; outputs that must match for two artifacts to count as built the same way\n"
+	"cc = cc --version\n";
+
+static const char rspack_ini[] =
+	"; perfloop.ini for an Rspack checkout (perfloop init --preset rspack).\n"
+	"; The loop of Rspack's perf-guided optimization procedure: a worktree from\n"
+	"; origin/main, a profiling binding, cases/all of rspack-bench-repo loading it\n"
+	"; through RSPACK_BINDING, flat cycles:u profiles, keep only what moves\n"
+	"; end-to-end time, push, and run the Ecosystem Benchmark on the PR.\n"
+	"; Every key: perfloop help config.\n"
+	"\n"
+	"[project]\n"
+	"worktree = /tmp/rspack-perf-%Y%m%d\n"
+	"base = origin/main\n"
+	"remote = origin\n"
+	"\n"
+	"[build]\n"
+	"command = pnpm run build:binding:profiling\n"
+	"artifact = crates/node_binding/rspack.linux-x64-gnu.node\n"
+	"\n"
+	"[bench]\n"
+	"; cloned beside this checkout by 'perfloop start' when missing\n"
+	"repo = ../rspack-bench-repo\n"
+	"clone = https://github.com/hardfist/rspack-bench-repo\n"
+	"setup = pnpm install\n"
+	"dir = ../rspack-bench-repo/cases/all\n"
+	"command = ./node_modules/.bin/rspack -c ./rspack.config.js\n"
+	"env = RSPACK_BINDING\n"
+	"; one pair is enough to reject obviously bad ideas; up to 3 before keeping\n"
+	"runs = 3\n"
+	"timeout = 600\n"
+	"margin = 1%\n"
+	"\n"
+	"[validate]\n"
+	"command = cargo fmt --all --check\n"
+	"command = cargo check {crates}\n"
+	"\n"
+	"[commit]\n"
+	"template = refactor({scope}): {message}\n"
+	"\n"
+	"[profile]\n"
+	"; a flat profile: DWARF call graphs are very expensive on the ~100 MB binding\n"
+	"event = cycles:u\n"
+	"freq = 2500\n"
+	"callgraph = none\n"
+	"percent-limit = 0.2\n"
+	"; Rspack's known hotspots and the procedure's winning patterns\n"
+	"hints = perfloop-hints.ini\n"
+	"\n"
+	"[github]\n"
+	"; dispatched after every kept commit with pr=<the PR's number>\n"
+	"workflow = Ecosystem Benchmark\n"
+	"input = pr\n"
+	"ref = main\n"
+	"\n"
+	"[fingerprint]\n"
+	"rustc = rustc -V\n"
+	"node = node -v\n";
+
+/* The hint rules the rspack preset writes beside perfloop.ini (hints.h format). */
+static const char rspack_hints[] =
+	"; perfloop-hints.ini: Rspack's known hotspots in cases/all and the procedure's\n"
+	"; common winning patterns, added to perfloop's built-in generic rules.\n"
+	"; Format: one section per category; match = glob on the demangled symbol.\n"
+	"\n"
+	"[rspack-exports]\n"
+	"match = *ExportsInfoGetter::prefetch*\n"
+	"match = *get_used_name*\n"
+	"match = *ExportsInfo*::get_*\n"
+	"advice = exports info is recomputed per lookup: cache it per module, key maps by "
+	"Identifier/Ukey (IdentifierMap, UkeyMap) instead of hashing strings, and return "
+	"borrowed data instead of building Vecs\n"
+	"\n"
+	"[rspack-overlay]\n"
+	"match = *OverlayMap*::get*\n"
+	"match = *GetExportsTypeCache::get*\n"
+	"advice = a lookup cache in the hot path: use (Identifier, bool) keys when one "
+	"dimension is tiny, IdentifierMap/IdentifierSet, and avoid double lookups\n"
+	"\n"
+	"[rspack-parallel]\n"
+	"match = *start_send*\n"
+	"match = *Stealer*::steal*\n"
+	"match = *rayon_core::*\n"
+	"advice = tiny parallel tasks: batch the work, or collect in parallel plus a "
+	"sequential apply, instead of one task per item\n"
+	"\n"
+	"[rspack-alloc]\n"
+	"match = mi_free*\n"
+	"match = *mi_malloc*\n"
+	"match = *ArcPath*\n"
+	"advice = repeated String or ArcPath creation: with_capacity/reserve in hot temporary "
+	"collections, and an Atom, Identifier or borrowed string where a String is not needed\n"
+	"\n"
+	"[hash]\n"
+	"advice-rust = hash tables: key by small integers (IdentifierMap/UkeyMap), reserve "
+	"capacity, do not hash the same key twice\n"
+	"caution-below = 5\n"
+	"caution = a low-single-digit hash micro-hotspot: keep a change only if cases/all's "
+	"end-to-end time moves\n"
+	"\n"
+	"[copies]\n"
+	"advice-rust = copies and strings: borrow instead of cloning, use an Atom/Identifier "
+	"instead of String, keep format! out of hot paths\n";
+
+/* Write text to path unless it exists (or force); dies on failure. */
+static void write_new(const char *path, const char *text, int force)
+{
+	FILE *f;
+	if (file_exists(path) && !force)
+		die("'%s' already exists: pass --force to overwrite it", path);
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f))
+		die("cannot write '%s': %s", path, strerror(errno));
+}
+
+static int cmd_init(int argc, char **argv, struct project *c)
+{
+	static const struct option longopts[] = {
+		{ "preset", required_argument, NULL, 'p' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_init_entry;
+	const char *preset = "generic", *text, *path = "perfloop.ini";
+	int force = 0, opt;
+	(void)c;
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		switch (opt) {
+		case 'p': preset = optarg; break;
+		case 'f': force = 1; break;
+		default: return EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		path = argv[optind++];
+	if (optind < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (!strcmp(preset, "rspack"))
+		text = rspack_ini;
+	else if (!strcmp(preset, "generic"))
+		text = generic_ini;
+	else
+		return usage_error(e, "unknown preset '%s' (rspack or generic)", preset);
+	write_new(path, text, force);
+	if (text == rspack_ini) {
+		char *dir = path_dirname(path), *hints = xstrfmt("%s/perfloop-hints.ini", dir);
+		write_new(hints, rspack_hints, force);
+		printf("wrote %s (hint rules for Rspack's known hotspots)\n", hints);
+		free(hints);
+		free(dir);
+	}
+	printf("wrote %s (preset %s); check it with 'perfloop help config', then "
+	       "'perfloop start BRANCH'\n", path, preset);
+	return 0;
+}
+
+const struct cmd_entry cmd_init_entry = {
+	"init", cmd_init, CMD_NO_CONFIG, "perfloop init [--preset rspack|generic] [--force] [FILE]",
+	"write a commented perfloop.ini",
+	"Writes perfloop.ini (or FILE) in the current directory. The rspack preset follows\n"
+	"Rspack's optimization procedure: worktree /tmp/rspack-perf-%Y%m%d from origin/main,\n"
+	"'pnpm run build:binding:profiling', the binding crates/node_binding/\n"
+	"rspack.linux-x64-gnu.node, rspack-bench-repo's cases/all with RSPACK_BINDING,\n"
+	"'cargo fmt --all --check' and 'cargo check {crates}' as validation, the\n"
+	"'refactor({scope}): {message}' commit template, rustc/node fingerprints, flat\n"
+	"cycles:u profiles at 2500 Hz, the 'Ecosystem Benchmark' workflow with input pr, and\n"
+	"perfloop-hints.ini beside it: hint rules for Rspack's known hotspots\n"
+	"(ExportsInfoGetter::prefetch, get_used_name, OverlayMap::get, GetExportsTypeCache::get,\n"
+	"start_send, Stealer::steal, mi_free...) with the procedure's winning patterns.\n\n"
+	"  --preset P   rspack or generic (default generic)\n"
+	"  --force      overwrite an existing file\n",
+};

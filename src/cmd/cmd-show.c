@@ -1,0 +1,208 @@
+/*
+ * cmd-show.c: `perfloop show ID`, one bench with all of its runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd/bench-print.h"
+#include "cmd/cmd.h"
+#include "banned.h"
+
+extern const struct cmd_entry cmd_show_entry;
+
+/* [offset, length] of a run's bytes in a log, from two columns. */
+static json_t *range_json(sqlite3_stmt *st, int col)
+{
+	json_t *a = json_array();
+	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col)));
+	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col + 1)));
+	return a;
+}
+
+/*
+ * Print one run's slice of a log file byte for byte, whatever its size or
+ * content (NUL bytes included), then a newline when it lacks one. Dies when
+ * the log cannot be read or ends before the slice does, after what there is.
+ */
+static void print_slice(const char *what, const char *path, json_t *range)
+{
+	long off = (long)json_integer_value(json_array_get(range, 0));
+	long len = (long)json_integer_value(json_array_get(range, 1)), got = 0;
+	char buf[65536];
+	int fd, last = '\n';
+	printf("--- %s (%s, bytes %ld-%ld)\n", what, path, off, off + len);
+	if (len <= 0) {
+		printf("(empty)\n");
+		return;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || lseek(fd, off, SEEK_SET) < 0)
+		die("cannot read the run's %s in '%s': %s", what, path, strerror(errno));
+	while (got < len) {
+		size_t want = (size_t)(len - got) < sizeof(buf) ? (size_t)(len - got) : sizeof(buf);
+		ssize_t n = read(fd, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			die("cannot read the run's %s in '%s': %s", what, path, strerror(errno));
+		if (n == 0)
+			break;
+		fwrite(buf, 1, (size_t)n, stdout);
+		last = buf[n - 1];
+		got += n;
+	}
+	close(fd);
+	if (last != '\n')
+		putchar('\n');
+	if (got < len)
+		die("'%s' ends after %ld of the run's %ld bytes of %s: the log was cut or replaced",
+		    path, got, len, what);
+}
+
+static int cmd_show(int argc, char **argv, struct project *c)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "run", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmd_entry *e = &cmd_show_entry;
+	long run = 0;
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	sqlite3_stmt *st;
+	json_t *doc = NULL, *runs = json_array();
+	int json = 0, opt, rc;
+	long id;
+
+	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
+		if (opt == 'j')
+			json = 1;
+		else if (opt != 'r' || opt_int(e, "--run", optarg, 1, &run))
+			return EXIT_USAGE;
+	}
+	if (optind >= argc)
+		return usage_error(e, "which bench? give its id (see 'perfloop log')");
+	if (opt_int(e, "ID", argv[optind], 1, &id))
+		return EXIT_USAGE;
+	if (optind + 1 < argc)
+		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
+	if (!(l = project_ledger(c, &err)))
+		die("%s", err.buf);
+
+	st = ledger_query(l, &err, "SELECT result, status, message FROM benches WHERE id = ?", "i",
+			  (int64_t)id);
+	if (!st)
+		die("%s", err.buf);
+	if ((rc = ledger_step(l, st, &err)) < 0)
+		die("%s", err.buf);
+	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		doc = json_loads(col_text(st, 0), 0, NULL);
+	if (rc && !doc) {
+		/* still running, or perfloop died mid-bench: show what the runs say */
+		doc = json_object();
+		json_object_set_new(doc, "id", json_integer(id));
+		json_object_set_new(doc, "status", json_string(col_text(st, 1)));
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
+			json_object_set_new(doc, "message", json_string(col_text(st, 2)));
+	}
+	sqlite3_finalize(st);
+	if (!rc)
+		die("no bench %ld in the ledger (see 'perfloop log')", id);
+
+	st = ledger_query(l, &err,
+			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
+			  "log_out, log_err, started, out_off, out_len, err_off, err_len "
+			  "FROM runs WHERE bench_id = ? ORDER BY seq",
+			  "i", (int64_t)id);
+	if (!st)
+		die("%s", err.buf);
+	while ((rc = ledger_step(l, st, &err)) > 0) {
+		json_t *r = json_object();
+		json_object_set_new(r, "seq", json_integer(sqlite3_column_int(st, 0)));
+		json_object_set_new(r, "side", json_string(col_text(st, 1)));
+		json_object_set_new(r, "pair", json_integer(sqlite3_column_int(st, 2)));
+		json_object_set_new(r, "warmup", json_boolean(sqlite3_column_int(st, 3)));
+		json_object_set_new(r, "wall", json_real(sqlite3_column_double(st, 4)));
+		json_object_set_new(r, "user", json_real(sqlite3_column_double(st, 5)));
+		json_object_set_new(r, "sys", json_real(sqlite3_column_double(st, 6)));
+		json_object_set_new(r, "max_rss_kb", json_integer(sqlite3_column_int64(st, 7)));
+		json_object_set_new(r, "status", json_integer(sqlite3_column_int(st, 8)));
+		json_object_set_new(r, "log_out", json_string(col_text(st, 9)));
+		json_object_set_new(r, "log_err", json_string(col_text(st, 10)));
+		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
+		json_object_set_new(r, "out_range", range_json(st, 12));
+		json_object_set_new(r, "err_range", range_json(st, 14));
+		json_array_append_new(runs, r);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		die("%s", err.buf);
+
+	if (run) {
+		json_t *r = json_array_get(runs, (size_t)run - 1);
+		if (!r)
+			die("bench %ld has no run %ld (it has %zu)", id, run, json_array_size(runs));
+		print_slice("stdout", json_string_value(json_object_get(r, "log_out")),
+			    json_object_get(r, "out_range"));
+		print_slice("stderr", json_string_value(json_object_get(r, "log_err")),
+			    json_object_get(r, "err_range"));
+	} else if (json) {
+		json_object_set(doc, "runs", runs);
+		print_json(doc);
+	} else {
+		json_t *r;
+		size_t i;
+		if (json_object_get(doc, "candidate"))
+			print_bench_doc(doc);
+		else
+			printf("bench %ld: %s, no result recorded%s%s\n", id,
+			       json_string_value(json_object_get(doc, "status")),
+			       json_object_get(doc, "message") ? " — " : "",
+			       json_object_get(doc, "message")
+				       ? json_string_value(json_object_get(doc, "message"))
+				       : "");
+		printf("\n%4s %4s %6s %9s %9s %9s %10s %5s\n", "run", "side", "pair", "wall",
+		       "user", "sys", "max RSS", "exit");
+		json_array_foreach(runs, i, r) {
+			char w[32], u[32], s[32], m[32], pair[16];
+			if (json_is_true(json_object_get(r, "warmup")))
+				snprintf(pair, sizeof(pair), "warmup");
+			else
+				snprintf(pair, sizeof(pair), "%lld",
+					 (long long)json_integer_value(json_object_get(r, "pair")));
+			printf("%4lld %4s %6s %9s %9s %9s %10s %5lld\n",
+			       (long long)json_integer_value(json_object_get(r, "seq")),
+			       json_string_value(json_object_get(r, "side")), pair,
+			       fmt_secs(w, sizeof(w), json_real_value(json_object_get(r, "wall"))),
+			       fmt_secs(u, sizeof(u), json_real_value(json_object_get(r, "user"))),
+			       fmt_secs(s, sizeof(s), json_real_value(json_object_get(r, "sys"))),
+			       fmt_kb(m, sizeof(m),
+				      (double)json_integer_value(json_object_get(r, "max_rss_kb"))),
+			       (long long)json_integer_value(json_object_get(r, "status")));
+		}
+		if (json_array_size(runs))
+			printf("logs: %s, %s (one run's output: perfloop show %ld --run N)\n",
+			       json_string_value(json_object_get(json_array_get(runs, 0), "log_out")),
+			       json_string_value(json_object_get(json_array_get(runs, 0), "log_err")),
+			       id);
+	}
+	json_decref(runs);
+	json_decref(doc);
+	strbuf_release(&err);
+	return 0;
+}
+
+const struct cmd_entry cmd_show_entry = {
+	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--run N] [--json]",
+	"show one bench with every run",
+	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
+	"side, pair, wall, user and system time, peak RSS and exit status. Each run's output\n"
+	"is a byte range of the bench's stdout.log and stderr.log (listed in the ledger and\n"
+	"in the index file beside them).\n\n"
+	"  --run N   print run N's stdout and stderr instead\n"
+	"  --json    the bench's JSON document with a \"runs\" array\n",
+};
