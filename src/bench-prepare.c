@@ -3,10 +3,14 @@
  */
 #include "bench-prepare.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "counters.h"
+#include "cpuset.h"
 #include "proc.h"
+#include "valgrind.h"
 #include "banned.h"
 
 struct env_acc {
@@ -36,6 +40,138 @@ static int existing_file(const char *path, const char *what, const char *hint, s
 	return 0;
 }
 
+/* "FILE:LINE" of a key for messages, or "set KEY" when it is a default. */
+static void where(struct project *c, const char *key, struct strbuf *out)
+{
+	const struct cfg_entry *e = config_entry(&c->cfg, key);
+	if (e)
+		strbuf_addf(out, "%s, %s:%d", key, e->file, e->line);
+	else
+		strbuf_addf(out, "%s", key);
+}
+
+/*
+ * How instructions are counted: hardware counters when the machine has
+ * them (bench.instructions = auto or pmu), else valgrind (auto or
+ * valgrind). 0 or -1 with err saying what is missing and what to do.
+ */
+static int instruction_source(struct project *c, const struct bench_request *req,
+			      struct bench_setup *s, struct strbuf *err)
+{
+	struct bench_spec *sp = &s->spec;
+	const char *how = config_get(&c->cfg, "bench.instructions");
+	struct strbuf why = STRBUF_INIT, at = STRBUF_INIT;
+	struct valgrind_info vi;
+	int ret = -1;
+	if (strcmp(how, "valgrind") && counters_pmu_present(&why)) {
+		ret = 0;
+		goto out;
+	}
+	if (why.len)
+		s->pmu_absent = xstrdup(why.buf);
+	where(c, "bench.instructions", &at);
+	if (!strcmp(how, "pmu")) {
+		strbuf_addf(err, "bench.metric is instructions and %s is pmu, but this machine "
+			    "counts no instructions (%s): set bench.instructions = auto to count "
+			    "them with valgrind",
+			    at.buf, why.buf);
+		goto out;
+	}
+	strbuf_reset(&why);
+	if (valgrind_detect(config_get(&c->cfg, "bench.valgrind"), &vi, &why)) {
+		strbuf_addf(err, "bench.metric is instructions: this machine has no hardware "
+			    "counters (%s) and valgrind cannot count them: %s (apt-get install "
+			    "valgrind, or set bench.valgrind)",
+			    s->pmu_absent ? s->pmu_absent : "bench.instructions = valgrind", why.buf);
+		goto out;
+	}
+	s->valgrind = vi.path;
+	s->valgrind_version = vi.version;
+	sp->valgrind = 1;
+	sp->valgrind_program = s->valgrind;
+	/* a calibration measures every metric's noise: as many native pairs */
+	sp->native_pairs = req->calibrate ? sp->max_pairs
+					  : (int)config_get_int(&c->cfg, "bench.native-pairs");
+	ret = 0;
+out:
+	strbuf_release(&why);
+	strbuf_release(&at);
+	return ret;
+}
+
+static int add_metric_rule(const struct cfg_entry *e, void *data)
+{
+	struct bench_setup *s = data;
+	struct strbuf why = STRBUF_INIT;
+	size_t n = 0;
+	int r = 0;
+	/* a later entry of the same name (an override) wins */
+	while (s->required && s->required[n])
+		if (!strcmp(s->required[n++], e->key))
+			return 0;
+	s->required = xrealloc(s->required, (n + 2) * sizeof(*s->required));
+	s->required[n] = e->key;
+	s->required[n + 1] = NULL;
+	if (strcmp(e->value, "file") && hmetric_rules_add(&s->rules, e->key, e->value, &why))
+		r = -1; /* checked when the file was loaded */
+	strbuf_release(&why);
+	return r;
+}
+
+/*
+ * The verdict's metric and how every metric is measured: counters, the
+ * harness's metrics, instructions, pinning and ASLR. 0 or -1 with err.
+ */
+static int prepare_metrics(struct project *c, const struct bench_request *req,
+			   struct bench_setup *s, struct strbuf *err)
+{
+	struct bench_spec *sp = &s->spec;
+	const struct cfg_entry *cpus = config_entry(&c->cfg, "bench.cpus");
+	/* bench.metric, [metrics] and the choices were checked when the file was loaded */
+	sp->metric = metric_lookup(config_get(&c->cfg, "bench.metric"));
+	if (!sp->metric)
+		sp->metric = METRIC_WALL;
+	s->rules = (struct hmetric_rules)HMETRIC_RULES_INIT;
+	/* newest entries first: config_each goes in file order, so collect then reverse */
+	for (size_t i = c->cfg.nr; i-- > 0;) {
+		const struct cfg_entry *e = &c->cfg.entries[i];
+		if (!strcmp(e->section, "metrics") && add_metric_rule(e, s)) {
+			strbuf_addf(err, "%s:%d: [metrics] %s: bad regex", e->file, e->line, e->key);
+			return -1;
+		}
+	}
+	sp->rules = &s->rules;
+	sp->required = (const char *const *)s->required;
+	sp->counters = COUNTERS_ALL;
+	if (sp->metric->counter == COUNTER_INSTRUCTIONS + 1 && instruction_source(c, req, s, err))
+		return -1;
+	if (cpus) {
+		cpu_set_t online, allowed;
+		struct strbuf why = STRBUF_INIT;
+		int r = cpulist_parse(cpus->value, &s->cpus, &why) ||
+			cpus_online(NULL, &online, &why) ||
+			sched_getaffinity(0, sizeof(allowed), &allowed) ||
+			cpulist_check(&s->cpus, &online, &allowed, &why);
+		if (r)
+			strbuf_addf(err, "bench.cpus (%s:%d): %s", cpus->file, cpus->line,
+				    why.len ? why.buf : strerror(errno));
+		strbuf_release(&why);
+		if (r)
+			return -1;
+		sp->cpus = &s->cpus;
+	}
+	sp->no_aslr = !config_get_bool(&c->cfg, "bench.aslr");
+	sp->cross_warn = !strcmp(config_get(&c->cfg, "bench.cross-check"), "warn");
+	/*
+	 * bench.noise-floor is a time's floor; an instruction count's own
+	 * noise is far lower, so without an explicit floor counts get theirs.
+	 */
+	sp->floor_time = config_get_real(&c->cfg, "bench.noise-floor");
+	sp->floor_count = config_entry(&c->cfg, "bench.noise-floor") ? sp->floor_time
+								      : METRIC_COUNT_FLOOR;
+	return 0;
+}
+
 int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
 		  struct strbuf *err)
 {
@@ -45,8 +181,7 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 	const char *command, *env_name;
 	char *dir;
 	char *cand_path = NULL;
-	double sigma, df;
-	int hist = 0;
+	const struct metric_history *hist;
 
 	memset(s, 0, sizeof(*s));
 	strbuf_init(&s->warn, 0);
@@ -200,28 +335,21 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 	}
 	sp->warmup = req->warmup >= 0 ? req->warmup : (int)config_get_int(&c->cfg, "bench.warmup");
 	sp->timeout = config_get_real(&c->cfg, "bench.timeout");
-	{
-		const char *m = config_get(&c->cfg, "bench.metric");
-		const struct cfg_entry *e = config_entry(&c->cfg, "bench.metric");
-		if (strcmp(m, "wall") && strcmp(m, "cpu")) {
-			strbuf_addf(err, "%s:%d: bad value for 'bench.metric': '%s' is not wall or cpu",
-				    e ? e->file : "perfloop.ini", e ? e->line : 0, m);
-			return -1;
-		}
-		sp->metric_cpu = !strcmp(m, "cpu");
-		if (sp->metric_cpu) /* CPU-time noise is its own history */
-			snprintf(s->key + 16, sizeof(s->key) - 16, "-cpu");
-	}
+	if (prepare_metrics(c, req, s, err))
+		return -1;
 	sp->vp.max_pairs = sp->max_pairs;
 	sp->vp.margin = config_get_real(&c->cfg, "bench.margin");
 	sp->vp.reject = config_get_real(&c->cfg, "bench.reject");
-	sp->vp.floor = config_get_real(&c->cfg, "bench.noise-floor");
-	if (!req->calibrate && (hist = bench_noise_history(l, sp->key, 5, &sigma, &df, err)) < 0)
+	sp->vp.floor = bench_floor(sp, sp->metric);
+	if (bench_noise_histories(l, sp->key, 5, &s->hist, &s->nhist, err))
 		return -1;
+	sp->hist = s->hist;
+	sp->nhist = s->nhist;
+	hist = metric_history_find(s->hist, s->nhist, sp->metric, sp->valgrind);
 	if (!req->calibrate && hist) {
 		sp->vp.have_history = 1;
-		sp->vp.hist_sigma = sigma;
-		sp->vp.hist_df = df;
+		sp->vp.hist_sigma = hist->sigma;
+		sp->vp.hist_df = hist->df;
 	}
 	sp->all_pairs = req->calibrate;
 	sp->cand_path = s->cand.path;
@@ -251,4 +379,10 @@ void bench_setup_release(struct bench_setup *s)
 	}
 	strbuf_release(&s->warn);
 	strbuf_release(&s->note);
+	hmetric_rules_release(&s->rules);
+	free(s->required);
+	metric_histories_free(s->hist, s->nhist);
+	free(s->valgrind);
+	free(s->valgrind_version);
+	free(s->pmu_absent);
 }

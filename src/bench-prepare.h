@@ -30,6 +30,14 @@ struct bench_setup {
 	char key[HASH_HEX];
 	struct strbuf warn;        /* things to tell the user before running */
 	struct strbuf note;        /* how the baseline was chosen */
+	struct hmetric_rules rules; /* [metrics] regexes */
+	const char **required;     /* metrics every run must report */
+	cpu_set_t cpus;            /* bench.cpus */
+	struct metric_history *hist; /* A/A noise per metric */
+	size_t nhist;
+	char *valgrind;            /* the valgrind program found */
+	char *valgrind_version;
+	char *pmu_absent;          /* why the machine counts no instructions, when so */
 };
 
 /*

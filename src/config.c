@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cpuset.h"
+#include "harness-metrics.h"
 #include "banned.h"
 
 const struct cfg_keydoc cfg_keys[] = {
@@ -35,8 +37,23 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "smallest per-pair noise assumed when there is no A/A history" },
 	{ "bench", "calibrate-pairs", CFG_INT, "8", "A/A pairs run by 'perfloop calibrate'" },
 	{ "bench", "metric", CFG_STR, "wall",
-	  "what the verdict judges: wall (end-to-end time) or cpu (user+sys time of the harness, "
-	  "robust to other load on a shared machine for a CPU-bound harness)" },
+	  "what the verdict judges: wall (end-to-end time), cpu (user+sys time of the harness, "
+	  "robust to other load on a shared machine for a CPU-bound harness), instructions "
+	  "(user-space instructions: hardware counters, else valgrind) or a [metrics] name" },
+	{ "bench", "instructions", CFG_STR, "auto",
+	  "how instructions are counted: auto (hardware counters when the machine has a PMU, "
+	  "else valgrind), pmu or valgrind" },
+	{ "bench", "native-pairs", CFG_INT, "1",
+	  "with instructions counted by valgrind: pairs also run natively, for the wall-time "
+	  "cross-check (calibrate runs as many native pairs as valgrind ones)" },
+	{ "bench", "valgrind", CFG_STR, "valgrind", "the valgrind program" },
+	{ "bench", "cross-check", CFG_STR, "block",
+	  "when a calibrated cross-check contradicts the verdict: block (try says inconclusive) "
+	  "or warn (said, and the verdict's metric decides alone)" },
+	{ "bench", "cpus", CFG_STR, NULL,
+	  "pin the harness's process tree to these CPUs (a list like 0-3,6; sched_setaffinity)" },
+	{ "bench", "aslr", CFG_BOOL, "on",
+	  "off: run the harness without address-space randomization (as setarch -R)" },
 	{ "bench", "repo", CFG_PATH, NULL,
 	  "the bench repository's checkout (cloned from bench.clone by 'perfloop start' when missing)" },
 	{ "bench", "clone", CFG_STR, NULL, "URL to clone the bench repository from" },
@@ -89,6 +106,10 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "a hint rule file read after the built-in rules (format: 'perfloop help hotspots')" },
 
 	{ "env", "*", CFG_STR, NULL, "extra environment variables for every harness run (NAME = value)" },
+	{ "metrics", "*", CFG_STR, NULL,
+	  "a harness metric: NAME = REGEX (one capture group around the number, matched in each "
+	  "run's stdout+stderr, the last match wins) or NAME = file (a 'NAME VALUE' line the "
+	  "harness writes to $PERFLOOP_METRICS_FILE); a run without it is invalid" },
 	{ "fingerprint", "*", CFG_STR, NULL,
 	  "commands whose output tells how an artifact was built (name = command, e.g. rustc = rustc -V)" },
 	{ "include", "path", CFG_LIST, NULL, "another ini file to read at this point" },
@@ -587,13 +608,18 @@ out:
 }
 
 /*
- * Rules across keys, checked once everything is read: an [env] entry for
- * bench.env's variable would replace the artifact's path in the harness's
- * environment, so both sides would run the same file.
+ * Rules across keys, checked once everything is read: the bench's metrics
+ * (check_metrics()), and an [env] entry for bench.env's variable would
+ * replace the artifact's path in the harness's environment, so both sides
+ * would run the same file.
  */
+static int check_metrics(const struct config *cfg, struct strbuf *err);
+
 static int check_whole(const struct config *cfg, struct strbuf *err)
 {
 	const struct cfg_entry *var = config_entry(cfg, "bench.env");
+	if (check_metrics(cfg, err))
+		return -1;
 	if (!var)
 		return 0;
 	for (size_t i = 0; i < cfg->nr; i++) {
@@ -608,6 +634,74 @@ static int check_whole(const struct config *cfg, struct strbuf *err)
 		return -1;
 	}
 	return 0;
+}
+
+/* One of the words of a NULL-terminated list, or an error at e's file:line. */
+static int check_choice(const struct cfg_entry *e, const char *const *words, struct strbuf *err)
+{
+	if (!e)
+		return 0;
+	for (const char *const *w = words; *w; w++)
+		if (!strcmp(e->value, *w))
+			return 0;
+	strbuf_addf(err, "%s:%d: bad value for '%s.%s': '%s' is not ", e->file, e->line,
+		    e->section, e->key, e->value);
+	for (const char *const *w = words; *w; w++)
+		strbuf_addf(err, "%s%s", w == words ? "" : w[1] ? ", " : " or ", *w);
+	return -1;
+}
+
+/*
+ * The bench's metrics: every [metrics] entry is a valid name with a regex
+ * of one capture group (or "file"), bench.metric names a metric there is,
+ * and the choices and CPU list of the other bench keys are valid.
+ */
+static int check_metrics(const struct config *cfg, struct strbuf *err)
+{
+	static const char *const instructions[] = { "auto", "pmu", "valgrind", NULL };
+	static const char *const cross[] = { "block", "warn", NULL };
+	static const char *const builtin[] = { "wall", "cpu", "instructions", NULL };
+	const struct cfg_entry *metric = config_entry(cfg, "bench.metric");
+	const struct cfg_entry *cpus = config_entry(cfg, "bench.cpus");
+	struct hmetric_rules rules = HMETRIC_RULES_INIT;
+	struct strbuf why = STRBUF_INIT;
+	int found = !metric, ret = -1;
+	cpu_set_t set;
+
+	for (size_t i = 0; i < cfg->nr; i++) {
+		const struct cfg_entry *e = &cfg->entries[i];
+		if (strcmp(e->section, "metrics"))
+			continue;
+		if (!strcmp(e->value, "file") ? hmetric_name_check(e->key, &why)
+					       : hmetric_rules_add(&rules, e->key, e->value, &why)) {
+			strbuf_addf(err, "%s:%d: [metrics] %s: %s", e->file, e->line, e->key, why.buf);
+			goto out;
+		}
+		if (metric && !strcmp(metric->value, e->key))
+			found = 1;
+	}
+	for (const char *const *w = builtin; metric && !found && *w; w++)
+		found = !strcmp(metric->value, *w);
+	if (!found) {
+		strbuf_addf(err,
+			    "%s:%d: bad value for 'bench.metric': '%s' is not wall, cpu, "
+			    "instructions or a metric of [metrics]",
+			    metric->file, metric->line, metric->value);
+		goto out;
+	}
+	if (check_choice(config_entry(cfg, "bench.instructions"), instructions, err) ||
+	    check_choice(config_entry(cfg, "bench.cross-check"), cross, err))
+		goto out;
+	if (cpus && cpulist_parse(cpus->value, &set, &why)) {
+		strbuf_addf(err, "%s:%d: bad value for 'bench.cpus': %s", cpus->file, cpus->line,
+			    why.buf);
+		goto out;
+	}
+	ret = 0;
+out:
+	hmetric_rules_release(&rules);
+	strbuf_release(&why);
+	return ret;
 }
 
 int config_parse(struct config *cfg, const char *name, const char *dir, const char *text,

@@ -119,7 +119,32 @@ static void set_init(struct counter_set *set, unsigned wanted)
 	memset(set, 0, sizeof(*set));
 	for (i = 0; i < COUNTER__N; i++)
 		set->fd[i] = -1;
+	set->guard_fd = -1;
 	set->wanted = wanted & COUNTERS_ALL;
+}
+
+/*
+ * A child whose perf context holds only inherited copies of perfloop's
+ * events is a "clone" of perfloop's context, and the kernel may then swap
+ * the two contexts at a context switch between them instead of switching
+ * events out and in (an optimization for threads). After posix_spawn's
+ * vfork-like clone that switch is certain: perfloop's own events would move
+ * to the child, be enabled by its exec and stop with its exit, so a second
+ * child counted with the same events reads nothing. One event that is not
+ * inherited (a disabled dummy) keeps the contexts from being clones.
+ */
+static void open_guard(struct counter_set *set)
+{
+	struct perf_event_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.type = PERF_TYPE_SOFTWARE;
+	attr.config = PERF_COUNT_SW_DUMMY;
+	attr.disabled = 1;
+	attr.exclude_kernel = 1;
+	attr.exclude_hv = 1;
+	set->guard_fd = perf_event_open(&attr, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 }
 
 int counters_start(struct counter_set *set, unsigned wanted, struct strbuf *err)
@@ -155,7 +180,14 @@ int counters_start(struct counter_set *set, unsigned wanted, struct strbuf *err)
 		set->fd[i] = fd;
 		set->open |= COUNTER_BIT(i);
 	}
+	if (set->open)
+		open_guard(set);
 	return 0;
+}
+
+void counters_init(struct counter_set *set)
+{
+	set_init(set, 0);
 }
 
 void counters_abort(struct counter_set *set)
@@ -167,6 +199,9 @@ void counters_abort(struct counter_set *set)
 			close(set->fd[i]);
 		set->fd[i] = -1;
 	}
+	if (set->guard_fd >= 0)
+		close(set->guard_fd);
+	set->guard_fd = -1;
 	set->open = 0;
 }
 
@@ -176,15 +211,41 @@ static uint64_t scale(uint64_t value, uint64_t enabled, uint64_t running)
 	return (uint64_t)((long double)value * (long double)enabled / (long double)running + 0.5L);
 }
 
-int counters_finish(struct counter_set *set, struct counter_values *vals, struct strbuf *err)
+/* Read every open counter's value, time enabled and time running into raw. */
+static int read_raw(const struct counter_set *set, uint64_t raw[][3], unsigned *ok,
+		    struct strbuf *err)
 {
 	int i, ret = 0;
+
+	*ok = 0;
+	for (i = 0; i < COUNTER__N; i++) {
+		ssize_t n;
+
+		if (!(set->open & COUNTER_BIT(i)))
+			continue;
+		n = read(set->fd[i], raw[i], 3 * sizeof(uint64_t));
+		if (n != (ssize_t)(3 * sizeof(uint64_t))) {
+			if (!ret)
+				strbuf_addf(err, "cannot read the %s counter: %s", events[i].name,
+					    n < 0 ? strerror(errno) : "short read");
+			ret = -1;
+			continue;
+		}
+		*ok |= COUNTER_BIT(i);
+	}
+	return ret;
+}
+
+/* The values of raw counts (less `base`, when given: a snapshot's). */
+static void fill_values(const struct counter_set *set, uint64_t raw[][3], unsigned ok,
+			const struct counter_snapshot *base, struct counter_values *vals)
+{
+	int i;
 
 	memset(vals, 0, sizeof(*vals));
 	vals->user_only = set->user_only;
 	for (i = 0; i < COUNTER__N; i++) {
 		uint64_t rf[3]; /* value, time enabled, time running */
-		ssize_t n;
 
 		if (!(set->wanted & COUNTER_BIT(i)))
 			continue;
@@ -193,14 +254,10 @@ int counters_finish(struct counter_set *set, struct counter_values *vals, struct
 			vals->err[i] = set->err[i];
 			continue;
 		}
-		n = read(set->fd[i], rf, sizeof(rf));
-		if (n != (ssize_t)sizeof(rf)) {
-			if (!ret)
-				strbuf_addf(err, "cannot read the %s counter: %s", events[i].name,
-					    n < 0 ? strerror(errno) : "short read");
-			ret = -1;
+		if (!(ok & COUNTER_BIT(i)) || (base && !(base->ok & COUNTER_BIT(i))))
 			continue;
-		}
+		for (int k = 0; k < 3; k++)
+			rf[k] = raw[i][k] - (base ? base->raw[i][k] : 0);
 		vals->time_enabled[i] = rf[1];
 		vals->time_running[i] = rf[2];
 		if (rf[1] && !rf[2]) {
@@ -216,7 +273,33 @@ int counters_finish(struct counter_set *set, struct counter_values *vals, struct
 		}
 		vals->valid |= COUNTER_BIT(i);
 	}
+}
+
+int counters_finish(struct counter_set *set, struct counter_values *vals, struct strbuf *err)
+{
+	uint64_t raw[COUNTER__N][3];
+	unsigned ok;
+	int ret = read_raw(set, raw, &ok, err);
+
+	fill_values(set, raw, ok, NULL, vals);
 	counters_abort(set);
+	return ret;
+}
+
+int counters_snapshot(const struct counter_set *set, struct counter_snapshot *snap,
+		      struct strbuf *err)
+{
+	return read_raw(set, snap->raw, &snap->ok, err);
+}
+
+int counters_delta(const struct counter_set *set, const struct counter_snapshot *before,
+		   struct counter_values *vals, struct strbuf *err)
+{
+	uint64_t raw[COUNTER__N][3];
+	unsigned ok;
+	int ret = read_raw(set, raw, &ok, err);
+
+	fill_values(set, raw, ok, before, vals);
 	return ret;
 }
 

@@ -64,6 +64,7 @@ int counter_mask_parse(const char *list, unsigned *mask, struct strbuf *err);
 
 struct counter_set {
 	int fd[COUNTER__N];  /* -1 when not open */
+	int guard_fd;	     /* the not-inherited dummy event (see counters.c), -1 */
 	unsigned wanted;     /* asked for */
 	unsigned open;	     /* opened and counting for the next child */
 	unsigned user_only;  /* reopened with exclude_kernel after EACCES */
@@ -98,8 +99,33 @@ int counters_start(struct counter_set *set, unsigned wanted, struct strbuf *err)
  */
 int counters_finish(struct counter_set *set, struct counter_values *vals, struct strbuf *err);
 
+/* An empty set: nothing open, counters_abort() may be called on it. */
+void counters_init(struct counter_set *set);
+
 /* Close without reading (the spawn failed, or the run is being abandoned). */
 void counters_abort(struct counter_set *set);
+
+/*
+ * Counting children one after the other with the same counters (a bench's
+ * runs): counters_start() once, then for each child counters_snapshot()
+ * right before it is spawned and counters_delta() as soon as it is reaped,
+ * and counters_abort() after the last. Opening and closing the events for
+ * each child costs far more kernel time than two reads (about 0.25 ms a
+ * run for four events on the shared VM of README's Performance section).
+ * The children's counts are summed into perfloop's events as they exit,
+ * so a child's values are the difference of the two reads; what a previous
+ * child's leftover processes do between that child's delta and the next
+ * snapshot is in no child's values. Both return 0, or -1 with err when a
+ * read failed (that counter then has no value).
+ */
+struct counter_snapshot {
+	uint64_t raw[COUNTER__N][3]; /* value, time enabled, time running */
+	unsigned ok;		     /* read */
+};
+int counters_snapshot(const struct counter_set *set, struct counter_snapshot *snap,
+		      struct strbuf *err);
+int counters_delta(const struct counter_set *set, const struct counter_snapshot *before,
+		   struct counter_values *vals, struct strbuf *err);
 
 /*
  * Why a wanted counter is unavailable, in words ("no such event on this

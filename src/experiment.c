@@ -28,6 +28,24 @@ void try_join_names(struct strbuf *sb, const char *const *names, size_t nr)
 		strbuf_addf(sb, "%s%s", i ? ", " : "", names[i]);
 }
 
+enum try_verdict try_cross_check(enum try_verdict v, const char *contradiction, int warn_only,
+				 const char *metric, struct strbuf *reason)
+{
+	if (!contradiction || (v != TRY_KEEP && v != TRY_REJECT))
+		return v;
+	if (warn_only) {
+		strbuf_addf(reason, "; a cross-check disagrees: %s (bench.cross-check = warn: %s "
+			    "decides alone)",
+			    contradiction, metric);
+		return v;
+	}
+	strbuf_reset(reason);
+	strbuf_addf(reason, "the metrics disagree: %s; find out why, or set bench.cross-check = "
+		    "warn to let %s decide alone",
+		    contradiction, metric);
+	return TRY_INCONCLUSIVE;
+}
+
 enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 			    const char *const *touched, size_t nr_touched,
 			    const char *const *missing, size_t nr_missing, struct strbuf *reason)

@@ -30,6 +30,17 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 			    const char *const *touched, size_t nr_touched,
 			    const char *const *missing, size_t nr_missing, struct strbuf *reason);
 
+/*
+ * A calibrated cross-check contradicting the bench's verdict (the bench
+ * document's "contradiction", NULL when none; stats.h says when one does):
+ * keep and reject become inconclusive, with it as the reason, unless
+ * `warn_only` (bench.cross-check = warn) lets the verdict's metric decide
+ * alone — then the reason tells of it. keep-flat (time the same) and
+ * inconclusive stay. Returns the verdict.
+ */
+enum try_verdict try_cross_check(enum try_verdict v, const char *contradiction, int warn_only,
+				 const char *metric, struct strbuf *reason);
+
 /* Why a touched function can be in no profile (for try's output). */
 #define TRY_MISSING_HINT "inlined into callers, or too little time to be sampled"
 

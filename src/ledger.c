@@ -227,6 +227,30 @@ static const char *const migrations[] = {
 
 	/* 4 -> 5: harness runs recorded into one profile (perfloop profile --runs) */
 	"ALTER TABLE profiles ADD COLUMN runs INTEGER NOT NULL DEFAULT 1;\n",
+
+	/*
+	 * 5 -> 6: metrics per run (perf_event counters, valgrind instructions,
+	 * harness metrics), the metric a bench's verdict judged, and A/A noise
+	 * history per metric. cpu-metric benches and calibrations were told
+	 * apart by a "-cpu" suffix of their key: it becomes the metric.
+	 */
+	"ALTER TABLE runs ADD COLUMN tool TEXT; -- 'valgrind': ran under it, its times are the tool's\n"
+	"CREATE TABLE run_metrics(\n"
+	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,             -- instructions, task-clock, a harness metric ...\n"
+	"  value REAL NOT NULL,\n"
+	"  PRIMARY KEY(run_id, name)) WITHOUT ROWID;\n"
+	"ALTER TABLE benches ADD COLUMN metric TEXT; -- what the verdict judged: wall, cpu ...\n"
+	"ALTER TABLE benches ADD COLUMN metric_source TEXT; -- instructions: 'pmu' or 'valgrind'\n"
+	"ALTER TABLE benches ADD COLUMN contradiction TEXT; -- a cross-check against the verdict\n"
+	"UPDATE benches SET metric = CASE WHEN key LIKE '%-cpu' THEN 'cpu' ELSE 'wall' END;\n"
+	"UPDATE benches SET key = substr(key, 1, length(key) - 4) WHERE key LIKE '%-cpu';\n"
+	"ALTER TABLE calibrations ADD COLUMN metric TEXT NOT NULL DEFAULT 'wall';\n"
+	"ALTER TABLE calibrations ADD COLUMN tool TEXT; -- 'valgrind' when measured under it\n"
+	"UPDATE calibrations SET metric = 'cpu', key = substr(key, 1, length(key) - 4) "
+	"WHERE key LIKE '%-cpu';\n"
+	"DROP INDEX calibrations_key;\n"
+	"CREATE INDEX calibrations_key ON calibrations(key, host, metric, created);\n",
 };
 
 int ledger_schema_version(void)

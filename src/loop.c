@@ -140,15 +140,30 @@ int loop_write_ini(const char *worktree, const char *source_ini, const char *bra
 
 int loop_import_calibrations(struct ledger *l, const char *other_path, struct strbuf *err)
 {
+	int64_t per_metric = 0;
 	int n;
 	if (!file_exists(other_path))
 		return 0;
 	if (ledger_exec(l, err, "ATTACH DATABASE ? AS other", "t", other_path))
 		return -1;
-	if (ledger_exec(l, err,
-			"INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created) "
-			"SELECT key, host, pairs, ss, df, sigma, created FROM other.calibrations "
-			"WHERE host = ? ORDER BY id",
+	/*
+	 * The other ledger may be of an older schema (it is not migrated here):
+	 * without the metric and tool columns, a "-cpu" key suffix meant cpu.
+	 */
+	if (ledger_int(l, err, &per_metric, 0,
+		       "SELECT count(*) FROM pragma_table_info('calibrations', 'other') "
+		       "WHERE name = 'metric'",
+		       NULL) ||
+	    ledger_exec(l, err,
+			per_metric
+				? "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created, "
+				  "metric, tool) SELECT key, host, pairs, ss, df, sigma, created, "
+				  "metric, tool FROM other.calibrations WHERE host = ? ORDER BY id"
+				: "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created, "
+				  "metric) SELECT CASE WHEN key LIKE '%-cpu' THEN "
+				  "substr(key, 1, length(key) - 4) ELSE key END, host, pairs, ss, df, "
+				  "sigma, created, CASE WHEN key LIKE '%-cpu' THEN 'cpu' ELSE 'wall' END "
+				  "FROM other.calibrations WHERE host = ? ORDER BY id",
 			"t", host_name())) {
 		ledger_exec(l, err, "DETACH DATABASE other", NULL);
 		return -1;

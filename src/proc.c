@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpuset.h"
 #include "banned.h"
 
 extern char **environ;
@@ -76,6 +77,24 @@ char **cmd_split_words(const char *cmd)
 	}
 	ALLOC_GROW(argv, nr + 1, alloc);
 	argv[nr] = NULL;
+	return argv;
+}
+
+char **cmd_argv(const char *cmd)
+{
+	char **argv;
+	if (cmd_needs_shell(cmd)) {
+		argv = xcalloc(4, sizeof(*argv));
+		argv[0] = xstrdup("/bin/sh");
+		argv[1] = xstrdup("-c");
+		argv[2] = xstrdup(cmd);
+		return argv;
+	}
+	argv = cmd_split_words(cmd);
+	if (!argv[0]) {
+		cmd_free_words(argv);
+		return NULL;
+	}
 	return argv;
 }
 
@@ -330,9 +349,13 @@ int child_run(struct child *c, struct strbuf *err)
 	size_t capmax = c->capture_max ? c->capture_max : (16u << 20);
 	double start, deadline = 0, next_tick, kill_at = 0;
 	struct rusage ru;
+	struct spawn_persona persona = SPAWN_PERSONA_INIT;
+	struct counter_snapshot before;
+	struct strbuf junk = STRBUF_INIT;
 	pid_t pid;
 
 	c->status = -1;
+	memset(&c->counts, 0, sizeof(c->counts));
 	c->exec_failed = c->timed_out = c->interrupted = 0;
 	c->wall = c->user = c->sys = 0;
 	c->max_rss_kb = 0;
@@ -439,8 +462,24 @@ int child_run(struct child *c, struct strbuf *err)
 		posix_spawnattr_setpgroup(&attr, 0);
 		posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 							POSIX_SPAWN_SETSIGDEF);
+		/*
+		 * The child inherits the affinity, the personality and the
+		 * counters at clone; perfloop's own are restored (and its
+		 * counters never count: it does not exec) as soon as it returns.
+		 */
+		persona.cpus = c->cpus;
+		persona.no_aslr = c->no_aslr;
+		if ((c->cpus || c->no_aslr) && spawn_persona_begin(&persona, err)) {
+			posix_spawnattr_destroy(&attr);
+			posix_spawn_file_actions_destroy(&fa);
+			goto restore;
+		}
+		if (c->counters && counters_snapshot(c->counters, &before, &junk))
+			strbuf_reset(&junk); /* that counter will have no value */
 		start = now_mono();
 		rc = posix_spawnp(&pid, argv[0], &fa, &attr, (char *const *)argv, envp);
+		if ((c->cpus || c->no_aslr) && spawn_persona_end(&persona, &junk))
+			die("%s", junk.buf); /* perfloop itself would stay pinned */
 		posix_spawnattr_destroy(&attr);
 		posix_spawn_file_actions_destroy(&fa);
 		if (rc) {
@@ -544,6 +583,9 @@ int child_run(struct child *c, struct strbuf *err)
 		}
 	}
 	c->wall = now_mono() - start;
+	/* at once: what the tree does from here (leftovers being stopped) is not the run's */
+	if (c->counters && counters_delta(c->counters, &before, &c->counts, &junk))
+		strbuf_reset(&junk); /* a counter that cannot be read has no value: not valid */
 	if (proc_interrupted && !c->interrupted) {
 		/* Ctrl-C as the child ended: the rest of its group goes too */
 		c->interrupted = 1;
@@ -578,6 +620,7 @@ out:
 	}
 	free(envp);
 	cmd_free_words(words);
+	strbuf_release(&junk);
 	return ret;
 }
 

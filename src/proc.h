@@ -15,6 +15,9 @@
 #ifndef PROC_H
 #define PROC_H
 
+#include <sched.h>
+
+#include "counters.h"
 #include "strbuf.h"
 
 struct child {
@@ -41,6 +44,16 @@ struct child {
 	/* called about once a second while waiting, with the elapsed time */
 	void (*tick)(void *data, double elapsed);
 	void *tick_data;
+	/*
+	 * perf_event counters of the child's whole process tree: the caller's
+	 * counters_start()ed set (NULL = none), read right before the spawn
+	 * and as soon as the child is reaped, the difference into counts
+	 * (counters.h says what they count).
+	 */
+	const struct counter_set *counters;
+	/* spawn it pinned to these CPUs (NULL = as perfloop), without ASLR */
+	const cpu_set_t *cpus;
+	int no_aslr;
 
 	/* results */
 	int status;       /* exit code, or 128+signal when killed by one */
@@ -49,6 +62,7 @@ struct child {
 	int interrupted;
 	double wall, user, sys;
 	long max_rss_kb;
+	struct counter_values counts; /* with counters */
 	int leftovers;           /* processes its group still ran after it exited (stopped) */
 	int leftover_pid;        /* one of them, */
 	char leftover_comm[24];  /* and its name */
@@ -96,6 +110,12 @@ int proc_alive(int pid, long long start);
 
 /* Does the shell text need /bin/sh (has metacharacters)? */
 int cmd_needs_shell(const char *cmd);
+
+/*
+ * The argv child_run() runs a command as: /bin/sh -c CMD when it has shell
+ * syntax, else its words. Free it with cmd_free_words(); NULL when empty.
+ */
+char **cmd_argv(const char *cmd);
 
 /*
  * Split text without shell syntax on spaces and tabs into a NULL-terminated

@@ -402,6 +402,83 @@ int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hi
 	return 0;
 }
 
+void verdict_plan(const struct verdict_params *p, int pairs, struct verdict_plan *plan)
+{
+	memset(plan, 0, sizeof(*plan));
+	plan->pairs = pairs;
+	plan->history = p->have_history;
+	plan->sigma = p->have_history ? p->hist_sigma : p->floor;
+	plan->hist_df = p->have_history ? p->hist_df : 0;
+	plan->mde = verdict_mde(p, plan->sigma, plan->hist_df, pairs, VERDICT_POWER);
+	plan->target = VERDICT_PLAN_FACTOR * p->margin;
+	plan->warn = !(plan->mde <= plan->target);
+	if (plan->warn)
+		plan->needed = verdict_pairs_needed(p, plan->sigma, plan->hist_df, plan->target,
+						    VERDICT_POWER);
+}
+
+void cross_check_eval(const double *d, int n, const struct verdict_params *hist, int family,
+		      struct cross_check *cc)
+{
+	double sum = 0, ss = 0, s = 0, tail, q;
+	int pairs_only = !hist->have_history;
+
+	memset(cc, 0, sizeof(*cc));
+	cc->n = n;
+	cc->lo = -INFINITY;
+	cc->hi = INFINITY;
+	cc->calibrated = hist->have_history;
+	if (n < 1)
+		return;
+	for (int i = 0; i < n; i++)
+		sum += d[i];
+	cc->mean = sum / n;
+	for (int i = 0; i < n; i++)
+		ss += (d[i] - cc->mean) * (d[i] - cc->mean);
+	if (n > 1)
+		s = sqrt(ss / (n - 1));
+	if (hist->have_history) {
+		double h2 = hist->hist_sigma * hist->hist_sigma;
+		if (n > 1 && (h2 > 0 ? f_sf(s * s / h2, n - 1, hist->hist_df) : s > 0 ? 0 : 1) <
+				     VERDICT_REGIME_LEVEL) {
+			pairs_only = 1; /* the load changed since the calibration */
+		} else {
+			cc->source = NOISE_HISTORY;
+			cc->df = hist->hist_df + (n - 1);
+			cc->sigma = sqrt((h2 * hist->hist_df + ss) / cc->df);
+			if (n < 3) /* too few pairs to see a load change: allow for one */
+				cc->sigma = fmax(cc->sigma,
+						 VERDICT_REGIME_GUARD * hist->hist_sigma);
+			cc->sigma = fmax(cc->sigma, hist->floor);
+		}
+	}
+	if (pairs_only) {
+		if (n < 2)
+			return;
+		cc->source = hist->have_history ? NOISE_PAIRS_OVER_HISTORY
+			     : s >= hist->floor	    ? NOISE_PAIRS
+						    : NOISE_FLOOR;
+		cc->sigma = fmax(s, hist->floor);
+		cc->df = n - 1;
+	}
+	if (!(cc->df > 0))
+		return;
+	if (family < 1)
+		family = 1;
+	tail = CROSS_CHECK_ALPHA / (2.0 * family);
+	q = t_quantile(1 - tail, cc->df);
+	cc->lo = cc->mean - q * cc->sigma / sqrt((double)n);
+	cc->hi = cc->mean + q * cc->sigma / sqrt((double)n);
+	cc->level = 1 - 2 * tail;
+}
+
+int cross_check_contradicts(enum verdict v, const struct cross_check *cc)
+{
+	if (!cc->calibrated || !(cc->level > 0))
+		return 0;
+	return (v == VERDICT_FASTER && cc->lo > 0) || (v == VERDICT_SLOWER && cc->hi < 0);
+}
+
 void noise_pool_add(struct noise_pool *np, const double *d, size_t n)
 {
 	double mean = 0;

@@ -150,6 +150,66 @@ double verdict_mde(const struct verdict_params *p, double sigma, double hist_df,
 int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hist_df,
 			 double effect, double power);
 
+/*
+ * Planning a bench (printed before it starts, and in its document): the
+ * minimum detectable effect of `pairs` pairs with the noise in use — the
+ * A/A history's sigma when there is one, else the noise floor (a best case:
+ * the pairs may spread more) — and, when that is above
+ * VERDICT_PLAN_FACTOR x bench.margin (changes between the margin and it will
+ * mostly end inconclusive), a warning with the pairs needed to detect
+ * VERDICT_PLAN_FACTOR x the margin.
+ */
+#define VERDICT_PLAN_FACTOR 2.0
+struct verdict_plan {
+	int pairs;
+	int history;    /* sigma is the A/A history's (else the floor) */
+	double sigma;   /* per-pair noise of d used */
+	double hist_df; /* its degrees of freedom, 0 without history */
+	double mde;     /* verdict_mde() at VERDICT_POWER; INFINITY when they cannot decide */
+	double target;  /* VERDICT_PLAN_FACTOR x margin */
+	int warn;       /* mde > target */
+	int needed;     /* pairs that detect target, 0 when none up to VERDICT_MAX_PLAN */
+};
+void verdict_plan(const struct verdict_params *p, int pairs, struct verdict_plan *plan);
+
+/*
+ * Cross-checks: every other cost metric a bench recorded gets its own B/A
+ * over the pairs, with an interval, beside the verdict's.
+ *
+ * Noise: with A/A history of that metric ("calibrated"), the history pooled
+ * with the pairs as the verdict does, or the pairs alone when they are
+ * clearly noisier than it (the same F test at VERDICT_REGIME_LEVEL); on
+ * fewer than 3 pairs, which cannot show a load change, the history's sigma
+ * is taken VERDICT_REGIME_GUARD times, as for the early reject. Without
+ * history the pairs' spread on n-1 degrees of freedom, and no interval from
+ * one pair. Never below the metric's noise floor (hist->floor), even with
+ * history: a contradiction must not rest on a zero-width interval.
+ *
+ * Level: two-sided 1 - CROSS_CHECK_ALPHA/family, family the number of
+ * calibrated cross-checks of the bench (Bonferroni), so that when no
+ * metric truly moves against the verdict, any false contradiction happens
+ * in at most CROSS_CHECK_ALPHA/2 of benches.
+ *
+ * A cross-check contradicts a `faster` verdict when it is calibrated and
+ * its whole interval lies above 0 (B clearly costs more of that metric);
+ * a `slower` verdict when its whole interval lies below 0. `same` and
+ * `inconclusive` verdicts are never contradicted.
+ */
+#define CROSS_CHECK_ALPHA 0.05
+struct cross_check {
+	int n;            /* pairs with a value on both sides */
+	double mean;      /* mean of d = ln(B/A) */
+	double lo, hi;    /* interval for the mean of d; -/+INFINITY when none */
+	double level;     /* its two-sided level, 0 when none */
+	double sigma, df; /* per-pair noise used and its degrees of freedom */
+	enum noise_source source;
+	int calibrated;   /* the metric had A/A history */
+};
+void cross_check_eval(const double *d, int n, const struct verdict_params *hist, int family,
+		      struct cross_check *cc);
+/* Does cc contradict verdict v (see above)? */
+int cross_check_contradicts(enum verdict v, const struct cross_check *cc);
+
 /* Pool A/A calibrations: sum of (n_i - 1) s_i^2 over sum of (n_i - 1). */
 struct noise_pool {
 	double ss;  /* sum of squared deviations */

@@ -206,6 +206,25 @@ long strbuf_read_file(struct strbuf *sb, const char *path, size_t max)
 	return n;
 }
 
+int strbuf_read_range(struct strbuf *sb, const char *path, long off, long len)
+{
+	int fd;
+	long got;
+	if (len <= 0)
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	if (lseek(fd, off, SEEK_SET) < 0) {
+		close(fd);
+		return -1;
+	}
+	got = strbuf_read_fd(sb, fd, (size_t)len);
+	close(fd);
+	if (got >= 0 && got < len)
+		errno = EIO; /* the file was cut */
+	return got == len ? 0 : -1;
+}
+
 int strbuf_tail_range(struct strbuf *sb, const char *path, long off, long len, int n)
 {
 	struct strbuf all = STRBUF_INIT;

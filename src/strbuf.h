@@ -54,6 +54,8 @@ void strbuf_rtrim(struct strbuf *sb);
 long strbuf_read_file(struct strbuf *sb, const char *path, size_t max);
 /* Read from fd until EOF (or `max` bytes when max > 0); returns bytes or -1. */
 long strbuf_read_fd(struct strbuf *sb, int fd, size_t max);
+/* Append the bytes [off, off + len) of a file; 0, or -1 with errno (a short file too). */
+int strbuf_read_range(struct strbuf *sb, const char *path, long off, long len);
 /* Append the last `n` lines of a file (for error tails); returns 0 or -1. */
 int strbuf_tail_file(struct strbuf *sb, const char *path, int n);
 /* The same for the byte range [off, off + len) of a file. */

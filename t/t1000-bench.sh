@@ -55,7 +55,7 @@ test_expect_success 'bench.metric = cpu judges user+sys time' '
 	json_get out.json "d[\"metric\"] == \"cpu\" and abs(d[\"ratio\"] - 1.1) < 0.05" | grep -q True &&
 	printf "[bench]\ncommand = true\nenv = X\nmetric = cycles\n" >bad-metric.ini &&
 	expect_exit 128 "$PERFLOOP" -c bad-metric.ini bench --artifact base.art 2>err &&
-	grep -q "bad-metric.ini:4: bad value for .bench.metric.: .cycles. is not wall or cpu" err
+	grep -q "bad-metric.ini:4: bad value for .bench.metric.: .cycles. is not wall, cpu, instructions or a metric of \[metrics\]" err
 '
 
 test_expect_success 'json has the documented fields' '

@@ -87,7 +87,11 @@ test_expect_success 'a bench far noisier than its calibration is judged by its o
 	echo "work=36" >cand.art &&
 	json_get out.json "d[\"noise\"], d[\"pairs\"], d[\"candidate\"][\"user\"]" >got &&
 	json_get out.json "d[\"noise\"][\"source\"] == \"pairs (history too quiet)\" and d[\"pairs\"] >= 3" | grep -q True ||
-		die_test "$(cat got)"
+		die_test "$(cat got)" &&
+	# said as what it is: the load changed since calibrating, not "no history"
+	"$PERFLOOP" -c cpu.ini show "$(json_get out.json "d[\"id\"]")" >noisy.txt &&
+	grep_q "^noise .*from pairs (history too quiet) (the pairs spread more than the A/A history measured: the load changed since calibrating" noisy.txt &&
+	! grep -q "no A/A history" noisy.txt
 '
 
 test_expect_success 'a corrupt ledger is refused and left untouched' '

@@ -42,6 +42,16 @@ test_expect_success 'each process of the tree is counted once, waited for or not
 	[ "$nested" -gt "$one" ] && [ "$nested" -lt $((one * 3 / 2)) ]
 '
 
+test_expect_success 'counters kept open across runs count every run' '
+	"$PROBE" --repeat 4 --counters page-faults,task-clock "$W" touch 8 >rep &&
+	cat rep &&
+	for k in 1 2 3 4; do
+		pf=$(awk -v k=$k "\$1 == \"run\" && \$2 == k && \$3 == \"page-faults\" { print \$4 }" rep) &&
+		[ "${pf:-0}" -ge 2048 ] && [ "$pf" -lt 4096 ] ||
+			die_test "run $k: page-faults ${pf:-none}" || return 1
+	done
+'
+
 test_expect_success "perfloop-side work is not counted" '
 	"$PROBE" --counters page-faults,task-clock /bin/true >quiet &&
 	"$PROBE" --counters page-faults,task-clock --parent-work 64 /bin/true >busy &&

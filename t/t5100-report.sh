@@ -278,7 +278,7 @@ test_expect_success 'bench.metric = cpu: the report, log and show name the metri
 	P show "$bid" >show.txt &&
 	grep_q "cpu median  *cpu min  *cpu max  *cpu CV wall median" show.txt &&
 	grep_q "^B/A  *cpu median ratio [0-9.]*" show.txt &&
-	grep_q "^  *wall median ratio [0-9.]*$" show.txt &&
+	grep_q "^  *wall  *median ratio [0-9.]*, mean ratio [0-9.]*" show.txt &&
 	grep_q "^verdict  *slower (cpu)" show.txt &&
 	P report --format html -o "$TEST_DIR/cpu.html" 2>/dev/null &&
 	grep_q "user+sys CPU time (ms)" cpu.html &&

@@ -9,10 +9,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-doc.h"
 #include "bench-prepare.h"
 #include "cmd/cmd.h"
 #include "metric.h"
 #include "stats.h"
+#include "valgrind.h"
 #include "banned.h"
 
 static void on_progress(void *data, const struct bench_progress *p)
@@ -32,85 +34,117 @@ static void on_progress(void *data, const struct bench_progress *p)
 
 const struct bench_hooks bench_progress_hooks = { on_progress, NULL };
 
-static double jnum(json_t *o, const char *key)
+/* Median of a series, NAN when it has no value. */
+static double series_median(const struct bench_series *x)
 {
-	json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
+	return x && x->n ? median_of(x->x, x->n) : NAN;
 }
 
-/* Median of a JSON number array. */
-static double arr_median(json_t *a)
+/* Is a metric shown as a median column of the side table (not the verdict's, not a counter)? */
+static int table_column(const struct bench_view *v, const struct metric *m)
 {
-	size_t n = json_array_size(a);
-	double *x = xmalloc((n + 1) * sizeof(double)), m;
-	for (size_t i = 0; i < n; i++)
-		x[i] = json_number_value(json_array_get(a, i));
-	m = median_of(x, n);
-	free(x);
-	return m;
+	return m != v->metric && (m->counter == 0 || m->cost) && strcmp(m->name, "task-clock");
 }
 
-/* Metric m of a side's runs that exited 0 (a failed run's time means nothing). */
-static size_t ok_values(const struct metric *m, json_t *side, double *x)
+/* Metrics of a side table's other columns: in both sides' series, in order of appearance. */
+static size_t other_columns(const struct bench_view *v, const struct metric **out, size_t max)
 {
-	json_t *codes = json_object_get(side, "exit_codes");
-	size_t n = metric_side_values(m, side, x), k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!json_integer_value(json_array_get(codes, i)))
-			x[k++] = x[i];
-	return k;
+	size_t n = 0;
+	const struct bench_view_side *sides[] = { &v->a, &v->b };
+	for (size_t k = 0; k < 2; k++) {
+		for (size_t i = 0; i < sides[k]->nseries; i++) {
+			const struct metric *m = sides[k]->series[i].m;
+			size_t j = 0;
+			if (!table_column(v, m))
+				continue;
+			while (j < n && out[j] != m)
+				j++;
+			if (j == n && n < max)
+				out[n++] = m;
+		}
+	}
+	return n;
+}
+
+/* Width of a column headed h: at least 9. */
+static int colw(const char *h)
+{
+	int n = (int)strlen(h);
+	return n < 9 ? 9 : n;
 }
 
 /*
  * One side's row: the verdict metric's median, min, max and CV, then the
- * median of every other metric, peak RSS and the number of runs.
+ * median of every other metric, peak RSS and the number of runs judged.
  */
-static void side_row(const char *label, json_t *side, const struct metric *vm)
+static void side_row(const char *label, const struct bench_view *v,
+		     const struct bench_view_side *s, const struct metric **cols, size_t ncols)
 {
-	double *x = xmalloc((json_array_size(json_object_get(side, "wall")) + 1) * sizeof(double));
-	size_t n = ok_values(vm, side, x);
+	int vg = v->metric_source && !strcmp(v->metric_source, "valgrind");
+	const struct bench_series *x = bench_view_series(s, v->metric, vg);
 	char med[32], mn[32], mx[32], rss[32];
-	struct summary s;
-	if (!n) {
+	struct strbuf h = STRBUF_INIT;
+	struct summary sm;
+	if (!x || !x->n) {
 		printf("%-12s  (no complete runs)\n", label);
-		free(x);
 		return;
 	}
-	summarize(x, n, &s);
-	printf("%-12s %11s %9s %9s %8.1f%%", label, fmt_secs(med, sizeof(med), s.median),
-	       fmt_secs(mn, sizeof(mn), s.min), fmt_secs(mx, sizeof(mx), s.max),
-	       s.mean > 0 ? 100 * s.stddev / s.mean : 0);
-	for (const struct metric *m = metrics; m->name; m++) {
-		if (m == vm)
-			continue;
-		printf(" %11s", fmt_secs(med, sizeof(med), median_of(x, ok_values(m, side, x))));
+	summarize(x->x, x->n, &sm);
+	strbuf_setf(&h, "%s median", v->metric->name);
+	printf("%-12s %*s", label, colw(h.buf), metric_format(v->metric, sm.median, med, sizeof(med)));
+	strbuf_setf(&h, "%s min", v->metric->name);
+	printf(" %*s", colw(h.buf), metric_format(v->metric, sm.min, mn, sizeof(mn)));
+	strbuf_setf(&h, "%s max", v->metric->name);
+	printf(" %*s", colw(h.buf), metric_format(v->metric, sm.max, mx, sizeof(mx)));
+	strbuf_setf(&h, "%s CV", v->metric->name);
+	printf(" %*.*f%%", colw(h.buf) - 1, 1, sm.mean > 0 ? 100 * sm.stddev / sm.mean : 0);
+	for (size_t i = 0; i < ncols; i++) {
+		strbuf_setf(&h, "%s median", cols[i]->name);
+		printf(" %*s", colw(h.buf),
+		       metric_format(cols[i], series_median(bench_view_series(s, cols[i], 0)), med,
+				     sizeof(med)));
 	}
-	printf(" %10s %4zu\n",
-	       fmt_kb(rss, sizeof(rss), arr_median(json_object_get(side, "max_rss_kb"))), n);
-	free(x);
+	printf(" %10s %4zu\n", isfinite(s->rss_median) ? fmt_kb(rss, sizeof(rss), s->rss_median) : "-",
+	       x->n);
+	strbuf_release(&h);
 }
 
 /* The header over side_row()s: every figure names its metric. */
-static void side_header(const struct metric *vm)
+static void side_header(const struct bench_view *v, const struct metric **cols, size_t ncols)
 {
+	static const char *const stat[] = { "median", "min", "max", "CV" };
 	struct strbuf sb = STRBUF_INIT;
 	printf("\n%-12s", "");
-	strbuf_setf(&sb, "%s median", vm->name);
-	printf(" %11s", sb.buf);
-	strbuf_setf(&sb, "%s min", vm->name);
-	printf(" %9s", sb.buf);
-	strbuf_setf(&sb, "%s max", vm->name);
-	printf(" %9s", sb.buf);
-	strbuf_setf(&sb, "%s CV", vm->name);
-	printf(" %9s", sb.buf);
-	for (const struct metric *m = metrics; m->name; m++) {
-		if (m == vm)
-			continue;
-		strbuf_setf(&sb, "%s median", m->name);
-		printf(" %11s", sb.buf);
+	for (size_t i = 0; i < ARRAY_SIZE(stat); i++) {
+		strbuf_setf(&sb, "%s %s", v->metric->name, stat[i]);
+		printf(" %*s", colw(sb.buf), sb.buf);
+	}
+	for (size_t i = 0; i < ncols; i++) {
+		strbuf_setf(&sb, "%s median", cols[i]->name);
+		printf(" %*s", colw(sb.buf), sb.buf);
 	}
 	printf(" %10s %4s\n", "max RSS", "runs");
 	strbuf_release(&sb);
+}
+
+/* The counters' medians of a side's native runs, compactly: contention signs. */
+static void counters_row(const char *label, const struct bench_view_side *s)
+{
+	static const char *const names[] = { "task-clock", "context-switches", "cpu-migrations",
+					     "page-faults" };
+	int any = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct metric *m = metric_find(names[i]);
+		const struct bench_series *x = bench_view_series(s, m, 0);
+		char buf[32];
+		if (!x || !x->n)
+			continue;
+		printf("%s%s %s", any++ ? ", " : label, metric_format(m, series_median(x), buf,
+								     sizeof(buf)),
+		       names[i]);
+	}
+	if (any)
+		printf("\n");
 }
 
 static const char *verdict_words(const char *v)
@@ -125,115 +159,176 @@ static const char *verdict_words(const char *v)
 	       "(--runs) or calibrate the noise";
 }
 
-/* B/A of a side metric's medians other than the verdict's, e.g. "wall median ratio 1.0200". */
-static void other_ratios(json_t *base, json_t *cand, const struct metric *vm)
+/* Where the noise came from, in words (a calibration's own pairs aside). */
+static const char *noise_words(const char *source)
 {
-	double *a = xmalloc((json_array_size(json_object_get(base, "wall")) + 1) * sizeof(double));
-	double *b = xmalloc((json_array_size(json_object_get(cand, "wall")) + 1) * sizeof(double));
-	int any = 0;
-	for (const struct metric *m = metrics; m->name; m++) {
-		size_t na = ok_values(m, base, a), nb = ok_values(m, cand, b);
-		if (m == vm || !na || !nb)
-			continue;
-		printf("%s%s median ratio %.4f", any++ ? ", " : "             ", m->name,
-		       median_of(b, nb) / median_of(a, na));
+	if (!strcmp(source, "history"))
+		return "A/A calibrations on this host";
+	if (!strcmp(source, "pairs (history too quiet)"))
+		return "the pairs spread more than the A/A history measured: the load changed "
+		       "since calibrating; run 'perfloop calibrate' again under this load";
+	if (!strcmp(source, "pairs") || !strcmp(source, "floor"))
+		return "no A/A history: run 'perfloop calibrate' for sharper verdicts";
+	return "as recorded";
+}
+
+void plan_sentence(int pairs, int history, double sigma, double mde, const struct metric *m,
+		   struct strbuf *out)
+{
+	strbuf_addf(out, "%d pair%s at %.2f%% per pair (%s, %s) ", pairs, pairs == 1 ? "" : "s",
+		    100 * sigma, m->name,
+		    history ? "A/A history" : "the noise floor: no A/A history, a best case");
+	if (isfinite(mde))
+		strbuf_addf(out, "detect >= %.1f%% (%.0f%% power)", 100 * mde, 100 * VERDICT_POWER);
+	else
+		strbuf_addf(out, "detect nothing: a verdict needs %d pairs%s", history ? 3 : 2,
+			    pairs == 1 ? " (only the early reject can decide)" : "");
+}
+
+void plan_warning(int pairs, double mde, double margin, double target, int needed,
+		  struct strbuf *out)
+{
+	strbuf_addf(out, "bench.margin is %.1f%%, but ", 100 * margin);
+	if (isfinite(mde))
+		strbuf_addf(out, "%d pairs detect only changes >= %.1f%%: smaller ones will mostly "
+			    "end inconclusive",
+			    pairs, 100 * mde);
+	else
+		strbuf_addf(out, "%d pairs detect nothing", pairs);
+	if (needed)
+		strbuf_addf(out, "; %d pairs detect %.1f%% (--runs %d)", needed, 100 * target,
+			    needed);
+	else
+		strbuf_addf(out, "; no number of pairs detects %.1f%% with this noise",
+			    100 * target);
+}
+
+static void print_cross(const struct bench_view *v)
+{
+	if (!v->ncross)
+		return;
+	printf("cross-checks each metric's B/A over its own pairs (contradicts: calibrated, and "
+	       "its interval excludes 1 against the verdict)\n");
+	for (size_t i = 0; i < v->ncross; i++) {
+		const struct bench_view_cross *x = &v->cross[i];
+		printf("  %-16s median ratio %.4f, mean ratio %.4f", x->m->name, x->ratio,
+		       x->ratio_mean);
+		if (isfinite(x->lo) && isfinite(x->hi))
+			printf(" [%.4f, %.4f] (%.1f%% interval, %s)", x->lo, x->hi, 100 * x->level,
+			       x->noise ? x->noise : "?");
+		else
+			printf(" (no interval: %s)", x->calibrated ? "too few pairs"
+								   : "one pair, not calibrated");
+		printf(", %d pair%s%s%s\n", x->pairs, x->pairs == 1 ? "" : "s",
+		       x->valgrind ? ", under valgrind" : "",
+		       x->contradicts ? "  <-- contradicts the verdict" : "");
 	}
-	if (any)
-		printf("\n");
-	free(a);
-	free(b);
 }
 
 void print_bench_doc(json_t *doc)
 {
-	json_t *base = json_object_get(doc, "baseline"), *cand = json_object_get(doc, "candidate");
-	json_t *verdict = json_object_get(doc, "verdict"), *noise = json_object_get(doc, "noise");
-	json_t *checks = json_object_get(doc, "checks"), *iv = json_object_get(doc, "interval");
-	json_t *cal = json_object_get(doc, "calibration");
+	struct bench_view v;
+	struct strbuf err = STRBUF_INIT, sb = STRBUF_INIT;
 	const char *bold = color(1, "\033[1m"), *reset = color(1, "\033[m");
-	const char *kind = json_string_value(json_object_get(doc, "kind"));
-	const struct metric *vm = metric_of_doc(doc);
+	const struct metric *cols[16];
+	size_t ncols;
+	int aa;
+	if (bench_doc_read(doc, &v, &err)) {
+		printf("bench %lld: %s\n", (long long)json_integer_value(json_object_get(doc, "id")),
+		       err.buf);
+		strbuf_release(&err);
+		return;
+	}
 	/* a calibration runs the baseline on both sides: noise, not a change */
-	int aa = kind && !strcmp(kind, "calibrate");
+	aa = v.calibration;
+	ncols = other_columns(&v, cols, ARRAY_SIZE(cols));
 
-	printf("%sbench %lld%s (%s) in %s\n", bold,
-	       (long long)json_integer_value(json_object_get(doc, "id")), reset, kind,
-	       json_string_value(json_object_get(doc, "dir")));
-	printf("  %s\n", json_string_value(json_object_get(doc, "command")));
-	side_header(vm);
-	if (json_is_object(base))
-		side_row(aa ? "A" : "A baseline", base, vm);
-	side_row(aa ? "B (same)" : json_is_object(base) ? "B candidate" : "candidate", cand, vm);
+	printf("%sbench %lld%s (%s) in %s\n", bold, (long long)v.id, reset, v.kind, v.dir);
+	printf("  %s\n", v.command);
+	side_header(&v, cols, ncols);
+	if (v.a.present)
+		side_row(aa ? "A" : "A baseline", &v, &v.a, cols, ncols);
+	side_row(aa ? "B (same)" : v.a.present ? "B candidate" : "candidate", &v, &v.b, cols, ncols);
+	if (v.a.present)
+		counters_row("counters A   ", &v.a);
+	counters_row(v.a.present ? "counters B   " : "counters     ", &v.b);
+	if (v.a.vg_runs || v.b.vg_runs)
+		printf("(%s from the runs under valgrind; every other figure from %zu native run%s "
+		       "a side: valgrind's own times are not the harness's and are not shown)\n",
+		       v.metric->name, v.b.runs, v.b.runs == 1 ? "" : "s");
 	printf("\n");
-	printf("metric       %s: the verdict judges %s (bench.metric)\n", vm->name, vm->title);
-	if (json_is_object(base)) {
-		double ratio = jnum(doc, "ratio");
-		if (!isfinite(ratio)) {
+	printf("metric       %s: the verdict judges %s (bench.metric)", v.metric->name,
+	       v.metric->title);
+	if (v.metric_source)
+		printf(", counted by %s", !strcmp(v.metric_source, "pmu") ? "hardware counters"
+									  : "valgrind");
+	printf("\n");
+	if (v.a.present) {
+		if (!isfinite(v.ratio)) {
 			printf("%s          no ratio: a side has no run that exited 0\n",
 			       aa ? "A/A" : "B/A");
 		} else {
-			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", vm->name,
-			       ratio);
-			if (json_is_array(iv) && json_is_number(json_array_get(iv, 0)) &&
-			    !json_is_true(json_object_get(doc, "early_reject")))
+			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", v.metric->name,
+			       v.ratio);
+			if (isfinite(v.lo) && !v.early_reject)
 				printf(", %s mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, "
 				       "sequential)",
-				       vm->name, jnum(doc, "ratio_mean"),
-				       json_number_value(json_array_get(iv, 0)),
-				       json_number_value(json_array_get(iv, 1)),
-				       jnum(doc, "level") > 0.99 ? 2 : 0, 100 * jnum(doc, "level"));
+				       v.metric->name, v.ratio_mean, v.lo, v.hi, v.level > 0.99 ? 2 : 0,
+				       100 * v.level);
 			printf("\n");
-			other_ratios(base, cand, vm);
 		}
+		print_cross(&v);
 	}
-	if (aa && json_is_object(cal) && json_is_number(json_object_get(cal, "sigma")))
+	if (aa && v.has_cal)
 		printf("noise        %.2f%% per pair (%s), measured by these A/A pairs (%.0f "
 		       "degrees of freedom) and kept as this host's noise history\n",
-		       100 * jnum(cal, "sigma"), vm->name, jnum(cal, "df"));
-	else if (json_is_object(noise))
-		printf("noise        %.2f%% per pair, from %s (%s)\n", 100 * jnum(noise, "sigma"),
-		       json_string_value(json_object_get(noise, "source")),
-		       !strcmp(json_string_value(json_object_get(noise, "source")), "history")
-			       ? "A/A calibrations on this host"
-		       : aa ? "these A/A pairs"
-			    : "no A/A history: run 'perfloop calibrate' for sharper verdicts");
+		       100 * v.cal_sigma, v.metric->name, v.cal_df);
+	else if (v.has_noise)
+		printf("noise        %.2f%% per pair (%s), from %s (%s)\n", 100 * v.sigma,
+		       v.metric->name, v.noise_source,
+		       aa ? "these A/A pairs" : noise_words(v.noise_source));
+	if (!aa && v.a.present && v.has_plan) {
+		plan_sentence(v.plan_pairs, v.plan_history, v.plan_sigma, v.plan_mde, v.metric, &sb);
+		printf("plan         %s\n", sb.buf);
+	}
 	if (aa) {
 		printf("verdict      none: a calibration runs the same artifact on both sides to "
 		       "measure noise\n");
-	} else if (json_is_string(verdict)) {
-		const char *v = json_string_value(verdict);
-		const char *col = !strcmp(v, "faster")	 ? "\033[1;32m"
-				  : !strcmp(v, "slower") ? "\033[1;31m"
-							 : "\033[1;33m";
-		printf("verdict      %s%s%s (%s)", color(1, col), v, reset, vm->name);
-		if (json_is_true(json_object_get(doc, "early_reject")))
+	} else if (v.verdict) {
+		const char *col = !strcmp(v.verdict, "faster")	 ? "\033[1;32m"
+				  : !strcmp(v.verdict, "slower") ? "\033[1;31m"
+								 : "\033[1;33m";
+		printf("verdict      %s%s%s (%s)", color(1, col), v.verdict, reset, v.metric->name);
+		if (v.early_reject)
 			printf(" (early reject after one pair: more than %.0f%% slower)\n",
-			       100 * jnum(noise, "reject_at"));
+			       100 * v.reject_at);
+		else if (isfinite(v.margin))
+			printf(" after %d of at most %d pairs, margin %.1f%% (%s)\n", v.pairs,
+			       v.max_pairs, 100 * v.margin, verdict_words(v.verdict));
 		else
-			printf(" after %lld of at most %lld pairs, margin %.1f%% (%s)\n",
-			       (long long)json_integer_value(json_object_get(doc, "pairs")),
-			       (long long)json_integer_value(json_object_get(doc, "max_pairs")),
-			       100 * jnum(doc, "margin"), verdict_words(v));
-	} else if (!json_is_object(base)) {
+			printf(" after %d of at most %d pairs (%s)\n", v.pairs, v.max_pairs,
+			       verdict_words(v.verdict));
+	} else if (!v.a.present) {
 		printf("verdict      none (no baseline)\n");
 	} else {
-		printf("verdict      none (the bench did not finish: %s)\n",
-		       json_string_value(json_object_get(doc, "status")));
+		printf("verdict      none (the bench did not finish: %s)\n", v.status);
 	}
-	if (json_is_object(checks) && json_is_number(json_object_get(checks, "min_ratio"))) {
-		printf("checks       wall min ratio %.4f, max RSS ratio %.3f%s\n",
-		       jnum(checks, "min_ratio"), jnum(checks, "rss_ratio"),
-		       json_is_true(json_object_get(checks, "rss_flag")) ? "  <-- memory grew >= 1.3x"
-									  : "");
-	}
-	if (json_is_true(json_object_get(checks, "noisy"))) {
-		json_t *r;
-		size_t i;
+	if (v.contradiction)
+		printf("%scontradicts%s  %s\n", color(1, "\033[1;33m"), reset, v.contradiction);
+	if (v.message)
+		printf("invalid      %s\n", v.message);
+	if (v.has_checks)
+		printf("checks       wall min ratio %.4f, max RSS ratio %.3f%s\n", v.min_ratio,
+		       v.rss_ratio, v.rss_flag ? "  <-- memory grew >= 1.3x" : "");
+	if (v.noisy) {
 		printf("%swarning%s      the host looks noisy:", color(1, "\033[1;33m"), reset);
-		json_array_foreach(json_object_get(checks, "noisy_reasons"), i, r)
-			printf("%s %s", i ? ";" : "", json_string_value(r));
+		for (size_t i = 0; i < v.nreasons; i++)
+			printf("%s %s", i ? ";" : "", v.reasons[i]);
 		printf("\n");
 	}
+	bench_view_release(&v);
+	strbuf_release(&sb);
+	strbuf_release(&err);
 }
 
 static json_t *hf_result(json_t *side, const char *env_name)
@@ -292,6 +387,12 @@ int report_bench_failure(const struct bench_spec *spec, const struct bench_resul
 	const struct bench_run *r = res->failed;
 	struct strbuf tail = STRBUF_INIT;
 	char secs[32];
+	if (res->invalid) {
+		error("%s", res->invalid);
+		fprintf(stderr, "its output: perfloop show %lld --run %zu\n", (long long)res->id,
+			(size_t)(r - res->runs) + 1);
+		return EXIT_CMDFAIL;
+	}
 	if (res->status == BENCH_INTERRUPTED) {
 		error("interrupted: bench %lld recorded as interrupted (not valid)",
 		      (long long)res->id);
@@ -338,6 +439,28 @@ int run_bench(struct project *c, const struct bench_request *req, struct bench_s
 		info("calibrating: %d A/A pairs of %s", s->spec.max_pairs, s->spec.cand_path);
 	else if (s->note.len)
 		info("%s", s->note.buf);
+	if (s->spec.valgrind)
+		info("counting instructions with valgrind %s (%s): runs are %d-%dx slower; "
+		     "%d native pair%s for the other metrics",
+		     s->valgrind_version, s->pmu_absent ? s->pmu_absent : "bench.instructions",
+		     VALGRIND_SLOWDOWN_TYPICAL, VALGRIND_SLOWDOWN_MAX,
+		     s->spec.native_pairs < s->spec.max_pairs ? s->spec.native_pairs
+							      : s->spec.max_pairs,
+		     s->spec.native_pairs == 1 ? "" : "s");
+	if (!req->calibrate && s->spec.base_path) {
+		/* what the planned pairs can detect, before spending the time */
+		struct verdict_plan p;
+		struct strbuf sb = STRBUF_INIT;
+		verdict_plan(&s->spec.vp, s->spec.max_pairs, &p);
+		plan_sentence(p.pairs, p.history, p.sigma, p.mde, s->spec.metric, &sb);
+		info("plan: %s", sb.buf);
+		if (p.warn) {
+			strbuf_reset(&sb);
+			plan_warning(p.pairs, p.mde, s->spec.vp.margin, p.target, p.needed, &sb);
+			warning("%s", sb.buf);
+		}
+		strbuf_release(&sb);
+	}
 	if (bench_execute(c->ledger, &s->spec, &bench_progress_hooks, res, &err)) {
 		progress_clear();
 		die("%s", err.buf);

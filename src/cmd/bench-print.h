@@ -14,6 +14,17 @@ extern const struct bench_hooks bench_progress_hooks;
 /* Print a bench's JSON document as the human table. */
 void print_bench_doc(json_t *doc);
 
+/*
+ * The plan in words: "3 pairs at 1.80% per pair (wall, A/A history) detect
+ * >= 3.1% (80% power)"; and the warning when the margin is far below it,
+ * with the pairs that detect target (stats.h, verdict_plan()).
+ */
+struct metric;
+void plan_sentence(int pairs, int history, double sigma, double mde, const struct metric *m,
+		   struct strbuf *out);
+void plan_warning(int pairs, double mde, double margin, double target, int needed,
+		  struct strbuf *out);
+
 /* Write hyperfine's JSON export format for a bench document. 0 or -1. */
 int export_hyperfine(json_t *doc, const char *path, struct strbuf *err);
 

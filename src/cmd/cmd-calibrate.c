@@ -28,8 +28,12 @@ static int cmd_calibrate(int argc, char **argv, struct project *c)
 	struct bench_setup s;
 	struct bench_result res;
 	struct strbuf err = STRBUF_INIT;
-	int json = 0, opt, ret = 0, r;
-	double sigma, df;
+	static const double effects[] = { 0.01, 0.02, 0.05 };
+	struct bench_noise *noise;
+	json_t *doc, *metrics;
+	double verdict_sigma = 0;
+	int json = 0, opt, ret = 0;
+	size_t n;
 	long v;
 
 	req.warmup = -1;
@@ -62,28 +66,78 @@ static int cmd_calibrate(int argc, char **argv, struct project *c)
 		goto out;
 	if (bench_save_calibration(c->ledger, &s.spec, &res, &err))
 		die("%s", err.buf);
-	if ((r = bench_noise_history(c->ledger, s.spec.key, 5, &sigma, &df, &err)) < 0)
-		die("%s", err.buf);
-	if (!r)
-		die("calibration was not stored in the ledger");
-	if (json) {
-		/* bench_json holds this calibration's sigma and df; add the pool's */
-		json_t *doc = bench_json(&s.spec, &res), *cal = json_object_get(doc, "calibration");
-		json_object_set_new(cal, "pooled_sigma", json_real(sigma));
-		json_object_set_new(cal, "pooled_df", json_real(df));
-		print_json(doc);
-		json_decref(doc);
-	} else {
-		struct noise_pool np = { 0, 0 };
-		noise_pool_add(&np, res.d, (size_t)res.npairs);
-		printf("A/A noise on %s: %.2f%% per pair (%d pairs, mean ratio %.4f)\n", host_name(),
-		       100 * noise_pool_sigma(&np), res.npairs, exp(res.vr.mean));
-		printf("pooled history used by bench: %.2f%% per pair, %.0f degrees of freedom\n",
-		       100 * sigma, df);
-		if (sigma > 0.03)
-			printf("%swarning%s: this host is noisy; verdicts will need many pairs\n",
-			       color(1, "\033[1;33m"), color(1, "\033[m"));
+	n = bench_calibration_noise(&s.spec, &res, &noise);
+	doc = bench_json(&s.spec, &res);
+	metrics = json_array();
+	if (!json)
+		printf("A/A noise on %s, per pair (%d pairs; pooled: with the newest calibrations "
+		       "that bench uses; pairs that detect a change of 1%%, 2%%, 5%% with %.0f%% "
+		       "power at bench.margin %.1f%%):\n",
+		       host_name(), res.npairs, 100 * VERDICT_POWER, 100 * s.spec.vp.margin);
+	if (!json)
+		printf("  %-16s %8s %8s %6s %6s %6s  %s\n", "metric", "this", "pooled", "1%", "2%",
+		       "5%", "");
+	for (size_t i = 0; i < n; i++) {
+		const struct bench_noise *x = &noise[i];
+		json_t *o = json_object(), *need = json_object();
+		double sigma, df;
+		int r = bench_noise_history(c->ledger, s.spec.key, x->m->name, x->valgrind, 5,
+					    &sigma, &df, &err);
+		if (r < 0)
+			die("%s", err.buf);
+		if (!r)
+			die("the calibration of %s was not stored in the ledger", x->m->name);
+		json_object_set_new(o, "metric", json_string(x->m->name));
+		json_object_set_new(o, "valgrind", json_boolean(x->valgrind));
+		json_object_set_new(o, "pairs", json_integer(x->pairs));
+		json_object_set_new(o, "sigma", json_real(x->sigma));
+		json_object_set_new(o, "df", json_real(x->df));
+		json_object_set_new(o, "pooled_sigma", json_real(sigma));
+		json_object_set_new(o, "pooled_df", json_real(df));
+		if (!json)
+			printf("  %-16s %7.2f%% %7.2f%%", x->m->name, 100 * x->sigma, 100 * sigma);
+		for (size_t k = 0; k < ARRAY_SIZE(effects); k++) {
+			struct verdict_params vp = s.spec.vp;
+			char key[32];
+			int pairs;
+			vp.have_history = 1;
+			vp.hist_sigma = sigma;
+			vp.hist_df = df;
+			pairs = verdict_pairs_needed(&vp, sigma, df, effects[k], VERDICT_POWER);
+			snprintf(key, sizeof(key), "%g%%", 100 * effects[k]);
+			json_object_set_new(need, key, pairs ? json_integer(pairs) : json_null());
+			if (json)
+				continue;
+			if (pairs)
+				printf(" %6d", pairs);
+			else
+				printf(" %6s", "-");
+		}
+		if (!json)
+			printf("%s%s\n", x->m == s.spec.metric ? "  (the verdict's metric)" : "",
+			       x->valgrind ? "  (under valgrind)" : "");
+		json_object_set_new(o, "pairs_needed", need);
+		json_array_append_new(metrics, o);
+		if (x->m == s.spec.metric)
+			verdict_sigma = sigma;
 	}
+	if (json) {
+		/* bench_json holds this calibration's sigma and df of the verdict's metric */
+		json_t *cal = json_object_get(doc, "calibration"), *first = json_array_get(metrics, 0);
+		json_object_set(cal, "pooled_sigma", json_object_get(first, "pooled_sigma"));
+		json_object_set(cal, "pooled_df", json_object_get(first, "pooled_df"));
+		json_object_set(cal, "metrics", metrics);
+		print_json(doc);
+	} else {
+		printf("  ('-': not above bench.margin, or more than %d pairs)\n", VERDICT_MAX_PLAN);
+		if (verdict_sigma > 0.03)
+			printf("%swarning%s: this host is noisy for %s; verdicts will need many "
+			       "pairs\n",
+			       color(1, "\033[1;33m"), color(1, "\033[m"), s.spec.metric->name);
+	}
+	json_decref(metrics);
+	json_decref(doc);
+	free(noise);
 out:
 	bench_result_release(&res);
 	bench_setup_release(&s);
@@ -96,8 +150,12 @@ const struct cmd_entry cmd_calibrate_entry = {
 	"perfloop calibrate [--pairs N] [--baseline NAME|--artifact PATH] [--warmup N] [--json]",
 	"measure this host's noise: run the baseline against itself (A/A)",
 	"Runs the baseline against itself in interleaved pairs and stores the spread of\n"
-	"ln(B/A) in the ledger as this host's noise for this bench. 'perfloop bench' pools the\n"
-	"five newest calibrations and uses them for its interval, and for the early reject.\n\n"
+	"ln(B/A) of every metric it measured (wall, cpu, task-clock, instructions, the harness's\n"
+	"metrics) in the ledger as this host's noise for this bench. 'perfloop bench' pools the\n"
+	"five newest calibrations of its metric for its interval and early reject, and of the\n"
+	"others for its cross-checks. Prints each metric's noise and the pairs that detect a\n"
+	"change of 1%, 2% and 5%. With instructions counted by valgrind, every pair also runs\n"
+	"natively, so the other metrics are calibrated too.\n\n"
 	"  -n, --pairs N      pairs to run (default bench.calibrate-pairs, at least 2)\n"
 	"  --baseline NAME    saved baseline to use (default: newest built the same way)\n"
 	"  -a, --artifact P   calibrate on this file instead of a saved baseline\n"

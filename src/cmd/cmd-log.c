@@ -68,7 +68,7 @@ static int cmd_log(int argc, char **argv, struct project *c)
 		die("%s", err.buf);
 	/* the medians and B/A are of each bench's own metric, named in its row */
 	if (!json)
-		printf("%-5s %-19s %-9s %-11s %-12s %-14s %-6s %9s %9s %7s  %s\n", "id", "started",
+		printf("%-5s %-19s %-9s %-11s %-12s %-14s %-12s %9s %9s %7s  %s\n", "id", "started",
 		       "kind", "status", "candidate", "baseline", "metric", "A median", "B median",
 		       "B/A", "verdict");
 	while ((rc = ledger_step(l, st, &err)) > 0) {
@@ -118,11 +118,11 @@ static int cmd_log(int argc, char **argv, struct project *c)
 				snprintf(rs, sizeof(rs), "%.4f", ratio);
 			else
 				snprintf(rs, sizeof(rs), "-");
-			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-6s %9s %9s %7s  %s%s\n",
+			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-12s %9s %9s %7s  %s%s\n",
 			       (long long)id, when, col_text(st, 2), col_text(st, 3), col_text(st, 7),
 			       *base ? base : "-", m->name,
-			       isfinite(ma) ? fmt_secs(sa, sizeof(sa), ma) : "-",
-			       isfinite(mb) ? fmt_secs(sb, sizeof(sb), mb) : "-", rs,
+			       metric_format(m, ma, sa, sizeof(sa)), metric_format(m, mb, sb, sizeof(sb)),
+			       rs,
 			       verdict ? verdict : "-",
 			       sqlite3_column_int(st, 10) ? " (early reject)" : "");
 		}
@@ -143,7 +143,8 @@ const struct cmd_entry cmd_log_entry = {
 	"log", cmd_log, CMD_NEED_CONFIG, "perfloop log [--limit N] [--json]",
 	"list the benches in the ledger, newest first",
 	"One line per bench: when, kind, status, candidate and baseline, the metric its\n"
-	"verdict judges (bench.metric: wall or cpu), that metric's median per side, the B/A\n"
+	"verdict judges (bench.metric: wall, cpu, instructions or a harness metric), that\n"
+	"metric's median per side (counts as 1.43 G), the B/A\n"
 	"ratio of the medians and the verdict (none for a calibration). Status is running,\n"
 	"done, failed, timeout, interrupted, or abandoned (the perfloop running it was killed).\n\n"
 	"  -n, --limit N   show at most N benches (default 20)\n"

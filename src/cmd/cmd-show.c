@@ -3,12 +3,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cmd/bench-print.h"
 #include "cmd/cmd.h"
+#include "metric.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_show_entry;
@@ -74,7 +77,7 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
 	sqlite3_stmt *st;
-	json_t *doc = NULL, *runs = json_array();
+	json_t *doc = NULL, *runs = json_array(), *mets = NULL;
 	int json = 0, opt, rc;
 	long id;
 
@@ -113,9 +116,12 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	if (!rc)
 		die("no bench %ld in the ledger (see 'perfloop log')", id);
 
+	/* every run's counters, instructions and harness metrics */
+	if (bench_run_metrics_json(l, id, &mets, &err))
+		die("%s", err.buf);
 	st = ledger_query(l, &err,
 			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
-			  "log_out, log_err, started, out_off, out_len, err_off, err_len "
+			  "log_out, log_err, started, out_off, out_len, err_off, err_len, tool "
 			  "FROM runs WHERE bench_id = ? ORDER BY seq",
 			  "i", (int64_t)id);
 	if (!st)
@@ -136,6 +142,16 @@ static int cmd_show(int argc, char **argv, struct project *c)
 		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
 		json_object_set_new(r, "out_range", range_json(st, 12));
 		json_object_set_new(r, "err_range", range_json(st, 14));
+		json_object_set_new(r, "tool", sqlite3_column_type(st, 16) == SQLITE_NULL
+						       ? json_null()
+						       : json_string(col_text(st, 16)));
+		{
+			char seq[24];
+			json_t *m;
+			snprintf(seq, sizeof(seq), "%d", sqlite3_column_int(st, 0));
+			m = json_object_get(mets, seq);
+			json_object_set_new(r, "metrics", m ? json_incref(m) : json_object());
+		}
 		json_array_append_new(runs, r);
 	}
 	sqlite3_finalize(st);
@@ -165,16 +181,25 @@ static int cmd_show(int argc, char **argv, struct project *c)
 			       json_object_get(doc, "message")
 				       ? json_string_value(json_object_get(doc, "message"))
 				       : "");
-		printf("\n%4s %4s %6s %9s %9s %9s %10s %5s\n", "run", "side", "pair", "wall",
-		       "user", "sys", "max RSS", "exit");
+		/* the verdict's metric per run when it is not a time; valgrind's times marked */
+		const struct metric *vm = metric_of_doc(doc);
+		int extra = vm->kind != METRIC_TIME;
+		printf("\n%4s %4s %9s %9s %9s %9s %10s %5s", "run", "side", "pair", "wall", "user",
+		       "sys", "max RSS", "exit");
+		if (extra)
+			printf(" %14s", vm->name);
+		printf("\n");
 		json_array_foreach(runs, i, r) {
-			char w[32], u[32], s[32], m[32], pair[16];
+			char w[32], u[32], s[32], m[32], pair[16], val[32];
+			json_t *x = json_object_get(json_object_get(r, "metrics"), vm->name);
+			int vg = json_is_string(json_object_get(r, "tool"));
 			if (json_is_true(json_object_get(r, "warmup")))
 				snprintf(pair, sizeof(pair), "warmup");
 			else
-				snprintf(pair, sizeof(pair), "%lld",
-					 (long long)json_integer_value(json_object_get(r, "pair")));
-			printf("%4lld %4s %6s %9s %9s %9s %10s %5lld\n",
+				snprintf(pair, sizeof(pair), "%lld%s",
+					 (long long)json_integer_value(json_object_get(r, "pair")),
+					 vg ? " vg" : "");
+			printf("%4lld %4s %9s %9s %9s %9s %10s %5lld",
 			       (long long)json_integer_value(json_object_get(r, "seq")),
 			       json_string_value(json_object_get(r, "side")), pair,
 			       fmt_secs(w, sizeof(w), json_real_value(json_object_get(r, "wall"))),
@@ -183,7 +208,16 @@ static int cmd_show(int argc, char **argv, struct project *c)
 			       fmt_kb(m, sizeof(m),
 				      (double)json_integer_value(json_object_get(r, "max_rss_kb"))),
 			       (long long)json_integer_value(json_object_get(r, "status")));
+			if (extra)
+				printf(" %14s", metric_format(vm, json_is_number(x)
+									 ? json_number_value(x)
+									 : NAN,
+							      val, sizeof(val)));
+			printf("\n");
 		}
+		if (json_array_size(runs) && json_is_object(doc) &&
+		    json_object_get(json_object_get(doc, "candidate"), "valgrind"))
+			printf("vg: ran under valgrind, its wall, user and sys are valgrind's\n");
 		if (json_array_size(runs))
 			printf("logs: %s, %s (one run's output: perfloop show %ld --run N)\n",
 			       json_string_value(json_object_get(json_array_get(runs, 0), "log_out")),
@@ -191,6 +225,7 @@ static int cmd_show(int argc, char **argv, struct project *c)
 			       id);
 	}
 	json_decref(runs);
+	json_decref(mets);
 	json_decref(doc);
 	strbuf_release(&err);
 	return 0;
@@ -200,9 +235,11 @@ const struct cmd_entry cmd_show_entry = {
 	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--run N] [--json]",
 	"show one bench with every run",
 	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
-	"side, pair, wall, user and system time, peak RSS and exit status. Each run's output\n"
+	"side, pair ('vg': under valgrind), wall, user and system time, peak RSS, exit status\n"
+	"and, when the verdict judges a count or a harness metric, its value. Each run's output\n"
 	"is a byte range of the bench's stdout.log and stderr.log (listed in the ledger and\n"
 	"in the index file beside them).\n\n"
 	"  --run N   print run N's stdout and stderr instead\n"
-	"  --json    the bench's JSON document with a \"runs\" array\n",
+	"  --json    the bench's JSON document with a \"runs\" array (each with \"tool\" and\n"
+	"            \"metrics\": its counters, instructions and harness metrics)\n",
 };

@@ -307,6 +307,8 @@ static int cmd_try(int argc, char **argv, struct project *c)
 	/* 6. verdict */
 	verdict = try_decide(res.vr.verdict, tp.have_profile ? &tp.diff : NULL, tp.touched,
 			     tp.nr_touched, tp.missing, tp.nr_missing, &reason);
+	verdict = try_cross_check(verdict, res.contradiction, s.spec.cross_warn,
+				  s.spec.metric->name, &reason);
 	bdoc = bench_json(&s.spec, &res);
 	if (ledger_exec(l, &err,
 			"UPDATE experiments SET status = 'decided', verdict = ?, reason = ?, "
@@ -370,7 +372,9 @@ const struct cmd_entry cmd_try_entry = {
 	"  6. the verdict: keep when time is faster; keep-flat only when time is the same AND\n"
 	"     a touched hotspot dropped beyond noise AND nothing grew beyond noise; reject\n"
 	"     otherwise (a reshuffle of percentages without a time gain is a reject);\n"
-	"     inconclusive when the bench could not tell.\n\n"
+	"     inconclusive when the bench could not tell, or when a calibrated cross-check\n"
+	"     (another recorded metric, e.g. wall time beside instructions) contradicts the\n"
+	"     verdict beyond its noise, unless bench.cross-check = warn.\n\n"
 	"  -m, --message M   what changed (used by keep's commit message)\n"
 	"  -n, --runs N      most pairs (default bench.runs)\n"
 	"  --no-profile      skip the profile and hotspot diff\n"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "metric.h"
 #include "banned.h"
 
 static int progress_shown;
@@ -88,17 +89,7 @@ void print_json(json_t *doc)
 
 const char *fmt_secs(char *buf, size_t len, double s)
 {
-	if (s < 0)
-		snprintf(buf, len, "?");
-	else if (s < 10)
-		snprintf(buf, len, "%.3fs", s);
-	else if (s < 100)
-		snprintf(buf, len, "%.2fs", s);
-	else if (s < 600)
-		snprintf(buf, len, "%.1fs", s);
-	else
-		snprintf(buf, len, "%dm%02ds", (int)s / 60, (int)s % 60);
-	return buf;
+	return format_seconds(s, buf, len);
 }
 
 const char *fmt_kb(char *buf, size_t len, double kb)

@@ -200,10 +200,11 @@ static int finish(struct ledger *l, sqlite3_stmt *st, int rc, struct strbuf *err
 static int artifact_time(struct ledger *l, int64_t art, const struct metric *m,
 			 struct report_time *t, struct strbuf *err)
 {
-	char *sql = xstrfmt("SELECT %s FROM runs r JOIN benches b ON b.id = r.bench_id "
-			    "WHERE b.kind = 'bench' AND r.warmup = 0 AND (%s) IS NOT NULL AND "
-			    "r.status = 0 AND ((r.side = 'A' AND b.baseline_artifact_id = ?1) OR "
-			    "(r.side = 'B' AND b.candidate_id = ?1))",
+	/* metric.h's run_sql names the runs table `runs`: no alias */
+	char *sql = xstrfmt("SELECT %s FROM runs JOIN benches b ON b.id = runs.bench_id "
+			    "WHERE b.kind = 'bench' AND runs.warmup = 0 AND (%s) IS NOT NULL AND "
+			    "runs.status = 0 AND ((runs.side = 'A' AND b.baseline_artifact_id = ?1) "
+			    "OR (runs.side = 'B' AND b.candidate_id = ?1))",
 			    m->run_sql, m->run_sql);
 	sqlite3_stmt *st = ledger_query(l, err, sql, "i", art);
 	double *x = NULL;

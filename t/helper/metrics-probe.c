@@ -14,6 +14,9 @@
  *                         itself while the counters are open, before the
  *                         spawn and after the reap (must not be counted)
  *     --pmu               only report whether the PMU counts (pmu yes|no REASON)
+ *     --repeat N          run the command N times with one set of counters open
+ *                         throughout, read around each run as a bench does
+ *                         (struct child's counters); prints `run K NAME VALUE`
  *
  * Output lines: `status N`, one line per wanted counter (`NAME VALUE` with
  * ` scaled` / ` user-only` appended when so, or `NAME unavailable REASON`),
@@ -77,11 +80,42 @@ static void print_values(const struct counter_values *v, unsigned wanted)
 	}
 }
 
+/* --repeat: the counters open once, read around each run (proc.c's child.counters) */
+static int run_repeated(char **cmd, unsigned wanted, long n)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct counter_set set;
+	long k;
+
+	if (counters_start(&set, wanted, &err))
+		die("%s", err.buf);
+	for (k = 1; k <= n; k++) {
+		struct child c = CHILD_INIT;
+		int id;
+
+		c.argv = (const char *const *)cmd;
+		c.fds_given = 1;
+		c.out_fd = 1;
+		c.err_fd = 2;
+		c.counters = &set;
+		fflush(stdout);
+		if (child_run(&c, &err))
+			die("%s", err.buf);
+		for (id = 0; id < COUNTER__N; id++)
+			if (c.counts.valid & COUNTER_BIT(id))
+				printf("run %ld %s %llu\n", k, counter_name(id),
+				       (unsigned long long)c.counts.value[id]);
+	}
+	counters_abort(&set);
+	strbuf_release(&err);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *vgdir = NULL, *vgprog = NULL, *cpus_arg = NULL;
 	unsigned wanted = COUNTERS_ALL;
-	long pwork = 0;
+	long pwork = 0, repeat = 0;
 	int i, no_aslr = 0;
 	struct strbuf err = STRBUF_INIT;
 	struct child c = CHILD_INIT;
@@ -116,6 +150,9 @@ int main(int argc, char **argv)
 			vgprog = argv[++i];
 		} else if (!strcmp(a, "--cpus")) {
 			cpus_arg = argv[++i];
+		} else if (!strcmp(a, "--repeat")) {
+			if (parse_long(argv[++i], &repeat) || repeat < 1)
+				die("--repeat: '%s' is not a number of runs", argv[i]);
 		} else if (!strcmp(a, "--parent-work")) {
 			if (parse_long(argv[++i], &pwork))
 				die("--parent-work: '%s' is not a number of MiB", argv[i]);
@@ -125,6 +162,8 @@ int main(int argc, char **argv)
 	}
 	if (i >= argc)
 		die("usage: metrics-probe [options] [--] COMMAND [ARG...]");
+	if (repeat)
+		return run_repeated(argv + i, wanted, repeat);
 
 	if (cpus_arg) {
 		if (cpulist_parse(cpus_arg, &cpus, &err) || cpus_online(NULL, &online, &err))

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "bench.h"
+#include "metric.h"
 #include "ledger.h"
 #include "proc.h"
 #include "store.h"
@@ -130,6 +131,61 @@ static void test_migrates_forward_keeping_data(void **state)
 		assert_int_equal(q_int(l, "SELECT count(*) FROM artifacts WHERE hash='h'"), 1);
 		ledger_close(l);
 	}
+	strbuf_release(&err);
+	free(p);
+}
+
+/*
+ * Version 6: a cpu-metric bench or calibration of version 5 had a "-cpu"
+ * suffix on its key; it becomes metric 'cpu' under the plain key. Run
+ * metrics go with their run.
+ */
+static void test_metric_columns(void **state)
+{
+	char *p = path_in("v5.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	(void)state;
+	unlink(p);
+	l = ledger_open_version(p, 0, 5, &err);
+	assert_non_null(l);
+	assert_int_equal(ledger_exec(l, &err,
+				     "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created) "
+				     "VALUES ('0123456789abcdef', 'h', 3, 1, 2, 0.7, 1), "
+				     "('0123456789abcdef-cpu', 'h', 3, 1, 2, 0.7, 2)",
+				     NULL),
+			 0);
+	/* one statement per call */
+	assert_int_equal(ledger_exec(l, &err,
+				     "INSERT INTO benches(id, kind, key, host, dir, command, started, "
+				     "status, max_pairs, warmup) VALUES "
+				     "(1, 'bench', '0123456789abcdef-cpu', 'h', '/', 'c', 0, 'done', 3, 0), "
+				     "(2, 'bench', '0123456789abcdef', 'h', '/', 'c', 0, 'done', 3, 0)",
+				     NULL),
+			 0);
+	assert_int_equal(ledger_exec(l, &err,
+				     "INSERT INTO runs(id, bench_id, seq, side, started, wall) VALUES "
+				     "(7, 2, 1, 'B', 1, 0.5)",
+				     NULL),
+			 0);
+	ledger_close(l);
+	l = ledger_open(p, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM calibrations WHERE key = "
+			      "'0123456789abcdef' AND metric = 'cpu' AND tool IS NULL"), 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM calibrations WHERE key = "
+			      "'0123456789abcdef' AND metric = 'wall'"), 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM benches WHERE key = '0123456789abcdef' "
+			      "AND metric = CASE id WHEN 1 THEN 'cpu' ELSE 'wall' END"), 2);
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO run_metrics(run_id, name, value) "
+				     "VALUES (7, 'task-clock', 5e8), (7, 'page-faults', 90)", NULL), 0);
+	/* one value per run and name */
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO run_metrics(run_id, name, value) "
+				     "VALUES (7, 'task-clock', 1)", NULL), -1);
+	strbuf_reset(&err);
+	assert_int_equal(ledger_exec(l, &err, "DELETE FROM runs WHERE id = 7", NULL), 0);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM run_metrics"), 0);
+	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
 }
@@ -582,7 +638,7 @@ static void test_calibration_pooling(void **state)
 	double sigma, df;
 	(void)state;
 	assert_non_null(l);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 0);
+	assert_int_equal(bench_noise_history(l, "k", "wall", 0, 5, &sigma, &df, &err), 0);
 	for (int i = 0; i < 7; i++)
 		assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 					     "sigma, created) VALUES (?,?,?,?,?,?,?)",
@@ -593,10 +649,36 @@ static void test_calibration_pooling(void **state)
 	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
 				     "sigma, created) VALUES ('k', 'elsewhere', 5, 1e6, 4, 1, 0), "
 				     "('other', ?, 5, 1e6, 4, 1, 0)", "t", host_name()), 0);
-	assert_int_equal(bench_noise_history(l, "k", 5, &sigma, &df, &err), 1);
+	/* nor another metric's, nor the same metric counted under valgrind */
+	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
+				     "sigma, created, metric, tool) VALUES "
+				     "('k', ?, 5, 1e6, 4, 1, 9, 'cpu', NULL), "
+				     "('k', ?, 5, 36, 4, 1, 9, 'wall', 'valgrind')",
+				     "tt", host_name(), host_name()), 0);
+	assert_int_equal(bench_noise_history(l, "k", "wall", 0, 5, &sigma, &df, &err), 1);
 	/* the five newest: ss 4 each, df 4 each */
 	assert_float_equal(df, 20, 1e-12);
 	assert_float_equal(sigma, 1.0, 1e-12);
+	assert_int_equal(bench_noise_history(l, "k", "wall", 1, 5, &sigma, &df, &err), 1);
+	assert_float_equal(sigma, 3.0, 1e-12);
+	{
+		/* every metric at once, each pooled over its own newest five */
+		struct metric_history *h;
+		size_t n;
+		const struct metric_history *w;
+		assert_int_equal(bench_noise_histories(l, "k", 5, &h, &n, &err), 0);
+		assert_int_equal(n, 3);
+		w = metric_history_find(h, n, metric_find("wall"), 0);
+		assert_non_null(w);
+		assert_float_equal(w->df, 20, 1e-12);
+		assert_float_equal(w->sigma, 1.0, 1e-12);
+		assert_float_equal(metric_history_find(h, n, metric_find("cpu"), 0)->sigma,
+				   500.0, 1e-9);
+		assert_float_equal(metric_history_find(h, n, metric_find("wall"), 1)->sigma, 3.0,
+				   1e-12);
+		assert_null(metric_history_find(h, n, metric_find("task-clock"), 0));
+		metric_histories_free(h, n);
+	}
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
@@ -657,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_damage_found_by_a_query),
 		cmocka_unit_test(test_step_and_values),
 		cmocka_unit_test(test_calibration_pooling),
+		cmocka_unit_test(test_metric_columns),
 		cmocka_unit_test(test_store_and_hash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

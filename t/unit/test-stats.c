@@ -267,6 +267,110 @@ static void test_pairs_needed(void **state)
 	assert_int_equal(verdict_pairs_needed(&p, 0.5, 0, 0.0101, 0.8), 0);
 }
 
+static void test_plan(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_plan plan;
+	(void)state;
+	/* without history: the floor, a best case */
+	verdict_plan(&p, 3, &plan);
+	assert_int_equal(plan.history, 0);
+	assert_float_equal(plan.sigma, p.floor, 1e-15);
+	assert_float_equal(plan.mde, verdict_mde(&p, p.floor, 0, 3, VERDICT_POWER), 1e-15);
+	/* with history: its sigma and degrees of freedom */
+	p.have_history = 1;
+	p.hist_sigma = 0.02;
+	p.hist_df = 7;
+	verdict_plan(&p, 3, &plan);
+	assert_int_equal(plan.history, 1);
+	assert_float_equal(plan.mde, 0.0475970031524431, 1e-9);
+	/* 4.76% is above twice the 1% margin: warned, with the pairs that detect 2% */
+	assert_float_equal(plan.target, 0.02, 1e-15);
+	assert_int_equal(plan.warn, 1);
+	assert_int_equal(plan.needed, verdict_pairs_needed(&p, 0.02, 7, 0.02, VERDICT_POWER));
+	assert_true(plan.needed > 3);
+	assert_true(verdict_mde(&p, 0.02, 7, plan.needed, VERDICT_POWER) <= 0.02);
+	/* quiet enough: no warning */
+	p.hist_sigma = 0.001;
+	verdict_plan(&p, 6, &plan);
+	assert_int_equal(plan.warn, 0);
+	assert_int_equal(plan.needed, 0);
+	/* two pairs with history decide nothing */
+	verdict_plan(&p, 2, &plan);
+	assert_true(isinf(plan.mde) && plan.warn);
+}
+
+/* Cross-checks: an interval per metric, and when it contradicts a verdict. */
+static void test_cross_check(void **state)
+{
+	struct verdict_params h = { 0 };
+	struct cross_check cc;
+	double up[] = { 0.05, 0.06, 0.04 }, flat[] = { 0.001, -0.002, 0.0005 };
+	(void)state;
+	h.floor = 0.005;
+	/* without history: the pairs' spread on n-1 df, but not calibrated */
+	cross_check_eval(up, 3, &h, 1, &cc);
+	assert_int_equal(cc.calibrated, 0);
+	assert_int_equal(cc.source, NOISE_PAIRS);
+	assert_float_equal(cc.df, 2, 1e-12);
+	assert_float_equal(cc.sigma, 0.01, 1e-12);
+	assert_float_equal(cc.hi - cc.mean, t_quantile(0.975, 2) * 0.01 / sqrt(3), 1e-12);
+	assert_true(cc.lo > 0);
+	assert_int_equal(cross_check_contradicts(VERDICT_FASTER, &cc), 0);
+	/* one pair without history: no interval */
+	cross_check_eval(up, 1, &h, 1, &cc);
+	assert_true(isinf(cc.lo) && cc.level == 0);
+
+	/* with history: pooled, and a contradiction of 'faster' when it is clearly above 0 */
+	h.have_history = 1;
+	h.hist_sigma = 0.01;
+	h.hist_df = 14;
+	cross_check_eval(up, 3, &h, 1, &cc);
+	assert_int_equal(cc.calibrated, 1);
+	assert_int_equal(cc.source, NOISE_HISTORY);
+	assert_float_equal(cc.df, 16, 1e-12);
+	assert_float_equal(cc.sigma, sqrt((0.0001 * 14 + 0.0002) / 16), 1e-12);
+	assert_true(cc.lo > 0);
+	assert_int_equal(cross_check_contradicts(VERDICT_FASTER, &cc), 1);
+	assert_int_equal(cross_check_contradicts(VERDICT_SLOWER, &cc), 0);
+	assert_int_equal(cross_check_contradicts(VERDICT_SAME, &cc), 0);
+	assert_int_equal(cross_check_contradicts(VERDICT_INCONCLUSIVE, &cc), 0);
+	/* Bonferroni: with more calibrated cross-checks each interval is wider */
+	{
+		struct cross_check wide;
+		cross_check_eval(up, 3, &h, 4, &wide);
+		assert_float_equal(wide.level, 1 - 0.05 / 4, 1e-12);
+		assert_true(wide.hi - wide.lo > cc.hi - cc.lo);
+	}
+	/* flat: no contradiction either way */
+	cross_check_eval(flat, 3, &h, 1, &cc);
+	assert_int_equal(cross_check_contradicts(VERDICT_FASTER, &cc), 0);
+	assert_int_equal(cross_check_contradicts(VERDICT_SLOWER, &cc), 0);
+	/* the mirror image contradicts 'slower' */
+	{
+		double down[] = { -0.05, -0.06, -0.04 };
+		cross_check_eval(down, 3, &h, 1, &cc);
+		assert_int_equal(cross_check_contradicts(VERDICT_SLOWER, &cc), 1);
+		assert_int_equal(cross_check_contradicts(VERDICT_FASTER, &cc), 0);
+	}
+	/* fewer than 3 pairs: the history's sigma x VERDICT_REGIME_GUARD */
+	cross_check_eval(up, 1, &h, 1, &cc);
+	assert_float_equal(cc.sigma, VERDICT_REGIME_GUARD * 0.01, 1e-12);
+	assert_float_equal(cc.df, 14, 1e-12);
+	/* pairs far noisier than the history: judged by the pairs */
+	{
+		double wild[] = { 0.30, -0.25, 0.28, -0.2 };
+		cross_check_eval(wild, 4, &h, 1, &cc);
+		assert_int_equal(cc.source, NOISE_PAIRS_OVER_HISTORY);
+		assert_float_equal(cc.df, 3, 1e-12);
+		assert_int_equal(cc.calibrated, 1);
+	}
+	/* never below the floor, even with a history of zero noise */
+	h.hist_sigma = 0;
+	cross_check_eval(flat, 3, &h, 1, &cc);
+	assert_true(cc.sigma >= h.floor);
+}
+
 static void test_noise_pool(void **state)
 {
 	struct noise_pool np = { 0, 0 };
@@ -296,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_early_reject_allows_for_load_change),
 		cmocka_unit_test(test_mde),
 		cmocka_unit_test(test_pairs_needed),
+		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_cross_check),
 		cmocka_unit_test(test_noise_pool),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

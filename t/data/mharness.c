@@ -1,0 +1,99 @@
+/*
+ * mharness: a benchmark harness for t1200-metrics.sh whose work and reports
+ * depend on its artifact, the text file named by $ART, of "KEY VALUE" lines:
+ *
+ *   spin N      N iterations of a loop: instruction counts follow N
+ *   score X     print "score = X" (times the noise factor) on stdout
+ *   work X      write "work X" (times the noise factor) to $PERFLOOP_METRICS_FILE
+ *   noise F     noise factor 1 + F * p[k % 8], p a fixed pattern and k this
+ *               harness's run number, counted in the file named by
+ *               $MH_COUNTER: seeded, the same sequence every time
+ *   cpus 1      print the Cpus_allowed_list line of /proc/self/status
+ *   addr 1      print the addresses of a stack variable and of a malloc'ed block
+ *
+ * Nothing depends on the time, so every figure but the times is deterministic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double pattern[8] = {0.9, -0.7, 0.3, -1.0, 0.6, -0.2, 1.0, -0.5};
+
+/* The run number k from $MH_COUNTER (0 without it), and the file counted up. */
+static long next_run(void)
+{
+	const char *path = getenv("MH_COUNTER");
+	long k = 0;
+	FILE *f;
+	if (!path)
+		return 0;
+	if ((f = fopen(path, "r"))) {
+		if (fscanf(f, "%ld", &k) != 1)
+			k = 0;
+		fclose(f);
+	}
+	if ((f = fopen(path, "w"))) {
+		fprintf(f, "%ld\n", k + 1);
+		fclose(f);
+	}
+	return k;
+}
+
+int main(void)
+{
+	const char *art = getenv("ART"), *mfile = getenv("PERFLOOP_METRICS_FILE");
+	double score = -1, work = -1, noise = 0, factor;
+	long spin = 0, cpus = 0, addr = 0;
+	volatile unsigned long x = 0;
+	char key[64];
+	double val;
+	FILE *f;
+
+	if (!art || !(f = fopen(art, "r"))) {
+		fprintf(stderr, "mharness: cannot read $ART\n");
+		return 2;
+	}
+	while (fscanf(f, "%63s %lf", key, &val) == 2) {
+		if (!strcmp(key, "spin"))
+			spin = (long)val;
+		else if (!strcmp(key, "score"))
+			score = val;
+		else if (!strcmp(key, "work"))
+			work = val;
+		else if (!strcmp(key, "noise"))
+			noise = val;
+		else if (!strcmp(key, "cpus"))
+			cpus = (long)val;
+		else if (!strcmp(key, "addr"))
+			addr = (long)val;
+	}
+	fclose(f);
+	factor = 1 + noise * pattern[next_run() % 8];
+	for (long i = 0; i < spin; i++)
+		x += (unsigned long)i;
+	if (score >= 0)
+		printf("progress: score = 1\nscore = %.6f\n", score * factor);
+	if (work >= 0 && mfile) {
+		FILE *m = fopen(mfile, "w");
+		if (!m)
+			return 3;
+		fprintf(m, "# written by mharness\nwork %.6f\n", work * factor);
+		fclose(m);
+	}
+	if (cpus) {
+		char line[256];
+		FILE *s = fopen("/proc/self/status", "r");
+		while (s && fgets(line, sizeof(line), s))
+			if (!strncmp(line, "Cpus_allowed_list:", 18))
+				fputs(line, stdout);
+		if (s)
+			fclose(s);
+	}
+	if (addr) {
+		int local = 0;
+		void *block = malloc(1 << 20);
+		printf("stack %p heap %p\n", (void *)&local, block);
+		free(block);
+	}
+	return 0;
+}
