@@ -82,7 +82,8 @@ static int instruction_source(struct project *c, const struct bench_request *req
 		strbuf_addf(err, "bench.metric is instructions: this machine has no hardware "
 			    "counters (%s) and valgrind cannot count them: %s (apt-get install "
 			    "valgrind, or set bench.valgrind)",
-			    s->pmu_absent ? s->pmu_absent : "bench.instructions = valgrind", why.buf);
+			    s->pmu_absent ? s->pmu_absent : "bench.instructions = valgrind",
+			    why.buf);
 		goto out;
 	}
 	s->valgrind = vi.path;
@@ -136,7 +137,8 @@ static int prepare_metrics(struct project *c, const struct bench_request *req,
 	for (size_t i = c->cfg.nr; i-- > 0;) {
 		const struct cfg_entry *e = &c->cfg.entries[i];
 		if (!strcmp(e->section, "metrics") && add_metric_rule(e, s)) {
-			strbuf_addf(err, "%s:%d: [metrics] %s: bad regex", e->file, e->line, e->key);
+			strbuf_addf(err, "%s:%d: [metrics] %s: bad regex", e->file, e->line,
+				    e->key);
 			return -1;
 		}
 	}

@@ -77,7 +77,8 @@ int bench_noise_histories(struct ledger *l, const char *key, int limit,
 	if (!st)
 		return -1;
 	while ((rc = ledger_step(l, st, err)) > 0) {
-		struct noise_pool np = { sqlite3_column_double(st, 2), sqlite3_column_double(st, 3) };
+		struct noise_pool np = { sqlite3_column_double(st, 2),
+					 sqlite3_column_double(st, 3) };
 		struct metric_history *h;
 		if (np.df < 1)
 			continue;
@@ -207,8 +208,8 @@ static struct planned *plan_runs(const struct bench_spec *spec, int *total)
 		p[i++] = (struct planned){ 'B', 0, 1, 0 };
 	}
 	for (int k = 1; k <= spec->max_pairs; k++) {
-		for (int vg = spec->valgrind && k <= native ? 0 : spec->valgrind; vg <= spec->valgrind;
-		     vg++) {
+		int first = spec->valgrind && k <= native ? 0 : spec->valgrind;
+		for (int vg = first; vg <= spec->valgrind; vg++) {
 			if (!two) {
 				p[i++] = (struct planned){ 'B', k, 0, vg };
 			} else if (k % 2) {
@@ -253,38 +254,58 @@ static void on_tick(void *data, double elapsed)
 		ts->hooks->progress(ts->hooks->data, &ts->prog);
 }
 
-static int record_run(struct ledger *l, const struct bench_result *res, int seq,
-		      const struct bench_run *r, struct strbuf *err)
+/*
+ * The statements that write runs, prepared once per bench: parsing the SQL
+ * for every run (and every metric of it) would cost more than a fast
+ * harness's run.
+ */
+struct run_writer {
+	sqlite3_stmt *run, *metric;
+};
+
+static void run_writer_release(struct run_writer *w)
 {
-	struct strbuf sql = STRBUF_INIT;
-	int64_t id = ledger_insert(
-	    l, err,
-	    "INSERT INTO runs(bench_id, seq, side, pair, warmup, started, wall, user, "
-	    "sys, max_rss_kb, status, log_out, log_err, out_off, out_len, err_off, "
-	    "err_len, tool) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-	    "iitiiddddiitt" "iiiit", res->id, (int64_t)seq, r->side == 'A' ? "A" : "B",
-	    (int64_t)r->pair, (int64_t)r->warmup, r->started, r->wall, r->user, r->sys,
-	    (int64_t)r->max_rss_kb, (int64_t)r->status, r->log_out, r->log_err, (int64_t)r->out_off,
-	    (int64_t)r->out_len, (int64_t)r->err_off, (int64_t)r->err_len,
-	    r->valgrind ? "valgrind" : NULL);
-	int ret;
-	if (id < 0)
+	sqlite3_finalize(w->run);
+	sqlite3_finalize(w->metric);
+	memset(w, 0, sizeof(*w));
+}
+
+static int record_run(struct ledger *l, struct run_writer *w, const struct bench_result *res,
+		      int seq, const struct bench_run *r, struct strbuf *err)
+{
+	int64_t id;
+	if (!w->run &&
+	    !(w->run = ledger_query(l, err,
+				    "INSERT INTO runs(bench_id, seq, side, pair, warmup, started, "
+				    "wall, user, sys, max_rss_kb, status, log_out, log_err, out_off, "
+				    "out_len, err_off, err_len, tool) VALUES "
+				    "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+				    NULL)))
 		return -1;
-	/*
-	 * One statement for the run's metrics: a prepare per value would cost
-	 * more than a fast harness's run. Names are [A-Za-z0-9_.-] (metric
-	 * names) and values numbers: nothing to quote.
-	 */
+	if (ledger_rebind(l, w->run, err, "iitiiddddiitt" "iiiit", res->id, (int64_t)seq,
+			  r->side == 'A' ? "A" : "B", (int64_t)r->pair, (int64_t)r->warmup,
+			  r->started, r->wall, r->user, r->sys, (int64_t)r->max_rss_kb,
+			  (int64_t)r->status, r->log_out, r->log_err, (int64_t)r->out_off,
+			  (int64_t)r->out_len, (int64_t)r->err_off, (int64_t)r->err_len,
+			  r->valgrind ? "valgrind" : NULL) ||
+	    ledger_step(l, w->run, err) < 0)
+		return -1;
+	id = sqlite3_last_insert_rowid(l->db);
+	/* wall and cpu are the run's columns; counters and harness metrics rows */
 	for (size_t i = BENCH_MI_COUNTER; i < r->nv && i < res->nmets; i++) {
 		if (!isfinite(r->v[i]))
 			continue;
-		strbuf_addf(&sql, "%s(%lld,'%s',%.17g)",
-			    sql.len ? "," : "INSERT INTO run_metrics(run_id, name, value) VALUES ",
-			    (long long)id, res->mets[i]->name, r->v[i]);
+		if (!w->metric &&
+		    !(w->metric = ledger_query(l, err,
+					       "INSERT INTO run_metrics(run_id, name, value) "
+					       "VALUES (?,?,?)",
+					       NULL)))
+			return -1;
+		if (ledger_rebind(l, w->metric, err, "itd", id, res->mets[i]->name, r->v[i]) ||
+		    ledger_step(l, w->metric, err) < 0)
+			return -1;
 	}
-	ret = sql.len ? ledger_exec(l, err, sql.buf, NULL) : 0;
-	strbuf_release(&sql);
-	return ret;
+	return 0;
 }
 
 /*
@@ -293,18 +314,24 @@ static int record_run(struct ledger *l, const struct bench_result *res, int seq,
  * are batched so the ledger does not dominate their overhead. Never called
  * while a child runs, so no lock is held across a run.
  */
-static int flush_runs(struct ledger *l, struct bench_result *res, size_t *recorded,
-		      struct strbuf *err)
+static int flush_runs(struct ledger *l, struct run_writer *w, struct bench_result *res,
+		      size_t *recorded, struct strbuf *err)
 {
+	int r = 0;
 	if (*recorded >= res->nr)
 		return 0;
 	if (ledger_begin(l, err))
 		return -1;
 	for (; *recorded < res->nr; (*recorded)++)
-		if (record_run(l, res, (int)*recorded + 1, &res->runs[*recorded], err)) {
-			sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
-		}
+		if ((r = record_run(l, w, res, (int)*recorded + 1, &res->runs[*recorded], err)))
+			break;
+	/* done with the statements: none stays active across the commit */
+	sqlite3_reset(w->run);
+	sqlite3_reset(w->metric);
+	if (r) {
+		sqlite3_exec(l->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
 	return ledger_commit(l, err);
 }
 
@@ -430,11 +457,12 @@ static void cross_checks(const struct bench_spec *spec, struct bench_result *res
 			x->contradicts = judged && cross_check_contradicts(res->vr.verdict, &x->cc);
 			if (!x->contradicts)
 				continue;
-			strbuf_addf(&sb, "%s%s says %s (x%.4f [%.4f, %.4f], calibrated) while %s says %s",
+			strbuf_addf(&sb, "%s%s says %s (x%.4f [%.4f, %.4f], calibrated) "
+				    "while %s says %s",
 				    sb.len ? "; " : "", m->name,
 				    res->vr.verdict == VERDICT_FASTER ? "slower" : "faster",
-				    exp(x->cc.mean), exp(x->cc.lo), exp(x->cc.hi), spec->metric->name,
-				    verdict_name(res->vr.verdict));
+				    exp(x->cc.mean), exp(x->cc.lo), exp(x->cc.hi),
+				    spec->metric->name, verdict_name(res->vr.verdict));
 		}
 	}
 	if (sb.len)
@@ -463,7 +491,8 @@ static int finish_bench(struct ledger *l, const struct bench_spec *spec, struct 
 			"pairs = ?, ratio = ?, ratio_mean = ?, ratio_lo = ?, ratio_hi = ?, level = ?, "
 			"sigma = ?, sigma_source = ?, result = ?, message = ?, metric = ?, "
 			"metric_source = ?, contradiction = ? WHERE id = ?",
-			"dttii" "ddddd" "dttttt" "ti", res->finished, bench_status_name(res->status),
+			"dttii" "ddddd" "dttttt" "ti", res->finished,
+			bench_status_name(res->status),
 			ok ? verdict_name(vr->verdict) : NULL, (int64_t)(ok && vr->early_reject),
 			(int64_t)res->npairs, ratio > 0 ? ratio : NAN,
 			res->npairs ? exp(vr->mean) : NAN, isfinite(vr->lo) ? exp(vr->lo) : NAN,
@@ -596,6 +625,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	int out_fd = -1, err_fd = -1;
 	long out_end = 0, err_end = 0;
 	struct counter_set cset;
+	struct run_writer writer = { NULL, NULL };
 
 	memset(res, 0, sizeof(*res));
 	memset(&ts, 0, sizeof(ts));
@@ -613,8 +643,10 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
 				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup, "
 				"owner_pid, owner_start, owner_host, metric, metric_source) VALUES "
-				"(?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),?,?,?,?,?,?,?)",
-				"tttttdiiiii" "iittt", spec->kind, spec->key, host_name(), spec->dir,
+				"(?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),"
+				"?,?,?,?,?,?,?)",
+				"tttttdiiiii" "iittt", spec->kind, spec->key, host_name(),
+				spec->dir,
 				spec->command, res->started, spec->cand_id, spec->base_id,
 				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup,
 				ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host,
@@ -660,7 +692,8 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		}
 		vg_out = xstrfmt("%s/valgrind/out", log_dir);
 		if (!(vg_b = valgrind_artifact(log_dir, 'B', spec->cand_path, err)) ||
-		    (spec->base_path && !(vg_a = valgrind_artifact(log_dir, 'A', spec->base_path, err))))
+		    (spec->base_path &&
+		     !(vg_a = valgrind_artifact(log_dir, 'A', spec->base_path, err))))
 			goto out;
 		vg_env_b = xstrfmt("%s=%s", spec->env_name, vg_b);
 		if (vg_a)
@@ -733,7 +766,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 				strbuf_addbuf(err, &why);
 				strbuf_release(&why);
 				res->status = BENCH_FAILED;
-				if (!flush_runs(l, res, &recorded, &why))
+				if (!flush_runs(l, &writer, res, &recorded, &why))
 					finish_bench(l, spec, res, &why);
 				goto out;
 			}
@@ -771,7 +804,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 			strbuf_release(&why);
 			cmd_free_words(vg_argv);
 			res->status = BENCH_FAILED;
-			if (!flush_runs(l, res, &recorded, &why))
+			if (!flush_runs(l, &writer, res, &recorded, &why))
 				finish_bench(l, spec, res, &why);
 			goto out;
 		}
@@ -817,7 +850,7 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		}
 		if ((r->wall > 0.05 || now_mono() - last_flush > 0.25 || c.status != 0 ||
 		     c.interrupted || c.timed_out || bad)) {
-			if (flush_runs(l, res, &recorded, err))
+			if (flush_runs(l, &writer, res, &recorded, err))
 				goto out;
 			last_flush = now_mono();
 		}
@@ -849,7 +882,8 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		}
 
 		/* a judged pair is complete when its second run finished */
-		if (!r->warmup && spec->base_path && res->nr >= 2 && !r->valgrind == !spec->valgrind &&
+		if (!r->warmup && spec->base_path && res->nr >= 2 &&
+		    !r->valgrind == !spec->valgrind &&
 		    res->runs[res->nr - 2].pair == r->pair && !res->runs[res->nr - 2].warmup &&
 		    !res->runs[res->nr - 2].valgrind == !r->valgrind) {
 			const struct bench_run *x = &res->runs[res->nr - 2];
@@ -865,20 +899,21 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 				sum += res->d[k];
 			ts.prog.ratio = exp(sum / res->npairs);
 			res->has_verdict = 1;
-			if (verdict_eval_cpu(&spec->vp, res->d, witness ? res->dcpu : NULL, res->npairs,
-					     &res->vr) != VERDICT_CONTINUE &&
+			if (verdict_eval_cpu(&spec->vp, res->d, witness ? res->dcpu : NULL,
+					     res->npairs, &res->vr) != VERDICT_CONTINUE &&
 			    !spec->all_pairs)
 				break;
 		}
 	}
 	if (res->has_verdict && res->vr.verdict == VERDICT_CONTINUE)
 		res->vr.verdict = VERDICT_INCONCLUSIVE;
-	if (flush_runs(l, res, &recorded, err) || finish_bench(l, spec, res, err))
+	if (flush_runs(l, &writer, res, &recorded, err) || finish_bench(l, spec, res, err))
 		goto out;
 	ret = 0;
 out:
 	proc_signals_release();
 	counters_abort(&cset);
+	run_writer_release(&writer);
 	if (out_fd >= 0)
 		close(out_fd);
 	if (err_fd >= 0)
@@ -965,11 +1000,11 @@ int bench_save_calibration(struct ledger *l, const struct bench_spec *spec,
 	for (size_t i = 0; i < n && !ret; i++) {
 		const struct bench_noise *x = &noise[i];
 		ret = ledger_exec(l, err,
-				  "INSERT INTO calibrations(bench_id, key, host, pairs, ss, df, sigma, "
-				  "created, metric, tool) VALUES (?,?,?,?,?,?,?,?,?,?)",
+				  "INSERT INTO calibrations(bench_id, key, host, pairs, ss, df, "
+				  "sigma, created, metric, tool) VALUES (?,?,?,?,?,?,?,?,?,?)",
 				  "ittiddddtt", res->id, spec->key, host_name(), (int64_t)x->pairs,
-				  x->sigma * x->sigma * x->df, x->df, x->sigma, now_wall(), x->m->name,
-				  x->valgrind ? "valgrind" : NULL);
+				  x->sigma * x->sigma * x->df, x->df, x->sigma, now_wall(),
+				  x->m->name, x->valgrind ? "valgrind" : NULL);
 	}
 	free(noise);
 	if (ret) {
@@ -982,8 +1017,9 @@ int bench_save_calibration(struct ledger *l, const struct bench_spec *spec,
 int bench_run_metrics_json(struct ledger *l, int64_t bench, json_t **out, struct strbuf *err)
 {
 	sqlite3_stmt *st = ledger_query(l, err,
-					"SELECT r.seq, m.name, m.value FROM run_metrics m JOIN runs r "
-					"ON r.id = m.run_id WHERE r.bench_id = ? ORDER BY r.seq, m.name",
+					"SELECT r.seq, m.name, m.value FROM run_metrics m "
+					"JOIN runs r ON r.id = m.run_id WHERE r.bench_id = ? "
+					"ORDER BY r.seq, m.name",
 					"i", bench);
 	int rc;
 	*out = json_object();

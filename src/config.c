@@ -672,9 +672,12 @@ static int check_metrics(const struct config *cfg, struct strbuf *err)
 		const struct cfg_entry *e = &cfg->entries[i];
 		if (strcmp(e->section, "metrics"))
 			continue;
-		if (!strcmp(e->value, "file") ? hmetric_name_check(e->key, &why)
-					       : hmetric_rules_add(&rules, e->key, e->value, &why)) {
-			strbuf_addf(err, "%s:%d: [metrics] %s: %s", e->file, e->line, e->key, why.buf);
+		int bad = !strcmp(e->value, "file")
+				  ? hmetric_name_check(e->key, &why)
+				  : hmetric_rules_add(&rules, e->key, e->value, &why);
+		if (bad) {
+			strbuf_addf(err, "%s:%d: [metrics] %s: %s", e->file, e->line, e->key,
+				    why.buf);
 			goto out;
 		}
 		if (metric && !strcmp(metric->value, e->key))

@@ -234,7 +234,7 @@ static const char *const migrations[] = {
 	 * history per metric. cpu-metric benches and calibrations were told
 	 * apart by a "-cpu" suffix of their key: it becomes the metric.
 	 */
-	"ALTER TABLE runs ADD COLUMN tool TEXT; -- 'valgrind': ran under it, its times are the tool's\n"
+	"ALTER TABLE runs ADD COLUMN tool TEXT; -- 'valgrind': its times are the tool's\n"
 	"CREATE TABLE run_metrics(\n"
 	"  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,\n"
 	"  name TEXT NOT NULL,             -- instructions, task-clock, a harness metric ...\n"
@@ -708,15 +708,11 @@ int ledger_commit(struct ledger *l, struct strbuf *err)
 	return exec_plain(l, "COMMIT", err, "committing");
 }
 
-static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *sql,
-			      const char *fmt, va_list ap)
+/* Bind fmt's parameters (see ledger_exec()) to st; 0, or -1 with err. */
+static int vbind(struct ledger *l, sqlite3_stmt *st, struct strbuf *err, const char *fmt,
+		 va_list ap)
 {
-	sqlite3_stmt *st;
 	int i = 1;
-	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		ledger_error(l, err, "preparing a statement");
-		return NULL;
-	}
 	for (const char *f = fmt ? fmt : ""; *f; f++, i++) {
 		int rc = SQLITE_OK;
 		switch (*f) {
@@ -740,11 +736,39 @@ static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *
 		}
 		if (rc != SQLITE_OK) {
 			ledger_error(l, err, "binding a parameter");
-			sqlite3_finalize(st);
-			return NULL;
+			return -1;
 		}
 	}
+	return 0;
+}
+
+static sqlite3_stmt *vprepare(struct ledger *l, struct strbuf *err, const char *sql,
+			      const char *fmt, va_list ap)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ledger_error(l, err, "preparing a statement");
+		return NULL;
+	}
+	if (vbind(l, st, err, fmt, ap)) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
 	return st;
+}
+
+int ledger_rebind(struct ledger *l, sqlite3_stmt *st, struct strbuf *err, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+	if (refuse_damaged(l, err))
+		return -1;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	va_start(ap, fmt);
+	r = vbind(l, st, err, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 static int64_t vrun(struct ledger *l, struct strbuf *err, const char *sql, const char *fmt,

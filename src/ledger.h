@@ -80,6 +80,14 @@ sqlite3_stmt *ledger_query(struct ledger *l, struct strbuf *err, const char *sql
 			   ...);
 
 /*
+ * A statement run many times (a bench's rows of runs): prepare it once with
+ * ledger_query() and no parameters, then before each run ledger_rebind()
+ * resets it and binds fmt's parameters; step it with ledger_step(). Saves
+ * parsing the SQL each time. 0, or -1 with err.
+ */
+int ledger_rebind(struct ledger *l, sqlite3_stmt *st, struct strbuf *err, const char *fmt, ...);
+
+/*
  * Step a query: 1 with a row, 0 when there are no more, -1 on error with err
  * filled. An error (a damaged page, a lock) is never the end of the rows.
  */

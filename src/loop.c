@@ -155,15 +155,16 @@ int loop_import_calibrations(struct ledger *l, const char *other_path, struct st
 		       "WHERE name = 'metric'",
 		       NULL) ||
 	    ledger_exec(l, err,
-			per_metric
-				? "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created, "
-				  "metric, tool) SELECT key, host, pairs, ss, df, sigma, created, "
-				  "metric, tool FROM other.calibrations WHERE host = ? ORDER BY id"
-				: "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created, "
-				  "metric) SELECT CASE WHEN key LIKE '%-cpu' THEN "
-				  "substr(key, 1, length(key) - 4) ELSE key END, host, pairs, ss, df, "
-				  "sigma, created, CASE WHEN key LIKE '%-cpu' THEN 'cpu' ELSE 'wall' END "
-				  "FROM other.calibrations WHERE host = ? ORDER BY id",
+			per_metric ? "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, "
+				     "created, metric, tool) SELECT key, host, pairs, ss, df, "
+				     "sigma, created, metric, tool FROM other.calibrations "
+				     "WHERE host = ? ORDER BY id"
+				   : "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, "
+				     "created, metric) SELECT CASE WHEN key LIKE '%-cpu' THEN "
+				     "substr(key, 1, length(key) - 4) ELSE key END, host, pairs, "
+				     "ss, df, sigma, created, CASE WHEN key LIKE '%-cpu' THEN "
+				     "'cpu' ELSE 'wall' END FROM other.calibrations "
+				     "WHERE host = ? ORDER BY id",
 			"t", host_name())) {
 		ledger_exec(l, err, "DETACH DATABASE other", NULL);
 		return -1;

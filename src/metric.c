@@ -14,7 +14,8 @@
 #include "banned.h"
 
 /* one run's value of a run_metrics row, over the runs table */
-#define RUN_METRIC(name) "(SELECT value FROM run_metrics WHERE run_id = runs.id AND name = '" name "')"
+#define RUN_METRIC(name)                                                                           \
+	"(SELECT value FROM run_metrics WHERE run_id = runs.id AND name = '" name "')"
 
 /*
  * Times of a run under valgrind are valgrind's, never the harness's: NULL.
@@ -24,7 +25,8 @@ const struct metric metrics[] = {
 	{ "wall", "wall time", "End-to-end wall time",
 	  "(CASE WHEN runs.tool IS NULL THEN runs.wall END)", "s", METRIC_TIME, 1, 1, 0 },
 	{ "cpu", "user+sys CPU time", "User+sys CPU time",
-	  "(CASE WHEN runs.tool IS NULL THEN runs.user + runs.sys END)", "s", METRIC_TIME, 1, 1, 0 },
+	  "(CASE WHEN runs.tool IS NULL THEN runs.user + runs.sys END)", "s", METRIC_TIME, 1, 1,
+	  0 },
 	{ "instructions", "user-space instructions", "Instructions (user space)",
 	  RUN_METRIC("instructions"), "", METRIC_COUNT, 1, 1, COUNTER_INSTRUCTIONS + 1 },
 	{ "cycles", "user-space cycles", "Cycles (user space)", RUN_METRIC("cycles"), "",
@@ -182,7 +184,8 @@ static const char *format_scaled(double v, char *buf, size_t len)
 		if (fabs(v) < scale[i].at)
 			continue;
 		double x = v / scale[i].at;
-		snprintf(buf, len, fabs(x) < 10 ? "%.2f %s" : fabs(x) < 100 ? "%.1f %s" : "%.0f %s", x,
+		snprintf(buf, len,
+			 fabs(x) < 10 ? "%.2f %s" : fabs(x) < 100 ? "%.1f %s" : "%.0f %s", x,
 			 scale[i].suffix);
 		return buf;
 	}

@@ -35,7 +35,7 @@ struct metric {
 	const char *name;    /* bench.metric, the document's "metric", run_metrics.name */
 	const char *title;   /* in sentences and axis titles: "wall time" */
 	const char *heading; /* a report's heading: "End-to-end wall time" */
-	const char *run_sql; /* one run's value over the runs table (NULL for valgrind runs' times) */
+	const char *run_sql; /* one run's value over the runs table (NULL when it has none) */
 	const char *unit;    /* "s", "ns", "" (counts), "" (harness metrics) */
 	enum metric_kind kind;
 	/*

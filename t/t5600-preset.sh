@@ -29,7 +29,14 @@ test_expect_success 'the rspack preset follows the procedure' '
 		"template = refactor({scope}): {message}" "workflow = Ecosystem Benchmark" \
 		"input = pr" "rustc = rustc -V" "node = node -v"; do
 		grep -qF -- "$want" rs/perfloop.ini || die_test "preset lacks: $want" || return 1
-	done
+	done &&
+	# the instruction-count option, commented, loads once uncommented
+	grep -q "^; metric = instructions$" rs/perfloop.ini &&
+	grep -q "RAYON_NUM_THREADS=1, since with several threads" rs/perfloop.ini &&
+	sed -e "s/^; metric = instructions$/metric = instructions/" -e "s/^; \[env\]$/[env]/" \
+		-e "s/^; RAYON_NUM_THREADS = 1$/RAYON_NUM_THREADS = 1/" rs/perfloop.ini >rs/ins.ini &&
+	grep -q "^RAYON_NUM_THREADS = 1$" rs/ins.ini &&
+	(cd rs && "$PERFLOOP" -c ins.ini log >/dev/null)
 '
 
 rustc --version >/dev/null 2>&1 || { echo "# no usable rustc: hint check skipped"; test_done; exit $?; }

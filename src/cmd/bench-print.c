@@ -91,7 +91,8 @@ static void side_row(const char *label, const struct bench_view *v,
 	}
 	summarize(x->x, x->n, &sm);
 	strbuf_setf(&h, "%s median", v->metric->name);
-	printf("%-12s %*s", label, colw(h.buf), metric_format(v->metric, sm.median, med, sizeof(med)));
+	printf("%-12s %*s", label, colw(h.buf),
+	       metric_format(v->metric, sm.median, med, sizeof(med)));
 	strbuf_setf(&h, "%s min", v->metric->name);
 	printf(" %*s", colw(h.buf), metric_format(v->metric, sm.min, mn, sizeof(mn)));
 	strbuf_setf(&h, "%s max", v->metric->name);
@@ -104,8 +105,8 @@ static void side_row(const char *label, const struct bench_view *v,
 		       metric_format(cols[i], series_median(bench_view_series(s, cols[i], 0)), med,
 				     sizeof(med)));
 	}
-	printf(" %10s %4zu\n", isfinite(s->rss_median) ? fmt_kb(rss, sizeof(rss), s->rss_median) : "-",
-	       x->n);
+	printf(" %10s %4zu\n",
+	       isfinite(s->rss_median) ? fmt_kb(rss, sizeof(rss), s->rss_median) : "-", x->n);
 	strbuf_release(&h);
 }
 
@@ -234,8 +235,8 @@ void print_bench_doc(json_t *doc)
 	size_t ncols;
 	int aa;
 	if (bench_doc_read(doc, &v, &err)) {
-		printf("bench %lld: %s\n", (long long)json_integer_value(json_object_get(doc, "id")),
-		       err.buf);
+		printf("bench %lld: %s\n",
+		       (long long)json_integer_value(json_object_get(doc, "id")), err.buf);
 		strbuf_release(&err);
 		return;
 	}
@@ -248,7 +249,8 @@ void print_bench_doc(json_t *doc)
 	side_header(&v, cols, ncols);
 	if (v.a.present)
 		side_row(aa ? "A" : "A baseline", &v, &v.a, cols, ncols);
-	side_row(aa ? "B (same)" : v.a.present ? "B candidate" : "candidate", &v, &v.b, cols, ncols);
+	side_row(aa ? "B (same)" : v.a.present ? "B candidate" : "candidate", &v, &v.b, cols,
+		 ncols);
 	if (v.a.present)
 		counters_row("counters A   ", &v.a);
 	counters_row(v.a.present ? "counters B   " : "counters     ", &v.b);
@@ -268,13 +270,13 @@ void print_bench_doc(json_t *doc)
 			printf("%s          no ratio: a side has no run that exited 0\n",
 			       aa ? "A/A" : "B/A");
 		} else {
-			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A", v.metric->name,
-			       v.ratio);
+			printf("%s          %s median ratio %.4f", aa ? "A/A" : "B/A",
+			       v.metric->name, v.ratio);
 			if (isfinite(v.lo) && !v.early_reject)
 				printf(", %s mean ratio %.4f [%.4f, %.4f] (%.*f%% interval, "
 				       "sequential)",
-				       v.metric->name, v.ratio_mean, v.lo, v.hi, v.level > 0.99 ? 2 : 0,
-				       100 * v.level);
+				       v.metric->name, v.ratio_mean, v.lo, v.hi,
+				       v.level > 0.99 ? 2 : 0, 100 * v.level);
 			printf("\n");
 		}
 		print_cross(&v);
@@ -288,7 +290,8 @@ void print_bench_doc(json_t *doc)
 		       v.metric->name, v.noise_source,
 		       aa ? "these A/A pairs" : noise_words(v.noise_source));
 	if (!aa && v.a.present && v.has_plan) {
-		plan_sentence(v.plan_pairs, v.plan_history, v.plan_sigma, v.plan_mde, v.metric, &sb);
+		plan_sentence(v.plan_pairs, v.plan_history, v.plan_sigma, v.plan_mde, v.metric,
+			      &sb);
 		printf("plan         %s\n", sb.buf);
 	}
 	if (aa) {

@@ -123,13 +123,15 @@ static int cmd_calibrate(int argc, char **argv, struct project *c)
 	}
 	if (json) {
 		/* bench_json holds this calibration's sigma and df of the verdict's metric */
-		json_t *cal = json_object_get(doc, "calibration"), *first = json_array_get(metrics, 0);
+		json_t *cal = json_object_get(doc, "calibration");
+		json_t *first = json_array_get(metrics, 0);
 		json_object_set(cal, "pooled_sigma", json_object_get(first, "pooled_sigma"));
 		json_object_set(cal, "pooled_df", json_object_get(first, "pooled_df"));
 		json_object_set(cal, "metrics", metrics);
 		print_json(doc);
 	} else {
-		printf("  ('-': not above bench.margin, or more than %d pairs)\n", VERDICT_MAX_PLAN);
+		printf("  ('-': not above bench.margin, or more than %d pairs)\n",
+		       VERDICT_MAX_PLAN);
 		if (verdict_sigma > 0.03)
 			printf("%swarning%s: this host is noisy for %s; verdicts will need many "
 			       "pairs\n",

@@ -118,11 +118,12 @@ static int cmd_log(int argc, char **argv, struct project *c)
 				snprintf(rs, sizeof(rs), "%.4f", ratio);
 			else
 				snprintf(rs, sizeof(rs), "-");
-			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-12s %9s %9s %7s  %s%s\n",
+			printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-12s %9s %9s %7s  "
+			       "%s%s\n",
 			       (long long)id, when, col_text(st, 2), col_text(st, 3), col_text(st, 7),
 			       *base ? base : "-", m->name,
-			       metric_format(m, ma, sa, sizeof(sa)), metric_format(m, mb, sb, sizeof(sb)),
-			       rs,
+			       metric_format(m, ma, sa, sizeof(sa)),
+			       metric_format(m, mb, sb, sizeof(sb)), rs,
 			       verdict ? verdict : "-",
 			       sqlite3_column_int(st, 10) ? " (early reject)" : "");
 		}

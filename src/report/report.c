@@ -203,8 +203,9 @@ static int artifact_time(struct ledger *l, int64_t art, const struct metric *m,
 	/* metric.h's run_sql names the runs table `runs`: no alias */
 	char *sql = xstrfmt("SELECT %s FROM runs JOIN benches b ON b.id = runs.bench_id "
 			    "WHERE b.kind = 'bench' AND runs.warmup = 0 AND (%s) IS NOT NULL AND "
-			    "runs.status = 0 AND ((runs.side = 'A' AND b.baseline_artifact_id = ?1) "
-			    "OR (runs.side = 'B' AND b.candidate_id = ?1))",
+			    "runs.status = 0 AND ((runs.side = 'A' AND "
+			    "b.baseline_artifact_id = ?1) OR (runs.side = 'B' AND "
+			    "b.candidate_id = ?1))",
 			    m->run_sql, m->run_sql);
 	sqlite3_stmt *st = ledger_query(l, err, sql, "i", art);
 	double *x = NULL;

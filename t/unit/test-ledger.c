@@ -57,6 +57,15 @@ static void write_file(const char *path, const void *data, size_t len)
 	fclose(f);
 }
 
+/* A statement that must succeed. */
+static void exec_ok(struct ledger *l, const char *sql)
+{
+	struct strbuf err = STRBUF_INIT;
+	if (ledger_exec(l, &err, sql, NULL))
+		fail_msg("%s: %s", sql, err.buf);
+	strbuf_release(&err);
+}
+
 /* A one-value query that must succeed. */
 static int64_t q_int(struct ledger *l, const char *sql)
 {
@@ -149,25 +158,16 @@ static void test_metric_columns(void **state)
 	unlink(p);
 	l = ledger_open_version(p, 0, 5, &err);
 	assert_non_null(l);
-	assert_int_equal(ledger_exec(l, &err,
-				     "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created) "
-				     "VALUES ('0123456789abcdef', 'h', 3, 1, 2, 0.7, 1), "
-				     "('0123456789abcdef-cpu', 'h', 3, 1, 2, 0.7, 2)",
-				     NULL),
-			 0);
 	/* one statement per call */
-	assert_int_equal(ledger_exec(l, &err,
-				     "INSERT INTO benches(id, kind, key, host, dir, command, started, "
-				     "status, max_pairs, warmup) VALUES "
-				     "(1, 'bench', '0123456789abcdef-cpu', 'h', '/', 'c', 0, 'done', 3, 0), "
-				     "(2, 'bench', '0123456789abcdef', 'h', '/', 'c', 0, 'done', 3, 0)",
-				     NULL),
-			 0);
-	assert_int_equal(ledger_exec(l, &err,
-				     "INSERT INTO runs(id, bench_id, seq, side, started, wall) VALUES "
-				     "(7, 2, 1, 'B', 1, 0.5)",
-				     NULL),
-			 0);
+	exec_ok(l, "INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created) "
+		"VALUES ('0123456789abcdef', 'h', 3, 1, 2, 0.7, 1), "
+		"('0123456789abcdef-cpu', 'h', 3, 1, 2, 0.7, 2)");
+	exec_ok(l, "INSERT INTO benches(id, kind, key, host, dir, command, started, "
+		"status, max_pairs, warmup) VALUES "
+		"(1, 'bench', '0123456789abcdef-cpu', 'h', '/', 'c', 0, 'done', 3, 0), "
+		"(2, 'bench', '0123456789abcdef', 'h', '/', 'c', 0, 'done', 3, 0)");
+	exec_ok(l, "INSERT INTO runs(id, bench_id, seq, side, started, wall) VALUES "
+		"(7, 2, 1, 'B', 1, 0.5)");
 	ledger_close(l);
 	l = ledger_open(p, 0, &err);
 	assert_non_null(l);
@@ -177,8 +177,8 @@ static void test_metric_columns(void **state)
 			      "'0123456789abcdef' AND metric = 'wall'"), 1);
 	assert_int_equal(q_int(l, "SELECT count(*) FROM benches WHERE key = '0123456789abcdef' "
 			      "AND metric = CASE id WHEN 1 THEN 'cpu' ELSE 'wall' END"), 2);
-	assert_int_equal(ledger_exec(l, &err, "INSERT INTO run_metrics(run_id, name, value) "
-				     "VALUES (7, 'task-clock', 5e8), (7, 'page-faults', 90)", NULL), 0);
+	exec_ok(l, "INSERT INTO run_metrics(run_id, name, value) "
+		"VALUES (7, 'task-clock', 5e8), (7, 'page-faults', 90)");
 	/* one value per run and name */
 	assert_int_equal(ledger_exec(l, &err, "INSERT INTO run_metrics(run_id, name, value) "
 				     "VALUES (7, 'task-clock', 1)", NULL), -1);
