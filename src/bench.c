@@ -515,13 +515,15 @@ const char *bench_metric_source(const struct bench_spec *spec)
 /*
  * Valgrind's count depends on the bytes of the environment: both sides get
  * their artifact at paths of the same length, <log dir>/valgrind/A/NAME and
- * .../B/NAME (a hard link, else a copy; NAME kept, a harness may look at
- * its extension). Returns the path, or NULL with err.
+ * .../B/NAME (a hard link, else a copy), NAME the candidate's file name for
+ * both (a harness may look at its extension). Returns the path, or NULL
+ * with err.
  */
-static char *valgrind_artifact(const char *log_dir, char side, const char *path, struct strbuf *err)
+static char *valgrind_artifact(const char *log_dir, char side, const char *path,
+			       const char *name, struct strbuf *err)
 {
 	char *dir = xstrfmt("%s/valgrind/%c", log_dir, side);
-	char *dest = xstrfmt("%s/%s", dir, path_basename(path));
+	char *dest = xstrfmt("%s/%s", dir, name);
 	if (mkdir_p(dir, 0755)) {
 		strbuf_addf(err, "cannot create '%s': %s", dir, strerror(errno));
 		free(dest);
@@ -691,9 +693,10 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 			goto out;
 		}
 		vg_out = xstrfmt("%s/valgrind/out", log_dir);
-		if (!(vg_b = valgrind_artifact(log_dir, 'B', spec->cand_path, err)) ||
+		const char *name = path_basename(spec->cand_path);
+		if (!(vg_b = valgrind_artifact(log_dir, 'B', spec->cand_path, name, err)) ||
 		    (spec->base_path &&
-		     !(vg_a = valgrind_artifact(log_dir, 'A', spec->base_path, err))))
+		     !(vg_a = valgrind_artifact(log_dir, 'A', spec->base_path, name, err))))
 			goto out;
 		vg_env_b = xstrfmt("%s=%s", spec->env_name, vg_b);
 		if (vg_a)

@@ -670,11 +670,17 @@ static int check_metrics(const struct config *cfg, struct strbuf *err)
 
 	for (size_t i = 0; i < cfg->nr; i++) {
 		const struct cfg_entry *e = &cfg->entries[i];
+		int later = 0, bad;
 		if (strcmp(e->section, "metrics"))
 			continue;
-		int bad = !strcmp(e->value, "file")
-				  ? hmetric_name_check(e->key, &why)
-				  : hmetric_rules_add(&rules, e->key, e->value, &why);
+		/* a later file (the loop's ini after its include) may set it again: that wins */
+		for (size_t k = i + 1; k < cfg->nr && !later; k++)
+			later = !strcmp(cfg->entries[k].section, "metrics") &&
+				!strcmp(cfg->entries[k].key, e->key);
+		if (later)
+			continue;
+		bad = !strcmp(e->value, "file") ? hmetric_name_check(e->key, &why)
+						: hmetric_rules_add(&rules, e->key, e->value, &why);
 		if (bad) {
 			strbuf_addf(err, "%s:%d: [metrics] %s: %s", e->file, e->line, e->key,
 				    why.buf);

@@ -139,6 +139,76 @@ static void test_booleans_and_case(void **state)
 	config_release(&cfg);
 }
 
+/* The bench's metrics: bench.metric, [metrics], the choices and the CPU list. */
+static void test_metric_settings(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err;
+	(void)state;
+	expect_error("[bench]\nmetric = compile\n",
+		     "t.ini:2: bad value for 'bench.metric': 'compile' is not wall, cpu, "
+		     "instructions or a metric of [metrics]");
+	expect_error("[bench]\nmetric = cycles\n", "'cycles' is not wall, cpu, instructions");
+	expect_error("[metrics]\nx = (a)(b)\n", "t.ini:2: [metrics] x: metric 'x': the regex "
+		     "'(a)(b)' has 2 capture groups");
+	expect_error("[metrics]\nx = no group\n", "has 0 capture groups");
+	expect_error("[metrics]\nx = (\n", "t.ini:2: [metrics] x: metric 'x': bad regex '('");
+	expect_error("[metrics]\ncpu = file\n", "t.ini:2: [metrics] cpu: metric name 'cpu' is one "
+		     "of perfloop's own metrics");
+	expect_error("[metrics]\ntask-clock = x([0-9]+)\n", "one of perfloop's own metrics");
+	expect_error("[bench]\ninstructions = perf\n",
+		     "t.ini:2: bad value for 'bench.instructions': 'perf' is not auto, pmu or "
+		     "valgrind");
+	expect_error("[bench]\ncross-check = ignore\n",
+		     "t.ini:2: bad value for 'bench.cross-check': 'ignore' is not block or warn");
+	expect_error("[bench]\ncpus = 2-1\n", "t.ini:2: bad value for 'bench.cpus': cpu list");
+	expect_error("[bench]\naslr = sometimes\n", "'sometimes' is not true or false");
+	/* what is valid */
+	err = parse("[bench]\nmetric = compile\ncpus = 0\naslr = off\ncross-check = warn\n"
+		    "instructions = valgrind\n[metrics]\ncompile = took ([0-9.]+) ms\n"
+		    "stage.parse = file\n",
+		    &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	assert_string_equal(config_get(&cfg, "bench.metric"), "compile");
+	assert_int_equal(config_get_bool(&cfg, "bench.aslr"), 0);
+	config_release(&cfg);
+	err = parse("[bench]\nmetric = instructions\n", &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	config_release(&cfg);
+}
+
+/* A [metrics] entry set again by a later file replaces the first, as other keys do. */
+static void test_metric_override(void **state)
+{
+	char dir[] = "/tmp/perfloop-cfg-XXXXXX";
+	char *a, *b;
+	struct config cfg = CONFIG_INIT;
+	struct strbuf err = STRBUF_INIT;
+	FILE *f;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	a = xstrfmt("%s/a.ini", dir);
+	b = xstrfmt("%s/b.ini", dir);
+	f = fopen(b, "w");
+	fputs("[metrics]\nx = old ([0-9]+)\n", f);
+	fclose(f);
+	f = fopen(a, "w");
+	fputs("[include]\npath = b.ini\n[metrics]\nx = new ([0-9]+)\n[bench]\nmetric = x\n", f);
+	fclose(f);
+	assert_int_equal(config_load(&cfg, a, &err), 0);
+	assert_string_equal(err.buf, "");
+	assert_string_equal(config_get(&cfg, "metrics.x"), "new ([0-9]+)");
+	config_release(&cfg);
+	unlink(a);
+	unlink(b);
+	rmdir(dir);
+	free(a);
+	free(b);
+	strbuf_release(&err);
+}
+
 static void test_include_and_files(void **state)
 {
 	char dir[] = "/tmp/perfloop-cfg-XXXXXX";
@@ -281,6 +351,8 @@ int main(void)
 		cmocka_unit_test(test_bom_and_env),
 		cmocka_unit_test(test_booleans_and_case),
 		cmocka_unit_test(test_include_and_files),
+		cmocka_unit_test(test_metric_settings),
+		cmocka_unit_test(test_metric_override),
 		cmocka_unit_test(test_table_is_documented),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
