@@ -759,7 +759,11 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 		r->out_off = out_end;
 		r->err_off = err_end;
 		/* same width: the number fills the zeros (a new directory: no such file yet) */
-		snprintf(mpath + strlen(mpath) - 6, 7, "%06d", (i + 1) % 1000000);
+		{
+			char num[16];
+			snprintf(num, sizeof(num), "%06d", (i + 1) % 1000000);
+			memcpy(mpath + strlen(mpath) - 6, num, 6);
+		}
 		if (i >= 999999)
 			unlink(mpath); /* the numbers came round */
 
