@@ -16,6 +16,7 @@
 #include "bench.h"
 #include "metric.h"
 #include "ledger.h"
+#include "loop.h"
 #include "proc.h"
 #include "store.h"
 
@@ -188,6 +189,56 @@ static void test_metric_columns(void **state)
 	ledger_close(l);
 	strbuf_release(&err);
 	free(p);
+}
+
+/*
+ * start copies this host's calibrations from the project's ledger, which may
+ * be of an older schema: its "-cpu" keys become metric 'cpu'.
+ */
+static void test_import_calibrations(void **state)
+{
+	char *old = path_in("old5.db"), *cur = path_in("cur.db"), *dst = path_in("dst.db");
+	struct strbuf err = STRBUF_INIT;
+	struct ledger *l;
+	char *sql;
+	(void)state;
+	unlink(old);
+	unlink(cur);
+	unlink(dst);
+	l = ledger_open_version(old, 0, 5, &err);
+	assert_non_null(l);
+	sql = xstrfmt("INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created) VALUES "
+		      "('0123456789abcdef', '%s', 3, 1, 2, 0.7, 1), "
+		      "('0123456789abcdef-cpu', '%s', 3, 1, 2, 0.5, 2), "
+		      "('0123456789abcdef', 'elsewhere', 3, 1, 2, 0.9, 3)",
+		      host_name(), host_name());
+	exec_ok(l, sql);
+	free(sql);
+	ledger_close(l);
+	l = ledger_open(cur, 0, &err);
+	assert_non_null(l);
+	sql = xstrfmt("INSERT INTO calibrations(key, host, pairs, ss, df, sigma, created, metric, "
+		      "tool) VALUES ('0123456789abcdef', '%s', 3, 0, 2, 0, 4, 'instructions', "
+		      "'valgrind')",
+		      host_name());
+	exec_ok(l, sql);
+	free(sql);
+	ledger_close(l);
+
+	l = ledger_open(dst, 0, &err);
+	assert_non_null(l);
+	assert_int_equal(loop_import_calibrations(l, old, &err), 2);
+	assert_int_equal(loop_import_calibrations(l, cur, &err), 1);
+	assert_int_equal(q_int(l, "SELECT count(*) FROM calibrations WHERE key = "
+			      "'0123456789abcdef' AND ((metric = 'wall' AND sigma = 0.7) OR "
+			      "(metric = 'cpu' AND sigma = 0.5) OR (metric = 'instructions' AND "
+			      "tool = 'valgrind')) AND (tool IS NULL) = (metric != 'instructions')"),
+			 3);
+	ledger_close(l);
+	strbuf_release(&err);
+	free(old);
+	free(cur);
+	free(dst);
 }
 
 /* Version 2 adds profiles; a version-1 ledger gains the table with its data kept. */
@@ -740,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_step_and_values),
 		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_metric_columns),
+		cmocka_unit_test(test_import_calibrations),
 		cmocka_unit_test(test_store_and_hash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
