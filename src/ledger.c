@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "proc.h"
@@ -444,6 +445,25 @@ static int check_head(struct ledger *l, const struct ledger_head *h, struct strb
 	return 0;
 }
 
+/*
+ * Switch the file to WAL. SQLite does not always call the busy handler for
+ * this switch: while another process opens or switches the new file, it can
+ * fail at once with SQLITE_BUSY. Retry until the busy timeout has passed.
+ */
+static int enable_wal(struct ledger *l, struct strbuf *err)
+{
+	double until = now_mono() + l->busy_ms / 1000.0;
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	while (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		if ((sqlite3_extended_errcode(l->db) & 0xff) != SQLITE_BUSY || now_mono() >= until) {
+			ledger_error(l, err, "enabling WAL");
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 static int migrate(struct ledger *l, int target, struct strbuf *err)
 {
 	struct ledger_head h;
@@ -455,13 +475,12 @@ static int migrate(struct ledger *l, int target, struct strbuf *err)
 	if (h.version >= target)
 		return 0;
 	/*
-	 * SQLite's busy handler covers the lock this takes, as for any other.
 	 * Foreign keys are off while migrating (the pragma does nothing inside
 	 * a transaction): a step may rebuild a table, and dropping the old one
 	 * must not cascade to the rows that reference it. Each step is checked
 	 * for broken references before it commits.
 	 */
-	if (exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL") ||
+	if (enable_wal(l, err) ||
 	    exec_plain(l, "PRAGMA foreign_keys=OFF", err, "migrating the schema"))
 		return -1;
 	/*
@@ -615,7 +634,8 @@ struct ledger *ledger_open_version(const char *path, int busy_ms, int target, st
 		goto fail;
 	}
 	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db, busy_ms > 0 ? busy_ms : 10000);
+	l->busy_ms = busy_ms > 0 ? busy_ms : 10000;
+	sqlite3_busy_timeout(l->db, l->busy_ms);
 	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") ||
 	    check_integrity(l, err) || migrate(l, target, err))
 		goto fail;

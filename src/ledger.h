@@ -23,6 +23,7 @@
 struct ledger {
 	sqlite3 *db;
 	char *path;
+	int busy_ms;          /* how long to wait for another process's lock */
 	unsigned opened : 1;  /* checked and migrated: a clean close may say so */
 	unsigned damaged : 1; /* SQLite reported corruption: write nothing more */
 };
