@@ -7,6 +7,7 @@
 
 #include "baseline.h"
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "loop.h"
 #include "banned.h"
 
@@ -61,6 +62,9 @@ static int baseline_save_cmd(int argc, char **argv, struct project *c)
 		die("%s", err.buf);
 	if (!file_exists(path))
 		die("artifact '%s' does not exist: build it first, or pass --artifact PATH", path);
+	/* a baseline's bytes belong to the commit it is recorded against */
+	if (!artifact)
+		refuse_stale_artifact(c, "to save those bytes anyway");
 	if (baseline_save(c, name, path, &b, &err) || loop_set_baseline(c->ledger, b.id, &err))
 		die("%s", err.buf);
 	if (json) {

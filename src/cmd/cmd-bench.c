@@ -64,7 +64,7 @@ static int cmd_bench(int argc, char **argv, struct project *c)
 		return usage_error(e, "--alone takes no baseline");
 
 	if (!req.artifact)
-		refuse_stale_artifact(c);
+		refuse_stale_artifact(c, "to measure it anyway");
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
 	doc = bench_json(&s.spec, &res);

@@ -196,7 +196,7 @@ static int cmd_profile(int argc, char **argv, struct project *c)
 		req.artifact = stored;
 	}
 	if (!req.artifact)
-		refuse_stale_artifact(c);
+		refuse_stale_artifact(c, "to profile it anyway");
 	req.tick = on_tick;
 	if (profile_record(c, &req, &p, &err)) {
 		progress_clear();

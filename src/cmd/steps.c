@@ -174,7 +174,7 @@ out:
 	strbuf_release(&err);
 }
 
-void refuse_stale_artifact(struct project *c)
+void refuse_stale_artifact(struct project *c, const char *anyway)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
@@ -187,8 +187,8 @@ void refuse_stale_artifact(struct project *c)
 			die("%s", err.buf);
 		if (as.state == ART_STALE)
 			die("artifact '%s' is stale, not the build of the worktree: %s; run "
-			    "'perfloop build' first (or pass --artifact PATH to measure it anyway)",
-			    as.path, as.why);
+			    "'perfloop build' first (or pass --artifact PATH %s)",
+			    as.path, as.why, anyway);
 		art_state_release(&as);
 	}
 	loop_release(&ls);

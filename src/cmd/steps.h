@@ -42,8 +42,10 @@ void settle_artifact(struct project *c, const struct loop_state *ls, int json, j
 
 /*
  * In a loop, die with the reason and what to run when the artifact is stale
- * (profile and bench of build.artifact would measure other sources).
+ * (profile and bench of build.artifact would measure other sources, baseline
+ * save would record them against the wrong commit). `anyway` ends the advice:
+ * "(or pass --artifact PATH <anyway>)".
  */
-void refuse_stale_artifact(struct project *c);
+void refuse_stale_artifact(struct project *c, const char *anyway);
 
 #endif
