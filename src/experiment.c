@@ -154,6 +154,30 @@ static void add_unique(struct strbuf *out, const char *name, int *count)
 	(*count)++;
 }
 
+/*
+ * Is a hunk header's context a declaration, not the function around the
+ * change? git takes the nearest line that starts with a letter, which in a
+ * header is often a prototype ("int f(void);" and a comment): it ends in ';'
+ * once a trailing comment is dropped.
+ */
+static int is_declaration(const char *s, size_t l)
+{
+	const char *c;
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	if (l >= 2 && s[l - 2] == '*' && s[l - 1] == '/') {
+		for (c = s + l - 2; c > s && !(c[-1] == '/' && c[0] == '*'); c--)
+			;
+		if (c > s)
+			l = (size_t)(c - 1 - s);
+	} else if ((c = memmem(s, l, "//", 2))) {
+		l = (size_t)(c - s);
+	}
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	return l && s[l - 1] == ';';
+}
+
 /* Does a diff line's text define a function: Rust "fn x(", or a C/C++ "type name(" at column 0? */
 static int is_definition(const char *s, size_t l)
 {
@@ -180,9 +204,10 @@ int touched_functions(const char *patch, struct strbuf *out)
 		} else if (n > 2 && !strncmp(p, "@@", 2)) {
 			/* "@@ -a,b +c,d @@ context": git names the enclosing function */
 			const char *ctx = memmem(p + 2, n - 2, "@@", 2);
+			size_t cl = ctx ? n - (size_t)(ctx + 2 - p) : 0;
 			strbuf_reset(&cur);
-			if (ctx)
-				function_in_line(ctx + 2, n - (size_t)(ctx + 2 - p), &cur);
+			if (ctx && !is_declaration(ctx + 2, cl))
+				function_in_line(ctx + 2, cl, &cur);
 		} else if (changed || (n && *p == ' ')) {
 			/* follow definitions inside the hunk; a change counts for its function */
 			strbuf_reset(&name);

@@ -108,6 +108,18 @@ static void test_touched(void **state)
 					   &out),
 			 1);
 	assert_string_equal(out.buf, "hot_loop\n");
+	strbuf_reset(&out);
+	/* a prototype in a header is the context git gives, not a function around the change */
+	assert_int_equal(touched_functions("@@ -160,7 +160,7 @@ LZ4LIB_API const char* "
+					   "LZ4_versionString (void);  /**< version string */\n"
+					   "-#define LZ4_MEMORY_USAGE_DEFAULT 14\n"
+					   "+#define LZ4_MEMORY_USAGE_DEFAULT 10\n"
+					   "@@ -1,1 +1,1 @@ int g(void); // a prototype\n"
+					   "-int x;\n"
+					   "+int y;\n",
+					   &out),
+			 0);
+	assert_string_equal(out.buf, "");
 	strbuf_release(&out);
 }
 
