@@ -40,7 +40,7 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test unit e2e fuzz asan valgrind demo deps tools install clean style hdr-check bench
+.PHONY: all test test-lint unit e2e fuzz asan valgrind demo deps tools install clean style hdr-check bench
 
 all: $(O)/perfloop $(O)/perfloop.1
 
@@ -98,8 +98,15 @@ fuzz: | $(O)/.deps-ok
 tools:
 	@scripts/install-deps
 
-# unit, end-to-end and fuzz tests, each to its end; the last line is the total over all
+# the test tree's rules (t/lint): unique script numbers in t/README's families,
+# executable scripts that source t/lib.sh, unit tests named after their module
+test-lint:
+	@t/lint
+
+# the lint, then unit, end-to-end and fuzz tests, each to its end; the last line
+# is the total over all
 test: tools all $(UNIT_BIN) $(HELPER_BIN) | $(O)/.deps-ok
+	@t/lint
 	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" \
 		t/run-all $(UNIT_BIN)
 

@@ -101,4 +101,42 @@ test_expect_success 'make test'"'"'s runner totals unit, end-to-end and fuzz cas
 	test "$(tail -1 out)" = "5 passed, 1 failed"
 '
 
+# t/lint on a copy of the tree: clean as it is, then one breach at a time
+lint_copy() {
+	rm -rf lint && mkdir lint && cp -r "$SRC/t" "$SRC/src" lint/
+}
+
+test_expect_success 'the test tree passes its lint' '
+	lint_copy && "$SRC/t/lint" lint 2>err && test ! -s err
+'
+
+test_expect_success 'the lint fails on a duplicate test number' '
+	lint_copy && cp lint/t/t1000-bench.sh lint/t/t1000-again.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: duplicate test number t1000: t1000-again.sh t1000-bench.sh$" err
+'
+
+test_expect_success 'the lint fails on a family t/README does not list' '
+	lint_copy && cp lint/t/t1000-bench.sh lint/t/t9000-nowhere.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/t9000-nowhere.sh: family 9 is not in t/README" err
+'
+
+test_expect_success 'the lint fails on a script that is not executable or lacks lib.sh' '
+	lint_copy && chmod -x lint/t/t1000-bench.sh &&
+	printf "#!/bin/bash\necho ok 1 - x\n" >lint/t/t1900-bare.sh && chmod +x lint/t/t1900-bare.sh &&
+	printf "#!/bin/bash\n" >lint/t/t1901-Bad_Name.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/t1000-bench.sh: not executable" err &&
+	grep_q "^t/lint: t/t1900-bare.sh: does not source t/lib.sh$" err &&
+	grep_q "^t/lint: t/t1901-Bad_Name.sh: not named tNNNN-name.sh" err
+'
+
+test_expect_success 'the lint fails on a unit test named after no module' '
+	lint_copy && mv lint/t/unit/test-loop.c lint/t/unit/test-looping.c &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/unit/test-looping.c: no module src/looping.c" err &&
+	mv lint/src/loop.c lint/src/looping.c && "$SRC/t/lint" lint
+'
+
 test_done
