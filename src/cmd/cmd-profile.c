@@ -56,39 +56,29 @@ static int list_profiles(struct project *c, int json, long limit)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l = project_ledger(c, &err);
-	sqlite3_stmt *st;
+	struct profile *profiles;
+	size_t n;
 	json_t *arr;
-	int n = 0, rc;
-	if (!l)
-		die("%s", err.buf);
-	st = ledger_query(l, &err, "SELECT id FROM profiles ORDER BY id DESC LIMIT ?", "i",
-			  (int64_t)limit);
-	if (!st)
+	if (!l || profile_list(l, limit, &profiles, &n, &err))
 		die("%s", err.buf);
 	arr = json_array();
 	if (!json)
 		printf("%5s  %-19s  %-11s  %-16s  %8s  %4s  %-12s  %s\n", "id", "when", "status",
 		       "event", "samples", "runs", "artifact", "perf.data");
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		struct profile p;
+	for (size_t i = 0; i < n; i++) {
+		const struct profile *p = &profiles[i];
 		char when[32];
-		if (profile_get(l, sqlite3_column_int64(st, 0), &p, &err))
-			die("%s", err.len ? err.buf : "a profile vanished from the ledger");
-		n++;
 		if (json) {
-			json_array_append_new(arr, profile_json(&p));
+			json_array_append_new(arr, profile_json(p));
 		} else {
-			fmt_time(when, sizeof(when), p.created);
+			fmt_time(when, sizeof(when), p->created);
 			printf("%5lld  %-19s  %-11s  %-16s  %8lld  %4d  %-12.12s  %s\n",
-			       (long long)p.id, when, p.status,
-			       p.event_recorded ? p.event_recorded : p.event, (long long)p.samples,
-			       p.runs, p.artifact_hash ? p.artifact_hash : "-", p.path);
+			       (long long)p->id, when, p->status,
+			       p->event_recorded ? p->event_recorded : p->event, (long long)p->samples,
+			       p->runs, p->artifact_hash ? p->artifact_hash : "-", p->path);
 		}
-		profile_release(&p);
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
+	profiles_free(profiles, n);
 	if (json)
 		print_json(arr);
 	else if (!n)

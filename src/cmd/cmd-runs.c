@@ -8,47 +8,10 @@
 
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
-#include "github/github.h"
+#include "dispatch.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_runs_entry;
-
-struct dispatch {
-	int64_t id, workflow_id;
-	double created;
-	char *commit, *actor;
-	int pr;
-};
-
-static size_t load_dispatches(struct ledger *l, struct dispatch **out)
-{
-	struct strbuf err = STRBUF_INIT;
-	sqlite3_stmt *st = ledger_query(l, &err,
-					"SELECT id, workflow_id, created, commit_id, actor, pr FROM "
-					"dispatches WHERE status = 'sent' ORDER BY created",
-					NULL);
-	size_t nr = 0, alloc = 0;
-	int rc;
-	if (!st)
-		die("%s", err.buf);
-	*out = NULL;
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		struct dispatch *d;
-		ALLOC_GROW(*out, nr + 1, alloc);
-		d = &(*out)[nr++];
-		d->id = sqlite3_column_int64(st, 0);
-		d->workflow_id = sqlite3_column_int64(st, 1);
-		d->created = sqlite3_column_double(st, 2);
-		d->commit = xstrdup(col_text(st, 3));
-		d->actor = xstrdup(col_text(st, 4));
-		d->pr = sqlite3_column_int(st, 5);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
-	strbuf_release(&err);
-	return nr;
-}
 
 static int cmp_run(const void *a, const void *b)
 {
@@ -56,7 +19,7 @@ static int cmp_run(const void *a, const void *b)
 	return x->created < y->created ? -1 : x->created > y->created;
 }
 
-static json_t *row(const struct dispatch *d, const struct gh_run *r)
+static json_t *row(const struct sent_dispatch *d, const struct gh_run *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "dispatch", json_integer(d->id));
@@ -76,7 +39,7 @@ static json_t *row(const struct dispatch *d, const struct gh_run *r)
  * oldest run not yet taken that was created after it. Returns the number of
  * runs not completed, plus dispatches without a run yet.
  */
-static int refresh(struct gh_client *gh, struct project *c, struct dispatch *d, size_t nd,
+static int refresh(struct gh_client *gh, struct project *c, struct sent_dispatch *d, size_t nd,
 		   json_t *rows)
 {
 	double skew = config_get_real(&c->cfg, "github.clock-skew");
@@ -110,15 +73,7 @@ static int refresh(struct gh_client *gh, struct project *c, struct dispatch *d, 
 				}
 			if (!mine || strcmp(mine->status, "completed"))
 				open++;
-			if (mine && ledger_exec(c->ledger, &err,
-						"INSERT INTO workflow_runs(id, dispatch_id, status, "
-						"conclusion, url, created, updated) VALUES "
-						"(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-						"status = excluded.status, conclusion = "
-						"excluded.conclusion, updated = excluded.updated",
-						"iitttdd", mine->id, d[j].id, mine->status,
-						mine->conclusion, mine->html_url, mine->created,
-						now_wall()))
+			if (mine && dispatch_record_run(c->ledger, d[j].id, mine, &err))
 				die("%s", err.buf);
 			json_array_append_new(rows, row(&d[j], mine));
 		}
@@ -164,7 +119,7 @@ static int cmd_runs(int argc, char **argv, struct project *c)
 	struct strbuf err = STRBUF_INIT;
 	struct gh_client gh;
 	struct loop_state ls;
-	struct dispatch *d;
+	struct sent_dispatch *d;
 	json_t *rows = json_array(), *r;
 	size_t nd, i;
 	int wait = 0, json = 0, opt, open, failed = 0;
@@ -188,7 +143,8 @@ static int cmd_runs(int argc, char **argv, struct project *c)
 	if (optind < argc)
 		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	require_loop(c, &ls);
-	nd = load_dispatches(c->ledger, &d);
+	if (dispatch_list_sent(c->ledger, &d, &nd, &err))
+		die("%s", err.buf);
 	if (!nd) {
 		if (json)
 			print_json(rows);
@@ -227,11 +183,7 @@ static int cmd_runs(int argc, char **argv, struct project *c)
 	else
 		print_rows(rows);
 out:
-	for (i = 0; i < nd; i++) {
-		free(d[i].commit);
-		free(d[i].actor);
-	}
-	free(d);
+	sent_dispatches_free(d, nd);
 	json_decref(rows);
 	loop_release(&ls);
 	strbuf_release(&err);

@@ -13,13 +13,39 @@
 
 extern const struct cmd_entry cmd_show_entry;
 
-/* [offset, length] of a run's bytes in a log, from two columns. */
-static json_t *range_json(sqlite3_stmt *st, int col)
+/* [offset, length] of a run's bytes in a log. */
+static json_t *range_json(int64_t off, int64_t len)
 {
 	json_t *a = json_array();
-	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col)));
-	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col + 1)));
+	json_array_append_new(a, json_integer(off));
+	json_array_append_new(a, json_integer(len));
 	return a;
+}
+
+/* The runs of a bench as JSON objects, in order. */
+static json_t *runs_json(const struct bench_run_row *rows, size_t nr)
+{
+	json_t *runs = json_array();
+	for (size_t i = 0; i < nr; i++) {
+		const struct bench_run_row *x = &rows[i];
+		json_t *r = json_object();
+		json_object_set_new(r, "seq", json_integer(x->seq));
+		json_object_set_new(r, "side", json_string(x->side));
+		json_object_set_new(r, "pair", json_integer(x->pair));
+		json_object_set_new(r, "warmup", json_boolean(x->warmup));
+		json_object_set_new(r, "wall", json_real(x->wall));
+		json_object_set_new(r, "user", json_real(x->user));
+		json_object_set_new(r, "sys", json_real(x->sys));
+		json_object_set_new(r, "max_rss_kb", json_integer(x->max_rss_kb));
+		json_object_set_new(r, "status", json_integer(x->status));
+		json_object_set_new(r, "log_out", json_string(x->log_out));
+		json_object_set_new(r, "log_err", json_string(x->log_err));
+		json_object_set_new(r, "started", json_real(x->started));
+		json_object_set_new(r, "out_range", range_json(x->out_off, x->out_len));
+		json_object_set_new(r, "err_range", range_json(x->err_off, x->err_len));
+		json_array_append_new(runs, r);
+	}
+	return runs;
 }
 
 /*
@@ -73,8 +99,10 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	long run = 0;
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
-	sqlite3_stmt *st;
-	json_t *doc = NULL, *runs = json_array();
+	struct bench_run_row *rows;
+	char *result, *status, *message;
+	json_t *doc = NULL, *runs;
+	size_t nr;
 	int json = 0, opt, rc;
 	long id;
 
@@ -93,54 +121,29 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 
-	st = ledger_query(l, &err, "SELECT result, status, message FROM benches WHERE id = ?", "i",
-			  (int64_t)id);
-	if (!st)
+	rc = bench_load(l, (int64_t)id, &result, &status, &message, &err);
+	if (rc < 0)
 		die("%s", err.buf);
-	if ((rc = ledger_step(l, st, &err)) < 0)
-		die("%s", err.buf);
-	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		doc = json_loads(col_text(st, 0), 0, NULL);
+	if (rc && result)
+		doc = json_loads(result, 0, NULL);
 	if (rc && !doc) {
 		/* still running, or perfloop died mid-bench: show what the runs say */
 		doc = json_object();
 		json_object_set_new(doc, "id", json_integer(id));
-		json_object_set_new(doc, "status", json_string(col_text(st, 1)));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			json_object_set_new(doc, "message", json_string(col_text(st, 2)));
+		json_object_set_new(doc, "status", json_string(status));
+		if (message)
+			json_object_set_new(doc, "message", json_string(message));
 	}
-	sqlite3_finalize(st);
+	free(result);
+	free(status);
+	free(message);
 	if (!rc)
 		die("no bench %ld in the ledger (see 'perfloop log')", id);
 
-	st = ledger_query(l, &err,
-			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
-			  "log_out, log_err, started, out_off, out_len, err_off, err_len "
-			  "FROM runs WHERE bench_id = ? ORDER BY seq",
-			  "i", (int64_t)id);
-	if (!st)
+	if (bench_load_runs(l, (int64_t)id, &rows, &nr, &err))
 		die("%s", err.buf);
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		json_t *r = json_object();
-		json_object_set_new(r, "seq", json_integer(sqlite3_column_int(st, 0)));
-		json_object_set_new(r, "side", json_string(col_text(st, 1)));
-		json_object_set_new(r, "pair", json_integer(sqlite3_column_int(st, 2)));
-		json_object_set_new(r, "warmup", json_boolean(sqlite3_column_int(st, 3)));
-		json_object_set_new(r, "wall", json_real(sqlite3_column_double(st, 4)));
-		json_object_set_new(r, "user", json_real(sqlite3_column_double(st, 5)));
-		json_object_set_new(r, "sys", json_real(sqlite3_column_double(st, 6)));
-		json_object_set_new(r, "max_rss_kb", json_integer(sqlite3_column_int64(st, 7)));
-		json_object_set_new(r, "status", json_integer(sqlite3_column_int(st, 8)));
-		json_object_set_new(r, "log_out", json_string(col_text(st, 9)));
-		json_object_set_new(r, "log_err", json_string(col_text(st, 10)));
-		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
-		json_object_set_new(r, "out_range", range_json(st, 12));
-		json_object_set_new(r, "err_range", range_json(st, 14));
-		json_array_append_new(runs, r);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
+	runs = runs_json(rows, nr);
+	bench_run_rows_free(rows, nr);
 
 	if (run) {
 		json_t *r = json_array_get(runs, (size_t)run - 1);

@@ -119,6 +119,26 @@ out:
 	return code;
 }
 
+void say_info(void *data, const char *text)
+{
+	info("%s", text);
+}
+
+void say_warning(void *data, const char *text)
+{
+	warning("%s", text);
+}
+
+int build_hook(void *data, struct project *c, const char *patch_hash, struct build_result *res)
+{
+	return run_build(c, patch_hash, res);
+}
+
+int validate_hook(void *data, struct project *c, struct validate_result *res)
+{
+	return run_validate(c, res);
+}
+
 void require_loop(struct project *c, struct loop_state *ls)
 {
 	struct strbuf err = STRBUF_INIT;

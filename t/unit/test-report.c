@@ -218,8 +218,8 @@ static void test_render(void **state)
 	e->id = 1;
 	e->message = xstrdup("a | b");
 	e->patch_hash = xstrdup("0123456789abcdef");
-	e->status = xstrdup("kept");
-	e->verdict = xstrdup("keep");
+	e->status = EXP_KEPT;
+	e->verdict = TRY_KEEP;
 	e->reason = xstrdup("end-to-end time is faster");
 	e->commit = xstrdup("fedcba9876543210");
 	e->profile_note = "not profiled";
