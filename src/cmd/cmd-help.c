@@ -109,6 +109,12 @@ static void add_prose(struct strbuf *out, const char *s, size_t len, enum doc_fo
 	strbuf_release(&t);
 }
 
+static void add_prose_line(struct strbuf *out, const char *s, enum doc_format f)
+{
+	add_prose(out, s, strlen(s), f);
+	strbuf_addch(out, '\n');
+}
+
 /*
  * Help text, line by line: prose as add_prose() makes it, and blocks
  * indented by 4 after a blank line as they are (fenced in Markdown).
@@ -215,12 +221,10 @@ static void add_options(struct strbuf *out, const struct cmd_entry *e, enum doc_
 			strbuf_addstr(out, ".TP\n.B ");
 			man_escape(out, spec.buf);
 			strbuf_addch(out, '\n');
-			add_prose(out, o->help, strlen(o->help), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, o->help, f);
 		} else {
 			strbuf_addf(out, "- `%s`: ", spec.buf);
-			add_prose(out, o->help, strlen(o->help), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, o->help, f);
 		}
 		strbuf_release(&spec);
 	}
@@ -245,8 +249,7 @@ static void add_body(struct strbuf *out, const struct cmd_entry *e, enum doc_for
 			add_wrapped(out, e->exit, 6, 0);
 		} else {
 			strbuf_addstr(out, f == DOC_MD ? "Exit status: " : "Exit status: ");
-			add_prose(out, e->exit, strlen(e->exit), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, e->exit, f);
 		}
 	}
 }
@@ -260,18 +263,15 @@ static void add_subcommands(struct strbuf *out, const struct cmd_entry *e, enum 
 		cmd_synopsis(&syn, s, e);
 		if (f == DOC_TEXT) {
 			strbuf_addf(out, "\n%s %s: ", e->name, s->name);
-			add_prose(out, s->summary, strlen(s->summary), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, s->summary, f);
 		} else if (f == DOC_MAN) {
 			strbuf_addstr(out, ".PP\n.B ");
 			man_escape(out, syn.buf);
 			strbuf_addstr(out, "\n.br\n");
-			add_prose(out, s->summary, strlen(s->summary), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, s->summary, f);
 		} else {
 			strbuf_addf(out, "\n#### `perfloop %s %s`\n\n", e->name, s->name);
-			add_prose(out, s->summary, strlen(s->summary), f);
-			strbuf_addch(out, '\n');
+			add_prose_line(out, s->summary, f);
 		}
 		add_body(out, s, f);
 		strbuf_release(&syn);
@@ -283,8 +283,7 @@ static void help_command(struct strbuf *out, const struct cmd_entry *e)
 {
 	cmd_usage(out, e, NULL);
 	strbuf_addch(out, '\n');
-	add_prose(out, e->summary, strlen(e->summary), DOC_TEXT);
-	strbuf_addch(out, '\n');
+	add_prose_line(out, e->summary, DOC_TEXT);
 	add_body(out, e, DOC_TEXT);
 	add_subcommands(out, e, DOC_TEXT);
 }
