@@ -41,13 +41,18 @@ HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
 .PHONY: all test test-lint lint unit e2e fuzz asan valgrind demo deps tools install clean style \
-	hdr-check bench
+	hdr-check bench readme
 
 all: $(O)/perfloop $(O)/perfloop.1
 
 # the manual page is made from the command and key tables, so it never drifts
 $(O)/perfloop.1: $(O)/perfloop
 	$(O)/perfloop help --man >$@
+
+# README's command reference and table of keys are made from the same tables (t0001 checks)
+readme: $(O)/perfloop
+	scripts/update-readme $(O)/perfloop README.md >$(O)/README.md.new
+	mv $(O)/README.md.new README.md
 
 deps: $(O)/.deps-ok
 

@@ -68,6 +68,64 @@ test_expect_success 'README documents every configuration key and command' '
 	done
 '
 
+test_expect_success 'README'"'"'s command reference and key table are the ones perfloop makes' '
+	"$SRC/scripts/update-readme" "$PERFLOOP" "$SRC/README.md" >readme &&
+	grep -q "^<!-- commands:begin" readme && grep -q "^### \`perfloop keep\`" readme &&
+	grep -q "^| \`bench.runs\` |" readme &&
+	diff -u "$SRC/README.md" readme ||
+	die_test "README.md differs from what perfloop makes: run make readme"
+'
+
+test_expect_success 'help, README and the man page say the same about keep'"'"'s push' '
+	"$PERFLOOP" help keep >help &&
+	grep -q "git push --force-with-lease -u" help && ! grep -q "git push -u" help &&
+	"$PERFLOOP" help --man | grep -q "git push \\\\-\\\\-force\\\\-with\\\\-lease \\\\-u" &&
+	grep -q "git push --force-with-lease -u" "$SRC/README.md" &&
+	! grep -q "git push -u" "$SRC/README.md"
+'
+
+test_expect_success 'every command'"'"'s help fits 88 columns and lists what it parses' '
+	for c in $("$PERFLOOP" help --commands); do
+		"$PERFLOOP" help "$c" >h &&
+		! awk "length > 88 { print; bad = 1 } END { exit !bad }" h &&
+		"$PERFLOOP" help --complete "$c" | awk "/^--/ {print \$1}" >opts &&
+		while read -r o; do
+			grep -q -- "$o" h || die_test "help $c lacks $o" || return 1
+		done <opts || return 1
+	done
+'
+
+test_expect_success 'every command rejects a bad command line alike, before reading perfloop.ini' '
+	mkdir -p noini && cd noini &&
+	for c in $("$PERFLOOP" help --commands); do
+		w=$c && test "$c" != baseline || w="baseline list" &&
+		expect_exit 129 "$PERFLOOP" $w --no-such-option 2>err &&
+		grep -q "^error: unknown option .--no-such-option.$" err &&
+		grep -q "^usage: perfloop $w" err &&
+		grep -q "^(see .perfloop help $c.)$" err || die_test "$c" || return 1
+	done &&
+	expect_exit 129 "$PERFLOOP" bench --runs 0 2>err &&
+	grep -q "^error: --runs needs a whole number >= 1, not .0.$" err &&
+	expect_exit 129 "$PERFLOOP" bench -n0 2>err && grep -q "runs needs a whole number" err &&
+	expect_exit 129 "$PERFLOOP" bench --runs=x 2>err && grep -q "not .x.$" err &&
+	expect_exit 129 "$PERFLOOP" bench --runs 2>err && grep -q "option .--runs. needs a value" err &&
+	expect_exit 129 "$PERFLOOP" bench -n 2>err && grep -q "option .-n. needs a value" err &&
+	expect_exit 129 "$PERFLOOP" bench -x 2>err && grep -q "unknown option .-x.$" err &&
+	expect_exit 129 "$PERFLOOP" bench --json=1 2>err && grep -q "json. takes no value" err &&
+	expect_exit 129 "$PERFLOOP" bench extra 2>err && grep -q "unexpected argument .extra." err &&
+	expect_exit 129 "$PERFLOOP" bench --vs a --baseline b 2>err &&
+	grep -q "^error: --vs and --baseline are alternatives$" err &&
+	expect_exit 129 "$PERFLOOP" diff 1 2 3 2>err && grep -q "unexpected argument .3." err &&
+	expect_exit 129 "$PERFLOOP" baseline 2>err && grep -q "^error: say .save. or .list.$" err &&
+	grep -q "^   or: perfloop baseline list \[--json\]$" err &&
+	expect_exit 129 "$PERFLOOP" baseline nope 2>err && grep -q "unknown subcommand .nope." err &&
+	expect_exit 129 "$PERFLOOP" baseline list --artifact x 2>err &&
+	grep -q "^usage: perfloop baseline list \[--json\]$" err &&
+	expect_exit 129 "$PERFLOOP" profile --limit 3 2>err && grep -q "unknown option .--limit." err &&
+	expect_exit 129 "$PERFLOOP" profile --list --limit 0 2>err &&
+	grep -q "^usage: perfloop profile --list \[--limit N\] \[--json\]$" err
+'
+
 # the test runners, on scripts and binaries that only print what real ones do
 fake_suite() {
 	mkdir -p fake/t && cp "$SRC/t/run-e2e" "$SRC/t/run-all" fake/t/ &&

@@ -10,53 +10,22 @@
 #include "cmd/cmd.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_calibrate_entry;
-
-static int cmd_calibrate(int argc, char **argv, struct project *c)
+static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "pairs", required_argument, NULL, 'n' },
-		{ "artifact", required_argument, NULL, 'a' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_calibrate_entry;
 	struct bench_request req = { 0 };
 	struct bench_setup s;
 	struct bench_result res;
 	struct strbuf err = STRBUF_INIT;
-	int json = 0, opt, ret = 0, r;
+	int json = args_has(a, "json"), ret = 0, r;
 	double sigma, df;
-	long v;
 
-	req.warmup = -1;
 	req.calibrate = 1;
-	while ((opt = next_opt(e, argc, argv, "n:a:", longopts)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (opt_int(e, "--pairs", optarg, 2, &v))
-				return EXIT_USAGE;
-			req.runs = (int)v;
-			break;
-		case 'a': req.artifact = optarg; req.no_baseline = 1; break;
-		case 'b': req.baseline_name = optarg; break;
-		case 'w':
-			if (opt_int(e, "--warmup", optarg, 0, &v))
-				return EXIT_USAGE;
-			req.warmup = (int)v;
-			break;
-		case 'f': req.force = 1; break;
-		case 'j': json = 1; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	if (req.artifact && req.baseline_name)
-		return usage_error(e, "--artifact and --baseline are alternatives");
+	req.runs = (int)args_int(a, "pairs", 0);
+	req.artifact = args_get(a, "artifact");
+	req.no_baseline = req.artifact != NULL;
+	req.baseline_name = args_get(a, "baseline");
+	req.warmup = (int)args_int(a, "warmup", -1);
+	req.force = args_has(a, "force");
 
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
@@ -91,16 +60,28 @@ out:
 	return ret;
 }
 
+static const struct cmd_option calibrate_options[] = {
+	{ .name = "pairs", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 2,
+	  .help = "pairs to run (default `bench.calibrate-pairs`, at least 2)" },
+	{ .name = "artifact", .short_name = 'a', .arg = "PATH", .kind = CMD_VAL_FILE, .alt = 1,
+	  .help = "calibrate on this file instead of a saved baseline" },
+	{ .name = "baseline", .arg = "NAME", .alt = 1,
+	  .help = "saved baseline to use (default: newest built the same way)" },
+	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
+	  .help = "unmeasured runs per side first" },
+	{ .name = "force", .help = "use a baseline built differently" },
+	{ .name = "json", .help = "print one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_calibrate_entry = {
-	"calibrate", cmd_calibrate, CMD_NEED_CONFIG,
-	"perfloop calibrate [--pairs N] [--baseline NAME|--artifact PATH] [--warmup N] [--json]",
-	"measure this host's noise: run the baseline against itself (A/A)",
-	"Runs the baseline against itself in interleaved pairs and stores the spread of\n"
-	"ln(B/A) in the ledger as this host's noise for this bench. 'perfloop bench' pools the\n"
-	"five newest calibrations and uses them for its interval, and for the early reject.\n\n"
-	"  -n, --pairs N      pairs to run (default bench.calibrate-pairs, at least 2)\n"
-	"  --baseline NAME    saved baseline to use (default: newest built the same way)\n"
-	"  -a, --artifact P   calibrate on this file instead of a saved baseline\n"
-	"  --warmup N         unmeasured runs per side first\n"
-	"  --json             print one JSON document\n",
+	.name = "calibrate",
+	.summary = "measure this host's noise: run the baseline against itself (A/A)",
+	.options = calibrate_options,
+	.help = "Runs the baseline against itself in interleaved pairs and stores the spread of\n"
+		"ln(B/A) in the ledger as this host's noise for this bench. `perfloop bench` pools\n"
+		"the five newest calibrations and uses them for its interval, and for the early\n"
+		"reject.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_calibrate,
 };

@@ -29,45 +29,17 @@ static void print_keep_json(const struct keep_result *r)
 	json_decref(doc);
 }
 
-static int cmd_keep(int argc, char **argv, struct project *c)
+static int cmd_keep(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "scope", required_argument, NULL, 's' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "pr", required_argument, NULL, 'p' },
-		{ "no-push", no_argument, NULL, 'N' },
-		{ "no-dispatch", no_argument, NULL, 'D' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_keep_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
 	struct keep_request req;
 	struct keep_result r;
-	const char *message = NULL, *scope_opt = NULL;
-	int force = 0, no_push = 0, no_dispatch = 0, json = 0, opt, pr = 0;
-	long v;
+	const char *message = args_get(a, "message"), *scope_opt = args_get(a, "scope");
+	int force = args_has(a, "force"), no_push = args_has(a, "no-push");
+	int no_dispatch = args_has(a, "no-dispatch"), json = args_has(a, "json");
+	int pr = (int)args_int(a, "pr", 0);
 
-	while ((opt = next_opt(e, argc, argv, "m:s:", longopts)) != -1) {
-		switch (opt) {
-		case 'm': message = optarg; break;
-		case 's': scope_opt = optarg; break;
-		case 'f': force = 1; break;
-		case 'N': no_push = 1; break;
-		case 'D': no_dispatch = 1; break;
-		case 'j': json = 1; break;
-		case 'p':
-			if (opt_int(e, "--pr", optarg, 1, &v))
-				return EXIT_USAGE;
-			pr = (int)v;
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	require_loop(c, &ls);
 	req = (struct keep_request){ message, scope_opt, pr, force, no_push, no_dispatch };
 	if (keep_run(c, &ls, &req, &keep_hooks, &r, &err))
@@ -85,28 +57,55 @@ static int cmd_keep(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option keep_options[] = {
+	{ .name = "message", .short_name = 'm', .arg = "MSG",
+	  .help = "the commit message's {message} (default: try's -m)" },
+	{ .name = "scope", .short_name = 's', .arg = "S",
+	  .help = "the commit message's {scope} (default: the single Cargo package or top "
+		  "directory touched, else perf)" },
+	{ .name = "pr", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "the PR whose number the workflow is dispatched with (default `github.pr`, else "
+		  "the open PR whose head is the branch)" },
+	{ .name = "force", .help = "keep without a keep or keep-flat verdict on this diff" },
+	{ .name = "no-push", .help = "commit and make the baseline without pushing" },
+	{ .name = "no-dispatch", .help = "push, but dispatch no workflow" },
+	{ .name = "json", .help = "print what was done as one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_keep_entry = {
-	"keep", cmd_keep, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
-	"perfloop keep [-m MESSAGE] [--scope S] [--pr N] [--force] [--no-push] [--no-dispatch] "
-	"[--json]",
-	"commit a kept experiment, push it, dispatch the CI benchmark, make it the baseline",
-	"Only after a keep or keep-flat verdict of 'perfloop try' on exactly the current diff\n"
-	"(same patch hash), unless --force. Then:\n"
-	"  - when the artifact is not the build of exactly this diff on HEAD (--force\n"
-	"    without a try, a rebuild since), the change is built first; nothing is\n"
-	"    committed when that build fails or is interrupted,\n"
-	"  - that build becomes the loop's new baseline 'kept-<experiment>' of the commit,\n"
-	"  - the change is committed with commit.template (default\n"
-	"    'refactor({scope}): {message}'; scope: the single Cargo package or top\n"
-	"    directory touched, else 'perf'; message: -m or try's -m),\n"
-	"  - pushed with 'git push -u <remote> <branch>'; when that fails (network, DNS,\n"
-	"    auth) the PR branch is updated through the GitHub Git Data API instead (blobs,\n"
-	"    tree on the remote head, commit, fast-forward ref update) and the loop records\n"
-	"    that local HEAD lacks the remote-only commit ('perfloop sync' reconciles),\n"
-	"  - [github] workflow is dispatched on [github] ref with [github] input = the PR\n"
-	"    number (--pr, github.pr, or the open PR whose head is the branch). Without a\n"
-	"    workflow set, or without a token, the dispatch is skipped and the reason said.\n\n"
-	"Exit: 3/4 when the build failed or timed out (nothing committed), 5 when a GitHub\n"
-	"call failed, 130 interrupted: before the commit nothing is committed; during the\n"
-	"push or dispatch the commit and its baseline stand and the rest is skipped.\n",
+	.name = "keep",
+	.summary = "commit a kept experiment, push it, dispatch the CI benchmark, make it the "
+		   "baseline",
+	.options = keep_options,
+	.help = "Only after a `keep` or `keep-flat` verdict of `perfloop try` on exactly the\n"
+		"current diff (same patch hash), unless --force. Then:\n"
+		"\n"
+		"- when the artifact is not the build of exactly this diff on HEAD (--force\n"
+		"  without a try, a rebuild since), the change is built first; nothing is\n"
+		"  committed when that build fails or is interrupted: the baseline's bytes are\n"
+		"  always the build of what is committed,\n"
+		"- the change is committed with `commit.template` (default\n"
+		"  `refactor({scope}): {message}`),\n"
+		"- that build becomes the loop's new baseline `kept-<experiment>` of the commit; the\n"
+		"  commit and the rows recording it (baseline, experiment `kept`) are one step an\n"
+		"  interrupt does not split,\n"
+		"- pushed with `git push --force-with-lease -u <remote> <branch>` (`project.remote`;\n"
+		"  the lease lets a branch rebased by `sync` be pushed without ever overwriting\n"
+		"  someone else's push). When that fails (network, DNS, auth) the PR branch is\n"
+		"  updated through the GitHub Git Data API instead: blobs, a tree on the remote\n"
+		"  head's tree, a commit whose parent is the remote head, and a non-forced ref\n"
+		"  update (a non-fast-forward is refused); the loop records that local HEAD lacks\n"
+		"  the remote-only commit, `perfloop status` says so and `perfloop sync` reconciles,\n"
+		"- the workflow (`github.workflow`, found by name or file name) is dispatched on\n"
+		"  `github.ref` with the input `github.input` = the PR number (--pr, `github.pr`,\n"
+		"  or the open PR whose head is the branch). Without a workflow set, without a\n"
+		"  token, or without a PR, the dispatch is skipped and the reason said and\n"
+		"  recorded.\n",
+	.exit = "3 or 4 when the build failed or timed out (nothing committed), 5 when a GitHub "
+		"call failed, 130 interrupted: before the commit nothing is committed; during the "
+		"push or dispatch the commit and its baseline stand and the rest is skipped (no API "
+		"fallback): `git push` or the next `perfloop keep` pushes it.",
+	.flags = CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	.exec = cmd_keep,
 };

@@ -10,8 +10,6 @@
 #include "metric.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_log_entry;
-
 /* The metric a bench's verdict judged, from its stored document (wall when none). */
 static const struct metric *bench_metric(const char *result)
 {
@@ -65,34 +63,16 @@ static void print_row(const struct bench_row *b, const struct metric *m, const c
 	       b->early_reject ? " (early reject)" : "");
 }
 
-static int cmd_log(int argc, char **argv, struct project *c)
+static int cmd_log(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_log_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
 	struct bench_row *rows;
 	json_t *arr = json_array();
 	size_t nr;
-	int json = 0, opt;
-	long limit = 20;
+	int json = args_has(a, "json");
+	long limit = args_int(a, "limit", 20);
 
-	while ((opt = next_opt(e, argc, argv, "n:", longopts)) != -1) {
-		switch (opt) {
-		case 'j': json = 1; break;
-		case 'n':
-			if (opt_int(e, "--limit", optarg, 1, &limit))
-				return EXIT_USAGE;
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 	if (bench_list(l, limit, &rows, &nr, &err))
@@ -129,13 +109,22 @@ static int cmd_log(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option log_options[] = {
+	{ .name = "limit", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "show at most N benches (default 20)" },
+	{ .name = "json", .help = "print a JSON array" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_log_entry = {
-	"log", cmd_log, CMD_NEED_CONFIG, "perfloop log [--limit N] [--json]",
-	"list the benches in the ledger, newest first",
-	"One line per bench: when, kind, status, candidate and baseline, the metric its\n"
-	"verdict judges (bench.metric: wall or cpu), that metric's median per side, the B/A\n"
-	"ratio of the medians and the verdict (none for a calibration). Status is running,\n"
-	"done, failed, timeout, interrupted, or abandoned (the perfloop running it was killed).\n\n"
-	"  -n, --limit N   show at most N benches (default 20)\n"
-	"  --json          print a JSON array\n",
+	.name = "log",
+	.summary = "list the benches in the ledger, newest first",
+	.options = log_options,
+	.help = "One line per bench: when, kind, status, candidate and baseline, the metric its\n"
+		"verdict judges (`bench.metric`: wall or cpu), that metric's median per side, the\n"
+		"B/A ratio of the medians and the verdict (none for a calibration). Status is\n"
+		"running, done, failed, timeout, interrupted, or abandoned (the perfloop running it\n"
+		"was killed).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_log,
 };

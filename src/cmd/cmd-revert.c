@@ -9,17 +9,13 @@
 #include "revert.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_revert_entry, cmd_patch_entry;
-
-static int cmd_revert(int argc, char **argv, struct project *c)
+static int cmd_revert(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
 	struct revert_result r;
 	json_t *doc;
-	int json, rc;
-	if ((rc = parse_json_only(&cmd_revert_entry, argc, argv, &json)))
-		return rc;
+	int json = args_has(a, "json");
 	require_loop(c, &ls);
 	if (revert_run(c, &r, &err))
 		die("%s", err.buf);
@@ -39,28 +35,36 @@ static int cmd_revert(int argc, char **argv, struct project *c)
 	return 0;
 }
 
-const struct cmd_entry cmd_revert_entry = {
-	"revert", cmd_revert, CMD_NEED_CONFIG, "perfloop revert [--json]",
-	"drop the worktree's change: save its patch, restore HEAD, record it rejected",
-	"Saves the uncommitted diff in the ledger when 'try' has not already, restores the\n"
-	"worktree to HEAD ('git reset --hard', then 'git clean -fd' for untracked files;\n"
-	"ignored files such as build outputs and perfloop's state stay) and records the\n"
-	"experiment as reverted and rejected. Nothing outside the worktree is touched.\n"
-	"The artifact, still the rejected build, becomes HEAD's build again: the loop\n"
-	"baseline's bytes are copied back from the store when that baseline was built from\n"
-	"HEAD's tree; otherwise revert says the artifact is stale ('perfloop build').\n"
-	"'perfloop patch ID' prints the saved patch.\n",
+static const struct cmd_option revert_options[] = {
+	{ .name = "json", .help = "print the experiment, its patch hash and the artifact's state as JSON" },
+	{ 0 },
 };
 
-static int cmd_patch(int argc, char **argv, struct project *c)
+const struct cmd_entry cmd_revert_entry = {
+	.name = "revert",
+	.summary = "drop the worktree's change: save its patch, restore HEAD, record it rejected",
+	.options = revert_options,
+	.help = "Saves the uncommitted diff in the ledger when `try` has not already, restores the\n"
+		"worktree to HEAD (`git reset --hard`, then `git clean -fd` for untracked files;\n"
+		"ignored files such as build outputs and perfloop's state stay) and records the\n"
+		"experiment as reverted and rejected. Nothing outside the worktree is touched.\n"
+		"The artifact, still the rejected build, becomes HEAD's build again: the loop\n"
+		"baseline's bytes are copied back from the store when that baseline was built from\n"
+		"HEAD's tree; otherwise revert says the artifact is stale (`perfloop build`).\n"
+		"`perfloop patch ID` prints the saved patch.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_revert,
+};
+
+static int cmd_patch(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT;
 	struct ledger *l;
 	long id;
 	int found;
-	if (argc != 2)
-		return usage_error(&cmd_patch_entry, "give one experiment id");
-	if (opt_int(&cmd_patch_entry, "ID", argv[1], 1, &id))
+	if (a->argc != 1)
+		return usage_error(a, "give one experiment id");
+	if (args_parse_int(a, "ID", a->argv[0], 1, &id))
 		return EXIT_USAGE;
 	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
@@ -76,8 +80,11 @@ static int cmd_patch(int argc, char **argv, struct project *c)
 }
 
 const struct cmd_entry cmd_patch_entry = {
-	"patch", cmd_patch, CMD_NEED_CONFIG, "perfloop patch ID",
-	"print the saved patch of an experiment",
-	"Prints the diff an experiment was made of, as saved by 'try' or 'revert', so it can\n"
-	"be re-applied with 'git apply'.\n",
+	.name = "patch",
+	.summary = "print the saved patch of an experiment",
+	.args = "ID",
+	.help = "Prints the diff an experiment was made of, as saved by `try` or `revert`, so it\n"
+		"can be re-applied with `git apply`.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_patch,
 };

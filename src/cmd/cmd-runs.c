@@ -11,7 +11,6 @@
 #include "dispatch.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_runs_entry;
 
 static int cmp_run(const void *a, const void *b)
 {
@@ -106,42 +105,22 @@ static void print_rows(json_t *rows)
 	}
 }
 
-static int cmd_runs(int argc, char **argv, struct project *c)
+static int cmd_runs(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_runs_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct gh_client gh;
 	struct loop_state ls;
 	struct sent_dispatch *d;
 	json_t *rows = json_array(), *r;
 	size_t nd, i;
-	int wait = 0, json = 0, opt, open, failed = 0;
+	int wait = args_has(a, "wait"), json = args_has(a, "json"), open, failed = 0;
+	const char *iv = args_get(a, "interval"), *to = args_get(a, "timeout");
 	double interval = 10, timeout = 3600, start = now_mono();
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		switch (opt) {
-		case 'w': wait = 1; break;
-		case 'j': json = 1; break;
-		case 'i':
-			if (parse_double(optarg, &interval) || interval <= 0)
-				return usage_error(e, "--interval needs seconds > 0");
-			break;
-		case 't':
-			if (parse_double(optarg, &timeout) || timeout <= 0)
-				return usage_error(e, "--timeout needs seconds > 0");
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (iv && (parse_double(iv, &interval) || interval <= 0))
+		return usage_error(a, "--interval needs seconds > 0");
+	if (to && (parse_double(to, &timeout) || timeout <= 0))
+		return usage_error(a, "--timeout needs seconds > 0");
 	require_loop(c, &ls);
 	if (dispatch_list_sent(c->ledger, &d, &nd, &err))
 		die("%s", err.buf);
@@ -190,17 +169,27 @@ out:
 	return wait && failed ? EXIT_REJECT : 0;
 }
 
+static const struct cmd_option runs_options[] = {
+	{ .name = "wait",
+	  .help = "poll with backoff (from --interval, doubling up to 60 s) until every run "
+		  "finished; exit 1 when one did not succeed, 4 after --timeout" },
+	{ .name = "interval", .arg = "S", .help = "first polling interval (default 10)" },
+	{ .name = "timeout", .arg = "S", .help = "give up waiting after S seconds (default 3600)" },
+	{ .name = "json", .help = "print a JSON array" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_runs_entry = {
-	"runs", cmd_runs, CMD_NEED_CONFIG,
-	"perfloop runs [--wait] [--interval S] [--timeout S] [--json]",
-	"the CI benchmark runs started by this loop's dispatches",
-	"Lists the workflow's recent runs that belong to this loop's dispatches: only\n"
-	"workflow_dispatch runs by the dispatching user, created after the dispatch (within\n"
-	"github.clock-skew); a run on main from a push or schedule is never taken for the\n"
-	"PR's. Status, conclusion and URL are recorded in the ledger.\n\n"
-	"  --wait         poll with backoff (from --interval, doubling up to 60 s) until every\n"
-	"                 run finished; exit 1 when one did not succeed, 4 after --timeout\n"
-	"  --interval S   first polling interval (default 10)\n"
-	"  --timeout S    give up waiting after S seconds (default 3600)\n"
-	"  --json         print a JSON array\n",
+	.name = "runs",
+	.summary = "the CI benchmark runs started by this loop's dispatches",
+	.options = runs_options,
+	.help = "Lists the workflow's recent runs that belong to this loop's dispatches: only\n"
+		"`workflow_dispatch` runs by the dispatching user, created after the dispatch\n"
+		"(within `github.clock-skew`), each dispatch taking the oldest such run not taken\n"
+		"by an earlier one; a run on main from a push or schedule is never taken for the\n"
+		"PR's. Status, conclusion and URL are recorded in the ledger.\n",
+	.exit = "0, or with --wait 1 when a run did not succeed, 4 after --timeout, 5 when a "
+		"GitHub call failed.",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_runs,
 };

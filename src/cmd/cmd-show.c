@@ -11,8 +11,6 @@
 #include "cmd/cmd.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_show_entry;
-
 /* [offset, length] of a run's bytes in a log. */
 static json_t *range_json(int64_t off, int64_t len)
 {
@@ -88,36 +86,22 @@ static void print_slice(const char *what, const char *path, json_t *range)
 		    path, got, len, what);
 }
 
-static int cmd_show(int argc, char **argv, struct project *c)
+static int cmd_show(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "run", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_show_entry;
-	long run = 0;
+	long run = args_int(a, "run", 0);
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
 	struct bench_run_row *rows;
 	char *result, *status, *message;
 	json_t *doc = NULL, *runs;
 	size_t nr;
-	int json = 0, opt, rc;
+	int json = args_has(a, "json"), rc;
 	long id;
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		if (opt == 'j')
-			json = 1;
-		else if (opt != 'r' || opt_int(e, "--run", optarg, 1, &run))
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return usage_error(e, "which bench? give its id (see 'perfloop log')");
-	if (opt_int(e, "ID", argv[optind], 1, &id))
+	if (!a->argc)
+		return usage_error(a, "which bench? give its id (see 'perfloop log')");
+	if (args_parse_int(a, "ID", a->argv[0], 1, &id))
 		return EXIT_USAGE;
-	if (optind + 1 < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
 	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 
@@ -199,13 +183,22 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option show_options[] = {
+	{ .name = "run", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "print run N's stdout and stderr instead" },
+	{ .name = "json", .help = "the bench's JSON document with a \"runs\" array" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_show_entry = {
-	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--run N] [--json]",
-	"show one bench with every run",
-	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
-	"side, pair, wall, user and system time, peak RSS and exit status. Each run's output\n"
-	"is a byte range of the bench's stdout.log and stderr.log (listed in the ledger and\n"
-	"in the index file beside them).\n\n"
-	"  --run N   print run N's stdout and stderr instead\n"
-	"  --json    the bench's JSON document with a \"runs\" array\n",
+	.name = "show",
+	.summary = "show one bench with every run",
+	.args = "ID",
+	.options = show_options,
+	.help = "The bench's result table (as `perfloop bench` printed it) and one line per run:\n"
+		"side, pair, wall, user and system time, peak RSS and exit status. Each run's\n"
+		"output is a byte range of the bench's stdout.log and stderr.log (listed in the\n"
+		"ledger and in the index file beside them).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_show,
 };

@@ -13,14 +13,12 @@
 #include "git.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_status_entry;
-
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static int cmd_status(int argc, char **argv, struct project *c)
+static int cmd_status(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls;
@@ -33,12 +31,10 @@ static int cmd_status(int argc, char **argv, struct project *c)
 	json_t *doc = json_object(), *last = json_null();
 	const char *next;
 	char hash[HASH_HEX] = "", *tracking;
-	int json, r, have_baseline = 0, baseline_of_head = 0;
+	int json = args_has(a, "json"), r, have_baseline = 0, baseline_of_head = 0;
 	long unpushed = -1;
 	int64_t pending;
 
-	if ((r = parse_json_only(&cmd_status_entry, argc, argv, &json)))
-		return r;
 	require_loop(c, &ls);
 	l = c->ledger;
 	if (ls.baseline_id) {
@@ -188,12 +184,22 @@ static int cmd_status(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option status_options[] = {
+	{ .name = "json", .help = "print the state as one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_status_entry = {
-	"status", cmd_status, CMD_NEED_CONFIG, "perfloop status [--json]",
-	"the loop's state in a few lines, and the next command to run",
-	"Branch and base, the baseline (and whether it is HEAD's build), the artifact (HEAD's\n"
-	"build, the build of the uncommitted diff, stale and what it is instead, or missing),\n"
-	"the last experiment and its verdict, whether the uncommitted diff has been tried,\n"
-	"unpushed commits, a remote-only commit left by the API push fallback, pending\n"
-	"workflow runs, and the next command to run.\n",
+	.name = "status",
+	.summary = "the loop's state in a few lines, and the next command to run",
+	.options = status_options,
+	.help = "Branch and base, the baseline (and whether it is HEAD's build), the artifact\n"
+		"(HEAD's build, the build of the uncommitted diff, stale and what it is instead, or\n"
+		"missing), the last experiment and its verdict, whether the uncommitted diff has\n"
+		"been tried, unpushed commits, a remote-only commit left by the API push fallback,\n"
+		"pending workflow runs, and the next command to run: `perfloop build` before\n"
+		"`profile` when the artifact is stale, `perfloop build && perfloop baseline save`\n"
+		"when the baseline is of other sources (after `sync` moved HEAD).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_status,
 };

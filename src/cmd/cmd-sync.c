@@ -8,8 +8,6 @@
 #include "sync.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_sync_entry;
-
 /* the modified files against the PR branch, before anything is adopted */
 static void print_compared(void *data, const struct sync_result *r)
 {
@@ -72,30 +70,15 @@ static int sync_done(struct project *c, const struct loop_state *ls, const struc
 	return 0;
 }
 
-static int cmd_sync(int argc, char **argv, struct project *c)
+static int cmd_sync(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "adopt", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_sync_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
 	struct sync_hooks hooks = { say_warning, print_compared, &ls };
 	struct sync_result r;
 	json_t *doc;
-	int adopt = 0, json = 0, opt, code;
+	int adopt = args_has(a, "adopt"), json = args_has(a, "json"), code;
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		switch (opt) {
-		case 'a': adopt = 1; break;
-		case 'j': json = 1; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	require_loop(c, &ls);
 	if (json)
 		hooks.compared = NULL;
@@ -113,15 +96,27 @@ static int cmd_sync(int argc, char **argv, struct project *c)
 	return code;
 }
 
+static const struct cmd_option sync_options[] = {
+	{ .name = "adopt",
+	  .help = "after an API fallback push, reset the local branch to the remote commit when "
+		  "every locally modified file matches it" },
+	{ .name = "json", .help = "print what was done as one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_sync_entry = {
-	"sync", cmd_sync, CMD_NEED_CONFIG, "perfloop sync [--adopt] [--json]",
-	"fetch and rebase on the base; reconcile after an API fallback push",
-	"Runs 'git fetch' and 'git rebase <base>' (project.base, e.g. origin/main). On a\n"
-	"conflict it stops, leaves git's rebase state, and says what to do (exit 3).\n"
-	"After 'keep' pushed through the GitHub API (local HEAD lacks the remote-only\n"
-	"commit), it compares each locally modified tracked file's blob hash (git\n"
-	"hash-object) with the contents API 'sha' on the PR branch and says which files are\n"
-	"really uncommitted; --adopt then resets the local branch to the remote commit when\n"
-	"all of them match. After a rebase or an adopt the artifact is settled as after\n"
-	"'perfloop revert': the baseline's bytes when they are HEAD's, else said stale.\n",
+	.name = "sync",
+	.summary = "fetch and rebase on the base; reconcile after an API fallback push",
+	.options = sync_options,
+	.help = "Runs `git fetch` and `git rebase <base>` (`project.base`, e.g. origin/main). On a\n"
+		"conflict it stops, leaves git's rebase state, and says what to do (exit 3).\n"
+		"After `keep` pushed through the GitHub API (local HEAD lacks the remote-only\n"
+		"commit), it compares each locally modified tracked file's blob hash (`git\n"
+		"hash-object`) with the contents API `sha` on the PR branch and says which files\n"
+		"are really uncommitted; --adopt then resets the local branch to the remote commit\n"
+		"when all of them match. After a rebase or an adopt the artifact is settled as\n"
+		"after `perfloop revert`: the baseline's bytes when they are HEAD's, else said\n"
+		"stale.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_sync,
 };

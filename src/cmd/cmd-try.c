@@ -11,8 +11,6 @@
 #include "try.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_try_entry;
-
 struct try_opts {
 	const char *message;
 	int no_profile, no_validate, json, force;
@@ -110,43 +108,21 @@ static int try_exit_code(const struct try_result *r)
 					     : EXIT_INCONCLUSIVE;
 }
 
-static int cmd_try(int argc, char **argv, struct project *c)
+static int cmd_try(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "message", required_argument, NULL, 'm' },
-		{ "no-profile", no_argument, NULL, 'P' },
-		{ "no-validate", no_argument, NULL, 'V' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_try_entry;
 	struct try_opts o = { 0 };
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
 	struct try_request req;
 	struct try_result r;
-	int opt, code;
-	long v;
+	int code;
 
-	while ((opt = next_opt(e, argc, argv, "m:n:", longopts)) != -1) {
-		switch (opt) {
-		case 'm': o.message = optarg; break;
-		case 'P': o.no_profile = 1; break;
-		case 'V': o.no_validate = 1; break;
-		case 'f': o.force = 1; break;
-		case 'j': o.json = 1; break;
-		case 'n':
-			if (opt_int(e, "--runs", optarg, 1, &v))
-				return EXIT_USAGE;
-			o.runs = (int)v;
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	o.message = args_get(a, "message");
+	o.no_profile = args_has(a, "no-profile");
+	o.no_validate = args_has(a, "no-validate");
+	o.force = args_has(a, "force");
+	o.json = args_has(a, "json");
+	o.runs = (int)args_int(a, "runs", 0);
 
 	require_loop(c, &ls);
 	req = (struct try_request){ o.message, o.runs, o.no_profile, o.no_validate, o.force };
@@ -167,30 +143,57 @@ static int cmd_try(int argc, char **argv, struct project *c)
 	return code;
 }
 
+static const struct cmd_option try_options[] = {
+	{ .name = "message", .short_name = 'm', .arg = "MSG",
+	  .help = "what changed (used by keep's commit message)" },
+	{ .name = "runs", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "most pairs (default `bench.runs`)" },
+	{ .name = "no-profile", .help = "skip the profile and hotspot diff" },
+	{ .name = "no-validate", .help = "skip the `[validate]` commands" },
+	{ .name = "force", .help = "bench against a baseline built differently" },
+	{ .name = "json", .help = "print one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_try_entry = {
-	"try", cmd_try, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
-	"perfloop try [-m \"what changed\"] [--runs N] [--no-profile] [--no-validate] [--force] "
-	"[--json]",
-	"try the worktree's uncommitted change: validate, build, bench, profile, judge",
-	"The worktree's uncommitted diff (untracked files included) is the experiment:\n"
-	"  1. the diff is saved as a patch in the ledger (never lost),\n"
-	"  2. [validate] commands run, 3. the artifact is built,\n"
-	"  4. it is benched against the loop's baseline, interleaved, with the early reject\n"
-	"     after one pair,\n"
-	"  5. unless rejected early or --no-profile: it is profiled and its hotspots diffed\n"
-	"     against the baseline's profile (both over [profile] runs harness runs),\n"
-	"     functions the diff touches first; touched functions in neither profile\n"
-	"     (inlined, or too quick to be sampled) are named,\n"
-	"  6. the verdict: keep when time is faster; keep-flat only when time is the same AND\n"
-	"     a touched hotspot dropped beyond noise AND nothing grew beyond noise; reject\n"
-	"     otherwise (a reshuffle of percentages without a time gain is a reject);\n"
-	"     inconclusive when the bench could not tell.\n\n"
-	"  -m, --message M   what changed (used by keep's commit message)\n"
-	"  -n, --runs N      most pairs (default bench.runs)\n"
-	"  --no-profile      skip the profile and hotspot diff\n"
-	"  --no-validate     skip the [validate] commands\n"
-	"  --force           bench against a baseline built differently\n"
-	"  --json            print one JSON document\n\n"
-	"Exit: 0 keep or keep-flat, 1 reject, 2 inconclusive, 3 a step failed, 4 timeout,\n"
-	"130 interrupted.\n",
+	.name = "try",
+	.summary = "try the worktree's uncommitted change: validate, build, bench, profile, judge",
+	.options = try_options,
+	.help = "The worktree's uncommitted diff (untracked files included, the artifact excluded)\n"
+		"is the experiment:\n"
+		"\n"
+		"1. the diff is saved as a patch in the ledger (never lost),\n"
+		"2. the `[validate]` commands run,\n"
+		"3. the artifact is built,\n"
+		"4. it is benched against the loop's baseline, interleaved, with the early reject\n"
+		"   after one pair,\n"
+		"5. unless rejected early or --no-profile: it is profiled and its hotspots diffed\n"
+		"   against the baseline's profile (both over `profile.runs` harness runs; a\n"
+		"   baseline profile over another number of runs is recorded again), functions the\n"
+		"   diff touches first,\n"
+		"6. the verdict, recorded with everything above: `keep` when time is `faster`;\n"
+		"   `keep-flat` only when time is `same` AND a touched hotspot dropped beyond noise\n"
+		"   AND nothing else grew beyond noise; `reject` otherwise (a reshuffle of\n"
+		"   percentages without a time gain is a reject); `inconclusive` when the bench\n"
+		"   could not tell, with the advice to run more pairs.\n"
+		"\n"
+		"Touched functions are those named in the diff's hunk headers and the functions\n"
+		"defined on changed lines (Rust `fn name`, C/C++ definitions), matched to profile\n"
+		"symbols by their last path component (Rust hashes, closures, argument lists and\n"
+		"`.cold`/`.isra.N` suffixes ignored). A touched function that matches no symbol of\n"
+		"either profile (every row, whatever `profile.percent-limit`) is named, not\n"
+		"dropped: inlined into its callers, or too little time to be sampled (an\n"
+		"`always_inline` or `static inline` function never has a symbol of its own); in\n"
+		"--json as `touched_not_found` with `touched_not_found_hint` (`touched` lists them\n"
+		"all). When time is `same` and no touched function is in the diff's rows, the\n"
+		"reason says keep-flat could not be judged and why, instead of calling it a\n"
+		"reshuffle.\n"
+		"\n"
+		"An interrupted try (Ctrl-C at any step, the profile included) records the\n"
+		"experiment as `interrupted`, never with a verdict, so `perfloop try && perfloop\n"
+		"keep` never keeps an unjudged change.\n",
+	.exit = "0 keep or keep-flat, 1 reject, 2 inconclusive, 3 a step failed, 4 timeout, 130 "
+		"interrupted.",
+	.flags = CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	.exec = cmd_try,
 };
