@@ -40,13 +40,19 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test unit e2e fuzz asan valgrind demo deps tools install clean style hdr-check bench
+.PHONY: all test test-lint lint unit e2e fuzz asan valgrind demo deps tools install clean style \
+	hdr-check bench readme
 
 all: $(O)/perfloop $(O)/perfloop.1
 
 # the manual page is made from the command and key tables, so it never drifts
 $(O)/perfloop.1: $(O)/perfloop
 	$(O)/perfloop help --man >$@
+
+# README's command reference and table of keys are made from the same tables (t0001 checks)
+readme: $(O)/perfloop
+	scripts/update-readme $(O)/perfloop README.md >$(O)/README.md.new
+	mv $(O)/README.md.new README.md
 
 deps: $(O)/.deps-ok
 
@@ -98,8 +104,28 @@ fuzz: | $(O)/.deps-ok
 tools:
 	@scripts/install-deps
 
-# unit, end-to-end and fuzz tests, each to its end; the last line is the total over all
-test: tools all $(UNIT_BIN) $(HELPER_BIN) | $(O)/.deps-ok
+# the test tree's rules (t/lint): unique script numbers in t/README's families,
+# executable scripts that source t/lib.sh, unit tests named after their module
+test-lint:
+	@t/lint
+
+# the command layer holds no SQL: each table's module has its statements behind
+# typed calls (README "Architecture"), so src/cmd/ has no SQL text and no sqlite3_ call
+CMD_FILES = $(wildcard src/cmd/*.c src/cmd/*.h)
+lint: test-lint
+	@bad=$$(grep -nE '"[^"]*\b(SELECT|INSERT|UPDATE|DELETE)\b' $(CMD_FILES)); \
+	if [ -n "$$bad" ]; then printf '%s\n' "$$bad"; \
+		echo "lint: SQL text in src/cmd/: move it to the module that owns the table" >&2; \
+		exit 1; fi; \
+	bad=$$(grep -n 'sqlite3_' $(CMD_FILES)); \
+	if [ -n "$$bad" ]; then printf '%s\n' "$$bad"; \
+		echo "lint: sqlite3_ in src/cmd/: read and write the ledger through its modules" >&2; \
+		exit 1; fi; \
+	echo "lint ok"
+
+# the lints, then unit, end-to-end and fuzz tests, each to its end; the last line
+# is the total over all
+test: lint tools all $(UNIT_BIN) $(HELPER_BIN) | $(O)/.deps-ok
 	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" \
 		t/run-all $(UNIT_BIN)
 

@@ -1045,3 +1045,125 @@ int bench_run_metrics_json(struct ledger *l, int64_t bench, json_t **out, struct
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
+
+static void read_bench_row(sqlite3_stmt *st, void *row)
+{
+	struct bench_row *b = row;
+	b->id = sqlite3_column_int64(st, 0);
+	b->started = sqlite3_column_double(st, 1);
+	b->kind = xstrdup(col_text(st, 2));
+	b->status = xstrdup(col_text(st, 3));
+	b->verdict = col_dup(st, 4);
+	b->ratio = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN : sqlite3_column_double(st, 5);
+	b->pairs = sqlite3_column_int(st, 6);
+	b->cand_hash = xstrdup(col_text(st, 7));
+	b->base_hash = col_dup(st, 8);
+	b->baseline_name = col_dup(st, 9);
+	b->early_reject = sqlite3_column_int(st, 10);
+	b->result = col_dup(st, 11);
+}
+
+static void release_bench_row(void *row)
+{
+	struct bench_row *b = row;
+	free(b->kind);
+	free(b->status);
+	free(b->verdict);
+	free(b->cand_hash);
+	free(b->base_hash);
+	free(b->baseline_name);
+	free(b->result);
+}
+
+int bench_list(struct ledger *l, long limit, struct bench_row **out, size_t *nr,
+	       struct strbuf *err)
+{
+	*out = ledger_rows(l,
+			   ledger_query(l, err,
+					"SELECT b.id, b.started, b.kind, b.status, b.verdict, b.ratio, "
+					"b.pairs, ca.hash, ba.hash, bl.name, b.early_reject, b.result "
+					"FROM benches b LEFT JOIN artifacts ca ON ca.id = b.candidate_id "
+					"LEFT JOIN artifacts ba ON ba.id = b.baseline_artifact_id "
+					"LEFT JOIN baselines bl ON bl.id = b.baseline_id "
+					"ORDER BY b.id DESC LIMIT ?",
+					"i", (int64_t)limit),
+			   sizeof(**out), read_bench_row, release_bench_row, nr, err);
+	return *out ? 0 : -1;
+}
+
+void bench_rows_free(struct bench_row *rows, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		release_bench_row(&rows[i]);
+	free(rows);
+}
+
+int bench_load(struct ledger *l, int64_t id, char **result, char **status, char **message,
+	       struct strbuf *err)
+{
+	sqlite3_stmt *st = ledger_query(l, err,
+					"SELECT result, status, message FROM benches WHERE id = ?", "i",
+					id);
+	int rc;
+	*result = *status = *message = NULL;
+	if (!st)
+		return -1;
+	if ((rc = ledger_step(l, st, err)) > 0) {
+		*result = col_dup(st, 0);
+		*status = xstrdup(col_text(st, 1));
+		*message = col_dup(st, 2);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void read_run_row(sqlite3_stmt *st, void *row)
+{
+	struct bench_run_row *r = row;
+	r->seq = sqlite3_column_int(st, 0);
+	r->side = xstrdup(col_text(st, 1));
+	r->pair = sqlite3_column_int(st, 2);
+	r->warmup = sqlite3_column_int(st, 3);
+	r->wall = sqlite3_column_double(st, 4);
+	r->user = sqlite3_column_double(st, 5);
+	r->sys = sqlite3_column_double(st, 6);
+	r->max_rss_kb = sqlite3_column_int64(st, 7);
+	r->status = sqlite3_column_int(st, 8);
+	r->log_out = xstrdup(col_text(st, 9));
+	r->log_err = xstrdup(col_text(st, 10));
+	r->started = sqlite3_column_double(st, 11);
+	r->out_off = sqlite3_column_int64(st, 12);
+	r->out_len = sqlite3_column_int64(st, 13);
+	r->err_off = sqlite3_column_int64(st, 14);
+	r->err_len = sqlite3_column_int64(st, 15);
+	r->tool = sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL : xstrdup(col_text(st, 16));
+}
+
+static void release_run_row(void *row)
+{
+	struct bench_run_row *r = row;
+	free(r->side);
+	free(r->log_out);
+	free(r->log_err);
+	free(r->tool);
+}
+
+int bench_load_runs(struct ledger *l, int64_t id, struct bench_run_row **out, size_t *nr,
+		    struct strbuf *err)
+{
+	*out = ledger_rows(l,
+			   ledger_query(l, err,
+					"SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, "
+					"status, log_out, log_err, started, out_off, out_len, err_off, "
+					"err_len, tool FROM runs WHERE bench_id = ? ORDER BY seq",
+					"i", id),
+			   sizeof(**out), read_run_row, release_run_row, nr, err);
+	return *out ? 0 : -1;
+}
+
+void bench_run_rows_free(struct bench_run_row *rows, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		release_run_row(&rows[i]);
+	free(rows);
+}

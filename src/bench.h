@@ -251,4 +251,47 @@ int bench_save_calibration(struct ledger *l, const struct bench_spec *spec,
  */
 int bench_run_metrics_json(struct ledger *l, int64_t bench, json_t **out, struct strbuf *err);
 
+/* Reading stored benches back, for `perfloop log` and `perfloop show`. */
+
+/* A bench as `perfloop log` lists it, with its artifacts' hashes and baseline's name. */
+struct bench_row {
+	int64_t id;
+	double started;
+	char *kind, *status; /* "" when NULL */
+	char *verdict;       /* NULL when none */
+	double ratio;        /* NAN when none */
+	int pairs, early_reject;
+	char *cand_hash;     /* "" when NULL */
+	char *base_hash;     /* the baseline artifact's, NULL when none */
+	char *baseline_name; /* NULL when none */
+	char *result;        /* the stored JSON document, NULL when none */
+};
+
+/* The newest `limit` benches, newest first, into a new array. 0 or -1. */
+int bench_list(struct ledger *l, long limit, struct bench_row **out, size_t *nr,
+	       struct strbuf *err);
+void bench_rows_free(struct bench_row *rows, size_t nr);
+
+/*
+ * Bench id's stored JSON document (NULL when none was recorded: still
+ * running, or its perfloop died), status and message (NULL when none).
+ * 1 found, 0 no such bench, -1 (err).
+ */
+int bench_load(struct ledger *l, int64_t id, char **result, char **status, char **message,
+	       struct strbuf *err);
+
+/* One stored run of a bench. */
+struct bench_run_row {
+	int seq, pair, warmup, status;
+	char *side, *log_out, *log_err; /* "" when NULL */
+	char *tool;                     /* "valgrind" when run under it, NULL when native */
+	double started, wall, user, sys;
+	int64_t max_rss_kb, out_off, out_len, err_off, err_len;
+};
+
+/* Bench id's runs in order, into a new array. 0 or -1. */
+int bench_load_runs(struct ledger *l, int64_t id, struct bench_run_row **out, size_t *nr,
+		    struct strbuf *err);
+void bench_run_rows_free(struct bench_run_row *rows, size_t nr);
+
 #endif

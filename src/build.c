@@ -127,11 +127,6 @@ out:
 	return ret;
 }
 
-static char *dup_text(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : xstrdup(col_text(st, col));
-}
-
 int build_origins(struct ledger *l, const char *hash, struct build_origin **out, size_t *nr,
 		  struct strbuf *err)
 {
@@ -152,8 +147,8 @@ int build_origins(struct ledger *l, const char *hash, struct build_origin **out,
 		ALLOC_GROW(*out, *nr + 1, alloc);
 		o = &(*out)[(*nr)++];
 		o->id = sqlite3_column_int64(st, 0);
-		o->commit = dup_text(st, 1);
-		o->patch_hash = dup_text(st, 2);
+		o->commit = col_dup(st, 1);
+		o->patch_hash = col_dup(st, 2);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;

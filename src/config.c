@@ -25,8 +25,9 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "bench", "command", CFG_STR, NULL,
 	  "harness command, run with /bin/sh -c (directly when it has no shell syntax)" },
 	{ "bench", "env", CFG_ENVNAME, NULL,
-	  "environment variable set to the artifact's absolute path for each run" },
-	{ "bench", "runs", CFG_COUNT, "3", "most A/B pairs before a verdict" },
+	  "environment variable set to the artifact's absolute path for each run (letters, "
+	  "digits, _; not also in [env])" },
+	{ "bench", "runs", CFG_COUNT, "3", "most A/B pairs before a verdict (at least 1)" },
 	{ "bench", "warmup", CFG_INT, "0", "unmeasured runs of each side before the pairs" },
 	{ "bench", "timeout", CFG_REAL, "600", "seconds per run before its process group is killed" },
 	{ "bench", "margin", CFG_PCT, "1%",
@@ -63,7 +64,8 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "project", "worktree", CFG_STR, "/tmp/{repo}-perf-%Y%m%d",
 	  "where 'perfloop start' puts the loop's worktree: strftime pattern, {repo} is the "
 	  "repository's name; -2, -3... is appended when taken" },
-	{ "project", "base", CFG_STR, "origin/main", "what 'perfloop start' branches from" },
+	{ "project", "base", CFG_STR, "origin/main",
+	  "what 'perfloop start' branches from and 'perfloop sync' rebases on" },
 	{ "project", "remote", CFG_STR, "origin", "the remote to fetch from and push to" },
 
 	{ "build", "command", CFG_STR, NULL, "command that builds the artifact, run in the worktree" },

@@ -31,4 +31,32 @@ int64_t dispatch_workflow(struct gh_client *gh, struct project *c, int64_t exper
 int dispatch_skipped(struct project *c, int64_t experiment, const char *commit, const char *why,
 		     struct strbuf *err);
 
+/*
+ * The dispatches and workflow_runs tables: this module reads and writes
+ * them (report.c reads them for its model).
+ */
+
+/* A dispatch sent, as `perfloop runs` follows it. */
+struct sent_dispatch {
+	int64_t id, workflow_id;
+	double created;
+	char *commit, *actor;
+	int pr;
+};
+
+/* The sent dispatches, oldest first, into a new array. 0 or -1. */
+int dispatch_list_sent(struct ledger *l, struct sent_dispatch **out, size_t *nr,
+		       struct strbuf *err);
+void sent_dispatches_free(struct sent_dispatch *d, size_t nr);
+
+/* Record (or update) the workflow run GitHub started for dispatch `dispatch_id`. 0 or -1. */
+int dispatch_record_run(struct ledger *l, int64_t dispatch_id, const struct gh_run *run,
+			struct strbuf *err);
+
+/*
+ * Workflow runs not known to be completed: recorded runs not completed, plus
+ * sent dispatches without a recorded run yet. 0 or -1.
+ */
+int dispatch_open_runs(struct ledger *l, int64_t *n, struct strbuf *err);
+
 #endif

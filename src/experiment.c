@@ -11,15 +11,76 @@
 #include "store.h"
 #include "banned.h"
 
+static const char *const status_names[] = {
+	[EXP_SAVED] = "saved",		 [EXP_VALIDATING] = "validating",
+	[EXP_BUILDING] = "building",	 [EXP_BENCHING] = "benching",
+	[EXP_PROFILING] = "profiling",	 [EXP_DECIDED] = "decided",
+	[EXP_FAILED] = "failed",	 [EXP_INTERRUPTED] = "interrupted",
+	[EXP_KEPT] = "kept",		 [EXP_REVERTED] = "reverted",
+	[EXP_ABANDONED] = "abandoned",
+};
+
+const char *exp_status_name(enum exp_status s)
+{
+	return (size_t)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
+}
+
+int exp_status_parse(const char *name, enum exp_status *out)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(status_names); i++)
+		if (!strcmp(name, status_names[i])) {
+			*out = (enum exp_status)i;
+			return 0;
+		}
+	return -1;
+}
+
+int exp_status_in_progress(enum exp_status s)
+{
+	return s <= EXP_PROFILING;
+}
+
+char *exp_in_progress_sql(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "status IN (");
+	for (size_t i = 0; i < ARRAY_SIZE(status_names); i++)
+		if (exp_status_in_progress((enum exp_status)i))
+			strbuf_addf(&sb, "%s'%s'", i ? "," : "", status_names[i]);
+	strbuf_addch(&sb, ')');
+	return strbuf_detach(&sb, NULL);
+}
+
+static const char *const verdict_names[] = {
+	[TRY_NONE] = NULL,
+	[TRY_KEEP] = "keep",
+	[TRY_KEEP_FLAT] = "keep-flat",
+	[TRY_REJECT] = "reject",
+	[TRY_INCONCLUSIVE] = "inconclusive",
+};
+
 const char *try_verdict_name(enum try_verdict v)
 {
-	switch (v) {
-	case TRY_KEEP: return "keep";
-	case TRY_KEEP_FLAT: return "keep-flat";
-	case TRY_REJECT: return "reject";
-	case TRY_INCONCLUSIVE: return "inconclusive";
+	return (size_t)v < ARRAY_SIZE(verdict_names) ? verdict_names[v] : "?";
+}
+
+int try_verdict_parse(const char *name, enum try_verdict *out)
+{
+	if (!name) {
+		*out = TRY_NONE;
+		return 0;
 	}
-	return "?";
+	for (size_t i = 1; i < ARRAY_SIZE(verdict_names); i++)
+		if (!strcmp(name, verdict_names[i])) {
+			*out = (enum try_verdict)i;
+			return 0;
+		}
+	return -1;
+}
+
+int try_verdict_keeps(enum try_verdict v)
+{
+	return v == TRY_KEEP || v == TRY_KEEP_FLAT;
 }
 
 void try_join_names(struct strbuf *sb, const char *const *names, size_t nr)
@@ -172,6 +233,30 @@ static void add_unique(struct strbuf *out, const char *name, int *count)
 	(*count)++;
 }
 
+/*
+ * Is a hunk header's context a declaration, not the function around the
+ * change? git takes the nearest line that starts with a letter, which in a
+ * header is often a prototype ("int f(void);" and a comment): it ends in ';'
+ * once a trailing comment is dropped.
+ */
+static int is_declaration(const char *s, size_t l)
+{
+	const char *c;
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	if (l >= 2 && s[l - 2] == '*' && s[l - 1] == '/') {
+		for (c = s + l - 2; c > s && !(c[-1] == '/' && c[0] == '*'); c--)
+			;
+		if (c > s)
+			l = (size_t)(c - 1 - s);
+	} else if ((c = memmem(s, l, "//", 2))) {
+		l = (size_t)(c - s);
+	}
+	while (l && isspace((unsigned char)s[l - 1]))
+		l--;
+	return l && s[l - 1] == ';';
+}
+
 /* Does a diff line's text define a function: Rust "fn x(", or a C/C++ "type name(" at column 0? */
 static int is_definition(const char *s, size_t l)
 {
@@ -198,9 +283,10 @@ int touched_functions(const char *patch, struct strbuf *out)
 		} else if (n > 2 && !strncmp(p, "@@", 2)) {
 			/* "@@ -a,b +c,d @@ context": git names the enclosing function */
 			const char *ctx = memmem(p + 2, n - 2, "@@", 2);
+			size_t cl = ctx ? n - (size_t)(ctx + 2 - p) : 0;
 			strbuf_reset(&cur);
-			if (ctx)
-				function_in_line(ctx + 2, n - (size_t)(ctx + 2 - p), &cur);
+			if (ctx && !is_declaration(ctx + 2, cl))
+				function_in_line(ctx + 2, cl, &cur);
 		} else if (changed || (n && *p == ' ')) {
 			/* follow definitions inside the hunk; a change counts for its function */
 			strbuf_reset(&name);
@@ -253,26 +339,221 @@ int64_t experiment_save(struct ledger *l, const char *message, const char *patch
 	return id;
 }
 
-int experiment_set(struct ledger *l, int64_t id, const char *column, const char *value,
-		   struct strbuf *err)
+int experiment_set_touched(struct ledger *l, int64_t id, const char *touched_json,
+			   struct strbuf *err)
 {
-	char *sql = xstrfmt("UPDATE experiments SET %s = ? WHERE id = ?", column);
-	int r = ledger_exec(l, err, sql, "ti", value, id);
+	return ledger_exec(l, err, "UPDATE experiments SET touched = ? WHERE id = ?", "ti",
+			   touched_json, id);
+}
+
+int experiment_record_step(struct ledger *l, int64_t id, enum exp_status step, struct strbuf *err)
+{
+	if (!exp_status_in_progress(step))
+		BUG("experiment step '%s' is not a step", exp_status_name(step));
+	return ledger_exec(l, err, "UPDATE experiments SET status = ? WHERE id = ?", "ti",
+			   exp_status_name(step), id);
+}
+
+int experiment_record_build(struct ledger *l, int64_t id, int64_t build_id, struct strbuf *err)
+{
+	return ledger_exec(l, err, "UPDATE experiments SET build_id = NULLIF(?, 0) WHERE id = ?",
+			   "ii", build_id, id);
+}
+
+int experiment_record_baseline(struct ledger *l, int64_t id, int64_t baseline_id,
+			       struct strbuf *err)
+{
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET baseline_id = NULLIF(?, 0) WHERE id = ?", "ii",
+			   baseline_id, id);
+}
+
+int experiment_record_bench(struct ledger *l, int64_t id, int64_t bench_id, struct strbuf *err)
+{
+	return ledger_exec(l, err, "UPDATE experiments SET bench_id = NULLIF(?, 0) WHERE id = ?",
+			   "ii", bench_id, id);
+}
+
+int experiment_record_profile(struct ledger *l, int64_t id, int64_t profile_id,
+			      int64_t base_profile_id, const char *diff_json, struct strbuf *err)
+{
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET profile_id = NULLIF(?, 0), "
+			   "base_profile_id = NULLIF(?, 0), diff = ? WHERE id = ?",
+			   "iiti", profile_id, base_profile_id, diff_json, id);
+}
+
+int experiment_stop(struct ledger *l, int64_t id, enum exp_status status, const char *reason,
+		    const char *log, struct strbuf *err)
+{
+	if (status != EXP_FAILED && status != EXP_INTERRUPTED)
+		BUG("an experiment stops failed or interrupted, not '%s'", exp_status_name(status));
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET status = ?, reason = ?, log = COALESCE(?, log), "
+			   "finished = ? WHERE id = ?",
+			   "tttdi", exp_status_name(status), reason, log, now_wall(), id);
+}
+
+int experiment_decide(struct ledger *l, int64_t id, enum try_verdict verdict, const char *reason,
+		      struct strbuf *err)
+{
+	if (verdict == TRY_NONE)
+		BUG("deciding experiment %lld without a verdict", (long long)id);
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET status = 'decided', verdict = ?, reason = ?, "
+			   "finished = ? WHERE id = ?",
+			   "ttdi", try_verdict_name(verdict), reason, now_wall(), id);
+}
+
+int experiment_close_unfinished(struct ledger *l, int64_t id, int interrupted, struct strbuf *err)
+{
+	char *cond = exp_in_progress_sql();
+	char *sql = xstrfmt("UPDATE experiments SET status = ?, reason = ?, finished = ? "
+			    "WHERE id = ? AND %s",
+			    cond);
+	enum exp_status status = interrupted ? EXP_INTERRUPTED : EXP_FAILED;
+	const char *why = interrupted ? "interrupted" : "perfloop stopped with an error";
+	int r = ledger_exec(l, err, sql, "ttdi", exp_status_name(status), why, now_wall(), id);
 	free(sql);
+	free(cond);
 	return r;
 }
 
-int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t value,
-		      struct strbuf *err)
+int experiment_keep(struct ledger *l, int64_t id, const char *commit, struct strbuf *err)
 {
-	char *sql = xstrfmt("UPDATE experiments SET %s = NULLIF(?, 0) WHERE id = ?", column);
-	int r = ledger_exec(l, err, sql, "ii", value, id);
-	free(sql);
-	return r;
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET status = 'kept', commit_id = ? WHERE id = ?", "ti",
+			   commit, id);
+}
+
+int experiment_record_push(struct ledger *l, int64_t id, const char *via, struct strbuf *err)
+{
+	return ledger_exec(l, err, "UPDATE experiments SET pushed = ? WHERE id = ?", "ti", via, id);
+}
+
+int experiment_revert(struct ledger *l, const char *patch, const char *files,
+		      const char *base_commit, int64_t *id, struct strbuf *err)
+{
+	char hash[HASH_HEX];
+	patch_hash(patch, strlen(patch), hash);
+	if (experiment_of_patch(l, hash, id, err))
+		return -1;
+	if (!*id) {
+		*id = experiment_save(l, NULL, patch, files, base_commit, err);
+		if (*id < 0 ||
+		    ledger_exec(l, err,
+				"UPDATE experiments SET verdict = 'reject', reason = 'reverted "
+				"without a try' WHERE id = ?",
+				"i", *id))
+			return -1;
+	}
+	return ledger_exec(l, err,
+			   "UPDATE experiments SET status = 'reverted', "
+			   "verdict = COALESCE(verdict, 'reject'), "
+			   "finished = COALESCE(finished, ?) WHERE id = ?",
+			   "di", now_wall(), *id);
 }
 
 int experiment_of_patch(struct ledger *l, const char *patch_hash, int64_t *id, struct strbuf *err)
 {
 	return ledger_int(l, err, id, 0, "SELECT max(id) FROM experiments WHERE patch_hash = ?",
 			  "t", patch_hash);
+}
+
+/* The verdict in column col of experiment id; -1 (err) for a name that is none. */
+static int read_verdict(sqlite3_stmt *st, int col, int64_t id, enum try_verdict *out,
+			struct strbuf *err)
+{
+	const char *name = col_text_or_null(st, col);
+	if (!try_verdict_parse(name, out))
+		return 0;
+	strbuf_addf(err, "experiment %lld has an unknown verdict '%s' in the ledger", (long long)id,
+		    name);
+	return -1;
+}
+
+static int read_decision(sqlite3_stmt *st, void *out, struct strbuf *err)
+{
+	struct exp_decision *d = out;
+	d->id = sqlite3_column_int64(st, 0);
+	d->message = col_dup(st, 2);
+	return read_verdict(st, 1, d->id, &d->verdict, err);
+}
+
+int experiment_decided(struct ledger *l, const char *patch_hash, struct exp_decision *out,
+		       struct strbuf *err)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	rc = ledger_row(l,
+			ledger_query(l, err,
+				     "SELECT id, verdict, message FROM experiments "
+				     "WHERE patch_hash = ? AND status = 'decided' "
+				     "ORDER BY id DESC LIMIT 1",
+				     "t", patch_hash),
+			read_decision, out, err);
+	if (rc < 0)
+		exp_decision_release(out);
+	return rc;
+}
+
+void exp_decision_release(struct exp_decision *d)
+{
+	free(d->message);
+	memset(d, 0, sizeof(*d));
+}
+
+static int read_summary(sqlite3_stmt *st, void *out, struct strbuf *err)
+{
+	struct exp_summary *e = out;
+	e->id = sqlite3_column_int64(st, 0);
+	e->message = col_dup(st, 1);
+	e->reason = xstrdup(col_text(st, 4));
+	e->has_ratio = sqlite3_column_type(st, 5) != SQLITE_NULL;
+	e->ratio = sqlite3_column_double(st, 5);
+	e->commit = col_dup(st, 6);
+	if (exp_status_parse(col_text(st, 2), &e->status)) {
+		strbuf_addf(err, "experiment %lld has an unknown status '%s' in the ledger",
+			    (long long)e->id, col_text(st, 2));
+		return -1;
+	}
+	return read_verdict(st, 3, e->id, &e->verdict, err);
+}
+
+int experiment_last(struct ledger *l, struct exp_summary *out, struct strbuf *err)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	rc = ledger_row(l,
+			ledger_query(l, err,
+				     "SELECT e.id, e.message, e.status, e.verdict, e.reason, "
+				     "b.ratio, e.commit_id FROM experiments e "
+				     "LEFT JOIN benches b ON b.id = e.bench_id "
+				     "ORDER BY e.id DESC LIMIT 1",
+				     NULL),
+			read_summary, out, err);
+	if (rc < 0)
+		exp_summary_release(out);
+	return rc;
+}
+
+void exp_summary_release(struct exp_summary *e)
+{
+	free(e->message);
+	free(e->reason);
+	free(e->commit);
+	memset(e, 0, sizeof(*e));
+}
+
+int experiment_patch(struct ledger *l, int64_t id, struct strbuf *out, struct strbuf *err)
+{
+	sqlite3_stmt *st =
+		ledger_query(l, err, "SELECT patch FROM experiments WHERE id = ?", "i", id);
+	int rc;
+	if (!st)
+		return -1;
+	if ((rc = ledger_step(l, st, err)) > 0 && sqlite3_column_bytes(st, 0) > 0)
+		strbuf_add(out, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	return rc;
 }

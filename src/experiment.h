@@ -11,9 +11,44 @@
 #include "perf/profdiff.h"
 #include "stats.h"
 
-enum try_verdict { TRY_KEEP, TRY_KEEP_FLAT, TRY_REJECT, TRY_INCONCLUSIVE };
+/*
+ * Where an experiment is (experiments.status). Saved to profiling: a step in
+ * progress (the owner's process may still be running it); the others are
+ * ends: decided (a verdict), failed or interrupted (a step stopped it, no
+ * verdict), kept, reverted, abandoned (its perfloop was killed).
+ */
+enum exp_status {
+	EXP_SAVED,
+	EXP_VALIDATING,
+	EXP_BUILDING,
+	EXP_BENCHING,
+	EXP_PROFILING,
+	EXP_DECIDED,
+	EXP_FAILED,
+	EXP_INTERRUPTED,
+	EXP_KEPT,
+	EXP_REVERTED,
+	EXP_ABANDONED,
+};
 
+/* The status's name in the ledger and in output. */
+const char *exp_status_name(enum exp_status s);
+/* The status of a name into *out: 0, or -1 for a name that is none. */
+int exp_status_parse(const char *name, enum exp_status *out);
+/* Is it a step in progress (saved ... profiling)? */
+int exp_status_in_progress(enum exp_status s);
+/* The SQL condition on experiments.status of a step in progress. Newly allocated. */
+char *exp_in_progress_sql(void);
+
+/* The procedure's judgement; TRY_NONE: none (yet). */
+enum try_verdict { TRY_NONE, TRY_KEEP, TRY_KEEP_FLAT, TRY_REJECT, TRY_INCONCLUSIVE };
+
+/* "keep", "keep-flat", "reject", "inconclusive"; NULL for TRY_NONE. */
 const char *try_verdict_name(enum try_verdict v);
+/* The verdict of a name (NULL: TRY_NONE) into *out: 0, or -1 for a name that is none. */
+int try_verdict_parse(const char *name, enum try_verdict *out);
+/* Does the verdict let `perfloop keep` commit the change (keep, keep-flat)? */
+int try_verdict_keeps(enum try_verdict v);
 
 /*
  * The procedure's rule. Time faster: keep. Time slower: reject. Time
@@ -58,20 +93,96 @@ int touched_functions(const char *patch, struct strbuf *out);
 void patch_hash(const char *patch, size_t len, char *hex);
 
 /*
- * Record a new experiment for `patch` (status "saved"). Returns its id, or
+ * The experiments table: this module reads and writes it, through the typed
+ * calls below (no other module has its SQL). Each returns 0 or -1 with err
+ * unless said otherwise.
+ *
+ * Record a new experiment for `patch` (status saved). Returns its id, or
  * -1 with err.
  */
 int64_t experiment_save(struct ledger *l, const char *message, const char *patch,
 			const char *files, const char *base_commit, struct strbuf *err);
 
-/* Set a column of an experiment ("status", "reason", "log"...) to text. 0 or -1. */
-int experiment_set(struct ledger *l, int64_t id, const char *column, const char *value,
-		   struct strbuf *err);
+/* The touched functions (a JSON array) of experiment id. */
+int experiment_set_touched(struct ledger *l, int64_t id, const char *touched_json,
+			   struct strbuf *err);
+
+/* Experiment id enters step `step` (validating, building, benching, profiling). */
+int experiment_record_step(struct ledger *l, int64_t id, enum exp_status step, struct strbuf *err);
+
+/* The build, baseline and bench of experiment id (0 records none). */
+int experiment_record_build(struct ledger *l, int64_t id, int64_t build_id, struct strbuf *err);
+int experiment_record_baseline(struct ledger *l, int64_t id, int64_t baseline_id,
+			       struct strbuf *err);
+int experiment_record_bench(struct ledger *l, int64_t id, int64_t bench_id, struct strbuf *err);
+
+/* Its profiles (candidate, baseline) and their hotspot diff (JSON). */
+int experiment_record_profile(struct ledger *l, int64_t id, int64_t profile_id,
+			      int64_t base_profile_id, const char *diff_json, struct strbuf *err);
+
+/*
+ * A step stopped experiment id: `status` is EXP_FAILED or EXP_INTERRUPTED,
+ * with why and the failing step's log (NULL keeps what is there); finished now.
+ */
+int experiment_stop(struct ledger *l, int64_t id, enum exp_status status, const char *reason,
+		    const char *log, struct strbuf *err);
+
+/* The verdict of experiment id and why: status decided, finished now. */
+int experiment_decide(struct ledger *l, int64_t id, enum try_verdict verdict, const char *reason,
+		      struct strbuf *err);
+
+/*
+ * Close experiment id when it is still in a step (the process is exiting in
+ * the middle of one): interrupted when `interrupted`, else failed, never with
+ * a verdict. An experiment past its steps is left as it is.
+ */
+int experiment_close_unfinished(struct ledger *l, int64_t id, int interrupted, struct strbuf *err);
+
+/* Experiment id was committed as `commit` (status kept). */
+int experiment_keep(struct ledger *l, int64_t id, const char *commit, struct strbuf *err);
+
+/* How experiment id's commit reached the remote: "git" or "api". */
+int experiment_record_push(struct ledger *l, int64_t id, const char *via, struct strbuf *err);
+
+/*
+ * Record the worktree's change as reverted: the newest experiment of its
+ * patch, or (none) a new one saved here with the verdict reject, "reverted
+ * without a try". Its verdict stays (reject when it had none). Its id in *id.
+ */
+int experiment_revert(struct ledger *l, const char *patch, const char *files,
+		      const char *base_commit, int64_t *id, struct strbuf *err);
+
 /* The newest experiment of a patch hash into *id, 0 when there is none. 0 or -1 (err). */
 int experiment_of_patch(struct ledger *l, const char *patch_hash, int64_t *id, struct strbuf *err);
 
-/* Set an integer column (build_id, bench_id, ...); 0 binds NULL. */
-int experiment_set_id(struct ledger *l, int64_t id, const char *column, int64_t value,
-		      struct strbuf *err);
+/* The newest decided experiment of a patch: 1 found, 0 none, -1 (err). */
+struct exp_decision {
+	int64_t id;
+	enum try_verdict verdict;
+	char *message; /* NULL when it has none */
+};
+int experiment_decided(struct ledger *l, const char *patch_hash, struct exp_decision *out,
+		       struct strbuf *err);
+void exp_decision_release(struct exp_decision *d);
+
+/*
+ * The newest experiment, with its bench's B/A ratio (read through its
+ * bench_id): 1 found, 0 none, -1 (err).
+ */
+struct exp_summary {
+	int64_t id;
+	char *message;  /* NULL when none */
+	enum exp_status status;
+	enum try_verdict verdict;
+	char *reason;   /* "" when none */
+	int has_ratio;
+	double ratio;
+	char *commit;   /* NULL until kept */
+};
+int experiment_last(struct ledger *l, struct exp_summary *out, struct strbuf *err);
+void exp_summary_release(struct exp_summary *e);
+
+/* The saved patch of experiment id, byte for byte, into out: 1 found, 0 none, -1 (err). */
+int experiment_patch(struct ledger *l, int64_t id, struct strbuf *out, struct strbuf *err);
 
 #endif

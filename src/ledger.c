@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "experiment.h"
 #include "proc.h"
 #define LEDGER_INTERNAL /* the one place that calls sqlite3_step() */
 #include "banned.h"
@@ -468,6 +470,25 @@ static int check_head(struct ledger *l, const struct ledger_head *h, struct strb
 	return 0;
 }
 
+/*
+ * Switch the file to WAL. SQLite does not always call the busy handler for
+ * this switch: while another process opens or switches the new file, it can
+ * fail at once with SQLITE_BUSY. Retry until the busy timeout has passed.
+ */
+static int enable_wal(struct ledger *l, struct strbuf *err)
+{
+	double until = now_mono() + l->busy_ms / 1000.0;
+	struct timespec pause = { 0, 5 * 1000 * 1000 };
+	while (sqlite3_exec(l->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK) {
+		if ((sqlite3_extended_errcode(l->db) & 0xff) != SQLITE_BUSY || now_mono() >= until) {
+			ledger_error(l, err, "enabling WAL");
+			return -1;
+		}
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
 static int migrate(struct ledger *l, int target, struct strbuf *err)
 {
 	struct ledger_head h;
@@ -479,13 +500,12 @@ static int migrate(struct ledger *l, int target, struct strbuf *err)
 	if (h.version >= target)
 		return 0;
 	/*
-	 * SQLite's busy handler covers the lock this takes, as for any other.
 	 * Foreign keys are off while migrating (the pragma does nothing inside
 	 * a transaction): a step may rebuild a table, and dropping the old one
 	 * must not cascade to the rows that reference it. Each step is checked
 	 * for broken references before it commits.
 	 */
-	if (exec_plain(l, "PRAGMA journal_mode=WAL", err, "enabling WAL") ||
+	if (enable_wal(l, err) ||
 	    exec_plain(l, "PRAGMA foreign_keys=OFF", err, "migrating the schema"))
 		return -1;
 	/*
@@ -549,22 +569,25 @@ const struct ledger_owner *ledger_owner(void)
 	return &self;
 }
 
-/* Tables with rows in progress: which rows those are, the column saying why one ended. */
+/*
+ * Tables with rows in progress: which rows those are (NULL: an experiment's
+ * steps, named by experiment.c), the column saying why one ended.
+ */
 static const struct {
 	const char *table, *in_progress, *why;
 } in_progress[] = {
 	{ "benches", "status = 'running'", "message" },
 	{ "profiles", "status = 'running'", "message" },
 	{ "builds", "status = 'running'", NULL },
-	{ "experiments", "status IN ('saved','validating','building','benching','profiling')",
-	  "reason" },
+	{ "experiments", NULL, "reason" },
 };
 
 /* Mark the rows of in_progress[i] whose owner on this host is gone 'abandoned'. */
 static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
 {
-	const char *table = in_progress[i].table, *cond = in_progress[i].in_progress;
-	const char *why = in_progress[i].why;
+	const char *table = in_progress[i].table, *why = in_progress[i].why;
+	char *cond = in_progress[i].in_progress ? xstrdup(in_progress[i].in_progress)
+						: exp_in_progress_sql();
 	char *sql = xstrfmt("SELECT id, owner_pid, owner_start FROM %s WHERE %s AND "
 			    "owner_pid IS NOT NULL AND owner_host = ?",
 			    table, cond);
@@ -573,8 +596,10 @@ static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
 	size_t nr = 0, alloc = 0, alloc2 = 0;
 	int rc, ret = 0;
 	free(sql);
-	if (!st)
+	if (!st) {
+		free(cond);
 		return -1;
+	}
 	while ((rc = ledger_step(l, st, err)) > 0) {
 		int64_t pid = sqlite3_column_int64(st, 1);
 		if (pid > 0 && pid <= INT32_MAX &&
@@ -605,6 +630,7 @@ static int abandon_rows(struct ledger *l, size_t i, struct strbuf *err)
 		free(msg);
 	}
 	free(sql);
+	free(cond);
 	free(ids);
 	free(pids);
 	return ret;
@@ -639,7 +665,8 @@ struct ledger *ledger_open_version(const char *path, int busy_ms, int target, st
 		goto fail;
 	}
 	sqlite3_extended_result_codes(l->db, 1);
-	sqlite3_busy_timeout(l->db, busy_ms > 0 ? busy_ms : 10000);
+	l->busy_ms = busy_ms > 0 ? busy_ms : 10000;
+	sqlite3_busy_timeout(l->db, l->busy_ms);
 	if (exec_plain(l, "PRAGMA foreign_keys=ON", err, "enabling foreign keys") ||
 	    check_integrity(l, err) || migrate(l, target, err))
 		goto fail;
@@ -858,8 +885,61 @@ int ledger_real(struct ledger *l, struct strbuf *err, double *out, double def, c
 	return rc < 0 ? -1 : 0;
 }
 
+void *ledger_rows(struct ledger *l, sqlite3_stmt *st, size_t size,
+		  void (*read)(sqlite3_stmt *st, void *row), void (*release)(void *row),
+		  size_t *nr, struct strbuf *err)
+{
+	unsigned char *rows = xcalloc(1, size);
+	size_t alloc = 1;
+	int rc = -1;
+	*nr = 0;
+	while (st && (rc = ledger_step(l, st, err)) > 0) {
+		if (*nr == alloc) {
+			alloc *= 2;
+			if (alloc > SIZE_MAX / size)
+				die("out of memory: %zu rows of %zu bytes", alloc, size);
+			rows = xrealloc(rows, alloc * size);
+		}
+		memset(rows + *nr * size, 0, size);
+		read(st, rows + (*nr)++ * size);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0) {
+		for (size_t i = 0; i < *nr; i++)
+			release(rows + i * size);
+		free(rows);
+		*nr = 0;
+		return NULL;
+	}
+	return rows;
+}
+
+int ledger_row(struct ledger *l, sqlite3_stmt *st,
+	       int (*read)(sqlite3_stmt *st, void *out, struct strbuf *err), void *out,
+	       struct strbuf *err)
+{
+	int rc;
+	if (!st)
+		return -1;
+	if ((rc = ledger_step(l, st, err)) > 0 && read(st, out, err))
+		rc = -1;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 const char *col_text(sqlite3_stmt *st, int col)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 	return s ? (const char *)s : "";
+}
+
+const char *col_text_or_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : col_text(st, col);
+}
+
+char *col_dup(sqlite3_stmt *st, int col)
+{
+	const char *s = col_text_or_null(st, col);
+	return s ? xstrdup(s) : NULL;
 }

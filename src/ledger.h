@@ -23,6 +23,7 @@
 struct ledger {
 	sqlite3 *db;
 	char *path;
+	int busy_ms;          /* how long to wait for another process's lock */
 	unsigned opened : 1;  /* checked and migrated: a clean close may say so */
 	unsigned damaged : 1; /* SQLite reported corruption: write nothing more */
 };
@@ -94,6 +95,26 @@ int ledger_rebind(struct ledger *l, sqlite3_stmt *st, struct strbuf *err, const 
 int ledger_step(struct ledger *l, sqlite3_stmt *st, struct strbuf *err);
 
 /*
+ * Every row of a prepared query (st NULL: preparing it failed, err says
+ * why) into a new array of `size`-byte elements, each zeroed then filled by
+ * read(st, row); st is finalized. Returns the array (never NULL on success,
+ * *nr rows), or NULL with err when a step failed: the rows read so far are
+ * released with release(row) first.
+ */
+void *ledger_rows(struct ledger *l, sqlite3_stmt *st, size_t size,
+		  void (*read)(sqlite3_stmt *st, void *row), void (*release)(void *row),
+		  size_t *nr, struct strbuf *err);
+
+/*
+ * The first row of a prepared query (st NULL: preparing it failed) read by
+ * read(st, out, err), which returns 0 or -1 with err; st is finalized.
+ * 1 read, 0 when there is no row, -1 with err.
+ */
+int ledger_row(struct ledger *l, sqlite3_stmt *st,
+	       int (*read)(sqlite3_stmt *st, void *out, struct strbuf *err), void *out,
+	       struct strbuf *err);
+
+/*
  * First column of the first row as int64/double in *out, `def` when there is
  * no row or it is NULL. 0, or -1 with err filled.
  */
@@ -102,8 +123,13 @@ int ledger_int(struct ledger *l, struct strbuf *err, int64_t *out, int64_t def, 
 int ledger_real(struct ledger *l, struct strbuf *err, double *out, double def, const char *sql,
 		const char *fmt, ...);
 
-/* Column text that is never NULL. */
+/*
+ * A text column: col_text() is never NULL ("" for NULL), col_text_or_null()
+ * is NULL for NULL, col_dup() is a copy of it (NULL for NULL).
+ */
 const char *col_text(sqlite3_stmt *st, int col);
+const char *col_text_or_null(sqlite3_stmt *st, int col);
+char *col_dup(sqlite3_stmt *st, int col);
 
 /* Describe the last SQLite error of the ledger in err (one line). */
 void ledger_error(struct ledger *l, struct strbuf *err, const char *what);

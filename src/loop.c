@@ -10,11 +10,6 @@
 
 #include "banned.h"
 
-static char *dup_col(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : xstrdup(col_text(st, col));
-}
-
 int loop_load(struct ledger *l, struct loop_state *s, struct strbuf *err)
 {
 	sqlite3_stmt *st;
@@ -29,13 +24,13 @@ int loop_load(struct ledger *l, struct loop_state *s, struct strbuf *err)
 	rc = ledger_step(l, st, err);
 	if (rc > 0) {
 		s->present = 1;
-		s->branch = dup_col(st, 0);
-		s->base_ref = dup_col(st, 1);
-		s->base_commit = dup_col(st, 2);
-		s->worktree = dup_col(st, 3);
-		s->config = dup_col(st, 4);
+		s->branch = col_dup(st, 0);
+		s->base_ref = col_dup(st, 1);
+		s->base_commit = col_dup(st, 2);
+		s->worktree = col_dup(st, 3);
+		s->config = col_dup(st, 4);
 		s->pr = sqlite3_column_int(st, 5);
-		s->remote_head = dup_col(st, 6);
+		s->remote_head = col_dup(st, 6);
 		s->remote_only = sqlite3_column_int(st, 7);
 		s->baseline_id = sqlite3_column_int64(st, 8);
 		s->created = sqlite3_column_double(st, 9);

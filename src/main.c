@@ -21,6 +21,7 @@ int main(int argc, char **argv)
 {
 	const char *config_path = NULL;
 	const struct cmd_entry *e;
+	struct cmd_args args;
 	struct project c = PROJECT_INIT;
 	struct strbuf err = STRBUF_INIT;
 	int i = 1, ret;
@@ -58,16 +59,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "error: unknown command '%s' (see 'perfloop help')\n", argv[i]);
 		return EXIT_USAGE;
 	}
+	/* a bad command line is said before anything is read or run */
+	if ((ret = cmd_parse(e, argc - i, argv + i, &args)))
+		return ret;
 	signal(SIGPIPE, SIG_IGN);
 	die_watch_interrupts(&proc_interrupted);
 	c.lazy_worktree = (e->flags & CMD_LAZY_WORKTREE) != 0;
 	if (!(e->flags & CMD_NO_CONFIG) &&
 	    project_setup(&c, config_path, (e->flags & CMD_NEED_CONFIG) != 0, &err))
 		die("%s", err.buf);
-	optind = 0;
 	if (e->flags & CMD_DEFER_SIGNALS)
 		proc_signals_hold();
-	ret = e->fn(argc - i, argv + i, &c);
+	ret = args.entry->exec(&args, &c);
+	cmd_args_release(&args);
 	/* whatever the command made of it, an interrupted command says so */
 	if (proc_interrupted && ret != EXIT_USAGE)
 		ret = EXIT_INTERRUPTED;

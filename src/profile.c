@@ -41,13 +41,10 @@ void profile_release(struct profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
-static char *col_dup(sqlite3_stmt *st, int col)
+/* A row of PROFILE_COLUMNS into a struct profile (a ledger_rows() reader). */
+static void read_row(sqlite3_stmt *st, void *row)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : xstrdup(col_text(st, col));
-}
-
-static void read_row(sqlite3_stmt *st, struct profile *p)
-{
+	struct profile *p = row;
 	memset(p, 0, sizeof(*p));
 	p->id = sqlite3_column_int64(st, 0);
 	p->created = sqlite3_column_double(st, 1);
@@ -100,6 +97,30 @@ int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf
 					"ON a.id = p.artifact_id WHERE p.id = ?",
 					"i", id),
 			   out, err);
+}
+
+static void release_profile(void *row)
+{
+	profile_release(row);
+}
+
+int profile_list(struct ledger *l, long limit, struct profile **out, size_t *nr,
+		 struct strbuf *err)
+{
+	*out = ledger_rows(l,
+			   ledger_query(l, err,
+					"SELECT " PROFILE_COLUMNS " FROM profiles p LEFT JOIN "
+					"artifacts a ON a.id = p.artifact_id ORDER BY p.id DESC LIMIT ?",
+					"i", (int64_t)limit),
+			   sizeof(**out), read_row, release_profile, nr, err);
+	return *out ? 0 : -1;
+}
+
+void profiles_free(struct profile *p, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		profile_release(&p[i]);
+	free(p);
 }
 
 /* The newest finished profile of an artifact (NULL: any), not `exclude`, over `runs` (0: any). */

@@ -92,6 +92,11 @@ int profile_record(struct project *c, const struct profile_request *req, struct 
  */
 int profile_runs(const struct config *cfg, int runs, struct strbuf *err);
 
+/* The newest `limit` profiles, newest first, into a new array. 0 or -1 (err). */
+int profile_list(struct ledger *l, long limit, struct profile **out, size_t *nr,
+		 struct strbuf *err);
+void profiles_free(struct profile *p, size_t nr);
+
 /* One profile by id: 0, 1 when there is none, -1 on error (err). */
 int profile_get(struct ledger *l, int64_t id, struct profile *out, struct strbuf *err);
 

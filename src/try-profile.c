@@ -3,7 +3,6 @@
  */
 #include "try-profile.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,20 +75,6 @@ static int is_touched(const struct try_profile *tp, const char *symbol)
 	return 0;
 }
 
-static void note(const struct try_profile_hooks *hooks, const char *fmt, ...) PL_PRINTF(2, 3);
-static void note(const struct try_profile_hooks *hooks, const char *fmt, ...)
-{
-	struct strbuf sb = STRBUF_INIT;
-	va_list ap;
-	if (!hooks || !hooks->note)
-		return;
-	va_start(ap, fmt);
-	strbuf_vaddf(&sb, fmt, ap);
-	va_end(ap);
-	hooks->note(hooks->data, sb.buf);
-	strbuf_release(&sb);
-}
-
 int try_profile_run(struct project *c, int64_t id, int64_t bench_id, const struct bench_setup *s,
 		    const struct try_profile_hooks *hooks, struct try_profile *tp,
 		    struct strbuf *err)
@@ -112,19 +97,22 @@ int try_profile_run(struct project *c, int64_t id, int64_t bench_id, const struc
 	if (r < 0)
 		goto out;
 	if (r == 1) {
+		say_fn say = hooks ? hooks->note : NULL;
+		void *data = hooks ? hooks->data : NULL;
 		profile_release(&a);
 		r = profile_newest(l, s->base.hash, 0, &a, err);
 		if (r < 0)
 			goto out;
 		if (!r)
-			note(hooks,
-			     "the baseline's profile %lld covers %d harness run%s, not "
-			     "profile.runs = %d: profiling the baseline again (kept for later "
-			     "tries)",
-			     (long long)a.id, a.runs, a.runs == 1 ? "" : "s", tp->runs);
+			hook_say(say, data,
+				 "the baseline's profile %lld covers %d harness run%s, not "
+				 "profile.runs = %d: profiling the baseline again (kept for later "
+				 "tries)",
+				 (long long)a.id, a.runs, a.runs == 1 ? "" : "s", tp->runs);
 		else
-			note(hooks, "profiling the baseline once (its profile is kept for later "
-				    "tries)");
+			hook_say(say, data,
+				 "profiling the baseline once (its profile is kept for later "
+				 "tries)");
 		profile_release(&a);
 		if (record(c, hooks, s->base.path, "baseline", 0, tp->runs, &a, err))
 			goto out;
@@ -152,9 +140,7 @@ int try_profile_run(struct project *c, int64_t id, int64_t bench_id, const struc
 	rows = try_profile_json(tp);
 	text = json_dumps(rows, JSON_COMPACT);
 	json_decref(rows);
-	ret = experiment_set_id(l, id, "profile_id", tp->profile_id, err) ||
-	      experiment_set_id(l, id, "base_profile_id", tp->base_profile_id, err) ||
-	      experiment_set(l, id, "diff", text, err) ? -1 : 0;
+	ret = experiment_record_profile(l, id, tp->profile_id, tp->base_profile_id, text, err);
 	free(text);
 out:
 	profile_comparison_release(&pc);

@@ -169,6 +169,19 @@ void BUG_fl(const char *file, int line, const char *fmt, ...)
 	abort();
 }
 
+void hook_say(say_fn fn, void *data, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (!fn)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fn(data, sb.buf);
+	strbuf_release(&sb);
+}
+
 void info(const char *fmt, ...)
 {
 	va_list ap;

@@ -68,6 +68,14 @@ void warning(const char *fmt, ...) PL_PRINTF(1, 2);
 void BUG_fl(const char *file, int line, const char *fmt, ...) PL_PRINTF(3, 4) PL_NORETURN;
 #define BUG(...) BUG_fl(__FILE__, __LINE__, __VA_ARGS__)
 
+/*
+ * Core modules never print: they hand what they have to say to their
+ * caller's hooks. Format a line and pass it to fn(data, line); nothing when
+ * fn is NULL.
+ */
+typedef void (*say_fn)(void *data, const char *text);
+void hook_say(say_fn fn, void *data, const char *fmt, ...) PL_PRINTF(3, 4);
+
 /* Set by -q: suppresses progress and informational lines (not errors). */
 extern int quiet;
 /* Print an informational line on stderr unless quiet. */

@@ -68,6 +68,64 @@ test_expect_success 'README documents every configuration key and command' '
 	done
 '
 
+test_expect_success 'README'"'"'s command reference and key table are the ones perfloop makes' '
+	"$SRC/scripts/update-readme" "$PERFLOOP" "$SRC/README.md" >readme &&
+	grep -q "^<!-- commands:begin" readme && grep -q "^### \`perfloop keep\`" readme &&
+	grep -q "^| \`bench.runs\` |" readme &&
+	diff -u "$SRC/README.md" readme ||
+	die_test "README.md differs from what perfloop makes: run make readme"
+'
+
+test_expect_success 'help, README and the man page say the same about keep'"'"'s push' '
+	"$PERFLOOP" help keep >help &&
+	grep -q "git push --force-with-lease -u" help && ! grep -q "git push -u" help &&
+	"$PERFLOOP" help --man | grep -q "git push \\\\-\\\\-force\\\\-with\\\\-lease \\\\-u" &&
+	grep -q "git push --force-with-lease -u" "$SRC/README.md" &&
+	! grep -q "git push -u" "$SRC/README.md"
+'
+
+test_expect_success 'every command'"'"'s help fits 88 columns and lists what it parses' '
+	for c in $("$PERFLOOP" help --commands); do
+		"$PERFLOOP" help "$c" >h &&
+		! awk "length > 88 { print; bad = 1 } END { exit !bad }" h &&
+		"$PERFLOOP" help --complete "$c" | awk "/^--/ {print \$1}" >opts &&
+		while read -r o; do
+			grep -q -- "$o" h || die_test "help $c lacks $o" || return 1
+		done <opts || return 1
+	done
+'
+
+test_expect_success 'every command rejects a bad command line alike, before reading perfloop.ini' '
+	mkdir -p noini && cd noini &&
+	for c in $("$PERFLOOP" help --commands); do
+		w=$c && test "$c" != baseline || w="baseline list" &&
+		expect_exit 129 "$PERFLOOP" $w --no-such-option 2>err &&
+		grep -q "^error: unknown option .--no-such-option.$" err &&
+		grep -q "^usage: perfloop $w" err &&
+		grep -q "^(see .perfloop help $c.)$" err || die_test "$c" || return 1
+	done &&
+	expect_exit 129 "$PERFLOOP" bench --runs 0 2>err &&
+	grep -q "^error: --runs needs a whole number >= 1, not .0.$" err &&
+	expect_exit 129 "$PERFLOOP" bench -n0 2>err && grep -q "runs needs a whole number" err &&
+	expect_exit 129 "$PERFLOOP" bench --runs=x 2>err && grep -q "not .x.$" err &&
+	expect_exit 129 "$PERFLOOP" bench --runs 2>err && grep -q "option .--runs. needs a value" err &&
+	expect_exit 129 "$PERFLOOP" bench -n 2>err && grep -q "option .-n. needs a value" err &&
+	expect_exit 129 "$PERFLOOP" bench -x 2>err && grep -q "unknown option .-x.$" err &&
+	expect_exit 129 "$PERFLOOP" bench --json=1 2>err && grep -q "json. takes no value" err &&
+	expect_exit 129 "$PERFLOOP" bench extra 2>err && grep -q "unexpected argument .extra." err &&
+	expect_exit 129 "$PERFLOOP" bench --vs a --baseline b 2>err &&
+	grep -q "^error: --vs and --baseline are alternatives$" err &&
+	expect_exit 129 "$PERFLOOP" diff 1 2 3 2>err && grep -q "unexpected argument .3." err &&
+	expect_exit 129 "$PERFLOOP" baseline 2>err && grep -q "^error: say .save. or .list.$" err &&
+	grep -q "^   or: perfloop baseline list \[--json\]$" err &&
+	expect_exit 129 "$PERFLOOP" baseline nope 2>err && grep -q "unknown subcommand .nope." err &&
+	expect_exit 129 "$PERFLOOP" baseline list --artifact x 2>err &&
+	grep -q "^usage: perfloop baseline list \[--json\]$" err &&
+	expect_exit 129 "$PERFLOOP" profile --limit 3 2>err && grep -q "unknown option .--limit." err &&
+	expect_exit 129 "$PERFLOOP" profile --list --limit 0 2>err &&
+	grep -q "^usage: perfloop profile --list \[--limit N\] \[--json\]$" err
+'
+
 # the test runners, on scripts and binaries that only print what real ones do
 fake_suite() {
 	mkdir -p fake/t && cp "$SRC/t/run-e2e" "$SRC/t/run-all" fake/t/ &&
@@ -99,6 +157,44 @@ test_expect_success 'make test'"'"'s runner totals unit, end-to-end and fuzz cas
 	test "$(tail -1 out)" = "5 passed, 0 failed" &&
 	(export PERFLOOP_BUILD=/nonexistent; expect_exit 1 fake/t/run-all --unit-only ./u1 ./u3) >out &&
 	test "$(tail -1 out)" = "5 passed, 1 failed"
+'
+
+# t/lint on a copy of the tree: clean as it is, then one breach at a time
+lint_copy() {
+	rm -rf lint && mkdir lint && cp -r "$SRC/t" "$SRC/src" lint/
+}
+
+test_expect_success 'the test tree passes its lint' '
+	lint_copy && "$SRC/t/lint" lint 2>err && test ! -s err
+'
+
+test_expect_success 'the lint fails on a duplicate test number' '
+	lint_copy && cp lint/t/t1000-bench.sh lint/t/t1000-again.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: duplicate test number t1000: t1000-again.sh t1000-bench.sh$" err
+'
+
+test_expect_success 'the lint fails on a family t/README does not list' '
+	lint_copy && cp lint/t/t1000-bench.sh lint/t/t9000-nowhere.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/t9000-nowhere.sh: family 9 is not in t/README" err
+'
+
+test_expect_success 'the lint fails on a script that is not executable or lacks lib.sh' '
+	lint_copy && chmod -x lint/t/t1000-bench.sh &&
+	printf "#!/bin/bash\necho ok 1 - x\n" >lint/t/t1900-bare.sh && chmod +x lint/t/t1900-bare.sh &&
+	printf "#!/bin/bash\n" >lint/t/t1901-Bad_Name.sh &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/t1000-bench.sh: not executable" err &&
+	grep_q "^t/lint: t/t1900-bare.sh: does not source t/lib.sh$" err &&
+	grep_q "^t/lint: t/t1901-Bad_Name.sh: not named tNNNN-name.sh" err
+'
+
+test_expect_success 'the lint fails on a unit test named after no module' '
+	lint_copy && mv lint/t/unit/test-loop.c lint/t/unit/test-looping.c &&
+	expect_exit 1 "$SRC/t/lint" lint 2>err &&
+	grep_q "^t/lint: t/unit/test-looping.c: no module src/looping.c" err &&
+	mv lint/src/loop.c lint/src/looping.c && "$SRC/t/lint" lint
 '
 
 test_done

@@ -199,14 +199,16 @@ test_expect_success 'after sync moves HEAD the artifact is stale: profile and be
 	P bench --artifact "$WT/build/libwork.so" --runs 1 >/dev/null 2>&1
 '
 
-test_expect_success 'revert with a baseline of another commit says the artifact is stale' '
+test_expect_success 'revert with a baseline of another commit says the artifact is stale; baseline save refuses it' '
 	echo "#define ITERS 90000000ull" >"$WT/iters.h" &&
 	P build >/dev/null &&
 	P status --json >st.json &&
 	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx current &&
 	P revert >rev.out && grep -q "stale" rev.out &&
 	P status --json >st.json &&
-	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx stale
+	json_get st.json "d[\"artifact\"][\"state\"]" | grep -qx stale &&
+	expect_exit 128 P baseline save wrong 2>err && grep -q "is stale.*perfloop build" err &&
+	test "$(sql "SELECT count(*) FROM baselines WHERE name = \"wrong\"")" = 0
 '
 
 test_expect_success 'a build of HEAD makes the artifact current again' '

@@ -7,10 +7,9 @@
 
 #include "baseline.h"
 #include "cmd/cmd.h"
+#include "cmd/steps.h"
 #include "loop.h"
 #include "banned.h"
-
-extern const struct cmd_entry cmd_baseline_entry;
 
 static json_t *baseline_json(const struct baseline *b)
 {
@@ -28,39 +27,25 @@ static json_t *baseline_json(const struct baseline *b)
 	return o;
 }
 
-static int baseline_save_cmd(int argc, char **argv, struct project *c)
+static int baseline_save_cmd(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "artifact", required_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_baseline_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct baseline b;
 	char *path = NULL;
-	const char *artifact = NULL, *name = NULL;
-	int opt, json = 0;
+	const char *artifact = args_get(a, "artifact"), *name = a->argc ? a->argv[0] : NULL;
+	int json = args_has(a, "json");
 
-	while ((opt = next_opt(e, argc, argv, "a:", longopts)) != -1) {
-		switch (opt) {
-		case 'a': artifact = optarg; break;
-		case 'j': json = 1; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		name = argv[optind++];
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
 	if (name && (!*name || strchr(name, '/') || strlen(name) > 100))
-		return usage_error(e, "baseline name '%s' must be 1-100 characters without '/'", name);
+		return usage_error(a, "baseline name '%s' must be 1-100 characters without '/'", name);
 	if (artifact)
 		path = path_join_abs(NULL, artifact);
 	else if (!(path = project_artifact(c, &err)))
 		die("%s", err.buf);
 	if (!file_exists(path))
 		die("artifact '%s' does not exist: build it first, or pass --artifact PATH", path);
+	/* a baseline's bytes belong to the commit it is recorded against */
+	if (!artifact)
+		refuse_stale_artifact(c, "to save those bytes anyway");
 	if (baseline_save(c, name, path, &b, &err) || loop_set_baseline(c->ledger, b.id, &err))
 		die("%s", err.buf);
 	if (json) {
@@ -81,15 +66,13 @@ static int baseline_save_cmd(int argc, char **argv, struct project *c)
 	return 0;
 }
 
-static int baseline_list_cmd(int argc, char **argv, struct project *c)
+static int baseline_list_cmd(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct baseline *all;
 	struct ledger *l;
 	size_t nr;
-	int json, r;
-	if ((r = parse_json_only(&cmd_baseline_entry, argc, argv, &json)))
-		return r;
+	int json = args_has(a, "json");
 	if (!(l = project_ledger(c, &err)) || baseline_list(l, NULL, &all, &nr, &err))
 		die("%s", err.buf);
 	if (json) {
@@ -118,26 +101,42 @@ static int baseline_list_cmd(int argc, char **argv, struct project *c)
 	return 0;
 }
 
-static int cmd_baseline(int argc, char **argv, struct project *c)
-{
-	const struct cmd_entry *e = &cmd_baseline_entry;
-	if (argc < 2)
-		return usage_error(e, "say 'save' or 'list'");
-	if (!strcmp(argv[1], "save"))
-		return baseline_save_cmd(argc - 1, argv + 1, c);
-	if (!strcmp(argv[1], "list"))
-		return baseline_list_cmd(argc - 1, argv + 1, c);
-	return usage_error(e, "unknown subcommand '%s'", argv[1]);
-}
+static const struct cmd_option save_options[] = {
+	{ .name = "artifact", .short_name = 'a', .arg = "PATH", .kind = CMD_VAL_FILE,
+	  .help = "the file to save (default: `build.artifact` in the worktree)" },
+	{ .name = "json", .help = "print the baseline as JSON" },
+	{ 0 },
+};
+
+static const struct cmd_entry baseline_save_entry = {
+	.name = "save",
+	.summary = "save the artifact as a named baseline; it becomes the loop's baseline",
+	.args = "[NAME]",
+	.options = save_options,
+	.help = "Copies the artifact into the state directory's content-addressed store (the same\n"
+		"bytes are stored once) and records its fingerprint: the worktree's commit,\n"
+		"`build.command`, and the output of each `[fingerprint]` command. NAME defaults to\n"
+		"the short commit. `perfloop bench` then compares with the newest baseline whose\n"
+		"fingerprint matches the current one.\n",
+	.exec = baseline_save_cmd,
+};
+
+static const struct cmd_option list_options[] = {
+	{ .name = "json", .help = "print a JSON array" },
+	{ 0 },
+};
+
+static const struct cmd_entry baseline_list_entry = {
+	.name = "list",
+	.summary = "every baseline, newest first",
+	.options = list_options,
+	.exec = baseline_list_cmd,
+};
 
 const struct cmd_entry cmd_baseline_entry = {
-	"baseline", cmd_baseline, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
-	"perfloop baseline save [NAME] [--artifact PATH] [--json] | baseline list [--json]",
-	"save the current artifact as a named baseline, or list the baselines",
-	"save: copies the artifact (default build.artifact in the worktree) into the state\n"
-	"directory's content-addressed store (the same bytes are stored once) and records its\n"
-	"fingerprint: the worktree's commit, build.command, and the output of each [fingerprint]\n"
-	"command. NAME defaults to the short commit. 'perfloop bench' then compares with the\n"
-	"newest baseline whose fingerprint matches the current one.\n\n"
-	"list: every baseline, newest first.\n",
+	.name = "baseline",
+	.summary = "save the current artifact as a named baseline, or list the baselines",
+	.flags = CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	.subcommands = (const struct cmd_entry *const[]){ &baseline_save_entry,
+							  &baseline_list_entry, NULL },
 };

@@ -7,64 +7,26 @@
 #include "cmd/steps.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_bench_entry;
-
-static int cmd_bench(int argc, char **argv, struct project *c)
+static int cmd_bench(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "artifact", required_argument, NULL, 'a' },
-		{ "vs", required_argument, NULL, 'v' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "runs", required_argument, NULL, 'n' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "alone", no_argument, NULL, 'A' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "export-hyperfine", required_argument, NULL, 'H' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_bench_entry;
 	struct bench_request req = { 0 };
 	struct bench_setup s;
 	struct bench_result res;
 	struct strbuf err = STRBUF_INIT;
-	const char *hyperfine = NULL;
-	int json = 0, opt, ret;
-	long v;
+	const char *hyperfine = args_get(a, "export-hyperfine");
+	int json = args_has(a, "json"), ret;
 	json_t *doc;
 
-	req.warmup = -1;
-	while ((opt = next_opt(e, argc, argv, "a:n:", longopts)) != -1) {
-		switch (opt) {
-		case 'a': req.artifact = optarg; break;
-		case 'v': req.vs = optarg; break;
-		case 'b': req.baseline_name = optarg; break;
-		case 'n':
-			if (opt_int(e, "--runs", optarg, 1, &v))
-				return EXIT_USAGE;
-			req.runs = (int)v;
-			break;
-		case 'w':
-			if (opt_int(e, "--warmup", optarg, 0, &v))
-				return EXIT_USAGE;
-			req.warmup = (int)v;
-			break;
-		case 'f': req.force = 1; break;
-		case 'A': req.no_baseline = 1; break;
-		case 'j': json = 1; break;
-		case 'H': hyperfine = optarg; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	if (req.vs && req.baseline_name)
-		return usage_error(e, "--vs and --baseline are alternatives");
-	if (req.no_baseline && (req.vs || req.baseline_name))
-		return usage_error(e, "--alone takes no baseline");
+	req.artifact = args_get(a, "artifact");
+	req.vs = args_get(a, "vs");
+	req.baseline_name = args_get(a, "baseline");
+	req.no_baseline = args_has(a, "alone");
+	req.runs = (int)args_int(a, "runs", 0);
+	req.warmup = (int)args_int(a, "warmup", -1);
+	req.force = args_has(a, "force");
 
 	if (!req.artifact)
-		refuse_stale_artifact(c);
+		refuse_stale_artifact(c, "to measure it anyway");
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
 	doc = bench_json(&s.spec, &res);
@@ -83,39 +45,52 @@ out:
 	return ret;
 }
 
+static const struct cmd_option bench_options[] = {
+	{ .name = "artifact", .arg = "PATH", .kind = CMD_VAL_FILE,
+	  .help = "candidate (default: `build.artifact` in the worktree)" },
+	{ .name = "vs", .arg = "PATH", .kind = CMD_VAL_FILE, .alt = 1,
+	  .help = "baseline artifact file" },
+	{ .name = "baseline", .arg = "NAME", .alt = 1,
+	  .help = "saved baseline (default: newest built the same way)" },
+	{ .name = "alone", .alt = 1, .help = "time the candidate alone, no verdict" },
+	{ .name = "runs", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "most pairs (default `bench.runs`)" },
+	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
+	  .help = "unmeasured runs per side first (default `bench.warmup`)" },
+	{ .name = "force", .help = "compare with a baseline built differently" },
+	{ .name = "json", .help = "print one JSON document" },
+	{ .name = "export-hyperfine", .arg = "FILE", .kind = CMD_VAL_FILE,
+	  .help = "also write hyperfine's JSON export format" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_bench_entry = {
-	"bench", cmd_bench, CMD_NEED_CONFIG,
-	"perfloop bench [--artifact PATH] [--vs PATH|--baseline NAME|--alone] [--runs N] "
-	"[--warmup N] [--force] [--json] [--export-hyperfine FILE]",
-	"time the artifact against a baseline with interleaved runs and give a verdict",
-	"Runs bench.command in bench.dir with bench.env set to the artifact's absolute path.\n"
-	"Baseline (A) and candidate (B) runs alternate A B B A A B ...; each B is paired with its\n"
-	"neighbouring A and judged on d = ln(B/A) of bench.metric (wall time; cpu;\n"
-	"instructions, under valgrind without hardware counters; or a [metrics] harness metric)\n"
-	"after every pair: 'faster' when the whole interval lies below -margin, 'slower' above\n"
-	"+margin, 'same' inside +-margin, else it runs another pair, up to --runs, and says\n"
-	"'inconclusive'. A first pair far slower than noise rejects at once. Noise comes from\n"
-	"'perfloop calibrate' history on this host, or from the pairs themselves with a floor;\n"
-	"before the runs perfloop says the least change the planned pairs can detect. Every\n"
-	"other metric recorded (wall, cpu, the perf_event counters of the harness's tree,\n"
-	"harness metrics) is a cross-check with its own ratio and interval; a calibrated one\n"
-	"against the verdict is said (and makes try inconclusive). Every run is recorded in the\n"
-	"ledger; its output goes to a log under the state directory. A run past bench.timeout,\n"
-	"or Ctrl-C, kills the run's whole process group; processes a run leaves running when it\n"
-	"exits are stopped before the next run, with a warning. A run without a [metrics]\n"
-	"metric is invalid and stops the bench (exit 3).\n\n"
-	"  --artifact PATH          candidate (default: build.artifact in the worktree)\n"
-	"  --vs PATH                baseline artifact file\n"
-	"  --baseline NAME          saved baseline (default: newest built the same way)\n"
-	"  --alone                  time the candidate alone, no verdict\n"
-	"  -n, --runs N             most pairs (default bench.runs)\n"
-	"  --warmup N               unmeasured runs per side first (default bench.warmup)\n"
-	"  --force                  compare with a baseline built differently\n"
-	"  --json                   print one JSON document\n"
-	"  --export-hyperfine FILE  also write hyperfine's JSON export format\n\n"
-	"In a loop, the artifact of build.artifact must be the build of the worktree as it\n"
-	"is: a stale one (after revert or sync) is refused, saying what it is; run\n"
-	"'perfloop build', or pass --artifact to time a file anyway.\n\n"
-	"Exit: 0 whatever the verdict, 3 a run failed, 4 a run timed out, 130 interrupted,\n"
-	"128 a stale artifact in a loop.\n",
+	.name = "bench",
+	.summary = "time the artifact against a baseline with interleaved runs and give a verdict",
+	.options = bench_options,
+	.help = "Runs `bench.command` in `bench.dir` with `bench.env` set to the artifact's absolute\n"
+		"path. Baseline (A) and candidate (B) runs alternate A B B A A B ...; each B is paired\n"
+		"with its neighbouring A and judged on d = ln(B/A) of `bench.metric` (wall time; cpu;\n"
+		"instructions, under valgrind without hardware counters; or a [metrics] harness\n"
+		"metric) after every pair: `faster` when the whole interval lies below -margin,\n"
+		"`slower` above +margin, `same` inside +-margin, else it runs another pair, up to\n"
+		"--runs, and says `inconclusive`. A first pair far slower than noise rejects at once.\n"
+		"Noise comes from `perfloop calibrate` history on this host, or from the pairs\n"
+		"themselves with a floor; before the runs perfloop says the least change the planned\n"
+		"pairs can detect. Every other metric recorded (wall, cpu, the perf_event counters of\n"
+		"the harness's tree, harness metrics) is a cross-check with its own ratio and\n"
+		"interval; a calibrated one against the verdict is said (and makes try\n"
+		"inconclusive). Every run is recorded in the ledger; its output goes to a log under\n"
+		"the state directory. A run past `bench.timeout`, or Ctrl-C, kills the run's whole\n"
+		"process group; processes a run leaves running when it exits are stopped before the\n"
+		"next run, with a warning. A run without a [metrics] metric is invalid and stops the\n"
+		"bench (exit 3).\n"
+		"\n"
+		"In a loop, the artifact of `build.artifact` must be the build of the worktree as it\n"
+		"is: a stale one (after revert or sync) is refused, saying what it is; run\n"
+		"`perfloop build`, or pass --artifact to time a file anyway.\n",
+	.exit = "0 whatever the verdict, 3 a run failed, 4 a run timed out, 130 interrupted, 128 a "
+		"stale artifact in a loop.",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_bench,
 };

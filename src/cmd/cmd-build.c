@@ -5,14 +5,10 @@
 #include "cmd/steps.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_build_entry, cmd_validate_entry;
-
-static int cmd_build(int argc, char **argv, struct project *c)
+static int cmd_build(const struct cmd_args *a, struct project *c)
 {
 	struct build_result res;
-	int code, json;
-	if ((code = parse_json_only(&cmd_build_entry, argc, argv, &json)))
-		return code;
+	int code, json = args_has(a, "json");
 	code = run_build(c, NULL, &res);
 	if (!code && json) {
 		json_t *doc = json_object();
@@ -32,23 +28,31 @@ static int cmd_build(int argc, char **argv, struct project *c)
 	return code;
 }
 
-const struct cmd_entry cmd_build_entry = {
-	"build", cmd_build, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS, "perfloop build [--json]",
-	"build the artifact in the worktree and check it was rewritten",
-	"Runs build.command in the worktree with its output in <state>/logs/build-<id>.log and\n"
-	"a progress line (elapsed, and an ETA from earlier builds). Then checks that\n"
-	"build.artifact exists and was rewritten by this build, and records its hash and\n"
-	"fingerprint in the ledger. A failed build prints the last 30 log lines and the log\n"
-	"path. Exit 3 when it failed, 4 past build.timeout.\n\n"
-	"  --json   print the build (artifact, hash, size, seconds, log, fingerprint) as JSON\n",
+static const struct cmd_option build_options[] = {
+	{ .name = "json",
+	  .help = "print the build (artifact, hash, size, seconds, log, fingerprint) as JSON" },
+	{ 0 },
 };
 
-static int cmd_validate(int argc, char **argv, struct project *c)
+const struct cmd_entry cmd_build_entry = {
+	.name = "build",
+	.summary = "build the artifact in the worktree and check it was rewritten",
+	.options = build_options,
+	.help = "Runs `build.command` in the worktree with its output in\n"
+		"`<state>/logs/build-<id>.log` and a progress line (elapsed, and an ETA from earlier\n"
+		"builds). Then checks that `build.artifact` exists and was rewritten by this build,\n"
+		"and records its hash and fingerprint in the ledger with what was built: HEAD and\n"
+		"the hash of the uncommitted change (the same patch hash `try` uses). A failed build\n"
+		"prints the last 30 log lines and the log path.\n",
+	.exit = "3 the build failed, 4 past `build.timeout`, 130 interrupted.",
+	.flags = CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	.exec = cmd_build,
+};
+
+static int cmd_validate(const struct cmd_args *a, struct project *c)
 {
 	struct validate_result res;
-	int code, json;
-	if ((code = parse_json_only(&cmd_validate_entry, argc, argv, &json)))
-		return code;
+	int code, json = args_has(a, "json");
 	code = run_validate(c, &res);
 	if (json) {
 		json_t *doc = json_object(), *steps = json_array();
@@ -73,14 +77,22 @@ static int cmd_validate(int argc, char **argv, struct project *c)
 	return code;
 }
 
+static const struct cmd_option validate_options[] = {
+	{ .name = "json",
+	  .help = "print every step (command, skipped and why, exit status, seconds) as JSON" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_validate_entry = {
-	"validate", cmd_validate, CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
-	"perfloop validate [--json]",
-	"run the [validate] checks on the worktree's changes",
-	"Runs each [validate] command in order in the worktree and stops at the first\n"
-	"failure, printing its log tail. Placeholders: {crates} becomes one '-p NAME' per\n"
-	"Cargo package owning a changed file (the nearest Cargo.toml with a [package] name);\n"
-	"{changed} the changed paths. A command whose placeholder has nothing to expand is\n"
-	"skipped, and the skip is said. Exit 3 when a check failed.\n\n"
-	"  --json   print every step (command, skipped and why, exit status, seconds) as JSON\n",
+	.name = "validate",
+	.summary = "run the `[validate]` checks on the worktree's changes",
+	.options = validate_options,
+	.help = "Runs each `[validate] command` in order in the worktree and stops at the first\n"
+		"failure, printing its log tail. Placeholders: `{crates}` becomes one `-p NAME` per\n"
+		"Cargo package owning a changed file (the nearest `Cargo.toml` with a `[package]`\n"
+		"name); `{changed}` the changed paths (shell-quoted). A command whose placeholder\n"
+		"has nothing to expand is skipped, and the skip is said.\n",
+	.exit = "3 a check failed, 4 past `validate.timeout`, 130 interrupted.",
+	.flags = CMD_NEED_CONFIG | CMD_DEFER_SIGNALS,
+	.exec = cmd_validate,
 };

@@ -10,20 +10,8 @@
 #include "cmd/cmd.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_calibrate_entry;
-
-static int cmd_calibrate(int argc, char **argv, struct project *c)
+static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "pairs", required_argument, NULL, 'n' },
-		{ "artifact", required_argument, NULL, 'a' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ "warmup", required_argument, NULL, 'w' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_calibrate_entry;
 	struct bench_request req = { 0 };
 	struct bench_setup s;
 	struct bench_result res;
@@ -32,35 +20,16 @@ static int cmd_calibrate(int argc, char **argv, struct project *c)
 	struct bench_noise *noise;
 	json_t *doc, *metrics;
 	double verdict_sigma = 0;
-	int json = 0, opt, ret = 0;
+	int json = args_has(a, "json"), ret = 0;
 	size_t n;
-	long v;
 
-	req.warmup = -1;
 	req.calibrate = 1;
-	while ((opt = next_opt(e, argc, argv, "n:a:", longopts)) != -1) {
-		switch (opt) {
-		case 'n':
-			if (opt_int(e, "--pairs", optarg, 2, &v))
-				return EXIT_USAGE;
-			req.runs = (int)v;
-			break;
-		case 'a': req.artifact = optarg; req.no_baseline = 1; break;
-		case 'b': req.baseline_name = optarg; break;
-		case 'w':
-			if (opt_int(e, "--warmup", optarg, 0, &v))
-				return EXIT_USAGE;
-			req.warmup = (int)v;
-			break;
-		case 'f': req.force = 1; break;
-		case 'j': json = 1; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	if (req.artifact && req.baseline_name)
-		return usage_error(e, "--artifact and --baseline are alternatives");
+	req.runs = (int)args_int(a, "pairs", 0);
+	req.artifact = args_get(a, "artifact");
+	req.no_baseline = req.artifact != NULL;
+	req.baseline_name = args_get(a, "baseline");
+	req.warmup = (int)args_int(a, "warmup", -1);
+	req.force = args_has(a, "force");
 
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
@@ -147,20 +116,31 @@ out:
 	return ret;
 }
 
+static const struct cmd_option calibrate_options[] = {
+	{ .name = "pairs", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 2,
+	  .help = "pairs to run (default `bench.calibrate-pairs`, at least 2)" },
+	{ .name = "artifact", .short_name = 'a', .arg = "PATH", .kind = CMD_VAL_FILE, .alt = 1,
+	  .help = "calibrate on this file instead of a saved baseline" },
+	{ .name = "baseline", .arg = "NAME", .alt = 1,
+	  .help = "saved baseline to use (default: newest built the same way)" },
+	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
+	  .help = "unmeasured runs per side first" },
+	{ .name = "force", .help = "use a baseline built differently" },
+	{ .name = "json", .help = "print one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_calibrate_entry = {
-	"calibrate", cmd_calibrate, CMD_NEED_CONFIG,
-	"perfloop calibrate [--pairs N] [--baseline NAME|--artifact PATH] [--warmup N] [--json]",
-	"measure this host's noise: run the baseline against itself (A/A)",
-	"Runs the baseline against itself in interleaved pairs and stores the spread of\n"
-	"ln(B/A) of every metric it measured (wall, cpu, task-clock, instructions, the harness's\n"
-	"metrics) in the ledger as this host's noise for this bench. 'perfloop bench' pools the\n"
-	"five newest calibrations of its metric for its interval and early reject, and of the\n"
-	"others for its cross-checks. Prints each metric's noise and the pairs that detect a\n"
-	"change of 1%, 2% and 5%. With instructions counted by valgrind, every pair also runs\n"
-	"natively, so the other metrics are calibrated too.\n\n"
-	"  -n, --pairs N      pairs to run (default bench.calibrate-pairs, at least 2)\n"
-	"  --baseline NAME    saved baseline to use (default: newest built the same way)\n"
-	"  -a, --artifact P   calibrate on this file instead of a saved baseline\n"
-	"  --warmup N         unmeasured runs per side first\n"
-	"  --json             print one JSON document\n",
+	.name = "calibrate",
+	.summary = "measure this host's noise: run the baseline against itself (A/A)",
+	.options = calibrate_options,
+	.help = "Runs the baseline against itself in interleaved pairs and stores the spread of\n"
+		"ln(B/A) of every metric it measured (wall, cpu, task-clock, instructions, the\n"
+		"harness's metrics) in the ledger as this host's noise for this bench. `perfloop\n"
+		"bench` pools the five newest calibrations of its metric for its interval and early\n"
+		"reject, and of the others for its cross-checks. Prints each metric's noise and the\n"
+		"pairs that detect a change of 1%, 2% and 5%. With instructions counted by valgrind,\n"
+		"every pair also runs natively, so the other metrics are calibrated too.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_calibrate,
 };

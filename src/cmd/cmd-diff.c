@@ -11,8 +11,6 @@
 #include "profile.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_diff_entry;
-
 static void print_warnings(const struct strbuf *w)
 {
 	for (const char *p = w->buf; *p;) {
@@ -59,24 +57,18 @@ static void row_need(const struct diff_result *d, const struct diff_row *r,
 	*runs = diff_runs_for_samples(d, *samples, a->prof.runs, b->prof.runs);
 }
 
-static int cmd_diff(int argc, char **argv, struct project *c)
+static int cmd_diff(const struct cmd_args *args, struct project *c)
 {
-	static const struct option longopts[] = {
-	    {"percent-limit", required_argument, NULL, 'p'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"width", required_argument, NULL, 'w'},
-	    {NULL, 0, NULL, 0},
-	};
-	const struct cmd_entry *e = &cmd_diff_entry;
 	struct strbuf err = STRBUF_INIT, note = STRBUF_INIT;
 	struct profile_source a, b;
 	struct profile_comparison pc;
 	struct diff_opts dopt = {0, 0};
 	struct strbuf warn = STRBUF_INIT;
 	const struct diff_result *d = &pc.diff;
-	int json = 0, opt, ret = EXIT_FATAL;
-	long max_rows = 0;
+	const char *limit = args_get(args, "percent-limit"), *w = args_get(args, "width");
+	int json = args_has(args, "json"), ret = EXIT_FATAL, argc = args->argc;
+	char **argv = args->argv;
+	long max_rows = args_int(args, "limit", 0);
 	double width = 0.5;
 	uint64_t need, runs;
 
@@ -84,36 +76,15 @@ static int cmd_diff(int argc, char **argv, struct project *c)
 	memset(&b, 0, sizeof(b));
 	memset(&pc, 0, sizeof(pc));
 	dopt.percent_limit = config_get_real(&c->cfg, "profile.percent-limit");
-	while ((opt = next_opt(e, argc, argv, "n:", longopts)) != -1) {
-		switch (opt) {
-		case 'p':
-			if (parse_double(optarg, &dopt.percent_limit) || dopt.percent_limit > 100)
-				return usage_error(
-				    e, "--percent-limit needs a percentage, not '%s'", optarg);
-			break;
-		case 'n':
-			if (opt_int(e, "--limit", optarg, 0, &max_rows))
-				return EXIT_USAGE;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'w':
-			if (parse_double(optarg, &width) || !(width > 0) || width > 100)
-				return usage_error(
-				    e, "--width needs percentage points above 0, not '%s'", optarg);
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 2 < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind + 2]);
+	if (limit && (parse_double(limit, &dopt.percent_limit) || dopt.percent_limit > 100))
+		return usage_error(args, "--percent-limit needs a percentage, not '%s'", limit);
+	if (w && (parse_double(w, &width) || !(width > 0) || width > 100))
+		return usage_error(args, "--width needs percentage points above 0, not '%s'", w);
 
 	/* errors from here on release what they hold (no die()) */
-	if (optind + 2 == argc) {
-		if (profile_source_resolve(c, argv[optind], &a, &note, &err) ||
-		    profile_source_resolve(c, argv[optind + 1], &b, &note, &err)) {
+	if (argc == 2) {
+		if (profile_source_resolve(c, argv[0], &a, &note, &err) ||
+		    profile_source_resolve(c, argv[1], &b, &note, &err)) {
 			error("%s", err.buf);
 			goto out;
 		}
@@ -130,8 +101,8 @@ static int cmd_diff(int argc, char **argv, struct project *c)
 			goto out;
 		}
 		memset(&pb, 0, sizeof(pb));
-		if (optind + 1 == argc) {
-			if (profile_source_resolve(c, argv[optind], &a, &note, &err) ||
+		if (argc == 1) {
+			if (profile_source_resolve(c, argv[0], &a, &note, &err) ||
 			    profile_newest(l, NULL, a.prof.id, &pb, &err)) {
 				error("%s", err.len ? err.buf : "no other profile to compare with");
 				profile_release(&pb);
@@ -258,32 +229,42 @@ out:
 	return ret;
 }
 
+static const struct cmd_option diff_options[] = {
+	{ .name = "percent-limit", .arg = "X",
+	  .help = "hide rows under X percent in both profiles (default `profile.percent-limit`)" },
+	{ .name = "limit", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 0,
+	  .help = "at most N rows (0 = all)" },
+	{ .name = "width", .arg = "W",
+	  .help = "the +-Noise, in points, to plan Samples and Runs for (default 0.5)" },
+	{ .name = "json",
+	  .help = "one document: a, b (with runs), width, rows (symbol, dso, base, new, delta, noise, "
+		  "within_noise, status, samples_for_width, runs_for_width), dsos" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_diff_entry = {
-    "diff",
-    cmd_diff,
-    CMD_LAZY_WORKTREE,
-    "perfloop diff [A] [B] [--percent-limit X] [--limit N] [--width W] [--json]",
-    "compare two profiles symbol by symbol, with noise",
-    "A (baseline) and B (candidate) are profile ids or perf.data files. Without them: B is\n"
-    "the newest profile and A the newest profile of the newest saved baseline's artifact,\n"
-    "else the profile recorded before B. With only A, B is the newest other profile.\n\n"
-    "Per symbol: its share in A and in B (percent of each profile's event count), the delta\n"
-    "in percentage points (perf diff's Delta), and +-Noise, the half-width of a ~95%\n"
-    "interval for that delta from the sample counts; rows whose delta is within it are\n"
-    "marked. Rows are\n"
-    "sorted by |delta|. Symbols match across rebuilds by demangled name with compiler\n"
-    "suffixes removed (.cold, .isra.N, .constprop.N, .part.N, .llvm.N, Rust hashes);\n"
-    "rows on one side only are new or gone. Totals per shared object follow.\n\n"
-    "Samples and Runs say what each profile would need for a row's +-Noise to be W points\n"
-    "(--width): n = (100 z / W)^2 (p1 (1 - p1) + p2 (1 - p2)) samples with z = 1.96, and the\n"
-    "harness runs that give them at the lower samples-per-run rate of the two profiles\n"
-    "(record them with 'perfloop profile --runs N' or [profile] runs; a perf.data file\n"
-    "counts as one run).\n\n"
-    "  --percent-limit X   hide rows under X percent in both profiles (default\n"
-    "                      profile.percent-limit)\n"
-    "  -n, --limit N       at most N rows (0 = all)\n"
-    "  --width W           the +-Noise, in points, to plan Samples and Runs for (default 0.5)\n"
-    "  --json              one document: a, b (with runs), width, rows (symbol, dso, base,\n"
-    "                      new, delta, noise, within_noise, status, samples_for_width,\n"
-    "                      runs_for_width), dsos\n",
+    .name = "diff",
+    .summary = "compare two profiles symbol by symbol, with noise",
+    .args = "[A] [B]",
+    .args_kind = CMD_VAL_FILE,
+    .options = diff_options,
+    .help =
+	"A (baseline) and B (candidate) are profile ids or perf.data files. Without them: B is\n"
+	"the newest profile and A the newest profile of the newest saved baseline's artifact,\n"
+	"else the profile recorded before B. With only A, B is the newest other profile.\n"
+	"\n"
+	"Per symbol: its share in A and in B (percent of each profile's event count), the delta\n"
+	"in percentage points (perf diff's Delta), and +-Noise, the half-width of a ~95%\n"
+	"interval for that delta from the sample counts; rows whose delta is within it are\n"
+	"marked. Rows are sorted by |delta|. Symbols match across rebuilds by demangled name\n"
+	"with compiler suffixes removed (.cold, .isra.N, .constprop.N, .part.N, .llvm.N, Rust\n"
+	"hashes); rows on one side only are new or gone. Totals per shared object follow.\n"
+	"\n"
+	"Samples and Runs say what each profile would need for a row's +-Noise to be W points\n"
+	"(--width): n = (100 z / W)^2 (p1 (1 - p1) + p2 (1 - p2)) samples with z = 1.96, and\n"
+	"the harness runs that give them at the lower samples-per-run rate of the two profiles\n"
+	"(record them with `perfloop profile --runs N` or `[profile] runs`; a perf.data file\n"
+	"counts as one run).\n",
+    .flags = CMD_LAZY_WORKTREE,
+    .exec = cmd_diff,
 };

@@ -13,8 +13,6 @@
 #include "profile.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_hotspots_entry;
-
 #define MAX_HINTS 8
 
 struct view {
@@ -206,61 +204,29 @@ static void print_warnings(const struct strbuf *w)
 	}
 }
 
-static int cmd_hotspots(int argc, char **argv, struct project *c)
+static int cmd_hotspots(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-	    {"sort", required_argument, NULL, 's'},
-	    {"percent-limit", required_argument, NULL, 'p'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"folded", no_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
-	};
-	const struct cmd_entry *e = &cmd_hotspots_entry;
 	struct strbuf err = STRBUF_INIT, note = STRBUF_INIT;
 	struct profile_source src;
 	struct hist_opts o;
 	struct hist_report r;
 	struct view v;
 	const char *sort = config_get(&c->cfg, "profile.sort"), *hints_file;
+	const char *sort_opt = args_get(a, "sort"), *limit = args_get(a, "percent-limit");
 	char *cache = NULL;
-	int json = 0, folded = 0, opt, ret = EXIT_FATAL;
+	int json = args_has(a, "json"), folded = args_has(a, "folded"), ret = EXIT_FATAL;
 	const struct hist_event *first = NULL;
 
 	memset(&v, 0, sizeof(v));
 	memset(&src, 0, sizeof(src));
 	v.limit = config_get_real(&c->cfg, "profile.percent-limit");
-	v.max_rows = config_get_int(&c->cfg, "profile.limit");
-	while ((opt = next_opt(e, argc, argv, "s:n:", longopts)) != -1) {
-		switch (opt) {
-		case 's':
-			if (hist_sort_parse(optarg, &v.sort))
-				return usage_error(
-				    e, "--sort takes sym, dso,sym or comm,dso,sym, not '%s'",
-				    optarg);
-			sort = NULL;
-			break;
-		case 'p':
-			if (parse_double(optarg, &v.limit) || v.limit < 0 || v.limit > 100)
-				return usage_error(
-				    e, "--percent-limit needs a percentage, not '%s'", optarg);
-			break;
-		case 'n':
-			if (opt_int(e, "--limit", optarg, 0, &v.max_rows))
-				return EXIT_USAGE;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'f':
-			folded = 1;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind + 1 < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
+	v.max_rows = args_int(a, "limit", config_get_int(&c->cfg, "profile.limit"));
+	if (sort_opt && hist_sort_parse(sort_opt, &v.sort))
+		return usage_error(a, "--sort takes sym, dso,sym or comm,dso,sym, not '%s'", sort_opt);
+	if (sort_opt)
+		sort = NULL;
+	if (limit && (parse_double(limit, &v.limit) || v.limit < 0 || v.limit > 100))
+		return usage_error(a, "--percent-limit needs a percentage, not '%s'", limit);
 	memset(&r, 0, sizeof(r));
 	if (sort && hist_sort_parse(sort, &v.sort)) {
 		const struct cfg_entry *ce = config_entry(&c->cfg, "profile.sort");
@@ -268,7 +234,7 @@ static int cmd_hotspots(int argc, char **argv, struct project *c)
 		    sort, ce ? ce->file : "?", ce ? ce->line : 0);
 	}
 	/* from here on errors release what they hold: no die() */
-	if (profile_source_resolve(c, optind < argc ? argv[optind] : NULL, &src, &note, &err)) {
+	if (profile_source_resolve(c, a->argc ? a->argv[0] : NULL, &src, &note, &err)) {
 		error("%s", err.buf);
 		goto out;
 	}
@@ -391,37 +357,51 @@ out:
 	return ret;
 }
 
+static const struct cmd_option hotspots_options[] = {
+	{ .name = "sort", .short_name = 's', .arg = "KEYS", .kind = CMD_VAL_WORDS,
+	  .words = "sym dso,sym comm,dso,sym",
+	  .help = "sym, dso,sym or comm,dso,sym (default `profile.sort`, dso,sym)" },
+	{ .name = "percent-limit", .arg = "X",
+	  .help = "hide rows under X percent (default `profile.percent-limit`, 0.2)" },
+	{ .name = "limit", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 0,
+	  .help = "at most N rows (default `profile.limit`; 0 = all)" },
+	{ .name = "json",
+	  .help = "one document: event, total_samples, total_period, rows (dso, symbol, percent, "
+		  "samples, period, language, hints, caution), hints (advice, languages, caution), "
+		  "events" },
+	{ .name = "folded",
+	  .help = "folded stacks (`comm;outer;...;inner count`) for flamegraph.pl, inferno or "
+		  "speedscope; needs call chains (`perfloop profile --callgraph fp`)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_hotspots_entry = {
-    "hotspots",
-    cmd_hotspots,
-    CMD_LAZY_WORKTREE,
-    "perfloop hotspots [PROFILE] [--sort sym|dso,sym|comm,dso,sym] [--percent-limit X] "
-    "[--limit N] [--json] [--folded]",
-    "the hottest symbols of a profile, with hints (a fast perf report)",
-    "PROFILE is a profile id from the ledger or any perf.data file (no perfloop.ini needed);\n"
-    "the default is the newest profile of the current artifact. Rows are what\n"
-    "'perf report --stdio --no-children -g none --sort KEYS --percent-limit X' shows on the\n"
-    "same file: overhead weighted by each sample's period, symbols from the binaries (or\n"
-    "their stored copies, so old profiles still symbolize after a rebuild), demangled. The\n"
-    "default sort dso,sym merges the per-thread rows perf's default comm,dso,sym splits.\n\n"
-    "Each row carries the hint categories of the rules its symbol matches: built-in\n"
-    "allocator, hash, parallel, copies and kernel, plus the rules of profile.hints, a file\n"
-    "of sections like:\n"
-    "    [hash]\n"
-    "    match = *reserve_rehash*      ; shell glob on the demangled symbol (repeatable)\n"
-    "    dso = libfoo.so*              ; glob on the DSO (repeatable; '\\[' for '[')\n"
-    "    level = k                     ; kernel rows\n"
-    "    advice = what tends to work   ; in words that fit any language\n"
-    "    advice-rust = ...             ; instead, for rows whose symbol is Rust (or c++)\n"
-    "    caution-below = 5             ; rows under 5% are marked * with the caution\n"
-    "    caution = keep only if the end-to-end time moves\n\n"
-    "  --sort KEYS          sym, dso,sym or comm,dso,sym (default profile.sort, dso,sym)\n"
-    "  --percent-limit X    hide rows under X percent (default profile.percent-limit, 0.2)\n"
-    "  -n, --limit N        at most N rows (default profile.limit; 0 = all)\n"
-    "  --json               one document: event, total_samples, total_period, rows (dso,\n"
-    "                       symbol, percent, samples, period, language, hints, caution),\n"
-    "                       hints (advice, languages, caution), events\n"
-    "  --folded             folded stacks ('comm;outer;...;inner count') for\n"
-    "                       flamegraph.pl, inferno or speedscope; needs call chains\n"
-    "                       (perfloop profile --callgraph fp)\n",
+    .name = "hotspots",
+    .summary = "the hottest symbols of a profile, with hints (a fast `perf report`)",
+    .args = "[PROFILE]",
+    .args_kind = CMD_VAL_FILE,
+    .options = hotspots_options,
+    .help =
+	"PROFILE is a profile id from the ledger or any perf.data file (no `perfloop.ini`\n"
+	"needed); the default is the newest profile of the current artifact. Rows are what\n"
+	"`perf report --stdio --no-children -g none --sort KEYS --percent-limit X` shows on\n"
+	"the same file: overhead weighted by each sample's period, symbols from the binaries\n"
+	"(or their stored copies, so old profiles still symbolize after a rebuild), demangled.\n"
+	"The default sort dso,sym merges the per-thread rows perf's default comm,dso,sym\n"
+	"splits.\n"
+	"\n"
+	"Each row carries the hint categories of the rules its symbol matches: built-in\n"
+	"allocator, hash, parallel, copies and kernel, plus the rules of `profile.hints`, a\n"
+	"file of sections like:\n"
+	"\n"
+	"    [hash]\n"
+	"    match = *reserve_rehash*      ; shell glob on the demangled symbol (repeatable)\n"
+	"    dso = libfoo.so*              ; glob on the DSO (repeatable; '\\[' for '[')\n"
+	"    level = k                     ; kernel rows\n"
+	"    advice = what tends to work   ; in words that fit any language\n"
+	"    advice-rust = ...             ; instead, for rows whose symbol is Rust (or c++)\n"
+	"    caution-below = 5             ; rows under 5% are marked * with the caution\n"
+	"    caution = keep only if the end-to-end time moves\n",
+    .flags = CMD_LAZY_WORKTREE,
+    .exec = cmd_hotspots,
 };

@@ -8,8 +8,6 @@
 #include "cmd/cmd.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_init_entry;
-
 static const char generic_ini[] =
 	"; perfloop.ini: the optimization loop for a project shaped \"build an artifact,\n"
 	"; run a harness that loads it through an environment variable\".\n"
@@ -172,34 +170,20 @@ static void write_new(const char *path, const char *text, int force)
 		die("cannot write '%s': %s", path, strerror(errno));
 }
 
-static int cmd_init(int argc, char **argv, struct project *c)
+static int cmd_init(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },
-		{ "force", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_init_entry;
-	const char *preset = "generic", *text, *path = "perfloop.ini";
-	int force = 0, opt;
-	(void)c;
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		switch (opt) {
-		case 'p': preset = optarg; break;
-		case 'f': force = 1; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		path = argv[optind++];
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	const char *preset = args_get(a, "preset"), *text;
+	const char *path = a->argc ? a->argv[0] : "perfloop.ini";
+	int force = args_has(a, "force");
+
+	if (!preset)
+		preset = "generic";
 	if (!strcmp(preset, "rspack"))
 		text = rspack_ini;
 	else if (!strcmp(preset, "generic"))
 		text = generic_ini;
 	else
-		return usage_error(e, "unknown preset '%s' (rspack or generic)", preset);
+		return usage_error(a, "unknown preset '%s' (rspack or generic)", preset);
 	write_new(path, text, force);
 	if (text == rspack_ini) {
 		char *dir = path_dirname(path), *hints = xstrfmt("%s/perfloop-hints.ini", dir);
@@ -213,19 +197,30 @@ static int cmd_init(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option init_options[] = {
+	{ .name = "preset", .arg = "P", .kind = CMD_VAL_WORDS, .words = "rspack generic",
+	  .help = "rspack or generic (default generic)" },
+	{ .name = "force", .help = "overwrite an existing file" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_init_entry = {
-	"init", cmd_init, CMD_NO_CONFIG, "perfloop init [--preset rspack|generic] [--force] [FILE]",
-	"write a commented perfloop.ini",
-	"Writes perfloop.ini (or FILE) in the current directory. The rspack preset follows\n"
-	"Rspack's optimization procedure: worktree /tmp/rspack-perf-%Y%m%d from origin/main,\n"
-	"'pnpm run build:binding:profiling', the binding crates/node_binding/\n"
-	"rspack.linux-x64-gnu.node, rspack-bench-repo's cases/all with RSPACK_BINDING,\n"
-	"'cargo fmt --all --check' and 'cargo check {crates}' as validation, the\n"
-	"'refactor({scope}): {message}' commit template, rustc/node fingerprints, flat\n"
-	"cycles:u profiles at 2500 Hz, the 'Ecosystem Benchmark' workflow with input pr, and\n"
-	"perfloop-hints.ini beside it: hint rules for Rspack's known hotspots\n"
-	"(ExportsInfoGetter::prefetch, get_used_name, OverlayMap::get, GetExportsTypeCache::get,\n"
-	"start_send, Stealer::steal, mi_free...) with the procedure's winning patterns.\n\n"
-	"  --preset P   rspack or generic (default generic)\n"
-	"  --force      overwrite an existing file\n",
+	.name = "init",
+	.summary = "write a commented `perfloop.ini`",
+	.args = "[FILE]",
+	.args_kind = CMD_VAL_FILE,
+	.options = init_options,
+	.help = "Writes `perfloop.ini` (or FILE) in the current directory. The rspack preset\n"
+		"follows Rspack's optimization procedure: worktree `/tmp/rspack-perf-%Y%m%d` from\n"
+		"origin/main, `pnpm run build:binding:profiling`, the binding\n"
+		"`crates/node_binding/rspack.linux-x64-gnu.node`, rspack-bench-repo's cases/all\n"
+		"with `RSPACK_BINDING`, `cargo fmt --all --check` and `cargo check {crates}` as\n"
+		"validation, the `refactor({scope}): {message}` commit template, rustc/node\n"
+		"fingerprints, flat cycles:u profiles at 2500 Hz, the `Ecosystem Benchmark` workflow\n"
+		"with input pr, and `perfloop-hints.ini` beside it: hint rules for Rspack's known\n"
+		"hotspots (`ExportsInfoGetter::prefetch`, `get_used_name`, `OverlayMap::get`,\n"
+		"`GetExportsTypeCache::get`, `start_send`, `Stealer::steal`, `mi_free`...) with the\n"
+		"procedure's winning patterns.\n",
+	.flags = CMD_NO_CONFIG,
+	.exec = cmd_init,
 };

@@ -11,8 +11,6 @@
 #include "profile.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_profile_entry;
-
 static void on_tick(void *data, double elapsed)
 {
 	char el[32];
@@ -56,39 +54,29 @@ static int list_profiles(struct project *c, int json, long limit)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l = project_ledger(c, &err);
-	sqlite3_stmt *st;
+	struct profile *profiles;
+	size_t n;
 	json_t *arr;
-	int n = 0, rc;
-	if (!l)
-		die("%s", err.buf);
-	st = ledger_query(l, &err, "SELECT id FROM profiles ORDER BY id DESC LIMIT ?", "i",
-			  (int64_t)limit);
-	if (!st)
+	if (!l || profile_list(l, limit, &profiles, &n, &err))
 		die("%s", err.buf);
 	arr = json_array();
 	if (!json)
 		printf("%5s  %-19s  %-11s  %-16s  %8s  %4s  %-12s  %s\n", "id", "when", "status",
 		       "event", "samples", "runs", "artifact", "perf.data");
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		struct profile p;
+	for (size_t i = 0; i < n; i++) {
+		const struct profile *p = &profiles[i];
 		char when[32];
-		if (profile_get(l, sqlite3_column_int64(st, 0), &p, &err))
-			die("%s", err.len ? err.buf : "a profile vanished from the ledger");
-		n++;
 		if (json) {
-			json_array_append_new(arr, profile_json(&p));
+			json_array_append_new(arr, profile_json(p));
 		} else {
-			fmt_time(when, sizeof(when), p.created);
+			fmt_time(when, sizeof(when), p->created);
 			printf("%5lld  %-19s  %-11s  %-16s  %8lld  %4d  %-12.12s  %s\n",
-			       (long long)p.id, when, p.status,
-			       p.event_recorded ? p.event_recorded : p.event, (long long)p.samples,
-			       p.runs, p.artifact_hash ? p.artifact_hash : "-", p.path);
+			       (long long)p->id, when, p->status,
+			       p->event_recorded ? p->event_recorded : p->event, (long long)p->samples,
+			       p->runs, p->artifact_hash ? p->artifact_hash : "-", p->path);
 		}
-		profile_release(&p);
 	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
+	profiles_free(profiles, n);
 	if (json)
 		print_json(arr);
 	else if (!n)
@@ -98,80 +86,26 @@ static int list_profiles(struct project *c, int json, long limit)
 	return 0;
 }
 
-static int cmd_profile(int argc, char **argv, struct project *c)
+static int cmd_profile(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-	    {"artifact", required_argument, NULL, 'a'},
-	    {"baseline", required_argument, NULL, 'b'},
-	    {"event", required_argument, NULL, 'e'},
-	    {"freq", required_argument, NULL, 'F'},
-	    {"callgraph", required_argument, NULL, 'g'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"list", no_argument, NULL, 'l'},
-	    {"limit", required_argument, NULL, 'n'},
-	    {"runs", required_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
-	};
-	const struct cmd_entry *e = &cmd_profile_entry;
 	struct profile_request req = {0};
 	struct profile p;
 	struct strbuf err = STRBUF_INIT;
-	const char *baseline = NULL;
+	const char *baseline = args_get(a, "baseline");
 	char *stored = NULL;
-	int json = 0, list = 0, opt, ret = 0;
-	long v, limit = 20;
+	int json = args_has(a, "json"), ret = 0;
+	long runs = args_int(a, "runs", 0);
 
-	while ((opt = next_opt(e, argc, argv, "a:e:F:g:", longopts)) != -1) {
-		switch (opt) {
-		case 'a':
-			req.artifact = optarg;
-			break;
-		case 'b':
-			baseline = optarg;
-			break;
-		case 'e':
-			req.event = optarg;
-			break;
-		case 'F':
-			if (opt_int(e, "--freq", optarg, 1, &v))
-				return EXIT_USAGE;
-			req.freq = v;
-			break;
-		case 'g':
-			if (strcmp(optarg, "none") && strcmp(optarg, "fp") &&
-			    strcmp(optarg, "dwarf"))
-				return usage_error(
-				    e, "--callgraph takes none, fp or dwarf, not '%s'", optarg);
-			req.callgraph = optarg;
-			break;
-		case 'j':
-			json = 1;
-			break;
-		case 'l':
-			list = 1;
-			break;
-		case 'n':
-			if (opt_int(e, "--limit", optarg, 1, &limit))
-				return EXIT_USAGE;
-			break;
-		case 'r':
-			if (opt_int(e, "--runs", optarg, 1, &v))
-				return EXIT_USAGE;
-			if (v > 1000000)
-				return usage_error(e, "--runs takes at most 1000000 runs, not %ld",
-						   v);
-			req.runs = (int)v;
-			break;
-		default:
-			return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	if (list)
-		return list_profiles(c, json, limit);
-	if (baseline && req.artifact)
-		return usage_error(e, "--artifact and --baseline are alternatives");
+	req.artifact = args_get(a, "artifact");
+	req.event = args_get(a, "event");
+	req.freq = args_int(a, "freq", 0);
+	req.callgraph = args_get(a, "callgraph");
+	if (req.callgraph && strcmp(req.callgraph, "none") && strcmp(req.callgraph, "fp") &&
+	    strcmp(req.callgraph, "dwarf"))
+		return usage_error(a, "--callgraph takes none, fp or dwarf, not '%s'", req.callgraph);
+	if (runs > 1000000)
+		return usage_error(a, "--runs takes at most 1000000 runs, not %ld", runs);
+	req.runs = (int)runs;
 	if (baseline) {
 		struct baseline *bl = NULL;
 		size_t n = 0;
@@ -196,7 +130,7 @@ static int cmd_profile(int argc, char **argv, struct project *c)
 		req.artifact = stored;
 	}
 	if (!req.artifact)
-		refuse_stale_artifact(c);
+		refuse_stale_artifact(c, "to profile it anyway");
 	req.tick = on_tick;
 	if (profile_record(c, &req, &p, &err)) {
 		progress_clear();
@@ -251,35 +185,67 @@ static int cmd_profile(int argc, char **argv, struct project *c)
 	return ret;
 }
 
+static int profile_list_cmd(const struct cmd_args *a, struct project *c)
+{
+	return list_profiles(c, args_has(a, "json"), args_int(a, "limit", 20));
+}
+
+static const struct cmd_option list_options[] = {
+	{ .name = "limit", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "at most N profiles (default 20)" },
+	{ .name = "json", .help = "print a JSON array" },
+	{ 0 },
+};
+
+static const struct cmd_entry profile_list_entry = {
+	.name = "--list",
+	.summary = "list the recorded profiles, newest first, with their runs",
+	.options = list_options,
+	.exec = profile_list_cmd,
+};
+
+static const struct cmd_option profile_options[] = {
+	{ .name = "artifact", .short_name = 'a', .arg = "PATH", .kind = CMD_VAL_FILE, .alt = 1,
+	  .help = "artifact to profile (default `build.artifact` in the worktree)" },
+	{ .name = "baseline", .arg = "NAME", .alt = 1,
+	  .help = "profile the stored copy of a saved baseline" },
+	{ .name = "event", .short_name = 'e', .arg = "E",
+	  .help = "perf event (default `profile.event`, cycles:u)" },
+	{ .name = "freq", .short_name = 'F', .arg = "F", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "samples per second (default `profile.freq`, 2500)" },
+	{ .name = "callgraph", .short_name = 'g', .arg = "M", .kind = CMD_VAL_WORDS,
+	  .words = "none fp dwarf",
+	  .help = "none, fp or dwarf (default `profile.callgraph`, none); dwarf is expensive on a "
+		  "large binary" },
+	{ .name = "runs", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "run the harness N times, one after the other, under one perf record (default "
+		  "`profile.runs`, 1): N times the samples, so the diff's noise intervals shrink by "
+		  "sqrt(N); the timeout is N times `bench.timeout`" },
+	{ .name = "json", .help = "print the profile as JSON" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_profile_entry = {
-    "profile",
-    cmd_profile,
-    CMD_NEED_CONFIG,
-    "perfloop profile [--artifact PATH|--baseline NAME] [--event E] [--freq F] "
-    "[--callgraph none|fp|dwarf] [--runs N] [--json] | --list [--limit N] [--json]",
-    "record a profile of the harness with perf record",
-    "Runs 'perf record -o <state>/profiles/<id>.perf.data -e EVENT -F FREQ -- <bench.command>'\n"
-    "in bench.dir with bench.env set to the artifact, exactly as 'perfloop bench' runs it, and\n"
-    "records the profile in the ledger with the artifact's content hash. The artifact's bytes\n"
-    "are kept in the store, so the profile still symbolizes after a rebuild. perf's own output\n"
-    "goes to <state>/logs/profile-<id>.{out,err}.\n\n"
-    "On machines without a hardware PMU (most VMs) perf silently records cpu-clock instead of\n"
-    "cycles: perfloop reads the event really recorded from the file and says so.\n\n"
-    "  --artifact PATH     artifact to profile (default build.artifact in the worktree)\n"
-    "  --baseline NAME     profile the stored copy of a saved baseline\n"
-    "  -e, --event E       perf event (default profile.event, cycles:u)\n"
-    "  -F, --freq F        samples per second (default profile.freq, 2500)\n"
-    "  -g, --callgraph M   none, fp or dwarf (default profile.callgraph, none); dwarf is\n"
-    "                      expensive on a large binary\n"
-    "  --runs N            run the harness N times, one after the other, under one perf\n"
-    "                      record (default profile.runs, 1): N times the samples, so the\n"
-    "                      diff's noise intervals shrink by sqrt(N); the timeout is N times\n"
-    "                      bench.timeout\n"
-    "  --json              print the profile as JSON\n"
-    "  --list              list the recorded profiles, newest first (--limit N, default 20)\n\n"
-    "In a loop, build.artifact must be the build of the worktree as it is: a stale one\n"
-    "(after revert or sync) is refused, saying what it is; run 'perfloop build'.\n\n"
-    "Exit: 0 recorded, 3 perf or the harness failed, 4 timeout, 130 interrupted,\n"
-    "128 perf missing or kernel.perf_event_paranoid too strict (one line says what to do),\n"
-    "or a stale artifact in a loop.\n",
+    .name = "profile",
+    .summary = "record a profile of the harness with `perf record`",
+    .options = profile_options,
+    .help =
+	"Runs\n"
+	"`perf record -o <state>/profiles/<id>.perf.data -e EVENT -F FREQ -- <bench.command>`\n"
+	"in `bench.dir` with `bench.env` set to the artifact, exactly as `perfloop bench` runs\n"
+	"it, and records the profile in the ledger with the artifact's content hash. The\n"
+	"artifact's bytes are kept in the store, so the profile still symbolizes after a\n"
+	"rebuild. perf's own output goes to `<state>/logs/profile-<id>.{out,err}`.\n"
+	"\n"
+	"On machines without a hardware PMU (most VMs) perf silently records cpu-clock instead\n"
+	"of cycles: perfloop reads the event really recorded from the file and says so.\n"
+	"\n"
+	"In a loop, `build.artifact` must be the build of the worktree as it is: a stale one\n"
+	"(after revert or sync) is refused, saying what it is; run `perfloop build`.\n",
+    .exit = "0 recorded, 3 perf or the harness failed, 4 timeout, 130 interrupted, 128 perf "
+	    "missing or `kernel.perf_event_paranoid` too strict (one line says what to do), or a "
+	    "stale artifact in a loop.",
+    .flags = CMD_NEED_CONFIG,
+    .exec = cmd_profile,
+    .subcommands = (const struct cmd_entry *const[]){ &profile_list_entry, NULL },
 };

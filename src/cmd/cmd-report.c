@@ -9,35 +9,19 @@
 #include "report/report.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_report_entry;
-
-static int cmd_report(int argc, char **argv, struct project *c)
+static int cmd_report(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_report_entry;
-	const char *format = "md", *output = NULL;
+	const char *format = args_get(a, "format"), *output = args_get(a, "output");
 	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
 	struct report r;
 	struct ledger *l;
-	int opt;
 
-	while ((opt = next_opt(e, argc, argv, "f:o:", longopts)) != -1) {
-		switch (opt) {
-		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (!format)
+		format = "md";
 	if (strcmp(format, "md") && strcmp(format, "html") && strcmp(format, "json"))
-		return usage_error(e, "unknown format '%s': use md, html or json", format);
+		return usage_error(a, "unknown format '%s': use md, html or json", format);
 	if (output && !*output)
-		return usage_error(e, "-o needs a file name");
+		return usage_error(a, "-o needs a file name");
 
 	if (!(l = project_ledger(c, &err)) || report_load(l, &r, &err))
 		die("%s", err.buf);
@@ -66,27 +50,37 @@ static int cmd_report(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option report_options[] = {
+	{ .name = "format", .short_name = 'f', .arg = "F", .kind = CMD_VAL_WORDS,
+	  .words = "md html json",
+	  .help = "md (default; GitHub-flavoured, ready for a PR comment), html (one self-contained "
+		  "page: inline CSS and SVG charts of time across kept commits, each experiment's "
+		  "A/B runs, and the latest hotspot deltas; no script, nothing fetched), or json "
+		  "(the same data; keys in README)" },
+	{ .name = "output", .short_name = 'o', .arg = "FILE", .kind = CMD_VAL_FILE,
+	  .help = "write to FILE atomically (temporary file, then rename) instead of standard "
+		  "output" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_report_entry = {
-	"report", cmd_report, CMD_NEED_CONFIG,
-	"perfloop report [--format md|html|json] [-o FILE]",
-	"the loop's results: Markdown for a PR comment, an HTML page with charts, or JSON",
-	"Everything the loop recorded, from its ledger:\n"
-	"  - the branch and its base; end-to-end time of the loop's first baseline and of\n"
-	"    the newest kept commit (median of every measured run of that artifact, with\n"
-	"    an order-statistic interval of the median, and the number of runs);\n"
-	"  - every experiment in order: message, patch hash, verdict and why, time ratio\n"
-	"    B/A with its decision interval, commit (kept ones), perf.data path of its\n"
-	"    profile, and its top hotspot deltas (touched functions first);\n"
-	"  - dispatches of the benchmark workflow and their runs: status, conclusion, URL,\n"
-	"    or why the dispatch was skipped;\n"
-	"  - totals: kept, rejected, inconclusive, failed, and the cumulative speed-up of\n"
-	"    the kept experiments (their log-ratios summed, variances added; a 95% t\n"
-	"    interval at Welch-Satterthwaite degrees of freedom).\n\n"
-	"  -f, --format F   md (default; GitHub-flavoured, ready for a PR comment), html\n"
-	"                   (one self-contained page: inline CSS and SVG charts of time\n"
-	"                   across kept commits, each experiment's A/B runs, and the latest\n"
-	"                   hotspot deltas; no script, nothing fetched), or json (the same\n"
-	"                   data; keys in README)\n"
-	"  -o, --output F   write to F atomically (temporary file, then rename) instead of\n"
-	"                   standard output\n",
+	.name = "report",
+	.summary = "the loop's results: Markdown for a PR comment, an HTML page with charts, or "
+		   "JSON",
+	.options = report_options,
+	.help = "Everything the loop recorded, from its ledger:\n"
+		"\n"
+		"- the branch and its base; end-to-end time of the loop's first baseline and of\n"
+		"  the newest kept commit (median of every measured run of that artifact, with\n"
+		"  an order-statistic interval of the median, and the number of runs);\n"
+		"- every experiment in order: message, patch hash, verdict and why, time ratio\n"
+		"  B/A with its decision interval, commit (kept ones), perf.data path of its\n"
+		"  profile, and its top hotspot deltas (touched functions first);\n"
+		"- dispatches of the benchmark workflow and their runs: status, conclusion, URL,\n"
+		"  or why the dispatch was skipped;\n"
+		"- totals: kept, rejected, inconclusive, failed, and the cumulative speed-up of\n"
+		"  the kept experiments (their log-ratios summed, variances added; a 95% t\n"
+		"  interval at Welch-Satterthwaite degrees of freedom).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_report,
 };

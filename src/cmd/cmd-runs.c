@@ -8,47 +8,9 @@
 
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
-#include "github/github.h"
+#include "dispatch.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_runs_entry;
-
-struct dispatch {
-	int64_t id, workflow_id;
-	double created;
-	char *commit, *actor;
-	int pr;
-};
-
-static size_t load_dispatches(struct ledger *l, struct dispatch **out)
-{
-	struct strbuf err = STRBUF_INIT;
-	sqlite3_stmt *st = ledger_query(l, &err,
-					"SELECT id, workflow_id, created, commit_id, actor, pr FROM "
-					"dispatches WHERE status = 'sent' ORDER BY created",
-					NULL);
-	size_t nr = 0, alloc = 0;
-	int rc;
-	if (!st)
-		die("%s", err.buf);
-	*out = NULL;
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		struct dispatch *d;
-		ALLOC_GROW(*out, nr + 1, alloc);
-		d = &(*out)[nr++];
-		d->id = sqlite3_column_int64(st, 0);
-		d->workflow_id = sqlite3_column_int64(st, 1);
-		d->created = sqlite3_column_double(st, 2);
-		d->commit = xstrdup(col_text(st, 3));
-		d->actor = xstrdup(col_text(st, 4));
-		d->pr = sqlite3_column_int(st, 5);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
-	strbuf_release(&err);
-	return nr;
-}
 
 static int cmp_run(const void *a, const void *b)
 {
@@ -56,7 +18,7 @@ static int cmp_run(const void *a, const void *b)
 	return x->created < y->created ? -1 : x->created > y->created;
 }
 
-static json_t *row(const struct dispatch *d, const struct gh_run *r)
+static json_t *row(const struct sent_dispatch *d, const struct gh_run *r)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "dispatch", json_integer(d->id));
@@ -76,7 +38,7 @@ static json_t *row(const struct dispatch *d, const struct gh_run *r)
  * oldest run not yet taken that was created after it. Returns the number of
  * runs not completed, plus dispatches without a run yet.
  */
-static int refresh(struct gh_client *gh, struct project *c, struct dispatch *d, size_t nd,
+static int refresh(struct gh_client *gh, struct project *c, struct sent_dispatch *d, size_t nd,
 		   json_t *rows)
 {
 	double skew = config_get_real(&c->cfg, "github.clock-skew");
@@ -110,15 +72,7 @@ static int refresh(struct gh_client *gh, struct project *c, struct dispatch *d, 
 				}
 			if (!mine || strcmp(mine->status, "completed"))
 				open++;
-			if (mine && ledger_exec(c->ledger, &err,
-						"INSERT INTO workflow_runs(id, dispatch_id, status, "
-						"conclusion, url, created, updated) VALUES "
-						"(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET "
-						"status = excluded.status, conclusion = "
-						"excluded.conclusion, updated = excluded.updated",
-						"iitttdd", mine->id, d[j].id, mine->status,
-						mine->conclusion, mine->html_url, mine->created,
-						now_wall()))
+			if (mine && dispatch_record_run(c->ledger, d[j].id, mine, &err))
 				die("%s", err.buf);
 			json_array_append_new(rows, row(&d[j], mine));
 		}
@@ -151,44 +105,25 @@ static void print_rows(json_t *rows)
 	}
 }
 
-static int cmd_runs(int argc, char **argv, struct project *c)
+static int cmd_runs(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "wait", no_argument, NULL, 'w' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_runs_entry;
 	struct strbuf err = STRBUF_INIT;
 	struct gh_client gh;
 	struct loop_state ls;
-	struct dispatch *d;
+	struct sent_dispatch *d;
 	json_t *rows = json_array(), *r;
 	size_t nd, i;
-	int wait = 0, json = 0, opt, open, failed = 0;
+	int wait = args_has(a, "wait"), json = args_has(a, "json"), open, failed = 0;
+	const char *iv = args_get(a, "interval"), *to = args_get(a, "timeout");
 	double interval = 10, timeout = 3600, start = now_mono();
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		switch (opt) {
-		case 'w': wait = 1; break;
-		case 'j': json = 1; break;
-		case 'i':
-			if (parse_double(optarg, &interval) || interval <= 0)
-				return usage_error(e, "--interval needs seconds > 0");
-			break;
-		case 't':
-			if (parse_double(optarg, &timeout) || timeout <= 0)
-				return usage_error(e, "--timeout needs seconds > 0");
-			break;
-		default: return EXIT_USAGE;
-		}
-	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (iv && (parse_double(iv, &interval) || interval <= 0))
+		return usage_error(a, "--interval needs seconds > 0");
+	if (to && (parse_double(to, &timeout) || timeout <= 0))
+		return usage_error(a, "--timeout needs seconds > 0");
 	require_loop(c, &ls);
-	nd = load_dispatches(c->ledger, &d);
+	if (dispatch_list_sent(c->ledger, &d, &nd, &err))
+		die("%s", err.buf);
 	if (!nd) {
 		if (json)
 			print_json(rows);
@@ -227,28 +162,34 @@ static int cmd_runs(int argc, char **argv, struct project *c)
 	else
 		print_rows(rows);
 out:
-	for (i = 0; i < nd; i++) {
-		free(d[i].commit);
-		free(d[i].actor);
-	}
-	free(d);
+	sent_dispatches_free(d, nd);
 	json_decref(rows);
 	loop_release(&ls);
 	strbuf_release(&err);
 	return wait && failed ? EXIT_REJECT : 0;
 }
 
+static const struct cmd_option runs_options[] = {
+	{ .name = "wait",
+	  .help = "poll with backoff (from --interval, doubling up to 60 s) until every run "
+		  "finished; exit 1 when one did not succeed, 4 after --timeout" },
+	{ .name = "interval", .arg = "S", .help = "first polling interval (default 10)" },
+	{ .name = "timeout", .arg = "S", .help = "give up waiting after S seconds (default 3600)" },
+	{ .name = "json", .help = "print a JSON array" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_runs_entry = {
-	"runs", cmd_runs, CMD_NEED_CONFIG,
-	"perfloop runs [--wait] [--interval S] [--timeout S] [--json]",
-	"the CI benchmark runs started by this loop's dispatches",
-	"Lists the workflow's recent runs that belong to this loop's dispatches: only\n"
-	"workflow_dispatch runs by the dispatching user, created after the dispatch (within\n"
-	"github.clock-skew); a run on main from a push or schedule is never taken for the\n"
-	"PR's. Status, conclusion and URL are recorded in the ledger.\n\n"
-	"  --wait         poll with backoff (from --interval, doubling up to 60 s) until every\n"
-	"                 run finished; exit 1 when one did not succeed, 4 after --timeout\n"
-	"  --interval S   first polling interval (default 10)\n"
-	"  --timeout S    give up waiting after S seconds (default 3600)\n"
-	"  --json         print a JSON array\n",
+	.name = "runs",
+	.summary = "the CI benchmark runs started by this loop's dispatches",
+	.options = runs_options,
+	.help = "Lists the workflow's recent runs that belong to this loop's dispatches: only\n"
+		"`workflow_dispatch` runs by the dispatching user, created after the dispatch\n"
+		"(within `github.clock-skew`), each dispatch taking the oldest such run not taken\n"
+		"by an earlier one; a run on main from a push or schedule is never taken for the\n"
+		"PR's. Status, conclusion and URL are recorded in the ledger.\n",
+	.exit = "0, or with --wait 1 when a run did not succeed, 4 after --timeout, 5 when a "
+		"GitHub call failed.",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_runs,
 };

@@ -14,15 +14,48 @@
 #include "metric.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_show_entry;
-
-/* [offset, length] of a run's bytes in a log, from two columns. */
-static json_t *range_json(sqlite3_stmt *st, int col)
+/* [offset, length] of a run's bytes in a log. */
+static json_t *range_json(int64_t off, int64_t len)
 {
 	json_t *a = json_array();
-	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col)));
-	json_array_append_new(a, json_integer(sqlite3_column_int64(st, col + 1)));
+	json_array_append_new(a, json_integer(off));
+	json_array_append_new(a, json_integer(len));
 	return a;
+}
+
+/* The runs of a bench as JSON objects, in order. */
+/* The runs as JSON, each with its counters, instructions and harness metrics from mets. */
+static json_t *runs_json(const struct bench_run_row *rows, size_t nr, json_t *mets)
+{
+	json_t *runs = json_array();
+	for (size_t i = 0; i < nr; i++) {
+		const struct bench_run_row *x = &rows[i];
+		json_t *r = json_object();
+		json_object_set_new(r, "seq", json_integer(x->seq));
+		json_object_set_new(r, "side", json_string(x->side));
+		json_object_set_new(r, "pair", json_integer(x->pair));
+		json_object_set_new(r, "warmup", json_boolean(x->warmup));
+		json_object_set_new(r, "wall", json_real(x->wall));
+		json_object_set_new(r, "user", json_real(x->user));
+		json_object_set_new(r, "sys", json_real(x->sys));
+		json_object_set_new(r, "max_rss_kb", json_integer(x->max_rss_kb));
+		json_object_set_new(r, "status", json_integer(x->status));
+		json_object_set_new(r, "log_out", json_string(x->log_out));
+		json_object_set_new(r, "log_err", json_string(x->log_err));
+		json_object_set_new(r, "started", json_real(x->started));
+		json_object_set_new(r, "out_range", range_json(x->out_off, x->out_len));
+		json_object_set_new(r, "err_range", range_json(x->err_off, x->err_len));
+		json_object_set_new(r, "tool", x->tool ? json_string(x->tool) : json_null());
+		{
+			char seq[24];
+			json_t *m;
+			snprintf(seq, sizeof(seq), "%d", x->seq);
+			m = json_object_get(mets, seq);
+			json_object_set_new(r, "metrics", m ? json_incref(m) : json_object());
+		}
+		json_array_append_new(runs, r);
+	}
+	return runs;
 }
 
 /*
@@ -65,98 +98,50 @@ static void print_slice(const char *what, const char *path, json_t *range)
 		    path, got, len, what);
 }
 
-static int cmd_show(int argc, char **argv, struct project *c)
+static int cmd_show(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "run", required_argument, NULL, 'r' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_show_entry;
-	long run = 0;
+	long run = args_int(a, "run", 0);
 	struct strbuf err = STRBUF_INIT;
 	struct ledger *l;
-	sqlite3_stmt *st;
-	json_t *doc = NULL, *runs = json_array(), *mets = NULL;
-	int json = 0, opt, rc;
+	struct bench_run_row *rows;
+	char *result, *status, *message;
+	json_t *doc = NULL, *runs, *mets = NULL;
+	size_t nr;
+	int json = args_has(a, "json"), rc;
 	long id;
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		if (opt == 'j')
-			json = 1;
-		else if (opt != 'r' || opt_int(e, "--run", optarg, 1, &run))
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return usage_error(e, "which bench? give its id (see 'perfloop log')");
-	if (opt_int(e, "ID", argv[optind], 1, &id))
+	if (!a->argc)
+		return usage_error(a, "which bench? give its id (see 'perfloop log')");
+	if (args_parse_int(a, "ID", a->argv[0], 1, &id))
 		return EXIT_USAGE;
-	if (optind + 1 < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind + 1]);
 	if (!(l = project_ledger(c, &err)))
 		die("%s", err.buf);
 
-	st = ledger_query(l, &err, "SELECT result, status, message FROM benches WHERE id = ?", "i",
-			  (int64_t)id);
-	if (!st)
+	rc = bench_load(l, (int64_t)id, &result, &status, &message, &err);
+	if (rc < 0)
 		die("%s", err.buf);
-	if ((rc = ledger_step(l, st, &err)) < 0)
-		die("%s", err.buf);
-	if (rc && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		doc = json_loads(col_text(st, 0), 0, NULL);
+	if (rc && result)
+		doc = json_loads(result, 0, NULL);
 	if (rc && !doc) {
 		/* still running, or perfloop died mid-bench: show what the runs say */
 		doc = json_object();
 		json_object_set_new(doc, "id", json_integer(id));
-		json_object_set_new(doc, "status", json_string(col_text(st, 1)));
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-			json_object_set_new(doc, "message", json_string(col_text(st, 2)));
+		json_object_set_new(doc, "status", json_string(status));
+		if (message)
+			json_object_set_new(doc, "message", json_string(message));
 	}
-	sqlite3_finalize(st);
+	free(result);
+	free(status);
+	free(message);
 	if (!rc)
 		die("no bench %ld in the ledger (see 'perfloop log')", id);
 
 	/* every run's counters, instructions and harness metrics */
-	if (bench_run_metrics_json(l, id, &mets, &err))
+	if (bench_run_metrics_json(l, id, &mets, &err) ||
+	    bench_load_runs(l, (int64_t)id, &rows, &nr, &err))
 		die("%s", err.buf);
-	st = ledger_query(l, &err,
-			  "SELECT seq, side, pair, warmup, wall, user, sys, max_rss_kb, status, "
-			  "log_out, log_err, started, out_off, out_len, err_off, err_len, tool "
-			  "FROM runs WHERE bench_id = ? ORDER BY seq",
-			  "i", (int64_t)id);
-	if (!st)
-		die("%s", err.buf);
-	while ((rc = ledger_step(l, st, &err)) > 0) {
-		json_t *r = json_object();
-		json_object_set_new(r, "seq", json_integer(sqlite3_column_int(st, 0)));
-		json_object_set_new(r, "side", json_string(col_text(st, 1)));
-		json_object_set_new(r, "pair", json_integer(sqlite3_column_int(st, 2)));
-		json_object_set_new(r, "warmup", json_boolean(sqlite3_column_int(st, 3)));
-		json_object_set_new(r, "wall", json_real(sqlite3_column_double(st, 4)));
-		json_object_set_new(r, "user", json_real(sqlite3_column_double(st, 5)));
-		json_object_set_new(r, "sys", json_real(sqlite3_column_double(st, 6)));
-		json_object_set_new(r, "max_rss_kb", json_integer(sqlite3_column_int64(st, 7)));
-		json_object_set_new(r, "status", json_integer(sqlite3_column_int(st, 8)));
-		json_object_set_new(r, "log_out", json_string(col_text(st, 9)));
-		json_object_set_new(r, "log_err", json_string(col_text(st, 10)));
-		json_object_set_new(r, "started", json_real(sqlite3_column_double(st, 11)));
-		json_object_set_new(r, "out_range", range_json(st, 12));
-		json_object_set_new(r, "err_range", range_json(st, 14));
-		json_object_set_new(r, "tool", sqlite3_column_type(st, 16) == SQLITE_NULL
-						       ? json_null()
-						       : json_string(col_text(st, 16)));
-		{
-			char seq[24];
-			json_t *m;
-			snprintf(seq, sizeof(seq), "%d", sqlite3_column_int(st, 0));
-			m = json_object_get(mets, seq);
-			json_object_set_new(r, "metrics", m ? json_incref(m) : json_object());
-		}
-		json_array_append_new(runs, r);
-	}
-	sqlite3_finalize(st);
-	if (rc < 0)
-		die("%s", err.buf);
+	runs = runs_json(rows, nr, mets);
+	bench_run_rows_free(rows, nr);
 
 	if (run) {
 		json_t *r = json_array_get(runs, (size_t)run - 1);
@@ -231,15 +216,25 @@ static int cmd_show(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option show_options[] = {
+	{ .name = "run", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "print run N's stdout and stderr instead" },
+	{ .name = "json", .help = "the bench's JSON document with a \"runs\" array (each with "
+				   "\"tool\" and \"metrics\": its counters, instructions and harness "
+				   "metrics)" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_show_entry = {
-	"show", cmd_show, CMD_NEED_CONFIG, "perfloop show ID [--run N] [--json]",
-	"show one bench with every run",
-	"The bench's result table (as 'perfloop bench' printed it) and one line per run:\n"
-	"side, pair ('vg': under valgrind), wall, user and system time, peak RSS, exit status\n"
-	"and, when the verdict judges a count or a harness metric, its value. Each run's output\n"
-	"is a byte range of the bench's stdout.log and stderr.log (listed in the ledger and\n"
-	"in the index file beside them).\n\n"
-	"  --run N   print run N's stdout and stderr instead\n"
-	"  --json    the bench's JSON document with a \"runs\" array (each with \"tool\" and\n"
-	"            \"metrics\": its counters, instructions and harness metrics)\n",
+	.name = "show",
+	.summary = "show one bench with every run",
+	.args = "ID",
+	.options = show_options,
+	.help = "The bench's result table (as `perfloop bench` printed it) and one line per run:\n"
+		"side, pair (`vg`: under valgrind), wall, user and system time, peak RSS, exit\n"
+		"status and, when the verdict judges a count or a harness metric, its value. Each\n"
+		"run's output is a byte range of the bench's stdout.log and stderr.log (listed in\n"
+		"the ledger and in the index file beside them).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_show,
 };

@@ -10,8 +10,6 @@
 #include "proc.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_start_entry;
-
 /* Clone the bench repository when it is missing and a URL is configured. */
 static void ensure_bench_repo(struct project *c)
 {
@@ -49,36 +47,20 @@ static void ensure_bench_repo(struct project *c)
 	strbuf_release(&out);
 }
 
-static int cmd_start(int argc, char **argv, struct project *c)
+static int cmd_start(const struct cmd_args *a, struct project *c)
 {
-	static const struct option longopts[] = {
-		{ "base", required_argument, NULL, 'b' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_start_entry;
 	struct strbuf err = STRBUF_INIT, top = STRBUF_INIT, where = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls = { 0 };
 	struct ledger *l;
-	const char *branch, *base = NULL, *remote;
+	const char *branch, *base = args_get(a, "base"), *remote;
 	char *wt, *ledger_path, *state, *main_ledger;
-	int opt, n, json = 0;
+	int n, json = args_has(a, "json");
 
-	while ((opt = next_opt(e, argc, argv, "b:", longopts)) != -1) {
-		if (opt == 'b')
-			base = optarg;
-		else if (opt == 'j')
-			json = 1;
-		else
-			return EXIT_USAGE;
-	}
-	if (optind >= argc)
-		return usage_error(e, "name the branch for this loop");
-	branch = argv[optind++];
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
+	if (!a->argc)
+		return usage_error(a, "name the branch for this loop");
+	branch = a->argv[0];
 	if (git_run(NULL, NULL, NULL, "check-ref-format", "--branch", branch, NULL))
-		return usage_error(e, "'%s' is not a valid branch name", branch);
+		return usage_error(a, "'%s' is not a valid branch name", branch);
 	if (git_toplevel(NULL, &top))
 		die("not inside a git repository: run 'perfloop start' in the project's checkout");
 	if (!base)
@@ -163,18 +145,28 @@ static int cmd_start(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option start_options[] = {
+	{ .name = "base", .short_name = 'b', .arg = "REF",
+	  .help = "branch from REF instead of `project.base`" },
+	{ .name = "json", .help = "print the branch, base, worktree and state directory as JSON" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_start_entry = {
-	"start", cmd_start, CMD_NEED_CONFIG, "perfloop start BRANCH [--base REF] [--json]",
-	"fetch, then create an isolated worktree on BRANCH for a new loop",
-	"Runs 'git fetch' on project.remote, then 'git worktree add <dir> -b BRANCH <base>'\n"
-	"(an existing BRANCH that is checked out nowhere is reused). <dir> comes from\n"
-	"project.worktree (default /tmp/{repo}-perf-%Y%m%d, with -2, -3... when taken); the\n"
-	"base from --base or project.base (default origin/main). A branch checked out in\n"
-	"another worktree is refused. The worktree gets its own perfloop.ini (including this\n"
-	"one) and state directory .perfloop/, both in git's info/exclude so perf.data files,\n"
-	"logs and the ledger are never committed. This host's A/A calibrations are copied\n"
-	"into the new ledger. When bench.repo is missing and bench.clone is set, the bench\n"
-	"repository is cloned (and bench.setup run in it).\n\n"
-	"  --base REF   branch from REF instead of project.base\n"
-	"  --json       print the branch, base, worktree and state directory as JSON\n",
+	.name = "start",
+	.summary = "fetch, then create an isolated worktree on BRANCH for a new loop",
+	.args = "BRANCH",
+	.options = start_options,
+	.help = "Runs `git fetch` on `project.remote`, then `git worktree add <dir> -b BRANCH <base>`\n"
+		"(an existing BRANCH that is checked out nowhere is reused). `<dir>` comes from\n"
+		"`project.worktree` (default `/tmp/{repo}-perf-%Y%m%d`, with -2, -3... when taken);\n"
+		"the base from --base or `project.base` (default origin/main). A branch checked out\n"
+		"in another worktree is refused, saying whether it has uncommitted changes. The\n"
+		"worktree gets its own `perfloop.ini` (an `[include]` of this one) and state\n"
+		"directory `.perfloop/`, both in git's `info/exclude`, so perf.data files, logs and\n"
+		"the ledger are never committed and never leave the worktree. This host's A/A\n"
+		"calibrations are copied into the new ledger. When `bench.repo` is missing and\n"
+		"`bench.clone` is set, the bench repository is cloned (and `bench.setup` run in it).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_start,
 };

@@ -8,34 +8,33 @@
 #include "baseline.h"
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
+#include "dispatch.h"
 #include "experiment.h"
 #include "git.h"
 #include "banned.h"
-
-extern const struct cmd_entry cmd_status_entry;
 
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
 }
 
-static int cmd_status(int argc, char **argv, struct project *c)
+static int cmd_status(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT, patch = STRBUF_INIT, out = STRBUF_INIT;
 	struct loop_state ls;
 	struct baseline b = { 0 };
 	struct art_state as;
 	struct ledger *l;
-	sqlite3_stmt *st;
+	struct exp_summary e;
+	struct exp_decision d;
+	enum try_verdict diff_verdict = TRY_NONE;
 	json_t *doc = json_object(), *last = json_null();
 	const char *next;
-	char hash[HASH_HEX] = "", *diff_verdict = NULL, *tracking;
-	int json, r, have_baseline = 0, baseline_of_head = 0;
+	char hash[HASH_HEX] = "", *tracking;
+	int json = args_has(a, "json"), r, have_baseline = 0, baseline_of_head = 0;
 	long unpushed = -1;
-	int64_t pending, awaiting;
+	int64_t pending;
 
-	if ((r = parse_json_only(&cmd_status_entry, argc, argv, &json)))
-		return r;
 	require_loop(c, &ls);
 	l = c->ledger;
 	if (ls.baseline_id) {
@@ -44,46 +43,28 @@ static int cmd_status(int argc, char **argv, struct project *c)
 		have_baseline = !r;
 	}
 
-	st = ledger_query(l, &err,
-			  "SELECT e.id, e.message, e.status, e.verdict, e.reason, b.ratio, "
-			  "e.commit_id, e.pushed FROM experiments e LEFT JOIN benches b "
-			  "ON b.id = e.bench_id ORDER BY e.id DESC LIMIT 1",
-			  NULL);
-	if (!st || (r = ledger_step(l, st, &err)) < 0)
+	if ((r = experiment_last(l, &e, &err)) < 0)
 		die("%s", err.buf);
 	if (r) {
 		last = json_object();
-		json_object_set_new(last, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(last, "message", sqlite3_column_type(st, 1) == SQLITE_NULL
-							     ? json_null()
-							     : json_string(col_text(st, 1)));
-		json_object_set_new(last, "status", json_string(col_text(st, 2)));
-		json_object_set_new(last, "verdict", sqlite3_column_type(st, 3) == SQLITE_NULL
-							     ? json_null()
-							     : json_string(col_text(st, 3)));
-		json_object_set_new(last, "reason", json_string(col_text(st, 4)));
-		json_object_set_new(last, "ratio", sqlite3_column_type(st, 5) == SQLITE_NULL
-							   ? json_null()
-							   : json_real(sqlite3_column_double(st, 5)));
-		json_object_set_new(last, "commit", sqlite3_column_type(st, 6) == SQLITE_NULL
-							    ? json_null()
-							    : json_string(col_text(st, 6)));
+		json_object_set_new(last, "id", json_integer(e.id));
+		json_object_set_new(last, "message", str_or_null(e.message));
+		json_object_set_new(last, "status", json_string(exp_status_name(e.status)));
+		json_object_set_new(last, "verdict", str_or_null(try_verdict_name(e.verdict)));
+		json_object_set_new(last, "reason", json_string(e.reason));
+		json_object_set_new(last, "ratio", e.has_ratio ? json_real(e.ratio) : json_null());
+		json_object_set_new(last, "commit", str_or_null(e.commit));
+		exp_summary_release(&e);
 	}
-	sqlite3_finalize(st);
 
 	if (project_worktree_patch(c, &patch, NULL, &err))
 		die("%s", err.buf);
 	if (patch.len) {
 		patch_hash(patch.buf, patch.len, hash);
-		st = ledger_query(l, &err,
-				  "SELECT verdict FROM experiments WHERE patch_hash = ? AND status = "
-				  "'decided' ORDER BY id DESC LIMIT 1",
-				  "t", hash);
-		if (!st || (r = ledger_step(l, st, &err)) < 0)
+		if ((r = experiment_decided(l, hash, &d, &err)) < 0)
 			die("%s", err.buf);
-		if (r)
-			diff_verdict = xstrdup(col_text(st, 0));
-		sqlite3_finalize(st);
+		diff_verdict = r ? d.verdict : TRY_NONE;
+		exp_decision_release(&d);
 	}
 	/* is the artifact the build of the worktree as it is, and the baseline HEAD's? */
 	if (art_state_get(c, &patch, &as, &err)) {
@@ -98,14 +79,7 @@ static int cmd_status(int argc, char **argv, struct project *c)
 	if (!git_run(c->worktree, &out, NULL, "rev-list", "--count", tracking, NULL))
 		unpushed = strtol(out.buf, NULL, 10);
 	free(tracking);
-	if (ledger_int(l, &err, &pending, 0,
-		       "SELECT count(*) FROM workflow_runs WHERE status IS NULL OR "
-		       "status != 'completed'",
-		       NULL) ||
-	    ledger_int(l, &err, &awaiting, 0,
-		       "SELECT count(*) FROM dispatches d WHERE status = 'sent' AND NOT "
-		       "EXISTS (SELECT 1 FROM workflow_runs w WHERE w.dispatch_id = d.id)",
-		       NULL))
+	if (dispatch_open_runs(l, &pending, &err))
 		die("%s", err.buf);
 
 	if (!have_baseline)
@@ -114,15 +88,15 @@ static int cmd_status(int argc, char **argv, struct project *c)
 		next = "perfloop sync";
 	else if (patch.len && !diff_verdict)
 		next = "perfloop try -m \"...\"";
-	else if (diff_verdict && (!strcmp(diff_verdict, "keep") || !strcmp(diff_verdict, "keep-flat")))
+	else if (try_verdict_keeps(diff_verdict))
 		next = "perfloop keep";
-	else if (diff_verdict && !strcmp(diff_verdict, "inconclusive"))
+	else if (diff_verdict == TRY_INCONCLUSIVE)
 		next = "perfloop try --runs 6 (or perfloop revert)";
 	else if (diff_verdict)
 		next = "perfloop revert";
 	else if (unpushed > 0 && !ls.remote_only)
 		next = "git push (or perfloop keep for the next change)";
-	else if (pending || awaiting)
+	else if (pending)
 		next = "perfloop runs --wait";
 	else if (!baseline_of_head)
 		next = "perfloop build && perfloop baseline save (the baseline is not HEAD's "
@@ -144,11 +118,11 @@ static int cmd_status(int argc, char **argv, struct project *c)
 	json_object_set_new(doc, "artifact", art_state_json(&as));
 	json_object_set_new(doc, "last_experiment", last);
 	json_object_set_new(doc, "uncommitted", patch.len ? json_string(hash) : json_null());
-	json_object_set_new(doc, "uncommitted_verdict", str_or_null(diff_verdict));
+	json_object_set_new(doc, "uncommitted_verdict", str_or_null(try_verdict_name(diff_verdict)));
 	json_object_set_new(doc, "unpushed", unpushed >= 0 ? json_integer(unpushed) : json_null());
 	json_object_set_new(doc, "remote_only", json_boolean(ls.remote_only));
 	json_object_set_new(doc, "remote_head", str_or_null(ls.remote_head));
-	json_object_set_new(doc, "pending_runs", json_integer(pending + awaiting));
+	json_object_set_new(doc, "pending_runs", json_integer(pending));
 	json_object_set_new(doc, "next", json_string(next));
 
 	if (json) {
@@ -187,7 +161,7 @@ static int cmd_status(int argc, char **argv, struct project *c)
 		if (patch.len)
 			printf("changes   uncommitted diff %.12s%s%s\n", hash,
 			       diff_verdict ? ", judged " : ", not tried yet",
-			       diff_verdict ? diff_verdict : "");
+			       diff_verdict ? try_verdict_name(diff_verdict) : "");
 		if (unpushed >= 0)
 			printf("unpushed  %ld commit(s)\n", unpushed);
 		if (ls.remote_only)
@@ -195,13 +169,12 @@ static int cmd_status(int argc, char **argv, struct project *c)
 			       "lacks it, so git status may show changes that are committed "
 			       "remotely ('perfloop sync')\n",
 			       ls.branch, ls.remote_head ? ls.remote_head : "?");
-		if (pending || awaiting)
-			printf("workflow  %lld run(s) pending\n", (long long)(pending + awaiting));
+		if (pending)
+			printf("workflow  %lld run(s) pending\n", (long long)pending);
 		printf("next      %s\n", next);
 	}
 	json_decref(doc);
 	art_state_release(&as);
-	free(diff_verdict);
 	if (have_baseline)
 		baseline_release(&b);
 	loop_release(&ls);
@@ -211,12 +184,22 @@ static int cmd_status(int argc, char **argv, struct project *c)
 	return 0;
 }
 
+static const struct cmd_option status_options[] = {
+	{ .name = "json", .help = "print the state as one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_status_entry = {
-	"status", cmd_status, CMD_NEED_CONFIG, "perfloop status [--json]",
-	"the loop's state in a few lines, and the next command to run",
-	"Branch and base, the baseline (and whether it is HEAD's build), the artifact (HEAD's\n"
-	"build, the build of the uncommitted diff, stale and what it is instead, or missing),\n"
-	"the last experiment and its verdict, whether the uncommitted diff has been tried,\n"
-	"unpushed commits, a remote-only commit left by the API push fallback, pending\n"
-	"workflow runs, and the next command to run.\n",
+	.name = "status",
+	.summary = "the loop's state in a few lines, and the next command to run",
+	.options = status_options,
+	.help = "Branch and base, the baseline (and whether it is HEAD's build), the artifact\n"
+		"(HEAD's build, the build of the uncommitted diff, stale and what it is instead, or\n"
+		"missing), the last experiment and its verdict, whether the uncommitted diff has\n"
+		"been tried, unpushed commits, a remote-only commit left by the API push fallback,\n"
+		"pending workflow runs, and the next command to run: `perfloop build` before\n"
+		"`profile` when the artifact is stale, `perfloop build && perfloop baseline save`\n"
+		"when the baseline is of other sources (after `sync` moved HEAD).\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_status,
 };

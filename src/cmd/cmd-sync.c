@@ -3,183 +3,120 @@
  * fallback push, tell which modified files are really uncommitted (their blob
  * hashes against the PR branch) and adopt the remote commit when all match.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
-#include "git.h"
-#include "github/github.h"
+#include "sync.h"
 #include "banned.h"
 
-extern const struct cmd_entry cmd_sync_entry;
-
-/* Compare local modified files with the PR branch; returns how many differ. */
-static int compare_remote(struct project *c, struct gh_client *gh, const char *branch,
-			  json_t *same, json_t *differ)
+/* the modified files against the PR branch, before anything is adopted */
+static void print_compared(void *data, const struct sync_result *r)
 {
-	struct strbuf list = STRBUF_INIT, err = STRBUF_INIT, local = STRBUF_INIT;
-	int n = 0;
-	if (git_run(c->worktree, &list, &err, "diff", "--name-only", "HEAD", NULL))
-		die("git diff failed in '%s': %s", c->worktree, err.buf);
-	for (const char *p = list.buf; *p;) {
-		const char *eol = strchr(p, '\n');
-		size_t len = eol ? (size_t)(eol - p) : strlen(p);
-		char *path = xstrndup(p, len), *abs = xstrfmt("%s/%s", c->worktree, path);
-		char sha[41] = "";
-		int r;
-		p += len + (eol ? 1 : 0);
-		strbuf_reset(&err);
-		r = gh_contents_sha(gh, path, branch, sha, &err);
-		if (r < 0)
-			die_code(EXIT_GITHUB, "%s", err.buf);
-		strbuf_reset(&local);
-		if (file_exists(abs))
-			git_run(c->worktree, &local, NULL, "hash-object", "--", path, NULL);
-		/* equal blobs, or deleted here and absent there */
-		if ((r == 0 && local.len && !strcmp(local.buf, sha)) || (r == 1 && !local.len)) {
-			json_array_append_new(same, json_string(path));
-		} else {
-			json_array_append_new(differ, json_string(path));
-			n++;
-		}
-		free(path);
-		free(abs);
-	}
-	strbuf_release(&list);
-	strbuf_release(&err);
-	strbuf_release(&local);
-	return n;
+	const struct loop_state *ls = data;
+	printf("local HEAD lacks %.12s, committed to %s through the GitHub API\n", ls->remote_head,
+	       ls->branch);
+	for (size_t i = 0; i < r->nr_same; i++)
+		printf("  committed remotely: %s\n", r->same[i]);
+	for (size_t i = 0; i < r->nr_differ; i++)
+		printf("  really uncommitted: %s\n", r->differ[i]);
 }
 
-static int cmd_sync(int argc, char **argv, struct project *c)
+static json_t *paths_json(char **paths, size_t nr)
 {
-	static const struct option longopts[] = {
-		{ "adopt", no_argument, NULL, 'a' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmd_entry *e = &cmd_sync_entry;
-	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-	struct loop_state ls;
-	const char *remote = config_get(&c->cfg, "project.remote");
-	json_t *doc = json_object();
-	int adopt = 0, json = 0, opt, fetched, code = 0;
+	json_t *a = json_array();
+	for (size_t i = 0; i < nr; i++)
+		json_array_append_new(a, json_string(paths[i]));
+	return a;
+}
 
-	while ((opt = next_opt(e, argc, argv, "", longopts)) != -1) {
-		switch (opt) {
-		case 'a': adopt = 1; break;
-		case 'j': json = 1; break;
-		default: return EXIT_USAGE;
-		}
+/* What sync did, into doc (and on stdout unless json); the exit code. */
+static int sync_done(struct project *c, const struct loop_state *ls, const struct sync_result *r,
+		     int json, json_t *doc)
+{
+	if (r->compared) {
+		json_object_set_new(doc, "committed_remotely", paths_json(r->same, r->nr_same));
+		json_object_set_new(doc, "uncommitted", paths_json(r->differ, r->nr_differ));
 	}
-	if (optind < argc)
-		return usage_error(e, "unexpected argument '%s'", argv[optind]);
-	require_loop(c, &ls);
-
-	fetched = !git_run(c->worktree, NULL, &err, "fetch", remote, NULL);
-	if (!fetched)
-		warning("git fetch %s failed: %s", remote, err.buf);
-	json_object_set_new(doc, "fetched", json_boolean(fetched));
-
-	if (ls.remote_only) {
-		struct gh_client gh;
-		json_t *same = json_array(), *differ = json_array();
-		int n;
-		strbuf_reset(&err);
-		if (gh_setup(&gh, &c->cfg, c->worktree, &err))
-			die_code(EXIT_GITHUB, "the branch was updated through the GitHub API and "
-				 "checking it needs the API: %s", err.buf);
-		n = compare_remote(c, &gh, ls.branch, same, differ);
-		gh_release(&gh);
-		/* doc owns both from here */
-		json_object_set_new(doc, "committed_remotely", same);
-		json_object_set_new(doc, "uncommitted", differ);
-		if (!json) {
-			json_t *v;
-			size_t i;
-			printf("local HEAD lacks %.12s, committed to %s through the GitHub API\n",
-			       ls.remote_head, ls.branch);
-			json_array_foreach(same, i, v)
-				printf("  committed remotely: %s\n", json_string_value(v));
-			json_array_foreach(differ, i, v)
-				printf("  really uncommitted: %s\n", json_string_value(v));
-		}
-		if (adopt) {
-			if (n)
-				die("cannot adopt: %d modified file(s) differ from the PR branch; commit "
-				    "or revert them first", n);
-			if (!fetched || git_run(c->worktree, NULL, NULL, "cat-file", "-e",
-						ls.remote_head, NULL))
-				die("cannot adopt: commit %.12s is not here (git fetch %s failed); "
-				    "retry when the network is back", ls.remote_head, remote);
-			strbuf_reset(&err);
-			if (git_run(c->worktree, NULL, &err, "reset", "-q", "--hard", ls.remote_head,
-				    NULL))
-				die("git reset failed in '%s': %s", c->worktree, err.buf);
-			ls.remote_only = 0;
-			if (loop_save(c->ledger, &ls, &err))
-				die("%s", err.buf);
-			json_object_set_new(doc, "adopted", json_string(ls.remote_head));
-			json_object_set_new(doc, "rebased", json_false());
-			if (!json)
-				printf("adopted %.12s: local %s now matches the PR branch; run "
-				       "'perfloop sync' again to rebase it on %s\n",
-				       ls.remote_head, ls.branch, ls.base_ref);
-			settle_artifact(c, &ls, json, doc);
-			goto out;
-		} else if (!json) {
-			printf("%s\n", n ? "keep, commit or revert the really uncommitted files, then "
-					   "'perfloop sync --adopt'"
-					 : "every modified file is committed remotely: 'perfloop sync "
-					   "--adopt' resets the branch to the remote commit");
-		}
-		if (ls.remote_only) {
-			/* rebasing now would fork the history from the PR branch */
-			json_object_set_new(doc, "rebased", json_false());
-			goto out;
-		}
-	}
-
-	strbuf_reset(&err);
-	if (git_dirty(c->worktree) > 0)
-		die("the worktree has uncommitted changes: keep or revert them before rebasing");
-	if (git_run(c->worktree, &out, &err, "rebase", ls.base_ref, NULL)) {
-		error("git rebase %s stopped: %s", ls.base_ref, err.len ? err.buf : out.buf);
+	if (r->adopted) {
+		json_object_set_new(doc, "adopted", json_string(ls->remote_head));
+		json_object_set_new(doc, "rebased", json_false());
+		if (!json)
+			printf("adopted %.12s: local %s now matches the PR branch; run "
+			       "'perfloop sync' again to rebase it on %s\n",
+			       ls->remote_head, ls->branch, ls->base_ref);
+	} else if (r->compared) {
+		if (!json && r->nr_differ)
+			printf("keep, commit or revert the really uncommitted files, then "
+			       "'perfloop sync --adopt'\n");
+		else if (!json)
+			printf("every modified file is committed remotely: 'perfloop sync --adopt' "
+			       "resets the branch to the remote commit\n");
+		json_object_set_new(doc, "rebased", json_false());
+		return 0;
+	} else if (r->conflict) {
+		error("git rebase %s stopped: %s", ls->base_ref, r->git_said.buf);
 		fprintf(stderr, "git's rebase state is left as it is in %s: resolve the conflicts, "
 			"'git add' them and 'git rebase --continue', or 'git rebase --abort'\n",
 			c->worktree);
-		code = EXIT_CMDFAIL;
 		json_object_set_new(doc, "rebased", json_false());
 		json_object_set_new(doc, "conflict", json_true());
-		goto out;
+		return EXIT_CMDFAIL;
+	} else {
+		json_object_set_new(doc, "rebased", json_true());
+		json_object_set_new(doc, "head", json_string(r->head));
+		if (!json)
+			printf("rebased %s on %s: HEAD %.12s\n", ls->branch, ls->base_ref, r->head);
 	}
-	strbuf_reset(&out);
-	git_head(c->worktree, &out);
-	json_object_set_new(doc, "rebased", json_true());
-	json_object_set_new(doc, "head", json_string(out.buf));
-	if (!json)
-		printf("rebased %s on %s: HEAD %.12s\n", ls.branch, ls.base_ref, out.buf);
-	settle_artifact(c, &ls, json, doc);
-out:
+	settle_artifact(c, ls, json, doc);
+	return 0;
+}
+
+static int cmd_sync(const struct cmd_args *a, struct project *c)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct loop_state ls;
+	struct sync_hooks hooks = { say_warning, print_compared, &ls };
+	struct sync_result r;
+	json_t *doc;
+	int adopt = args_has(a, "adopt"), json = args_has(a, "json"), code;
+
+	require_loop(c, &ls);
+	if (json)
+		hooks.compared = NULL;
+	if (sync_run(c, &ls, adopt, &hooks, &r, &err))
+		die_code(r.failure == SYNC_FAIL_GITHUB ? EXIT_GITHUB : EXIT_FATAL, "%s", err.buf);
+	doc = json_object();
+	json_object_set_new(doc, "fetched", json_boolean(r.fetched));
+	code = sync_done(c, &ls, &r, json, doc);
 	if (json)
 		print_json(doc);
 	json_decref(doc);
+	sync_result_release(&r);
 	loop_release(&ls);
 	strbuf_release(&err);
-	strbuf_release(&out);
 	return code;
 }
 
+static const struct cmd_option sync_options[] = {
+	{ .name = "adopt",
+	  .help = "after an API fallback push, reset the local branch to the remote commit when "
+		  "every locally modified file matches it" },
+	{ .name = "json", .help = "print what was done as one JSON document" },
+	{ 0 },
+};
+
 const struct cmd_entry cmd_sync_entry = {
-	"sync", cmd_sync, CMD_NEED_CONFIG, "perfloop sync [--adopt] [--json]",
-	"fetch and rebase on the base; reconcile after an API fallback push",
-	"Runs 'git fetch' and 'git rebase <base>' (project.base, e.g. origin/main). On a\n"
-	"conflict it stops, leaves git's rebase state, and says what to do (exit 3).\n"
-	"After 'keep' pushed through the GitHub API (local HEAD lacks the remote-only\n"
-	"commit), it compares each locally modified tracked file's blob hash (git\n"
-	"hash-object) with the contents API 'sha' on the PR branch and says which files are\n"
-	"really uncommitted; --adopt then resets the local branch to the remote commit when\n"
-	"all of them match. After a rebase or an adopt the artifact is settled as after\n"
-	"'perfloop revert': the baseline's bytes when they are HEAD's, else said stale.\n",
+	.name = "sync",
+	.summary = "fetch and rebase on the base; reconcile after an API fallback push",
+	.options = sync_options,
+	.help = "Runs `git fetch` and `git rebase <base>` (`project.base`, e.g. origin/main). On a\n"
+		"conflict it stops, leaves git's rebase state, and says what to do (exit 3).\n"
+		"After `keep` pushed through the GitHub API (local HEAD lacks the remote-only\n"
+		"commit), it compares each locally modified tracked file's blob hash (`git\n"
+		"hash-object`) with the contents API `sha` on the PR branch and says which files\n"
+		"are really uncommitted; --adopt then resets the local branch to the remote commit\n"
+		"when all of them match. After a rebase or an adopt the artifact is settled as\n"
+		"after `perfloop revert`: the baseline's bytes when they are HEAD's, else said\n"
+		"stale.\n",
+	.flags = CMD_NEED_CONFIG,
+	.exec = cmd_sync,
 };

@@ -5,7 +5,6 @@
 #ifndef CMD_H
 #define CMD_H
 
-#include <getopt.h>
 #include <jansson.h>
 #include "project.h"
 
@@ -21,37 +20,108 @@ enum {
 	CMD_DEFER_SIGNALS = 1 << 3,
 };
 
+/*
+ * What an option's value is, for the parser (CMD_VAL_INT is checked against
+ * .min) and for completion (files, one of .words).
+ */
+enum cmd_value {
+	CMD_VAL_STRING = 0, /* anything */
+	CMD_VAL_INT,        /* a whole number >= .min */
+	CMD_VAL_FILE,       /* a path: completion offers files */
+	CMD_VAL_WORDS,      /* one of .words: usage shows them, completion offers them */
+};
+
+/*
+ * One option of a command, declared once: the parser, the usage line,
+ * `perfloop help CMD`, the man page, README's command reference and bash
+ * completion are all made from it.
+ */
+struct cmd_option {
+	const char *name;   /* long name without "--": "runs" */
+	int short_name;     /* 'n', or 0 */
+	const char *arg;    /* placeholder of its value ("N", "PATH"); NULL: a flag */
+	const char *help;   /* one line; `code` in backticks */
+	enum cmd_value kind;
+	const char *words;  /* CMD_VAL_WORDS: "md html json" (the command checks the value) */
+	long min;           /* CMD_VAL_INT: the smallest value */
+	int alt;            /* nonzero: options sharing it are alternatives, given at most one */
+};
+
+struct cmd_args;
+
+/*
+ * A command (or a subcommand), declared once with named fields (as tmux's
+ * cmd_entry). Help text (.help, .exit, option help) is plain text as a
+ * terminal shows it: paragraphs split by blank lines, lines of at most 88
+ * columns, "- " list items, 4-space indented literal blocks, and `code` in
+ * backticks (shown as 'code' on a terminal, as code in Markdown).
+ */
 struct cmd_entry {
-	const char *name;
-	int (*fn)(int argc, char **argv, struct project *c);
-	unsigned flags;
-	const char *usage;   /* "perfloop bench [--runs N] ..." */
+	const char *name;    /* "bench"; a subcommand "save", or "--list" when a flag picks it */
 	const char *summary; /* one line for the command list */
-	const char *help;    /* option and behaviour text for `perfloop help CMD` */
+	const char *args;    /* positional synopsis: "[PROFILE]", "BRANCH", "[A] [B]" (the words
+			      * bound how many are accepted; "..." none); NULL: none */
+	enum cmd_value args_kind;          /* what the positionals are, for completion */
+	const struct cmd_option *options;  /* ends with { 0 }; NULL: none */
+	const char *help;    /* what it does, after the usage and summary */
+	const char *exit;    /* exit statuses, when they say more than README's table */
+	unsigned flags;      /* CMD_NEED_CONFIG...; a command's, for its subcommands too */
+	int (*exec)(const struct cmd_args *a, struct project *c); /* NULL: a subcommand is needed */
+	const struct cmd_entry *const *subcommands; /* NULL-terminated: baseline save|list */
+};
+
+/* Help text is wrapped at this many columns. */
+#define CMD_HELP_WIDTH 88
+
+/* Most options a command declares. */
+#define CMD_MAX_OPTIONS 24
+
+/* A command line parsed against its entry: what the command's body starts from. */
+struct cmd_args {
+	const struct cmd_entry *entry;  /* what runs: the command or its subcommand */
+	const struct cmd_entry *parent; /* the command of a subcommand, else NULL */
+	const char *value[CMD_MAX_OPTIONS]; /* per option: its (last) value, "" for a flag */
+	long num[CMD_MAX_OPTIONS];          /* per CMD_VAL_INT option: its value */
+	int argc;                           /* the positional arguments */
+	char **argv;
 };
 
 extern const struct cmd_entry *const commands[];
 const struct cmd_entry *find_command(const char *name);
 
-/* Print usage for a command on stderr and return EXIT_USAGE. */
-int usage_error(const struct cmd_entry *e, const char *fmt, ...) PL_PRINTF(2, 3);
-
 /*
- * getopt_long over argv with permutation off and error messages of our own.
- * Returns the option (or -1 at the end); on an unknown option or a missing
- * argument prints the problem and usage, and returns '?'.
+ * Parse argv (argv[0] the command's name) against e and its subcommands into
+ * *a. Options may come anywhere before "--". On a bad command line (unknown
+ * option, missing value, bad number, alternatives given together, too many
+ * arguments, no or an unknown subcommand) prints the problem and the usage
+ * and returns EXIT_USAGE; else 0. Release *a with cmd_args_release().
  */
-int next_opt(const struct cmd_entry *e, int argc, char **argv, const char *shortopts,
-	     const struct option *longopts);
+int cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args *a);
+void cmd_args_release(struct cmd_args *a);
 
+/* Whether the option was given; its value (NULL when not given). */
+int args_has(const struct cmd_args *a, const char *name);
+const char *args_get(const struct cmd_args *a, const char *name);
+/* A CMD_VAL_INT option's value, or def when it was not given. */
+long args_int(const struct cmd_args *a, const char *name, long def);
+
+/* One form of e: "perfloop bench [--artifact PATH] ..."; parent is its command, or NULL. */
+void cmd_synopsis(struct strbuf *sb, const struct cmd_entry *e, const struct cmd_entry *parent);
 /*
- * For commands whose only option is --json: sets *json, returns 0, or prints
- * the problem and returns EXIT_USAGE (an unknown option, an argument).
+ * Every form of e (its own, its subcommands'), one per line wrapped at
+ * CMD_HELP_WIDTH, the first after prefix, the others after or_prefix.
  */
-int parse_json_only(const struct cmd_entry *e, int argc, char **argv, int *json);
+void cmd_forms(struct strbuf *sb, const struct cmd_entry *e, const struct cmd_entry *parent,
+	       const char *prefix, const char *or_prefix);
+/* cmd_forms() with "usage: " and "   or: " */
+void cmd_usage(struct strbuf *sb, const struct cmd_entry *e, const struct cmd_entry *parent);
 
-/* Parse an integer option value >= min, or print the problem and return -1. */
-int opt_int(const struct cmd_entry *e, const char *opt, const char *val, long min, long *out);
+/* Print the problem and the usage of the command on stderr; returns EXIT_USAGE. */
+int usage_error(const struct cmd_args *a, const char *fmt, ...) PL_PRINTF(2, 3);
+
+/* Parse a whole number >= min (e.g. a positional ID), or print the problem and return -1. */
+int args_parse_int(const struct cmd_args *a, const char *what, const char *val, long min,
+		   long *out);
 
 /* Print a JSON document on stdout (indented) and a newline. */
 void print_json(json_t *doc);

@@ -119,6 +119,26 @@ out:
 	return code;
 }
 
+void say_info(void *data, const char *text)
+{
+	info("%s", text);
+}
+
+void say_warning(void *data, const char *text)
+{
+	warning("%s", text);
+}
+
+int build_hook(void *data, struct project *c, const char *patch_hash, struct build_result *res)
+{
+	return run_build(c, patch_hash, res);
+}
+
+int validate_hook(void *data, struct project *c, struct validate_result *res)
+{
+	return run_validate(c, res);
+}
+
 void require_loop(struct project *c, struct loop_state *ls)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -174,7 +194,7 @@ out:
 	strbuf_release(&err);
 }
 
-void refuse_stale_artifact(struct project *c)
+void refuse_stale_artifact(struct project *c, const char *anyway)
 {
 	struct strbuf err = STRBUF_INIT;
 	struct loop_state ls;
@@ -187,8 +207,8 @@ void refuse_stale_artifact(struct project *c)
 			die("%s", err.buf);
 		if (as.state == ART_STALE)
 			die("artifact '%s' is stale, not the build of the worktree: %s; run "
-			    "'perfloop build' first (or pass --artifact PATH to measure it anyway)",
-			    as.path, as.why);
+			    "'perfloop build' first (or pass --artifact PATH %s)",
+			    as.path, as.why, anyway);
 		art_state_release(&as);
 	}
 	loop_release(&ls);

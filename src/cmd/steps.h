@@ -25,6 +25,16 @@ int run_build(struct project *c, const char *patch_hash, struct build_result *re
  */
 int run_validate(struct project *c, struct validate_result *res);
 
+/*
+ * Hooks the loop commands give the core procedures (try_hooks, keep_hooks,
+ * sync_hooks...): their lines said as info() and warning(), and the build
+ * and validate steps with the narration above (run_build(), run_validate()).
+ */
+void say_info(void *data, const char *text);
+void say_warning(void *data, const char *text);
+int build_hook(void *data, struct project *c, const char *patch_hash, struct build_result *res);
+int validate_hook(void *data, struct project *c, struct validate_result *res);
+
 /* Load the loop state of this worktree, dying with advice when there is none. */
 void require_loop(struct project *c, struct loop_state *ls);
 
@@ -42,8 +52,10 @@ void settle_artifact(struct project *c, const struct loop_state *ls, int json, j
 
 /*
  * In a loop, die with the reason and what to run when the artifact is stale
- * (profile and bench of build.artifact would measure other sources).
+ * (profile and bench of build.artifact would measure other sources, baseline
+ * save would record them against the wrong commit). `anyway` ends the advice:
+ * "(or pass --artifact PATH <anyway>)".
  */
-void refuse_stale_artifact(struct project *c);
+void refuse_stale_artifact(struct project *c, const char *anyway);
 
 #endif

@@ -141,7 +141,7 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 	}
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_exp *e = &r->exp[i];
-		if (strcmp(e->status, "kept") || !e->time.runs)
+		if (e->status != EXP_KEPT || !e->time.runs)
 			continue;
 		snprintf(p[n].label, sizeof(p[n].label), "#%lld", (long long)e->id);
 		snprintf(p[n].sub, sizeof(p[n].sub), "%.7s", e->commit ? e->commit : "");
@@ -300,7 +300,8 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 		strip_side(sb, &y, factor, x + slot * 0.2, e->bench.b, e->bench.nb, 'B', COLOR_B,
 			   e->bench.metric);
 		snprintf(label, sizeof(label), "#%lld", (long long)e->id);
-		snprintf(sub, sizeof(sub), "%s %s %s", e->verdict ? e->verdict : e->status,
+		snprintf(sub, sizeof(sub), "%s %s %s",
+			 e->verdict ? try_verdict_name(e->verdict) : exp_status_name(e->status),
 			 e->bench.metric->name,
 			 isfinite(e->bench.ratio)
 				 ? report_fmt_ratio(ratio, sizeof(ratio), e->bench.ratio)

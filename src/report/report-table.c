@@ -107,12 +107,12 @@ void report_table_times(const struct report *r, struct report_table *t)
 static const char *verdict_text(const struct report_exp *e, struct strbuf *sb)
 {
 	strbuf_reset(sb);
-	if (!e->verdict)
-		strbuf_addstr(sb, e->status);
-	else if (!strcmp(e->status, "kept") || !strcmp(e->status, "reverted"))
-		strbuf_addf(sb, "%s, %s", e->verdict, e->status);
+	if (e->verdict == TRY_NONE)
+		strbuf_addstr(sb, exp_status_name(e->status));
+	else if (e->status == EXP_KEPT || e->status == EXP_REVERTED)
+		strbuf_addf(sb, "%s, %s", try_verdict_name(e->verdict), exp_status_name(e->status));
 	else
-		strbuf_addstr(sb, e->verdict);
+		strbuf_addstr(sb, try_verdict_name(e->verdict));
 	return sb->buf;
 }
 

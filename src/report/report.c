@@ -1,6 +1,10 @@
 /*
  * report.c: gathering the loop's report from the ledger, its statistics,
  * number formatting and the JSON form. See report.h for the methods.
+ *
+ * Its queries are the one exception to "a table's module holds its SQL": the
+ * report model reads every table of the loop in a few joins and writes none.
+ * Statuses and verdicts are read into experiment.h's enums.
  */
 #include "report/report.h"
 
@@ -173,17 +177,6 @@ const char *report_fmt_level(char *buf, size_t len, double level)
 
 /* ---------- reading the ledger ---------- */
 
-static const char *text_col(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NULL : col_text(st, col);
-}
-
-static char *dup_col(sqlite3_stmt *st, int col)
-{
-	const char *s = text_col(st, col);
-	return s ? xstrdup(s) : NULL;
-}
-
 static double real_col(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN : sqlite3_column_double(st, col);
@@ -244,8 +237,8 @@ static int load_baseline(struct ledger *l, struct report *r, int64_t loop_baseli
 		return -1;
 	if ((rc = ledger_step(l, st, err)) > 0) {
 		r->have_baseline = 1;
-		r->baseline_name = dup_col(st, 0);
-		r->baseline_commit = dup_col(st, 1);
+		r->baseline_name = col_dup(st, 0);
+		r->baseline_commit = col_dup(st, 1);
 		art = sqlite3_column_int64(st, 2);
 	}
 	if (finish(l, st, rc, err))
@@ -410,7 +403,7 @@ static int load_profile(struct ledger *l, struct report_exp *e, int have_table,
 	if (!st)
 		return -1;
 	if ((rc = ledger_step(l, st, err)) > 0)
-		e->profile_path = dup_col(st, 0);
+		e->profile_path = col_dup(st, 0);
 	if (!e->profile_path)
 		e->profile_note = "unavailable (the profile is not in the ledger)";
 	return finish(l, st, rc, err);
@@ -440,27 +433,33 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		memset(e, 0, sizeof(*e));
 		e->id = sqlite3_column_int64(st, 0);
 		e->created = sqlite3_column_double(st, 1);
-		e->message = dup_col(st, 2);
-		e->patch_hash = dup_col(st, 3);
-		e->status = dup_col(st, 4);
-		e->verdict = dup_col(st, 5);
-		e->reason = dup_col(st, 6);
-		e->commit = dup_col(st, 7);
-		e->pushed = dup_col(st, 8);
+		if (exp_status_parse(col_text(st, 4), &e->status) ||
+		    try_verdict_parse(col_text_or_null(st, 5), &e->verdict)) {
+			strbuf_addf(err, "experiment %lld in ledger '%s' has an unknown status "
+				    "'%s' or verdict '%s'", (long long)e->id, l->path,
+				    col_text(st, 4), col_text(st, 5));
+			rc = -1;
+			break;
+		}
+		e->message = col_dup(st, 2);
+		e->patch_hash = col_dup(st, 3);
+		e->reason = col_dup(st, 6);
+		e->commit = col_dup(st, 7);
+		e->pushed = col_dup(st, 8);
 		e->profile_id = sqlite3_column_int64(st, 9);
-		parse_hotspots(e, text_col(st, 10));
-		parse_touched(e, text_col(st, 11));
+		parse_hotspots(e, col_text_or_null(st, 10));
+		parse_touched(e, col_text_or_null(st, 11));
 		e->has_bench = sqlite3_column_type(st, 12) != SQLITE_NULL;
 		e->bench.id = sqlite3_column_int64(st, 12);
-		e->bench.status = dup_col(st, 13);
-		e->bench.verdict = dup_col(st, 14);
+		e->bench.status = col_dup(st, 13);
+		e->bench.verdict = col_dup(st, 14);
 		e->bench.early_reject = sqlite3_column_int(st, 15);
 		e->bench.pairs = sqlite3_column_int(st, 16);
 		e->bench.ratio = real_col(st, 17);
 		e->bench.lo = real_col(st, 18);
 		e->bench.hi = real_col(st, 19);
 		e->bench.level = real_col(st, 20);
-		df[r->nexp] = result_info(text_col(st, 21), &e->bench.metric);
+		df[r->nexp] = result_info(col_text_or_null(st, 21), &e->bench.metric);
 		e->bench.candidate = sqlite3_column_int64(st, 22);
 		r->nexp++;
 	}
@@ -486,7 +485,7 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		rc = load_profile(l, e, have_profiles, err);
 		if (!rc && e->has_bench)
 			rc = load_bench_runs(l, &e->bench, df[i], err);
-		if (!rc && e->has_bench && !strcmp(e->status, "kept"))
+		if (!rc && e->has_bench && e->status == EXP_KEPT)
 			rc = artifact_time(l, e->bench.candidate, r->metric, &e->time, err);
 	}
 	free(df);
@@ -511,15 +510,15 @@ static int load_workflow_runs(struct ledger *l, struct report *r, struct strbuf 
 		w = &r->wf[r->nwf++];
 		w->dispatch = sqlite3_column_int64(st, 0);
 		w->experiment = sqlite3_column_int64(st, 1);
-		w->commit = dup_col(st, 2);
-		w->workflow = dup_col(st, 3);
+		w->commit = col_dup(st, 2);
+		w->workflow = col_dup(st, 3);
 		w->pr = sqlite3_column_int(st, 4);
-		w->dispatch_status = dup_col(st, 5);
-		w->message = dup_col(st, 6);
+		w->dispatch_status = col_dup(st, 5);
+		w->message = col_dup(st, 6);
 		w->run = sqlite3_column_int64(st, 7);
-		w->status = dup_col(st, 8);
-		w->conclusion = dup_col(st, 9);
-		w->url = dup_col(st, 10);
+		w->status = col_dup(st, 8);
+		w->conclusion = col_dup(st, 9);
+		w->url = col_dup(st, 10);
 	}
 	return finish(l, st, rc, err);
 }
@@ -534,8 +533,7 @@ static void tally(struct report *r)
 	size_t n = 0, missing = 0;
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_exp *e = &r->exp[i];
-		const char *v = e->verdict ? e->verdict : "";
-		if (!strcmp(e->status, "kept")) {
+		if (e->status == EXP_KEPT) {
 			r->kept++;
 			if (e->has_bench && isfinite(e->bench.log_mean)) {
 				/* ratios of different metrics compose, but into no one metric */
@@ -546,12 +544,13 @@ static void tally(struct report *r)
 			} else {
 				missing++;
 			}
-		} else if (!strcmp(v, "reject")) {
+		} else if (e->verdict == TRY_REJECT) {
 			r->rejected++;
-		} else if (!strcmp(v, "inconclusive")) {
+		} else if (e->verdict == TRY_INCONCLUSIVE) {
 			r->inconclusive++;
-		} else if (!*v && (!strcmp(e->status, "failed") || !strcmp(e->status, "interrupted") ||
-				   !strcmp(e->status, "abandoned"))) {
+		} else if (e->verdict == TRY_NONE &&
+			   (e->status == EXP_FAILED || e->status == EXP_INTERRUPTED ||
+			    e->status == EXP_ABANDONED)) {
 			r->failed++;
 		}
 	}
@@ -599,7 +598,7 @@ int report_load(struct ledger *l, struct report *r, struct strbuf *err)
 const struct report_exp *report_current(const struct report *r)
 {
 	for (size_t i = r->nexp; i-- > 0;)
-		if (!strcmp(r->exp[i].status, "kept"))
+		if (r->exp[i].status == EXP_KEPT)
 			return &r->exp[i];
 	return NULL;
 }
@@ -618,8 +617,6 @@ void report_release(struct report *r)
 		struct report_exp *e = &r->exp[i];
 		free(e->message);
 		free(e->patch_hash);
-		free(e->status);
-		free(e->verdict);
 		free(e->reason);
 		free(e->commit);
 		free(e->pushed);
@@ -723,8 +720,8 @@ static json_t *exp_json(const struct report_exp *e)
 	json_object_set_new(o, "created", json_real(e->created));
 	json_object_set_new(o, "message", jstr(e->message));
 	json_object_set_new(o, "patch_hash", jstr(e->patch_hash));
-	json_object_set_new(o, "status", jstr(e->status));
-	json_object_set_new(o, "verdict", jstr(e->verdict));
+	json_object_set_new(o, "status", jstr(exp_status_name(e->status)));
+	json_object_set_new(o, "verdict", jstr(try_verdict_name(e->verdict)));
 	json_object_set_new(o, "reason", jstr(e->reason));
 	json_object_set_new(o, "commit", jstr(e->commit));
 	json_object_set_new(o, "pushed", jstr(e->pushed));

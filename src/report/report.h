@@ -32,6 +32,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include "experiment.h"
 #include "ledger.h"
 #include "metric.h"
 
@@ -70,7 +71,9 @@ struct report_bench {
 struct report_exp {
 	int64_t id;
 	double created;
-	char *message, *patch_hash, *status, *verdict, *reason, *commit, *pushed;
+	char *message, *patch_hash, *reason, *commit, *pushed;
+	enum exp_status status;
+	enum try_verdict verdict; /* TRY_NONE: none */
 	int has_bench;
 	struct report_bench bench;
 	int64_t profile_id;       /* 0: not profiled */

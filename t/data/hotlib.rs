@@ -1,5 +1,5 @@
 // hotlib.rs: a Rust cdylib shaped like Rspack's binding for the profile
-// tests: a harness (dlharness.c) dlopens it from an environment variable
+// tests: a harness (t/helper/dlharness.c) dlopens it from $LIBWORK
 // and calls hot_entry, which spends ~3/4 of its time in
 // hotlib::crunch::Table::probe and ~1/4 in hotlib::mix.
 //   rustc --crate-type cdylib -O -g hotlib.rs

@@ -1,6 +1,6 @@
 // lto.rs: a Rust program whose hot functions carry ThinLTO's ".llvm.<n>"
 // suffix after a legacy-mangled name (stable rustc's default mangling), for
-// the profile tests (t2210-rust-lto.sh):
+// the profile tests (t2540-rust-lto.sh):
 //   rustc -C opt-level=3 -C lto=thin -C codegen-units=16 lto.rs
 //   lto [MILLIONS]
 // A hashbrown-shaped generic table: lto::raw::RawTable<T,A>::reserve_rehash

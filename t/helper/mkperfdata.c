@@ -1,5 +1,5 @@
 /*
- * mkperfdata: write a small synthetic perf.data file (t/pdwriter.h) for
+ * mkperfdata: write a small synthetic perf.data file (t/helper/pdwriter.h) for
  * tests and fuzz seeds.
  *
  *   mkperfdata FILE [be] [zstd] [pipe] [callchain] [two]
@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../pdwriter.h"
+#include "pdwriter.h"
 
 int main(int argc, char **argv)
 {

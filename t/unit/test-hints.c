@@ -1,7 +1,8 @@
 /*
  * test-hints.c: hint advice by the symbol's language: the built-in advice
  * names no language's tools, advice-LANG reaches only rows of that language
- * (told by the mangled name), and the rule file syntax for it.
+ * (told by the mangled name), and the rule file syntax for it; the built-in
+ * rules' categories and a rule file's additions and errors.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -105,12 +106,67 @@ static void test_rule_file(void **state)
 	strbuf_release(&err);
 }
 
+static int has(const struct hints *h, const char *dso, const char *sym, char level, const char *cat)
+{
+	size_t idx[8], n = hints_match(h, dso, sym, level, idx, 8);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(h->rules[idx[i]].category, cat))
+			return 1;
+	return 0;
+}
+
+static void test_hints(void **state)
+{
+	struct hints h = HINTS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	size_t idx[8];
+	(void)state;
+	hints_builtin(&h);
+	assert_true(has(&h, "libc.so.6", "malloc", '.', "allocator"));
+	assert_true(has(&h, "x", "mi_free", '.', "allocator"));
+	assert_true(has(&h, "x", "hashbrown::raw::RawTable<T,A>::reserve_rehash", '.', "hash"));
+	assert_true(has(&h, "x", "core::hash::BuildHasher::hash_one", '.', "hash"));
+	assert_true(has(&h, "x", "crossbeam_deque::deque::Stealer<T>::steal", '.', "parallel"));
+	assert_true(has(&h, "x", "__memmove_avx_unaligned_erms", '.', "copies"));
+	assert_true(has(&h, "[kernel.kallsyms]", "clear_page_erms", 'k', "kernel"));
+	assert_int_equal(hints_match(&h, "x", "my_function", '.', idx, 8), 0);
+	for (size_t i = 0; i < h.nr; i++)
+		if (!strcmp(h.rules[i].category, "hash"))
+			assert_true(h.rules[i].caution && h.rules[i].caution_below == 5);
+
+	/* a file adds to a category and makes new ones */
+	assert_int_equal(hints_parse(&h, "r.ini",
+				     "; seed rules\n[hash]\nmatch = *OverlayMap::get*\n"
+				     "[exports]\nmatch = *ExportsInfoGetter::prefetch*\n"
+				     "advice = cache per module\n",
+				     &err),
+			 0);
+	assert_true(has(&h, "x", "rspack::OverlayMap::get", '.', "hash"));
+	assert_true(has(&h, "x", "rspack_core::ExportsInfoGetter::prefetch", '.', "exports"));
+	assert_int_equal(hints_parse(&h, "r.ini", "[x]\nbogus = 1\n", &err), -1);
+	assert_string_equal(err.buf,
+			    "r.ini:2: unknown key 'bogus' (known: match, dso, level, advice, "
+			    "advice-LANG, caution, caution-below)");
+	strbuf_reset(&err);
+	assert_int_equal(hints_parse(&h, "r.ini", "match = x\n", &err), -1);
+	assert_non_null(strstr(err.buf, "r.ini:1: a rule needs a [category] first"));
+	strbuf_reset(&err);
+	assert_int_equal(hints_parse(&h, "r.ini", "[c]\ncaution-below = lots\n", &err), -1);
+	assert_non_null(strstr(err.buf, "r.ini:2: caution-below"));
+	strbuf_reset(&err);
+	assert_int_equal(hints_load_file(&h, "/nonexistent/rules.ini", &err), -1);
+	assert_non_null(strstr(err.buf, "cannot read hint rules"));
+	hints_release(&h);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_language),
 		cmocka_unit_test(test_builtin_words),
 		cmocka_unit_test(test_rule_file),
+		cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

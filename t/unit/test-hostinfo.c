@@ -1,7 +1,7 @@
 /*
  * test-hostinfo.c: machine facts read from fake /proc and /sys trees
  * (cgroup v1 and v2 quotas, governor, boost, SMT, load, CPUs), the busiest
- * processes between two samples, the JSON form, and CPU lists.
+ * processes between two samples, and the JSON form.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +12,6 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cpuset.h"
 #include "hostinfo.h"
 
 static char *root;
@@ -55,62 +54,6 @@ static int teardown(void **state)
 	free(root);
 	root = NULL;
 	return 0;
-}
-
-static void test_cpulist(void **state)
-{
-	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
-	cpu_set_t set, online, allowed;
-	(void)state;
-
-	assert_int_equal(cpulist_parse("0-3,5,7-8", &set, &err), 0);
-	assert_int_equal(CPU_COUNT(&set), 7);
-	assert_true(CPU_ISSET(5, &set) && !CPU_ISSET(4, &set) && CPU_ISSET(8, &set));
-	cpulist_format(&set, &out);
-	assert_string_equal(out.buf, "0-3,5,7-8");
-	strbuf_reset(&out);
-	assert_int_equal(cpulist_parse(" 1 , 0\n", &set, &err), 0);
-	cpulist_format(&set, &out);
-	assert_string_equal(out.buf, "0-1");
-
-#define BAD(list, msg)                                                                             \
-	do {                                                                                       \
-		strbuf_reset(&err);                                                                \
-		assert_int_equal(cpulist_parse(list, &set, &err), -1);                             \
-		assert_string_equal(err.buf, msg);                                                 \
-	} while (0)
-	BAD("0-3,x", "cpu list '0-3,x': 'x' is not a CPU number or range");
-	BAD("0,,1", "cpu list '0,,1': an empty item");
-	BAD("1,", "cpu list '1,': an empty item");
-	BAD("", "cpu list '' is empty");
-	BAD("3-1", "cpu list '3-1': range '3-1' is reversed");
-	BAD("0-", "cpu list '0-': '0-' is not a CPU number or range");
-	BAD("-2", "cpu list '-2': '-2' is not a CPU number or range");
-	BAD("1-2-3", "cpu list '1-2-3': '1-2-3' is not a CPU number or range");
-	BAD("0,99999", "cpu list '0,99999': '99999' is beyond the largest CPU number 1023");
-
-	/* validation against online and allowed CPUs */
-	put("/sys/devices/system/cpu/online", "0-1\n");
-	assert_int_equal(cpus_online(root, &online, &err), 0);
-	assert_int_equal(CPU_COUNT(&online), 2);
-	CPU_ZERO(&allowed);
-	CPU_SET(1, &allowed);
-	assert_int_equal(cpulist_parse("1", &set, &err), 0);
-	assert_int_equal(cpulist_check(&set, &online, &allowed, &err), 0);
-	assert_int_equal(cpulist_parse("0-2", &set, &err), 0);
-	strbuf_reset(&err);
-	assert_int_equal(cpulist_check(&set, &online, NULL, &err), -1);
-	assert_string_equal(err.buf, "cpu 2 is not online (online cpus: 0-1)");
-	assert_int_equal(cpulist_parse("0", &set, &err), 0);
-	strbuf_reset(&err);
-	assert_int_equal(cpulist_check(&set, &online, &allowed, &err), -1);
-	assert_string_equal(err.buf, "cpu 0 is not allowed (allowed cpus: 1)");
-	put("/sys/devices/system/cpu/online", "zero\n");
-	strbuf_reset(&err);
-	assert_int_equal(cpus_online(root, &online, &err), -1);
-	assert_true(strstr(err.buf, "/sys/devices/system/cpu/online': cpu list 'zero'") != NULL);
-	strbuf_release(&err);
-	strbuf_release(&out);
 }
 
 static void gather(struct hostinfo *hi)
@@ -413,7 +356,6 @@ static void test_gather_busy_real(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_cpulist, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_empty_tree_is_unknown, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_facts, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_cgroup_v1, setup, teardown),

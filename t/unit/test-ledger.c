@@ -1,6 +1,5 @@
 /*
- * test-ledger.c: opening, migrating and refusing ledgers; bound statements;
- * the store; calibration pooling.
+ * test-ledger.c: opening, migrating and refusing ledgers; bound statements.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +17,6 @@
 #include "ledger.h"
 #include "loop.h"
 #include "proc.h"
-#include "store.h"
 
 /* One integer from the ledger; the query must succeed. */
 static int64_t qint(struct ledger *l, const char *sql)
@@ -681,102 +679,6 @@ static void test_step_and_values(void **state)
 	free(p);
 }
 
-static void test_calibration_pooling(void **state)
-{
-	char *p = path_in("cal.db");
-	struct strbuf err = STRBUF_INIT;
-	struct ledger *l = ledger_open(p, 0, &err);
-	double sigma, df;
-	(void)state;
-	assert_non_null(l);
-	assert_int_equal(bench_noise_history(l, "k", "wall", 0, 5, &sigma, &df, &err), 0);
-	for (int i = 0; i < 7; i++)
-		assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
-					     "sigma, created) VALUES (?,?,?,?,?,?,?)",
-					     "ttidddd", "k", host_name(), (int64_t)5,
-					     i < 2 ? 100.0 : 4.0, 4.0, 1.0, (double)i),
-				 0);
-	/* another host's and another bench's history do not count */
-	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
-				     "sigma, created) VALUES ('k', 'elsewhere', 5, 1e6, 4, 1, 0), "
-				     "('other', ?, 5, 1e6, 4, 1, 0)", "t", host_name()), 0);
-	/* nor another metric's, nor the same metric counted under valgrind */
-	assert_int_equal(ledger_exec(l, &err, "INSERT INTO calibrations(key, host, pairs, ss, df, "
-				     "sigma, created, metric, tool) VALUES "
-				     "('k', ?, 5, 1e6, 4, 1, 9, 'cpu', NULL), "
-				     "('k', ?, 5, 36, 4, 1, 9, 'wall', 'valgrind')",
-				     "tt", host_name(), host_name()), 0);
-	assert_int_equal(bench_noise_history(l, "k", "wall", 0, 5, &sigma, &df, &err), 1);
-	/* the five newest: ss 4 each, df 4 each */
-	assert_float_equal(df, 20, 1e-12);
-	assert_float_equal(sigma, 1.0, 1e-12);
-	assert_int_equal(bench_noise_history(l, "k", "wall", 1, 5, &sigma, &df, &err), 1);
-	assert_float_equal(sigma, 3.0, 1e-12);
-	{
-		/* every metric at once, each pooled over its own newest five */
-		struct metric_history *h;
-		size_t n;
-		const struct metric_history *w;
-		assert_int_equal(bench_noise_histories(l, "k", 5, &h, &n, &err), 0);
-		assert_int_equal(n, 3);
-		w = metric_history_find(h, n, metric_find("wall"), 0);
-		assert_non_null(w);
-		assert_float_equal(w->df, 20, 1e-12);
-		assert_float_equal(w->sigma, 1.0, 1e-12);
-		assert_float_equal(metric_history_find(h, n, metric_find("cpu"), 0)->sigma,
-				   500.0, 1e-9);
-		assert_float_equal(metric_history_find(h, n, metric_find("wall"), 1)->sigma, 3.0,
-				   1e-12);
-		assert_null(metric_history_find(h, n, metric_find("task-clock"), 0));
-		metric_histories_free(h, n);
-	}
-	ledger_close(l);
-	strbuf_release(&err);
-	free(p);
-}
-
-static void test_store_and_hash(void **state)
-{
-	char *a = path_in("a.bin"), *b = path_in("b.bin"), *store = path_in("store");
-	char ha[HASH_HEX], hb[HASH_HEX];
-	char *sa = NULL, *sb = NULL;
-	uint64_t size;
-	struct strbuf err = STRBUF_INIT;
-	struct stat st;
-	(void)state;
-	write_file(a, "same bytes", 10);
-	write_file(b, "same bytes", 10);
-	assert_int_equal(hash_file(a, ha, &size, &err), 0);
-	assert_int_equal(size, 10);
-	assert_int_equal(hash_file(b, hb, NULL, &err), 0);
-	assert_string_equal(ha, hb);
-	assert_int_equal(strlen(ha), 32);
-	assert_int_equal(store_put(store, a, ha, &sa, &err), 0);
-	assert_int_equal(store_put(store, b, hb, &sb, &err), 0);
-	assert_string_equal(sa, sb); /* the same bytes are stored once, under the first name */
-	assert_non_null(strstr(sa, "/a.bin"));
-	{
-		char *found = store_find(store, ha);
-		assert_string_equal(found, sa);
-		free(found);
-		assert_null(store_find(store, "00000000000000000000000000000000"));
-	}
-	assert_int_equal(stat(sa, &st), 0);
-	assert_int_equal(st.st_size, 10);
-	assert_int_equal(st.st_mode & 0222, 0); /* read-only */
-	assert_int_equal(hash_file(store, ha, NULL, &err), -1);
-	assert_non_null(strstr(err.buf, "not a regular file"));
-	strbuf_reset(&err);
-	assert_int_equal(hash_file("/nonexistent", ha, NULL, &err), -1);
-	assert_non_null(strstr(err.buf, "/nonexistent"));
-	free(sa);
-	free(sb);
-	free(a);
-	free(b);
-	free(store);
-	strbuf_release(&err);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,10 +691,8 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_damage_found_by_a_query),
 		cmocka_unit_test(test_step_and_values),
-		cmocka_unit_test(test_calibration_pooling),
 		cmocka_unit_test(test_metric_columns),
 		cmocka_unit_test(test_import_calibrations),
-		cmocka_unit_test(test_store_and_hash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

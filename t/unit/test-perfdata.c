@@ -1,6 +1,6 @@
 /*
  * test-perfdata.c: the perf.data reader and the replay in machine.c and hists.c on
- * synthetic files (t/pdwriter.h): both byte orders, compressed and pipe
+ * synthetic files (t/helper/pdwriter.h): both byte orders, compressed and pipe
  * files read the same; header features; timestamp order, fork, comm and
  * period weighting as perf report does them; every truncation and a sweep of
  * corruptions fail cleanly.
@@ -15,7 +15,7 @@
 
 #include "perf/hists.h"
 #include "perf/perfdata.h"
-#include "../pdwriter.h"
+#include "../helper/pdwriter.h"
 
 /* A small profile: two processes (one forked), three DSOs, comm change, a late mmap. */
 static void build(struct pdw *w, int be, int callchains)

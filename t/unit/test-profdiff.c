@@ -1,7 +1,8 @@
 /*
  * test-profdiff.c: matching across rebuilds, deltas and the noise interval,
  * the samples and runs a noise width needs, touched functions in no profile,
- * the keep-flat rule try uses, and the hint rules.
+ * the keep-flat rule try uses, and raw profile names matched to the
+ * functions a patch names.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -12,7 +13,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "perf/hints.h"
 #include "perf/profdiff.h"
 
 static struct hist_row mkrow(const char *dso, const char *sym, uint64_t samples)
@@ -279,58 +279,28 @@ static void test_touched_missing(void **state)
 	assert_int_equal(diff_touched_missing(&a, &b, touched, 1, missing), 0);
 }
 
-static int has(const struct hints *h, const char *dso, const char *sym, char level, const char *cat)
+/* Raw profile names, as normalized by the diff, match the functions a patch names. */
+static int raw_matches(const char *raw, const char *name)
 {
-	size_t idx[8], n = hints_match(h, dso, sym, level, idx, 8);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(h->rules[idx[i]].category, cat))
-			return 1;
-	return 0;
+	char *n = diff_normalize(raw);
+	int r = diff_symbol_matches(n, name);
+	free(n);
+	return r;
 }
 
-static void test_hints(void **state)
+static void test_raw_symbol_matches(void **state)
 {
-	struct hints h = HINTS_INIT;
-	struct strbuf err = STRBUF_INIT;
-	size_t idx[8];
 	(void)state;
-	hints_builtin(&h);
-	assert_true(has(&h, "libc.so.6", "malloc", '.', "allocator"));
-	assert_true(has(&h, "x", "mi_free", '.', "allocator"));
-	assert_true(has(&h, "x", "hashbrown::raw::RawTable<T,A>::reserve_rehash", '.', "hash"));
-	assert_true(has(&h, "x", "core::hash::BuildHasher::hash_one", '.', "hash"));
-	assert_true(has(&h, "x", "crossbeam_deque::deque::Stealer<T>::steal", '.', "parallel"));
-	assert_true(has(&h, "x", "__memmove_avx_unaligned_erms", '.', "copies"));
-	assert_true(has(&h, "[kernel.kallsyms]", "clear_page_erms", 'k', "kernel"));
-	assert_int_equal(hints_match(&h, "x", "my_function", '.', idx, 8), 0);
-	for (size_t i = 0; i < h.nr; i++)
-		if (!strcmp(h.rules[i].category, "hash"))
-			assert_true(h.rules[i].caution && h.rules[i].caution_below == 5);
-
-	/* a file adds to a category and makes new ones */
-	assert_int_equal(hints_parse(&h, "r.ini",
-				     "; seed rules\n[hash]\nmatch = *OverlayMap::get*\n"
-				     "[exports]\nmatch = *ExportsInfoGetter::prefetch*\n"
-				     "advice = cache per module\n",
-				     &err),
-			 0);
-	assert_true(has(&h, "x", "rspack::OverlayMap::get", '.', "hash"));
-	assert_true(has(&h, "x", "rspack_core::ExportsInfoGetter::prefetch", '.', "exports"));
-	assert_int_equal(hints_parse(&h, "r.ini", "[x]\nbogus = 1\n", &err), -1);
-	assert_string_equal(err.buf,
-			    "r.ini:2: unknown key 'bogus' (known: match, dso, level, advice, "
-			    "advice-LANG, caution, caution-below)");
-	strbuf_reset(&err);
-	assert_int_equal(hints_parse(&h, "r.ini", "match = x\n", &err), -1);
-	assert_non_null(strstr(err.buf, "r.ini:1: a rule needs a [category] first"));
-	strbuf_reset(&err);
-	assert_int_equal(hints_parse(&h, "r.ini", "[c]\ncaution-below = lots\n", &err), -1);
-	assert_non_null(strstr(err.buf, "r.ini:2: caution-below"));
-	strbuf_reset(&err);
-	assert_int_equal(hints_load_file(&h, "/nonexistent/rules.ini", &err), -1);
-	assert_non_null(strstr(err.buf, "cannot read hint rules"));
-	hints_release(&h);
-	strbuf_release(&err);
+	assert_true(raw_matches("hash_one", "hash_one"));
+	assert_true(raw_matches("hash_one.cold", "hash_one"));
+	assert_true(raw_matches("hash_one.isra.0", "hash_one"));
+	assert_true(raw_matches("rspack_core::exports::ExportsInfoGetter::prefetch", "prefetch"));
+	assert_true(raw_matches("rspack_core::exports::ExportsInfoGetter::prefetch::h0123456789abcdef",
+				"prefetch"));
+	assert_true(raw_matches("a::b::prefetch::{{closure}}", "prefetch"));
+	assert_false(raw_matches("prefetch_all", "prefetch"));
+	assert_false(raw_matches("a::my_prefetch", "prefetch"));
+	assert_false(raw_matches("0x1234", "prefetch"));
 }
 
 int main(void)
@@ -339,7 +309,7 @@ int main(void)
 	    cmocka_unit_test(test_normalize), cmocka_unit_test(test_symbol_matches),
 	    cmocka_unit_test(test_compute),   cmocka_unit_test(test_keep_flat),
 	    cmocka_unit_test(test_samples_for_width), cmocka_unit_test(test_touched_missing),
-	    cmocka_unit_test(test_hints),
+	    cmocka_unit_test(test_raw_symbol_matches),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -200,28 +200,6 @@ static void test_compose(void **state)
 	assert_true(c.n == 0 && c.ratio == 1 && isnan(c.lo));
 }
 
-/* Metrics: found by name, taken from a bench document, read from its sides. */
-static void test_metric(void **state)
-{
-	json_t *side = json_pack("{s:[f,f],s:[f,f],s:[f,f],s:[i,i]}", "wall", 1.5, 2.5, "user",
-				 1.0, 2.0, "sys", 0.25, 0.5, "exit_codes", 0, 0);
-	json_t *doc = json_pack("{s:s}", "metric", "cpu");
-	double v[2];
-	(void)state;
-	assert_string_equal(metric_find("wall")->name, "wall");
-	assert_null(metric_find("bogus"));
-	assert_null(metric_find(NULL));
-	assert_ptr_equal(metric_of_doc(doc), metric_find("cpu"));
-	/* a document from before metrics were recorded judged wall time */
-	assert_ptr_equal(metric_of_doc(NULL), metric_find("wall"));
-	assert_int_equal(metric_side_values(metric_find("cpu"), side, v), 2);
-	assert_true(v[0] == 1.25 && v[1] == 2.5);
-	assert_int_equal(metric_side_values(metric_find("wall"), side, v), 2);
-	assert_true(v[0] == 1.5 && v[1] == 2.5);
-	json_decref(side);
-	json_decref(doc);
-}
-
 /* A report built by hand, rendered as Markdown, tables and JSON. */
 static void test_render(void **state)
 {
@@ -240,8 +218,8 @@ static void test_render(void **state)
 	e->id = 1;
 	e->message = xstrdup("a | b");
 	e->patch_hash = xstrdup("0123456789abcdef");
-	e->status = xstrdup("kept");
-	e->verdict = xstrdup("keep");
+	e->status = EXP_KEPT;
+	e->verdict = TRY_KEEP;
 	e->reason = xstrdup("end-to-end time is faster");
 	e->commit = xstrdup("fedcba9876543210");
 	e->profile_note = "not profiled";
@@ -331,7 +309,6 @@ int main(void)
 		cmocka_unit_test(test_median_interval),
 		cmocka_unit_test(test_se),
 		cmocka_unit_test(test_compose),
-		cmocka_unit_test(test_metric),
 		cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

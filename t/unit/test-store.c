@@ -1,7 +1,7 @@
 /*
  * test-store.c: the content-addressed store's copies: complete or absent,
  * never a temporary file left, the signal mask given back, the same bytes
- * stored once.
+ * stored once and found by their hash; hashing refuses what is not a file.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -38,6 +38,11 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	fputs(text, f);
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(chmod(path, mode), 0);
+}
+
+static char *path_in(const char *name)
+{
+	return xstrfmt("%s/%s", dir, name);
 }
 
 /* How many files in d have ".tmp." in their name. */
@@ -119,11 +124,55 @@ static void test_store_once(void **state)
 	strbuf_release(&err);
 }
 
+static void test_store_and_hash(void **state)
+{
+	/* a store of its own: test_store_once stored these bytes in "store" already */
+	char *a = path_in("a.bin"), *b = path_in("b.bin"), *store = path_in("hash-store");
+	char ha[HASH_HEX], hb[HASH_HEX];
+	char *sa = NULL, *sb = NULL;
+	uint64_t size;
+	struct strbuf err = STRBUF_INIT;
+	struct stat st;
+	(void)state;
+	write_file(a, "same bytes", 0644);
+	write_file(b, "same bytes", 0644);
+	assert_int_equal(hash_file(a, ha, &size, &err), 0);
+	assert_int_equal(size, 10);
+	assert_int_equal(hash_file(b, hb, NULL, &err), 0);
+	assert_string_equal(ha, hb);
+	assert_int_equal(strlen(ha), 32);
+	assert_int_equal(store_put(store, a, ha, &sa, &err), 0);
+	assert_int_equal(store_put(store, b, hb, &sb, &err), 0);
+	assert_string_equal(sa, sb); /* the same bytes are stored once, under the first name */
+	assert_non_null(strstr(sa, "/a.bin"));
+	{
+		char *found = store_find(store, ha);
+		assert_string_equal(found, sa);
+		free(found);
+		assert_null(store_find(store, "00000000000000000000000000000000"));
+	}
+	assert_int_equal(stat(sa, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	assert_int_equal(st.st_mode & 0222, 0); /* read-only */
+	assert_int_equal(hash_file(store, ha, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "not a regular file"));
+	strbuf_reset(&err);
+	assert_int_equal(hash_file("/nonexistent", ha, NULL, &err), -1);
+	assert_non_null(strstr(err.buf, "/nonexistent"));
+	free(sa);
+	free(sb);
+	free(a);
+	free(b);
+	free(store);
+	strbuf_release(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_copy_atomic),
 		cmocka_unit_test(test_store_once),
+		cmocka_unit_test(test_store_and_hash),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -6,7 +6,7 @@
 
 command -v perf >/dev/null 2>&1 || test_skip_all "perf is not installed (apt-get install linux-perf)"
 command -v python3 >/dev/null 2>&1 || test_skip_all "python3 is needed to compare with perf report"
-CMP="python3 $SRC/t/perf-compare.py"
+CMP="python3 $SRC/t/helper/perf-compare.py"
 
 # (perf 6.1 cannot read big-endian pipe files: it does not swap HEADER_FEATURE ids;
 # t/unit/test-perfdata.c checks that perfloop reads them like the little-endian one)

@@ -13,10 +13,10 @@ perf record -q -o probe.data -e cycles:u -F 1000 -- true >/dev/null 2>&1 ||
 rustc --version >/dev/null 2>&1 || test_skip_all "no usable rustc"
 command -v python3 >/dev/null 2>&1 || test_skip_all "python3 is needed to compare with perf report"
 
-CMP="python3 $SRC/t/perf-compare.py"
-cc -O1 -o dlharness "$SRC/t/data/dlharness.c" -ldl || test_skip_all "cannot build the harness"
+CMP="python3 $SRC/t/helper/perf-compare.py"
+cp "$HELPERS/dlharness" dlharness || test_skip_all "build the test helpers first (make test)"
 rustc --crate-type cdylib -O -g -o libhot.so "$SRC/t/data/hotlib.rs" || test_skip_all "cannot build the cdylib"
-printf "[bench]\ncommand = ./dlharness 4\nenv = HOT_LIB\ntimeout = 120\n[build]\nartifact = libhot.so\n" >perfloop.ini
+printf "[bench]\ncommand = ./dlharness 4\nenv = LIBWORK\ntimeout = 120\n[build]\nartifact = libhot.so\n" >perfloop.ini
 
 test_expect_success 'a dlopened cdylib reads like perf report' '
 	"$PERFLOOP" profile --json >p.json &&

@@ -10,7 +10,7 @@ perf record -q -o probe.data -e cycles:u -F 1000 -- true >/dev/null 2>&1 ||
 command -v cc >/dev/null 2>&1 || test_skip_all "no C compiler"
 command -v python3 >/dev/null 2>&1 || test_skip_all "python3 is needed to compare with perf diff"
 
-CMP="python3 $SRC/t/perf-compare.py"
+CMP="python3 $SRC/t/helper/perf-compare.py"
 cc -O1 -g -o hot "$SRC/t/data/hot.c" || test_skip_all "cannot build t/data/hot.c"
 # the same binary with two splits of the work: 3:1 and 1:3
 printf "[bench]\ncommand = \$HOT 10 3\nenv = HOT\ntimeout = 120\n[build]\nartifact = hot\n" >a.ini

@@ -13,7 +13,7 @@ rustc --version >/dev/null 2>&1 || test_skip_all "no usable rustc"
 command -v nm >/dev/null 2>&1 || test_skip_all "nm is needed to check the fixture's symbol names"
 command -v python3 >/dev/null 2>&1 || test_skip_all "python3 is needed to compare with perf report"
 
-CMP="python3 $SRC/t/perf-compare.py"
+CMP="python3 $SRC/t/helper/perf-compare.py"
 # two builds of one program that differ only in the crate's metadata, so in
 # every symbol hash; each is named "lto", as one artifact rebuilt would be
 build_lto() { # build_lto DIR METADATA

@@ -13,7 +13,7 @@ perf record -q -o probe.data -e cycles:u -F 1000 -- true >/dev/null 2>&1 ||
 command -v cc >/dev/null 2>&1 || test_skip_all "no C compiler"
 command -v python3 >/dev/null 2>&1 || test_skip_all "python3 is needed to compare with perf report"
 
-CMP="python3 $SRC/t/perf-compare.py"
+CMP="python3 $SRC/t/helper/perf-compare.py"
 cc -O1 -g -fno-omit-frame-pointer -o hot "$SRC/t/data/hot.c" || test_skip_all "cannot build t/data/hot.c"
 cat >perfloop.ini <<'INI'
 [bench]
@@ -141,7 +141,7 @@ test_expect_success 'a compressed profile (perf record -z) reads like perf repor
 	"$PERFLOOP" profile --json >z.json &&
 	f=$(json_get z.json "d[\"path\"]") &&
 	sed -i "/^\[profile\]/,\$d" perfloop.ini &&
-	"$SRC/t/perf-compare.py" report "$PERFLOOP" "$f" dso,sym 0 >cmp.txt 2>&1 || { cat cmp.txt; return 1; }
+	"$SRC/t/helper/perf-compare.py" report "$PERFLOOP" "$f" dso,sym 0 >cmp.txt 2>&1 || { cat cmp.txt; return 1; }
 	perf report -i "$f" --header-only 2>/dev/null | grep -q "compressed"
 '
 
