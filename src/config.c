@@ -139,6 +139,17 @@ const struct cfg_keydoc cfg_keys[] = {
 	  "longest single wait in seconds; a rate limit asking for longer fails at once" },
 	{ "github", "clock-skew", CFG_REAL, "60",
 	  "seconds before the dispatch time from which a run counts as the dispatch's" },
+	{ "github", "comment", CFG_BOOL, "true",
+	  "keep, revert and runs --wait keep one comment on the loop's PR up to date with the "
+	  "Markdown report (created, then edited; found again by a hidden marker)" },
+
+	{ "loop", "goal", CFG_PCT, NULL,
+	  "the loop's goal: a cumulative speed-up over its first baseline (5% = a speed-up of "
+	  "1.05), reached when the lower bound of its 95% interval is at or past it (status, "
+	  "report, status --check)" },
+	{ "loop", "rounds", CFG_COUNT, NULL,
+	  "most rounds of the loop: experiments benched to a verdict; status --check exits 2 once "
+	  "they are used up without reaching the goal" },
 	{ NULL, NULL, CFG_STR, NULL, NULL },
 };
 

@@ -253,6 +253,19 @@ static const char *const migrations[] = {
 	"WHERE key LIKE '%-cpu';\n"
 	"DROP INDEX calibrations_key;\n"
 	"CREATE INDEX calibrations_key ON calibrations(key, host, metric, created);\n",
+
+	/* 6 -> 7: the loop's report comment on its pull request (pr-comment.c) */
+	"CREATE TABLE pr_comments(\n"
+	"  pr INTEGER PRIMARY KEY,         -- the pull request\n"
+	"  comment_id INTEGER,             -- GitHub's id of perfloop's comment, once made\n"
+	"  url TEXT,\n"
+	"  status TEXT NOT NULL CHECK(status IN ('created','updated','recreated','failed')),\n"
+	"  message TEXT,                   -- why the last update failed (one line)\n"
+	"  command TEXT,                   -- what asked for it: keep, revert, runs\n"
+	"  chars INTEGER,                  -- characters of the body sent\n"
+	"  cut INTEGER NOT NULL DEFAULT 0, -- the report was cut to GitHub's limit\n"
+	"  attempted REAL NOT NULL,        -- the last update, failed or not\n"
+	"  succeeded REAL);                -- the last one that worked\n",
 };
 
 int ledger_schema_version(void)

@@ -115,7 +115,7 @@ test_expect_success 'md: time table, experiment rows with verdicts and commits, 
 test_expect_success 'json: the same data under stable keys' '
 	P report --format json >r.json &&
 	json_get r.json "sorted(d.keys())" >keys &&
-	grep -qx "\[.baseline., .current., .experiments., .generated., .loop., .metric., .report_version., .totals., .workflow_runs.\]" keys &&
+	grep -qx "\[.baseline., .current., .experiments., .generated., .goal., .loop., .metric., .report_version., .totals., .workflow_runs.\]" keys &&
 	json_get r.json "d[\"metric\"] == \"wall\" and [e[\"bench\"][\"metric\"] for e in d[\"experiments\"]] == [\"wall\"] * 3 and d[\"totals\"][\"cumulative\"][\"metric\"] == \"wall\"" | grep -q True &&
 	json_get r.json "[e[\"verdict\"] for e in d[\"experiments\"]] == [\"keep\", \"reject\", \"keep\"]" | grep -q True &&
 	json_get r.json "[e[\"status\"] for e in d[\"experiments\"]] == [\"kept\", \"reverted\", \"kept\"]" | grep -q True &&

@@ -1,7 +1,7 @@
 #!/bin/bash
 # make demo's script, run as a test: the whole loop on the bundled example
 # ends with a kept good change, a rejected bad one, a reverted reshuffle, a
-# skipped dispatch (no token) and both reports.
+# skipped dispatch (no token), the goal's progress and both reports.
 . "$(dirname "$0")/lib.sh"
 
 command -v cc >/dev/null && command -v make >/dev/null || test_skip_all "no C compiler or make"
@@ -16,6 +16,9 @@ test_expect_success 'the demo runs the loop start to report' '
 	grep -q "(exit 1: " demo.out &&
 	grep -q "experiment 3: " demo.out &&
 	grep -q "^| 1 | hash words with FNV-1a" demo.out &&
+	grep -q "^goal  *speed-up ×1.050 (5%), \(reached\|not reached yet\): .*; 3 of 10 rounds used$" demo.out &&
+	grep -q "^(exit [01]: 0 goal reached, 1 not yet, 2 rounds used up)$" demo.out &&
+	grep -q "^Goal: speed-up ×1.050 (5%), " demo.out &&
 	html=$(sed -n "s/^html report: //p" demo.out) && test -s "$html" &&
 	grep -q "<svg" "$html"
 '

@@ -16,12 +16,14 @@ extern const struct cmd_entry cmd_help_entry;
 static const char exit_codes[] =
     "exit codes:\n"
     "    0    success (try: keep or keep-flat)\n"
-    "    1    try: the change was rejected\n"
-    "    2    try: the bench was inconclusive\n"
+    "    1    try: the change was rejected; status --check: the goal is not reached yet\n"
+    "    2    try: the bench was inconclusive; status --check: the rounds are used up\n"
+    "         without reaching the goal\n"
     "    3    a bench, build or validate command failed (exit status, last lines of its log)\n"
     "    4    a command ran past its timeout and was killed\n"
     "    5    a GitHub API call failed\n"
-    "  128    any other error: configuration, ledger, file system\n"
+    "  128    any other error: configuration, ledger, file system; status --check without\n"
+    "         a goal ([loop] goal)\n"
     "  129    bad command line\n"
     "  130    interrupted (Ctrl-C, SIGTERM); the step in progress (a bench, build, try's\n"
     "         experiment) is recorded as interrupted, never with a verdict\n";

@@ -44,6 +44,13 @@ static const char generic_ini[] =
 	"[commit]\n"
 	"template = refactor({scope}): {message}\n"
 	"\n"
+	"[loop]\n"
+	"; the goal: a cumulative speed-up over the first baseline, reached when its 95%\n"
+	"; interval's lower bound is at or past it; rounds: most experiments benched to a\n"
+	"; verdict (perfloop status --check exits 0 reached, 1 not yet, 2 rounds used up)\n"
+	"; goal = 5%\n"
+	"; rounds = 10\n"
+	"\n"
 	"[fingerprint]\n"
 	"; outputs that must match for two artifacts to count as built the same way\n"
 	"cc = cc --version\n";

@@ -5,13 +5,14 @@
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
 #include "keep.h"
+#include "proc.h"
 #include "banned.h"
 
 extern const struct cmd_entry cmd_keep_entry;
 
 static const struct keep_hooks keep_hooks = { build_hook, say_info, say_warning, NULL };
 
-static void print_keep_json(const struct keep_result *r)
+static void print_keep_json(const struct keep_result *r, json_t *comment)
 {
 	json_t *doc = json_object();
 	const char *pushed = keep_pushed_name(r->pushed);
@@ -25,6 +26,7 @@ static void print_keep_json(const struct keep_result *r)
 	json_object_set_new(doc, "pr", r->pr ? json_integer(r->pr) : json_null());
 	json_object_set_new(doc, "dispatch", json_string(keep_dispatch_name(r->dispatch)));
 	json_object_set_new(doc, "baseline", json_string(r->baseline.name));
+	json_object_set(doc, "pr_comment", comment);
 	print_json(doc);
 	json_decref(doc);
 }
@@ -35,22 +37,28 @@ static int cmd_keep(const struct cmd_args *a, struct project *c)
 	struct loop_state ls;
 	struct keep_request req;
 	struct keep_result r;
+	json_t *comment = json_null();
 	const char *message = args_get(a, "message"), *scope_opt = args_get(a, "scope");
 	int force = args_has(a, "force"), no_push = args_has(a, "no-push");
 	int no_dispatch = args_has(a, "no-dispatch"), json = args_has(a, "json");
-	int pr = (int)args_int(a, "pr", 0);
+	int pr = (int)args_int(a, "pr", 0), failed;
 
 	require_loop(c, &ls);
 	req = (struct keep_request){ message, scope_opt, pr, force, no_push, no_dispatch };
-	if (keep_run(c, &ls, &req, &keep_hooks, &r, &err))
+	failed = keep_run(c, &ls, &req, &keep_hooks, &r, &err);
+	/* the PR has the commit: its report comment follows, whatever came after the push */
+	if (r.pushed != KEEP_NOT_PUSHED && !proc_interrupted)
+		comment = update_pr_comment(c, &ls, r.pr, "keep");
+	if (failed)
 		die_code(r.failure == KEEP_FAIL_GITHUB ? EXIT_GITHUB
 			 : r.failure == KEEP_FAIL_BUILD ? r.build_code
 							 : EXIT_FATAL,
 			 "%s", err.buf);
 	if (json)
-		print_keep_json(&r);
+		print_keep_json(&r, comment);
 	else
 		printf("kept %.12s as the new baseline '%s'\n", r.commit, r.baseline.name);
+	json_decref(comment);
 	keep_result_release(&r);
 	loop_release(&ls);
 	strbuf_release(&err);
@@ -101,7 +109,10 @@ const struct cmd_entry cmd_keep_entry = {
 		"  `github.ref` with the input `github.input` = the PR number (--pr, `github.pr`,\n"
 		"  or the open PR whose head is the branch). Without a workflow set, without a\n"
 		"  token, or without a PR, the dispatch is skipped and the reason said and\n"
-		"  recorded.\n",
+		"  recorded,\n"
+		"- once pushed, the report comment on the PR is created or brought up to date\n"
+		"  (`github.comment`; see `perfloop status`): its failure is a warning, recorded,\n"
+		"  and changes no exit status.\n",
 	.exit = "3 or 4 when the build failed or timed out (nothing committed), 5 when a GitHub "
 		"call failed, 130 interrupted: before the commit nothing is committed; during the "
 		"push or dispatch the commit and its baseline stand and the rest is skipped (no API "

@@ -25,6 +25,7 @@ static int cmd_report(const struct cmd_args *a, struct project *c)
 
 	if (!(l = project_ledger(c, &err)) || report_load(l, &r, &err))
 		die("%s", err.buf);
+	report_set_goal(&r, &c->cfg);
 	if (!strcmp(format, "md")) {
 		report_md(&r, &out);
 	} else if (!strcmp(format, "html")) {
@@ -80,7 +81,9 @@ const struct cmd_entry cmd_report_entry = {
 		"  or why the dispatch was skipped;\n"
 		"- totals: kept, rejected, inconclusive, failed, and the cumulative speed-up of\n"
 		"  the kept experiments (their log-ratios summed, variances added; a 95% t\n"
-		"  interval at Welch-Satterthwaite degrees of freedom).\n",
+		"  interval at Welch-Satterthwaite degrees of freedom);\n"
+		"- the goal (`loop.goal`, `loop.rounds`): whether the interval's lower bound\n"
+		"  is at or past it, and the rounds used (experiments benched to a verdict).\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_report,
 };

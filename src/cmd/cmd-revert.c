@@ -27,6 +27,7 @@ static int cmd_revert(const struct cmd_args *a, struct project *c)
 		       "patch %lld)\n", (long long)r.id, r.hash, (long long)r.id);
 	/* the sources are HEAD's again: so must the artifact be, or said not to be */
 	settle_artifact(c, &ls, json, doc);
+	json_object_set_new(doc, "pr_comment", update_pr_comment(c, &ls, 0, "revert"));
 	if (json)
 		print_json(doc);
 	json_decref(doc);
@@ -51,7 +52,8 @@ const struct cmd_entry cmd_revert_entry = {
 		"The artifact, still the rejected build, becomes HEAD's build again: the loop\n"
 		"baseline's bytes are copied back from the store when that baseline was built from\n"
 		"HEAD's tree; otherwise revert says the artifact is stale (`perfloop build`).\n"
-		"`perfloop patch ID` prints the saved patch.\n",
+		"`perfloop patch ID` prints the saved patch. With a PR known, the report comment\n"
+		"on it is brought up to date (`github.comment`), as after `keep`.\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_revert,
 };

@@ -157,6 +157,9 @@ static int cmd_runs(const struct cmd_args *a, struct project *c)
 		if (cl && *cl && strcmp(cl, "success") && strcmp(cl, "skipped"))
 			failed = 1;
 	}
+	/* the runs are recorded: the PR's report comment shows their outcome */
+	if (wait)
+		json_decref(update_pr_comment(c, &ls, 0, "runs"));
 	if (json)
 		print_json(rows);
 	else
@@ -187,7 +190,9 @@ const struct cmd_entry cmd_runs_entry = {
 		"`workflow_dispatch` runs by the dispatching user, created after the dispatch\n"
 		"(within `github.clock-skew`), each dispatch taking the oldest such run not taken\n"
 		"by an earlier one; a run on main from a push or schedule is never taken for the\n"
-		"PR's. Status, conclusion and URL are recorded in the ledger.\n",
+		"PR's. Status, conclusion and URL are recorded in the ledger. Once --wait has\n"
+		"seen every run finish, the report comment on the PR is brought up to date\n"
+		"(`github.comment`), as after `keep`.\n",
 	.exit = "0, or with --wait 1 when a run did not succeed, 4 after --timeout, 5 when a "
 		"GitHub call failed.",
 	.flags = CMD_NEED_CONFIG,

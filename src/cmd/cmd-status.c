@@ -11,11 +11,83 @@
 #include "dispatch.h"
 #include "experiment.h"
 #include "git.h"
+#include "pr-comment.h"
+#include "report/report.h"
 #include "banned.h"
 
 static json_t *str_or_null(const char *s)
 {
 	return s ? json_string(s) : json_null();
+}
+
+/*
+ * Goal progress (report_set_goal() over the ledger's report) into *state,
+ * its sentence into line and its JSON; the JSON is null without [loop] goal
+ * or rounds, unless `check` asks for it.
+ */
+static json_t *goal_progress(struct project *c, int check, enum report_goal_state *state,
+			     struct strbuf *line)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct report r;
+	json_t *doc = json_null();
+	*state = GOAL_NONE;
+	if (check && !config_get(&c->cfg, "loop.goal"))
+		die("status --check needs a goal: set [loop] goal in perfloop.ini (goal = 5%% "
+		    "for a speed-up of ×1.05)");
+	if (!check && !config_get(&c->cfg, "loop.goal") && !config_get(&c->cfg, "loop.rounds"))
+		return doc;
+	if (report_load(c->ledger, &r, &err)) {
+		if (check)
+			die("%s", err.buf);
+		/* progress is advice here: say why it is unknown */
+		strbuf_addf(line, "cannot tell: %s", err.buf);
+	} else {
+		report_set_goal(&r, &c->cfg);
+		*state = r.goal.state;
+		report_goal_line(&r.goal, line);
+		json_decref(doc);
+		doc = report_goal_json(&r.goal);
+	}
+	report_release(&r);
+	strbuf_release(&err);
+	return doc;
+}
+
+/* The newest update of the PR's report comment, as JSON; its line into line. */
+static json_t *comment_state(struct ledger *l, struct strbuf *line)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct pr_comment_state s;
+	json_t *o;
+	char when[32];
+	int r = pr_comment_last(l, &s, &err);
+	if (r < 0)
+		die("%s", err.buf);
+	strbuf_release(&err);
+	if (!r)
+		return json_null();
+	fmt_time(when, sizeof(when), s.attempted);
+	if (s.message)
+		strbuf_addf(line, "PR #%d: not updated by %s at %s: %s", s.pr,
+			    s.command ? s.command : "?", when, s.message);
+	else
+		strbuf_addf(line, "PR #%d: %s by %s at %s%s%s%s", s.pr, s.status,
+			    s.command ? s.command : "?", when,
+			    s.cut ? " (cut to GitHub's size limit)" : "", s.url ? ", " : "",
+			    s.url ? s.url : "");
+	o = json_object();
+	json_object_set_new(o, "pr", json_integer(s.pr));
+	json_object_set_new(o, "id", s.id ? json_integer(s.id) : json_null());
+	json_object_set_new(o, "url", str_or_null(s.url));
+	json_object_set_new(o, "status", str_or_null(s.status));
+	json_object_set_new(o, "error", str_or_null(s.message));
+	json_object_set_new(o, "command", str_or_null(s.command));
+	json_object_set_new(o, "cut", json_boolean(s.cut));
+	json_object_set_new(o, "attempted", json_real(s.attempted));
+	json_object_set_new(o, "succeeded", s.succeeded > 0 ? json_real(s.succeeded) : json_null());
+	pr_comment_state_release(&s);
+	return o;
 }
 
 static int cmd_status(const struct cmd_args *a, struct project *c)
@@ -31,7 +103,11 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	json_t *doc = json_object(), *last = json_null();
 	const char *next;
 	char hash[HASH_HEX] = "", *tracking;
-	int json = args_has(a, "json"), r, have_baseline = 0, baseline_of_head = 0;
+	int json = args_has(a, "json"), check = args_has(a, "check"), r, have_baseline = 0;
+	int baseline_of_head = 0;
+	struct strbuf goal_line = STRBUF_INIT, comment_line = STRBUF_INIT;
+	enum report_goal_state goal_state;
+	json_t *goal, *comment;
 	long unpushed = -1;
 	int64_t pending;
 
@@ -81,6 +157,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	free(tracking);
 	if (dispatch_open_runs(l, &pending, &err))
 		die("%s", err.buf);
+	goal = goal_progress(c, check, &goal_state, &goal_line);
+	comment = comment_state(l, &comment_line);
 
 	if (!have_baseline)
 		next = "perfloop build && perfloop baseline save";
@@ -98,6 +176,11 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		next = "git push (or perfloop keep for the next change)";
 	else if (pending)
 		next = "perfloop runs --wait";
+	else if (goal_state == GOAL_REACHED)
+		next = "the goal is reached: perfloop report for the PR (or raise [loop] goal)";
+	else if (goal_state == GOAL_EXHAUSTED)
+		next = "the rounds are used up without reaching the goal: perfloop report (or "
+		       "raise [loop] rounds)";
 	else if (!baseline_of_head)
 		next = "perfloop build && perfloop baseline save (the baseline is not HEAD's "
 		       "build: tries would be measured against other sources)";
@@ -123,6 +206,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	json_object_set_new(doc, "remote_only", json_boolean(ls.remote_only));
 	json_object_set_new(doc, "remote_head", str_or_null(ls.remote_head));
 	json_object_set_new(doc, "pending_runs", json_integer(pending));
+	json_object_set_new(doc, "goal", goal);
+	json_object_set_new(doc, "pr_comment", comment);
 	json_object_set_new(doc, "next", json_string(next));
 
 	if (json) {
@@ -171,6 +256,10 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 			       ls.branch, ls.remote_head ? ls.remote_head : "?");
 		if (pending)
 			printf("workflow  %lld run(s) pending\n", (long long)pending);
+		if (comment_line.len)
+			printf("comment   %s\n", comment_line.buf);
+		if (goal_line.len)
+			printf("goal      %s\n", goal_line.buf);
 		printf("next      %s\n", next);
 	}
 	json_decref(doc);
@@ -181,11 +270,18 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	strbuf_release(&err);
 	strbuf_release(&patch);
 	strbuf_release(&out);
-	return 0;
+	strbuf_release(&goal_line);
+	strbuf_release(&comment_line);
+	if (!check)
+		return 0;
+	return goal_state == GOAL_REACHED ? 0 : goal_state == GOAL_EXHAUSTED ? 2 : 1;
 }
 
 static const struct cmd_option status_options[] = {
 	{ .name = "json", .help = "print the state as one JSON document" },
+	{ .name = "check",
+	  .help = "exit 0 when the goal (`loop.goal`) is reached, 1 when not yet, 2 when the "
+		  "rounds (`loop.rounds`) are used up without reaching it" },
 	{ 0 },
 };
 
@@ -199,7 +295,17 @@ const struct cmd_entry cmd_status_entry = {
 		"been tried, unpushed commits, a remote-only commit left by the API push fallback,\n"
 		"pending workflow runs, and the next command to run: `perfloop build` before\n"
 		"`profile` when the artifact is stale, `perfloop build && perfloop baseline save`\n"
-		"when the baseline is of other sources (after `sync` moved HEAD).\n",
+		"when the baseline is of other sources (after `sync` moved HEAD).\n"
+		"\n"
+		"With `loop.goal` or `loop.rounds` set, the goal's progress: the cumulative\n"
+		"speed-up of the kept experiments with its 95% interval (as `perfloop report`\n"
+		"computes it) against the goal, reached when the interval's lower bound is at\n"
+		"or past it, and the rounds used: experiments benched to a verdict (a change\n"
+		"reverted untried, or a try that failed or was interrupted before its verdict,\n"
+		"uses none). The last update of the PR's report comment, and why it failed if\n"
+		"it did.\n",
+	.exit = "0; with --check 0 when the goal is reached, 1 when it is not yet, 2 when the "
+		"rounds are used up without reaching it, 128 when no `loop.goal` is set.",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_status,
 };

@@ -7,6 +7,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
+#include "pr-comment.h"
 #include "banned.h"
 
 static void build_tick(void *data, double elapsed, double expected)
@@ -117,6 +118,33 @@ out:
 	strbuf_release(&err);
 	strbuf_release(&tail);
 	return code;
+}
+
+json_t *update_pr_comment(struct project *c, const struct loop_state *ls, int pr,
+			  const char *command)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct pr_comment_result r;
+	json_t *doc = json_null();
+	int failed = pr_comment_update(c, ls, pr, command, &r, &err);
+	if (failed)
+		warning("%s (the loop goes on; 'perfloop status' shows it)", err.buf);
+	else if (r.action != PRC_SKIPPED)
+		info("%s the report comment on PR #%d%s%s%s", pr_comment_action_name(r.action),
+		     r.pr, r.cut ? " (cut to GitHub's size limit)" : "", r.url ? ": " : "",
+		     r.url ? r.url : "");
+	if (failed || r.action != PRC_SKIPPED) {
+		doc = json_object();
+		json_object_set_new(doc, "pr", json_integer(r.pr));
+		json_object_set_new(doc, "action", json_string(pr_comment_action_name(r.action)));
+		json_object_set_new(doc, "id", r.id ? json_integer(r.id) : json_null());
+		json_object_set_new(doc, "url", r.url ? json_string(r.url) : json_null());
+		json_object_set_new(doc, "cut", json_boolean(r.cut));
+		json_object_set_new(doc, "error", failed ? json_string(err.buf) : json_null());
+	}
+	pr_comment_result_release(&r);
+	strbuf_release(&err);
+	return doc;
 }
 
 void say_info(void *data, const char *text)

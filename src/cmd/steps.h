@@ -35,6 +35,16 @@ void say_warning(void *data, const char *text);
 int build_hook(void *data, struct project *c, const char *patch_hash, struct build_result *res);
 int validate_hook(void *data, struct project *c, struct validate_result *res);
 
+/*
+ * keep, revert and runs --wait, after their own work: bring the report
+ * comment on the loop's PR up to date (pr_comment_update(); pr as there),
+ * say what was done as info() or the failure as one warning(), and return
+ * it as JSON for the command's --json document (null when skipped). A
+ * failure never changes the command's exit status.
+ */
+json_t *update_pr_comment(struct project *c, const struct loop_state *ls, int pr,
+			  const char *command);
+
 /* Load the loop state of this worktree, dying with advice when there is none. */
 void require_loop(struct project *c, struct loop_state *ls);
 

@@ -2,8 +2,8 @@
  * github.h: the GitHub REST calls the loop needs, over libcurl and jansson:
  * find the benchmark workflow and the branch's pull request, dispatch the
  * workflow, list the runs that belong to a dispatch, update a branch through
- * the Git Data API when `git push` cannot, and read a file's blob hash on a
- * branch (contents API).
+ * the Git Data API when `git push` cannot, read a file's blob hash on a
+ * branch (contents API), and keep a comment on the pull request.
  *
  * Like every core module this never prints: calls return -1 and put one line
  * in a caller's `struct strbuf *err` saying what failed (status, method and
@@ -18,7 +18,8 @@
  * Response bodies are bounded by `max_body`.
  *
  * The client and transport are github-http.c, the Actions and pull request
- * calls github-actions.c, the Git Data and contents API github-gitdata.c.
+ * calls github-actions.c, the Git Data and contents API github-gitdata.c,
+ * the pull request's comments github-comments.c.
  */
 #ifndef GITHUB_H
 #define GITHUB_H
@@ -161,6 +162,26 @@ int gh_list_runs(struct gh_client *gh, int64_t workflow_id, const char *event, c
 		 double since_epoch, struct gh_run **runs, size_t *nr, struct strbuf *err);
 
 void gh_runs_free(struct gh_run *runs, size_t nr);
+
+/*
+ * The comments of an issue or pull request `number` (github-comments.c).
+ *
+ * gh_find_comment: the newest comment (highest id) whose body holds `marker`
+ * and whose author is `login` (case-insensitive; NULL: anyone), reading
+ * every page. Returns 0 with *id and *url (newly allocated), 1 when there is
+ * none, -1 with err (a 404: no such pull request).
+ *
+ * gh_create_comment: a new comment with `body`; 0 with *id and *url, or -1.
+ *
+ * gh_update_comment: comment id's body replaced; 0 with *url, 1 when the
+ * comment is gone (404: deleted), -1 with err.
+ */
+int gh_find_comment(struct gh_client *gh, int number, const char *marker, const char *login,
+		    int64_t *id, char **url, struct strbuf *err);
+int gh_create_comment(struct gh_client *gh, int number, const char *body, int64_t *id,
+		      char **url, struct strbuf *err);
+int gh_update_comment(struct gh_client *gh, int64_t id, const char *body, char **url,
+		      struct strbuf *err);
 
 /* A file to write (or delete) with gh_push_files. */
 struct gh_file {

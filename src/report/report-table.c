@@ -268,33 +268,46 @@ void report_sections_release(struct report_section *s, size_t n)
 	free(s);
 }
 
-void report_summary(const struct report *r, struct strbuf *out)
+void report_goal_line(const struct report_goal *g, struct strbuf *out)
 {
-	const struct report_exp *cur = report_current(r);
-	const struct report_cumulative *c = &r->cum;
-	const struct metric *m = r->metric;
-	char a[32], b[32], x[32], y[32], u[32], v[32];
-	if (!r->have_baseline || !r->baseline.runs)
-		strbuf_addf(out, "%s: no baseline measured yet.\n", m->heading);
-	else if (!cur || !cur->time.runs)
-		strbuf_addf(out, "%s: %s at the baseline; no change kept yet.\n", m->heading,
-			    report_fmt_secs(a, sizeof(a), r->baseline.median));
-	else
-		strbuf_addf(out, "%s: %s at the baseline, %s now (experiment %lld): %s %s (%s).\n",
-			    m->heading, report_fmt_secs(a, sizeof(a), r->baseline.median),
-			    report_fmt_secs(b, sizeof(b), cur->time.median), (long long)cur->id,
-			    m->name,
-			    report_fmt_ratio(x, sizeof(x), cur->time.median / r->baseline.median),
-			    report_fmt_change(y, sizeof(y), cur->time.median / r->baseline.median));
-	if (!r->nexp)
-		strbuf_addstr(out, "No experiments yet: change code in the worktree and run "
-			      "'perfloop try -m \"...\"'.\n");
-	else
-		strbuf_addf(out, "Experiments: %zu (%d kept, %d rejected, %d inconclusive, %d "
-			    "failed).\n",
-			    r->nexp, r->kept, r->rejected, r->inconclusive, r->failed);
-	if (!c->n)
+	char a[32], b[32], c[32], lv[16];
+	if (g->state == GOAL_NONE && !g->rounds)
 		return;
+	if (g->state == GOAL_NONE) {
+		strbuf_addstr(out, "none set ([loop] goal)");
+	} else {
+		strbuf_addf(out, "speed-up %s (%.4g%%), %s: ",
+			    report_fmt_ratio(a, sizeof(a), 1 + g->goal), g->goal * 100,
+			    g->state == GOAL_REACHED   ? "reached"
+			    : g->state == GOAL_PENDING ? "not reached yet"
+						       : "not reached, rounds used up");
+		if (!g->kept)
+			strbuf_addstr(out, "nothing kept");
+		else
+			strbuf_addf(out, "cumulative speed-up %s",
+				    report_fmt_ratio(a, sizeof(a), g->speedup));
+		if (g->kept && isfinite(g->lo)) {
+			int reached = g->state == GOAL_REACHED;
+			strbuf_addf(out, " (%s interval %s – %s%s%s)",
+				    report_fmt_level(lv, sizeof(lv), g->level),
+				    report_fmt_ratio(b, sizeof(b), g->lo),
+				    report_fmt_ratio(c, sizeof(c), g->hi),
+				    reached ? "" : "; its lower bound must reach ",
+				    reached ? "" : report_fmt_ratio(a, sizeof(a), 1 + g->goal));
+		} else if (g->kept) {
+			strbuf_addstr(out, " (no interval: a kept bench has no noise estimate)");
+		}
+	}
+	if (g->rounds)
+		strbuf_addf(out, "; %zu of %ld rounds used", g->used, g->rounds);
+	else
+		strbuf_addf(out, "; %zu round%s used", g->used, g->used == 1 ? "" : "s");
+}
+
+/* The kept experiments' speed-up composed, with its interval. */
+static void cumulative_sentence(const struct report_cumulative *c, struct strbuf *out)
+{
+	char a[32], b[32], x[32], y[32], u[32], v[32];
 	/* the product of the kept verdicts' ratios: of their metric, when they share one */
 	strbuf_addf(out, "Cumulative %s%sspeed-up of the %zu kept experiment%s%s: %s",
 		    c->metric ? c->metric->name : "", c->metric ? " " : "", c->n,
@@ -316,4 +329,41 @@ void report_summary(const struct report *r, struct strbuf *out)
 		strbuf_addf(out, "; %zu kept experiment%s without a bench left out", c->missing,
 			    c->missing == 1 ? "" : "s");
 	strbuf_addstr(out, ".\n");
+}
+
+void report_summary(const struct report *r, struct strbuf *out)
+{
+	const struct report_exp *cur = report_current(r);
+	const struct metric *m = r->metric;
+	char a[32], b[32], x[32], y[32];
+	size_t goal, head;
+	if (!r->have_baseline || !r->baseline.runs)
+		strbuf_addf(out, "%s: no baseline measured yet.\n", m->heading);
+	else if (!cur || !cur->time.runs)
+		strbuf_addf(out, "%s: %s at the baseline; no change kept yet.\n", m->heading,
+			    report_fmt_secs(a, sizeof(a), r->baseline.median));
+	else
+		strbuf_addf(out, "%s: %s at the baseline, %s now (experiment %lld): %s %s (%s).\n",
+			    m->heading, report_fmt_secs(a, sizeof(a), r->baseline.median),
+			    report_fmt_secs(b, sizeof(b), cur->time.median), (long long)cur->id,
+			    m->name,
+			    report_fmt_ratio(x, sizeof(x), cur->time.median / r->baseline.median),
+			    report_fmt_change(y, sizeof(y), cur->time.median / r->baseline.median));
+	if (!r->nexp)
+		strbuf_addstr(out, "No experiments yet: change code in the worktree and run "
+			      "'perfloop try -m \"...\"'.\n");
+	else
+		strbuf_addf(out, "Experiments: %zu (%d kept, %d rejected, %d inconclusive, %d "
+			    "failed).\n",
+			    r->nexp, r->kept, r->rejected, r->inconclusive, r->failed);
+	if (r->cum.n)
+		cumulative_sentence(&r->cum, out);
+	goal = out->len;
+	strbuf_addstr(out, "Goal: ");
+	head = out->len;
+	report_goal_line(&r->goal, out);
+	if (out->len == head)
+		strbuf_setlen(out, goal);
+	else
+		strbuf_addstr(out, ".\n");
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "loop.h"
 #include "stats.h"
 #include "banned.h"
@@ -112,6 +113,48 @@ void report_compose(const double *mean, const double *se, const double *df, size
 	q = two_sided_q(level, c->df);
 	c->lo = exp(c->log_sum - q * c->se);
 	c->hi = exp(c->log_sum + q * c->se);
+}
+
+void report_goal_compute(const struct report_cumulative *c, size_t used, double goal,
+			 long rounds, struct report_goal *g)
+{
+	memset(g, 0, sizeof(*g));
+	g->goal = goal >= 0 ? goal : NAN;
+	g->rounds = rounds > 0 ? rounds : 0;
+	g->used = used;
+	g->kept = c->n;
+	g->level = c->level > 0 ? c->level : REPORT_LEVEL;
+	/* nothing kept: no speed-up yet, exactly ×1 with no interval */
+	g->speedup = c->n ? 1 / c->ratio : 1;
+	g->lo = c->n && isfinite(c->hi) ? 1 / c->hi : NAN;
+	g->hi = c->n && isfinite(c->lo) ? 1 / c->lo : NAN;
+	if (isnan(g->goal))
+		g->state = GOAL_NONE;
+	/* reached only when the interval says so: an estimate alone is not enough */
+	else if (isfinite(g->lo) && g->lo >= 1 + g->goal)
+		g->state = GOAL_REACHED;
+	else if (g->rounds && used >= (size_t)g->rounds)
+		g->state = GOAL_EXHAUSTED;
+	else
+		g->state = GOAL_PENDING;
+}
+
+void report_set_goal(struct report *r, const struct config *cfg)
+{
+	double goal = config_get(cfg, "loop.goal") ? config_get_real(cfg, "loop.goal") : NAN;
+	long rounds = config_get(cfg, "loop.rounds") ? config_get_int(cfg, "loop.rounds") : 0;
+	report_goal_compute(&r->cum, r->rounds_used, goal, rounds, &r->goal);
+}
+
+const char *report_goal_state_name(enum report_goal_state s)
+{
+	switch (s) {
+	case GOAL_REACHED: return "reached";
+	case GOAL_PENDING: return "not reached";
+	case GOAL_EXHAUSTED: return "rounds used up";
+	case GOAL_NONE: break;
+	}
+	return "no goal";
 }
 
 const char *report_fmt_secs(char *buf, size_t len, double s)
@@ -533,6 +576,8 @@ static void tally(struct report *r)
 	size_t n = 0, missing = 0;
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_exp *e = &r->exp[i];
+		if (e->has_bench && e->verdict != TRY_NONE)
+			r->rounds_used++;
 		if (e->status == EXP_KEPT) {
 			r->kept++;
 			if (e->has_bench && isfinite(e->bench.log_mean)) {
@@ -592,6 +637,7 @@ int report_load(struct ledger *l, struct report *r, struct strbuf *err)
 	}
 	loop_release(&ls);
 	tally(r);
+	report_goal_compute(&r->cum, r->rounds_used, NAN, 0, &r->goal);
 	return 0;
 }
 
@@ -679,6 +725,24 @@ static json_t *jnums(const double *x, size_t n)
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(a, json_real(x[i]));
 	return a;
+}
+
+json_t *report_goal_json(const struct report_goal *g)
+{
+	json_t *o = json_object();
+	int set = g->state != GOAL_NONE;
+	json_object_set_new(o, "state", json_string(report_goal_state_name(g->state)));
+	json_object_set_new(o, "reached", json_boolean(g->state == GOAL_REACHED));
+	json_object_set_new(o, "goal", set ? json_real(g->goal) : json_null());
+	json_object_set_new(o, "target", set ? json_real(1 + g->goal) : json_null());
+	json_object_set_new(o, "rounds", g->rounds ? json_integer(g->rounds) : json_null());
+	json_object_set_new(o, "rounds_used", json_integer((json_int_t)g->used));
+	json_object_set_new(o, "kept", json_integer((json_int_t)g->kept));
+	json_object_set_new(o, "speedup", jreal(g->speedup));
+	json_object_set_new(o, "speedup_lo", jreal(g->lo));
+	json_object_set_new(o, "speedup_hi", jreal(g->hi));
+	json_object_set_new(o, "level", jreal(g->level));
+	return o;
 }
 
 static json_t *time_json(const struct report_time *t)
@@ -831,5 +895,6 @@ json_t *report_json(const struct report *r)
 	}
 	json_object_set_new(totals, "cumulative", cum);
 	json_object_set_new(doc, "totals", totals);
+	json_object_set_new(doc, "goal", report_goal_json(&r->goal));
 	return doc;
 }

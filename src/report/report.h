@@ -36,6 +36,8 @@
 #include "ledger.h"
 #include "metric.h"
 
+struct config;
+
 #define REPORT_TOP_HOT 8   /* hotspot rows kept per experiment */
 #define REPORT_LEVEL 0.95  /* confidence of medians' and of the cumulative interval */
 #define REPORT_NO_HOTSPOTS \
@@ -102,6 +104,32 @@ struct report_cumulative {
 	double ratio, lo, hi, level; /* time ratio exp(log_sum) and interval; NAN unknown */
 };
 
+/* Where the loop stands against its goal ([loop] goal and rounds). */
+enum report_goal_state {
+	GOAL_NONE,      /* no [loop] goal */
+	GOAL_REACHED,   /* the cumulative speed-up's lower bound is at or past the goal */
+	GOAL_PENDING,   /* not reached, rounds left (or no [loop] rounds) */
+	GOAL_EXHAUSTED, /* not reached, and every round is used */
+};
+
+/*
+ * Goal progress, one computation that status, report and the PR comment
+ * show: the cumulative speed-up of the kept experiments (report_cumulative,
+ * 1 / its time ratio) with its interval, against [loop] goal; and the
+ * rounds used against [loop] rounds. A round is an experiment benched to a
+ * verdict (keep, keep-flat, reject, inconclusive), whatever became of it
+ * after; a change reverted without a try, and a try that failed, was
+ * interrupted or abandoned before its verdict, use none.
+ */
+struct report_goal {
+	enum report_goal_state state;
+	double goal;                   /* wanted speed-up - 1 (0.05: ×1.05); NAN when none */
+	long rounds;                   /* [loop] rounds; 0: no limit */
+	size_t used;                   /* rounds used */
+	size_t kept;                   /* kept experiments composed into the speed-up */
+	double speedup, lo, hi, level; /* cumulative speed-up and interval; NAN unknown */
+};
+
 struct report {
 	double generated;
 	char *ledger;
@@ -116,7 +144,14 @@ struct report {
 	struct report_wf *wf;
 	size_t nwf;
 	int kept, rejected, inconclusive, failed; /* failed: also interrupted, abandoned */
+	size_t rounds_used;                       /* experiments benched to a verdict */
 	struct report_cumulative cum;
+	struct report_goal goal;                  /* GOAL_NONE until report_set_goal() */
+	/*
+	 * Guard benchmarks (issue 11) add their results here, read by
+	 * report_load(), and a "guards" section in report_sections() after
+	 * "experiments"; the PR comment shows whatever the sections hold.
+	 */
 };
 
 /*
@@ -126,6 +161,12 @@ struct report {
  */
 int report_load(struct ledger *l, struct report *r, struct strbuf *err);
 void report_release(struct report *r);
+
+/*
+ * The goal of configuration cfg ([loop] goal, [loop] rounds) against the
+ * loaded report: fills r->goal, which the renderers then show.
+ */
+void report_set_goal(struct report *r, const struct config *cfg);
 
 /* The newest kept experiment (the current state), NULL when none. */
 const struct report_exp *report_current(const struct report *r);
@@ -188,8 +229,20 @@ struct report_section {
 void report_sections(const struct report *r, struct report_section **out, size_t *n);
 void report_sections_release(struct report_section *s, size_t n);
 
-/* Sentences of plain text: time headline, totals, cumulative speed-up. */
+/* Sentences of plain text: time headline, totals, cumulative speed-up, goal. */
 void report_summary(const struct report *r, struct strbuf *out);
+
+/*
+ * The goal in one sentence, without a trailing newline ("Goal ×1.050 (5%):
+ * reached ..."); nothing when there is neither a goal nor a round limit.
+ */
+void report_goal_line(const struct report_goal *g, struct strbuf *out);
+
+/* "reached", "not reached", "rounds used up", "no goal" */
+const char *report_goal_state_name(enum report_goal_state s);
+
+/* The goal as JSON (README "perfloop report", key goal). */
+json_t *report_goal_json(const struct report_goal *g);
 
 /* --- pure helpers (unit-tested) --- */
 
@@ -213,6 +266,13 @@ void report_se_from_pairs(const double *d, size_t n, double *mean, double *se, d
  */
 void report_compose(const double *mean, const double *se, const double *df, size_t n,
 		    double level, struct report_cumulative *c);
+
+/*
+ * Goal progress from the cumulative estimate c: `goal` the wanted speed-up
+ * - 1 (NAN: none), `rounds` the limit (0: none), `used` the rounds used.
+ */
+void report_goal_compute(const struct report_cumulative *c, size_t used, double goal,
+			 long rounds, struct report_goal *g);
 
 /* "152.3 ms", "1.234 s", "12.35 µs": four significant digits; "?" for NAN. */
 const char *report_fmt_secs(char *buf, size_t len, double s);

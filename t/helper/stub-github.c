@@ -16,6 +16,8 @@
  *   GET   /repos/O/R/git/commits/SHA, POST /repos/O/R/git/commits
  *   POST  /repos/O/R/git/blobs, POST /repos/O/R/git/trees
  *   GET   /repos/O/R/contents/PATH
+ *   GET   /repos/O/R/issues/N/comments, POST /repos/O/R/issues/N/comments
+ *   PATCH /repos/O/R/issues/comments/ID, DELETE /repos/O/R/issues/comments/ID
  *
  * The Git Data and contents endpoints are backed by a real bare repository
  * (--bare), driven with the git CLI, so tests can check that the branch
@@ -52,7 +54,11 @@
  *   "pulls": [{"number": 42, "head": "perf-x", "state": "open"}],
  *   "runs": [{"workflow": 7, "event": "push", "head_branch": "main", "actor": "octocat",
  *             "status": "in_progress", "conclusion": null, "created_offset": -5}],
- *   "dispatch_conclusion": "success"}
+ *   "dispatch_conclusion": "success",
+ *   "comments": [{"issue": 42, "user": "someone", "body": "..."}]}
+ * Comments live in memory: issue N must be one of "pulls" (else 404), a body
+ * over 65536 characters is refused (422) as GitHub does, a comment may be
+ * edited only by its author (403), and a deleted one answers 404.
  * --no-run-filter: the runs list ignores event/actor/created (as a careless
  * server might), so the client's own filter is what the test sees.
  *
@@ -120,6 +126,17 @@ static char *ctl_text;
 static struct run *runs;
 static size_t runs_nr, runs_alloc;
 static int64_t next_run_id = 90001;
+
+struct comment {
+	int64_t id;
+	long issue;
+	char *user, *body;
+	double created, updated;
+	int deleted;
+};
+static struct comment *comments;
+static size_t comments_nr, comments_alloc;
+static int64_t next_comment_id = 1700001;
 
 struct req {
 	char method[16];
@@ -702,6 +719,152 @@ static void ep_pulls(const struct req *q, struct resp *r)
 	free(head);
 }
 
+/* ---- issue comments ---- */
+
+static int issue_exists(long number)
+{
+	json_t *pulls = json_object_get(cfg, "pulls"), *p;
+	size_t i;
+	json_array_foreach(pulls, i, p)
+	{
+		if (json_integer_value(json_object_get(p, "number")) == number)
+			return 1;
+	}
+	return 0;
+}
+
+static struct comment *add_comment(long issue, const char *user, const char *body)
+{
+	struct comment *c;
+	ALLOC_GROW(comments, comments_nr + 1, comments_alloc);
+	c = &comments[comments_nr++];
+	memset(c, 0, sizeof(*c));
+	c->id = next_comment_id++;
+	c->issue = issue;
+	c->user = xstrdup(user);
+	c->body = xstrdup(body);
+	c->created = c->updated = now_wall();
+	return c;
+}
+
+static struct comment *find_comment(const char *id)
+{
+	long n;
+	if (parse_long(id, &n))
+		return NULL;
+	for (size_t i = 0; i < comments_nr; i++)
+		if (comments[i].id == n && !comments[i].deleted)
+			return &comments[i];
+	return NULL;
+}
+
+static json_t *comment_json(const struct comment *c)
+{
+	char created[32], updated[32], *url;
+	json_t *o;
+	iso_time(created, sizeof(created), c->created);
+	iso_time(updated, sizeof(updated), c->updated);
+	url = xstrfmt("https://github.com/%s/%s/pull/%ld#issuecomment-%lld", owner, repo,
+		      c->issue, (long long)c->id);
+	o = json_pack("{s:I, s:s, s:s, s:{s:s}, s:s, s:s}", "id", (json_int_t)c->id, "html_url",
+		      url, "body", c->body, "user", "login", c->user, "created_at", created,
+		      "updated_at", updated);
+	free(url);
+	return o;
+}
+
+static void load_config_comments(void)
+{
+	json_t *list = json_object_get(cfg, "comments"), *it;
+	size_t i;
+	json_array_foreach(list, i, it)
+	{
+		add_comment((long)json_integer_value(json_object_get(it, "issue")),
+			    cfg_str(it, "user", login), cfg_str(it, "body", ""));
+	}
+}
+
+/* The "body" of a comment request, or NULL after answering 422 (missing, too long). */
+static const char *comment_body(json_t *body, struct resp *r)
+{
+	const char *text = json_string_value(json_object_get(body, "body"));
+	size_t chars = 0;
+	if (!text) {
+		reply_msg(r, 422, "Invalid request.\n\n\"body\" wasn't supplied.");
+		return NULL;
+	}
+	for (const char *p = text; *p; p++) /* GitHub counts characters, not bytes */
+		chars += ((unsigned char)*p & 0xC0) != 0x80;
+	if (chars > 65536) {
+		reply(r, 422,
+		      json_pack("{s:s, s:[{s:s, s:s, s:s, s:s}]}", "message", "Validation Failed",
+				"errors", "resource", "IssueComment", "code", "custom", "field",
+				"body", "message",
+				"body is too long (maximum is 65536 characters)"));
+		return NULL;
+	}
+	return text;
+}
+
+static void ep_comments(const char *issue, const struct req *q, struct resp *r)
+{
+	long number, per = qget_long(q->query, "per_page", 30);
+	long page = qget_long(q->query, "page", 1);
+	json_error_t je;
+	json_t *body = NULL, *out;
+	const char *text;
+	size_t seen = 0;
+	if (parse_long(issue, &number) || !issue_exists(number)) {
+		reply_msg(r, 404, "Not Found");
+		return;
+	}
+	if (!strcmp(q->method, "POST")) {
+		body = json_loadb(q->body.buf, q->body.len, 0, &je);
+		if ((text = comment_body(body, r)))
+			reply(r, 201, comment_json(add_comment(number, login, text)));
+		json_decref(body);
+		return;
+	}
+	out = json_array();
+	for (size_t i = 0; i < comments_nr; i++) {
+		if (comments[i].issue != number || comments[i].deleted)
+			continue;
+		if (seen >= (size_t)((page - 1) * per) && seen < (size_t)(page * per))
+			json_array_append_new(out, comment_json(&comments[i]));
+		seen++;
+	}
+	reply(r, 200, out);
+}
+
+static void ep_comment(const char *id, const struct req *q, struct resp *r)
+{
+	struct comment *c = find_comment(id);
+	json_error_t je;
+	json_t *body;
+	const char *text;
+	if (!c) {
+		reply_msg(r, 404, "Not Found");
+		return;
+	}
+	if (strcmp(c->user, login)) {
+		reply_msg(r, 403, "You must be the author of this comment to change it.");
+		return;
+	}
+	if (!strcmp(q->method, "DELETE")) {
+		c->deleted = 1;
+		reply(r, 204, NULL);
+		return;
+	}
+	body = json_loadb(q->body.buf, q->body.len, 0, &je);
+	if ((text = comment_body(body, r))) {
+		free(c->body);
+		c->body = xstrdup(text);
+		c->updated = now_wall();
+		reply(r, 200, comment_json(c));
+	}
+	json_decref(body);
+}
+
 /* ---- Git Data API on the bare repository ---- */
 
 static void ep_get_ref(const char *branch, struct resp *r)
@@ -1140,6 +1303,12 @@ static void route(const struct req *q, struct resp *r)
 		ep_runs(s[2], q, r);
 	} else if (m == 1 && is(s[0], "pulls") && is(method, "GET")) {
 		ep_pulls(q, r);
+	} else if (m == 3 && is(s[0], "issues") && is(s[2], "comments") &&
+		   (is(method, "GET") || is(method, "POST"))) {
+		ep_comments(s[1], q, r);
+	} else if (m == 3 && is(s[0], "issues") && is(s[1], "comments") &&
+		   (is(method, "PATCH") || is(method, "DELETE"))) {
+		ep_comment(s[2], q, r);
 	} else if (!bare && m >= 1 && (is(s[0], "git") || is(s[0], "contents"))) {
 		reply_msg(r, 409, "Git Repository is empty.");
 	} else if (m >= 4 && is(s[0], "git") && is(s[1], "ref") && is(s[2], "heads") &&
@@ -1536,6 +1705,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	load_config_runs(now_wall());
+	load_config_comments();
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_term;
@@ -1590,6 +1760,11 @@ int main(int argc, char **argv)
 		free(runs[i].conclusion);
 	}
 	free(runs);
+	for (size_t i = 0; i < comments_nr; i++) {
+		free(comments[i].user);
+		free(comments[i].body);
+	}
+	free(comments);
 	free(expect_token);
 	json_decref(cfg);
 	return 0;

@@ -2,7 +2,8 @@
  * test-report.c: the report's pure parts: HTML and Markdown escaping, number
  * formatting, SVG scales and nice axes, the median's order-statistic
  * interval, standard errors from a bench's interval or pairs, the cumulative
- * speed-up composed from log-ratios, and the Markdown of a hand-made report.
+ * speed-up composed from log-ratios, goal progress, and the Markdown of a
+ * hand-made report.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -200,6 +201,77 @@ static void test_compose(void **state)
 	assert_true(c.n == 0 && c.ratio == 1 && isnan(c.lo));
 }
 
+/* Goal progress: reached only by the interval's lower bound; rounds; no goal. */
+static void test_goal(void **state)
+{
+	struct report_cumulative c;
+	struct report_goal g;
+	struct strbuf sb = STRBUF_INIT;
+	double mean = log(1 / 1.2), se = 0.02, df = 10, nose = NAN;
+	(void)state;
+	report_compose(&mean, &se, &df, 1, 0.95, &c);
+	/* ×1.2, interval about ×1.15 – ×1.25 */
+	report_goal_compute(&c, 2, 0.05, 10, &g);
+	assert_int_equal(g.state, GOAL_REACHED);
+	assert_true(fabs(g.speedup - 1.2) < 1e-12 && g.lo > 1.1 && g.lo < 1.2 && g.hi > 1.2);
+	assert_true(fabs(g.lo - 1 / c.hi) < 1e-12 && fabs(g.hi - 1 / c.lo) < 1e-12);
+	report_goal_line(&g, &sb);
+	assert_string_equal(sb.buf, "speed-up ×1.050 (5%), reached: cumulative speed-up ×1.200 "
+				    "(95% interval ×1.148 – ×1.255); 2 of 10 rounds used");
+	/* the estimate is past ×1.18, its lower bound is not: not reached */
+	report_goal_compute(&c, 2, 0.18, 10, &g);
+	assert_int_equal(g.state, GOAL_PENDING);
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_string_equal(sb.buf, "speed-up ×1.180 (18%), not reached yet: cumulative speed-up "
+				    "×1.200 (95% interval ×1.148 – ×1.255; its lower bound must "
+				    "reach ×1.180); 2 of 10 rounds used");
+	report_goal_compute(&c, 10, 0.18, 10, &g);
+	assert_int_equal(g.state, GOAL_EXHAUSTED);
+	report_goal_compute(&c, 11, 0.18, 10, &g);
+	assert_int_equal(g.state, GOAL_EXHAUSTED);
+	/* no round limit: never used up */
+	report_goal_compute(&c, 1000, 0.18, 0, &g);
+	assert_int_equal(g.state, GOAL_PENDING);
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_non_null(strstr(sb.buf, "; 1000 rounds used"));
+	/* reached wins over used up */
+	report_goal_compute(&c, 12, 0.05, 10, &g);
+	assert_int_equal(g.state, GOAL_REACHED);
+	/* a lower bound exactly at the goal reaches it */
+	c.hi = 0.5;
+	report_goal_compute(&c, 1, 1.0, 0, &g);
+	assert_true(g.lo == 2.0 && g.state == GOAL_REACHED);
+	/* without an interval a huge estimate is not enough */
+	report_compose(&mean, &nose, &df, 1, 0.95, &c);
+	report_goal_compute(&c, 1, 0.01, 0, &g);
+	assert_int_equal(g.state, GOAL_PENDING);
+	assert_true(isnan(g.lo));
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_non_null(strstr(sb.buf, "(no interval: a kept bench has no noise estimate)"));
+	/* nothing kept: ×1, no interval */
+	report_compose(NULL, NULL, NULL, 0, 0.95, &c);
+	report_goal_compute(&c, 3, 0.05, 3, &g);
+	assert_true(g.state == GOAL_EXHAUSTED && g.speedup == 1 && isnan(g.lo) && g.kept == 0);
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_string_equal(sb.buf, "speed-up ×1.050 (5%), not reached, rounds used up: nothing "
+				    "kept; 3 of 3 rounds used");
+	/* no goal: no state; rounds alone still counted, nothing at all without them */
+	report_goal_compute(&c, 3, NAN, 5, &g);
+	assert_int_equal(g.state, GOAL_NONE);
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_string_equal(sb.buf, "none set ([loop] goal); 3 of 5 rounds used");
+	report_goal_compute(&c, 3, NAN, 0, &g);
+	strbuf_reset(&sb);
+	report_goal_line(&g, &sb);
+	assert_string_equal(sb.buf, "");
+	strbuf_release(&sb);
+}
+
 /* A report built by hand, rendered as Markdown, tables and JSON. */
 static void test_render(void **state)
 {
@@ -248,7 +320,16 @@ static void test_render(void **state)
 	report_compose(&(double){ log(0.5) }, &(double){ 0.02 }, &(double){ 1 }, 1, 0.95, &r.cum);
 	r.cum.metric = e->bench.metric;
 
+	/* no goal configured: no goal line */
 	report_md(&r, &md);
+	assert_null(strstr(md.buf, "Goal"));
+	strbuf_reset(&md);
+	r.rounds_used = 1;
+	report_goal_compute(&r.cum, r.rounds_used, 0.05, 4, &r.goal);
+	report_md(&r, &md);
+	assert_non_null(strstr(md.buf, "\nGoal: speed-up ×1.050 (5%), reached: cumulative speed-up "
+					"×2.000 (95% interval "));
+	assert_non_null(strstr(md.buf, "); 1 of 4 rounds used.\n"));
 	assert_non_null(strstr(md.buf, "| 1 | a \\| b | `0123456789ab` | **keep, kept** | "
 					"end-to-end time is faster | cpu ×0.500 (-50.0%) | ×0.450 – "
 					"×0.550 (95%), 2 pairs | `fedcba987654` | not profiled |\n"));
@@ -274,6 +355,10 @@ static void test_render(void **state)
 				 json_object_get(doc, "current"), "experiment")),
 			 1);
 	assert_string_equal(json_string_value(json_object_get(doc, "metric")), "cpu");
+	assert_true(json_is_true(json_object_get(json_object_get(doc, "goal"), "reached")));
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(doc, "goal"),
+							    "rounds_used")),
+			 1);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_object_get(json_array_get(json_object_get(doc, "experiments"),
 								   0),
@@ -309,6 +394,7 @@ int main(void)
 		cmocka_unit_test(test_median_interval),
 		cmocka_unit_test(test_se),
 		cmocka_unit_test(test_compose),
+		cmocka_unit_test(test_goal),
 		cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
