@@ -178,19 +178,21 @@ static const char *status_name(enum bench_status s)
 	return "?";
 }
 
-/* B/A ratio of the medians of the judged metric (wall, or user+sys). */
+double bench_median(const struct bench_spec *spec, const struct bench_result *res, char side)
+{
+	double *x = xmalloc((res->nr + 1) * sizeof(double));
+	size_t n = spec->metric_cpu ? bench_side(res, side, NULL, x, NULL)
+				    : bench_side(res, side, x, NULL, NULL);
+	double m = n ? median_of(x, n) : NAN;
+	free(x);
+	return m;
+}
+
+/* B/A ratio of the medians of the judged metric (wall, or user+sys); 0 when a side has none. */
 static double ratio_of_medians(const struct bench_spec *spec, const struct bench_result *res)
 {
-	double *a = xmalloc((res->nr + 1) * sizeof(double));
-	double *b = xmalloc((res->nr + 1) * sizeof(double));
-	size_t na = spec->metric_cpu ? bench_side(res, 'A', NULL, a, NULL)
-				     : bench_side(res, 'A', a, NULL, NULL);
-	size_t nb = spec->metric_cpu ? bench_side(res, 'B', NULL, b, NULL)
-				     : bench_side(res, 'B', b, NULL, NULL);
-	double r = na && nb ? median_of(b, nb) / median_of(a, na) : 0;
-	free(a);
-	free(b);
-	return r;
+	double a = bench_median(spec, res, 'A'), b = bench_median(spec, res, 'B');
+	return isfinite(a) && isfinite(b) ? b / a : 0;
 }
 
 /* <log dir>/index: which bytes of stdout.log and stderr.log each run wrote. */
