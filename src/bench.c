@@ -363,6 +363,14 @@ double bench_side_median(const struct bench_result *res, size_t i, char side, in
 	return m;
 }
 
+double bench_median(const struct bench_spec *spec, const struct bench_result *res, char side)
+{
+	size_t i = 0;
+	while (i < res->nmets && res->mets[i] != spec->metric)
+		i++;
+	return bench_side_median(res, i, side, bench_metric_valgrind(spec, spec->metric));
+}
+
 double bench_ratio_of_medians(const struct bench_spec *spec, const struct bench_result *res)
 {
 	size_t i = 0;

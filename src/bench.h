@@ -221,6 +221,9 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 size_t bench_side(const struct bench_result *res, char side, double *wall, double *cpu,
 		  double *rss);
 
+/* Median of one side's ('A' or 'B') measured runs of the verdict's metric; NAN when none. */
+double bench_median(const struct bench_spec *spec, const struct bench_result *res, char side);
+
 /* The --json document of a bench (new reference): bench-doc.c. */
 json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res);
 

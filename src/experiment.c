@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,6 +167,101 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 	}
 	strbuf_release(&why);
 	return v;
+}
+
+static const char *const expect_names[] = {
+	[EXPECT_NO_PROFILE] = "no-profile",
+	[EXPECT_NO_TOUCHED] = "no-touched",
+	[EXPECT_NOT_FOUND] = "not-found",
+	[EXPECT_OK] = "ok",
+};
+
+const char *exp_expect_name(enum exp_expect s)
+{
+	return (size_t)s < ARRAY_SIZE(expect_names) ? expect_names[s] : "?";
+}
+
+void exp_expected_gain(json_t *rows, size_t nr_touched, double base_median,
+		       struct exp_expected *out)
+{
+	json_t *row;
+	size_t i;
+	memset(out, 0, sizeof(*out));
+	out->seconds = NAN;
+	if (!json_is_array(rows)) {
+		out->state = EXPECT_NO_PROFILE;
+		return;
+	}
+	json_array_foreach(rows, i, row) {
+		json_t *base = json_object_get(row, "base"), *cand = json_object_get(row, "new");
+		if (!json_is_true(json_object_get(row, "touched")) || !json_is_number(base) ||
+		    !json_is_number(cand))
+			continue;
+		out->points += json_number_value(base) - json_number_value(cand);
+		out->rows++;
+	}
+	out->state = out->rows ? EXPECT_OK : nr_touched ? EXPECT_NOT_FOUND : EXPECT_NO_TOUCHED;
+	if (out->state != EXPECT_OK)
+		out->points = 0;
+	else if (isfinite(base_median) && base_median > 0)
+		out->seconds = out->points / 100 * base_median;
+}
+
+/* "-74.0 ms", "+1.23 s" */
+static void add_secs(struct strbuf *sb, double s)
+{
+	if (fabs(s) < 1)
+		strbuf_addf(sb, "%+.1f ms", s * 1000);
+	else
+		strbuf_addf(sb, "%+.3g s", s);
+}
+
+void exp_expected_text(const struct exp_expected *x, double ratio, struct strbuf *out)
+{
+	switch (x->state) {
+	case EXPECT_NO_PROFILE:
+		strbuf_addstr(out, "no profile to predict the gain from");
+		break;
+	case EXPECT_NO_TOUCHED:
+		strbuf_addstr(out, "the change names no function: the profile predicts nothing");
+		break;
+	case EXPECT_NOT_FOUND:
+		strbuf_addstr(out, "the touched functions are not in the hotspot diff (" TRY_MISSING_HINT
+			      ", or under the percent limit): the profile predicts nothing");
+		break;
+	case EXPECT_OK:
+		strbuf_addf(out, "profile predicts %+.1f%%", -x->points);
+		if (isfinite(x->seconds)) {
+			strbuf_addstr(out, " (");
+			add_secs(out, -x->seconds);
+			strbuf_addch(out, ')');
+		}
+		break;
+	}
+	if (isfinite(ratio) && ratio > 0)
+		strbuf_addf(out, ", measured %+.1f%%", (ratio - 1) * 100);
+}
+
+static json_t *real_or_null(double x)
+{
+	return isfinite(x) ? json_real(x) : json_null();
+}
+
+json_t *exp_expected_json(const struct exp_expected *x, double ratio)
+{
+	json_t *o = json_object();
+	struct strbuf text = STRBUF_INIT;
+	int ok = x->state == EXPECT_OK;
+	exp_expected_text(x, ratio, &text);
+	json_object_set_new(o, "state", json_string(exp_expect_name(x->state)));
+	json_object_set_new(o, "points", ok ? json_real(x->points) : json_null());
+	json_object_set_new(o, "change", ok ? json_real(-x->points / 100) : json_null());
+	json_object_set_new(o, "seconds", ok ? real_or_null(x->seconds) : json_null());
+	json_object_set_new(o, "measured_change",
+			    isfinite(ratio) && ratio > 0 ? json_real(ratio - 1) : json_null());
+	json_object_set_new(o, "text", json_string(text.buf));
+	strbuf_release(&text);
+	return o;
 }
 
 static int is_ident(int c)
@@ -337,6 +433,18 @@ int64_t experiment_save(struct ledger *l, const char *message, const char *patch
 			   ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host);
 	free(files_json);
 	return id;
+}
+
+int64_t experiment_save_failed(struct ledger *l, const char *message, const char *patch,
+			       const char *base_commit, const char *reason, struct strbuf *err)
+{
+	char hex[HASH_HEX];
+	double now = now_wall();
+	patch_hash(patch, strlen(patch), hex);
+	return ledger_insert(l, err,
+			     "INSERT INTO experiments(created, finished, message, patch, patch_hash, "
+			     "base_commit, files, status, reason) VALUES (?,?,?,?,?,?,'[]','failed',?)",
+			     "ddttttt", now, now, message, patch, hex, base_commit, reason);
 }
 
 int experiment_set_touched(struct ledger *l, int64_t id, const char *touched_json,
@@ -512,6 +620,8 @@ static int read_summary(sqlite3_stmt *st, void *out, struct strbuf *err)
 	e->has_ratio = sqlite3_column_type(st, 5) != SQLITE_NULL;
 	e->ratio = sqlite3_column_double(st, 5);
 	e->commit = col_dup(st, 6);
+	e->base_commit = col_dup(st, 7);
+	e->baseline_id = sqlite3_column_int64(st, 8);
 	if (exp_status_parse(col_text(st, 2), &e->status)) {
 		strbuf_addf(err, "experiment %lld has an unknown status '%s' in the ledger",
 			    (long long)e->id, col_text(st, 2));
@@ -520,17 +630,27 @@ static int read_summary(sqlite3_stmt *st, void *out, struct strbuf *err)
 	return read_verdict(st, 3, e->id, &e->verdict, err);
 }
 
+#define SUMMARY_SQL                                                                   \
+	"SELECT e.id, e.message, e.status, e.verdict, e.reason, b.ratio, e.commit_id, "  \
+	"e.base_commit, e.baseline_id FROM experiments e "                              \
+	"LEFT JOIN benches b ON b.id = e.bench_id "
+
 int experiment_last(struct ledger *l, struct exp_summary *out, struct strbuf *err)
 {
 	int rc;
 	memset(out, 0, sizeof(*out));
-	rc = ledger_row(l,
-			ledger_query(l, err,
-				     "SELECT e.id, e.message, e.status, e.verdict, e.reason, "
-				     "b.ratio, e.commit_id FROM experiments e "
-				     "LEFT JOIN benches b ON b.id = e.bench_id "
-				     "ORDER BY e.id DESC LIMIT 1",
-				     NULL),
+	rc = ledger_row(l, ledger_query(l, err, SUMMARY_SQL "ORDER BY e.id DESC LIMIT 1", NULL),
+			read_summary, out, err);
+	if (rc < 0)
+		exp_summary_release(out);
+	return rc;
+}
+
+int experiment_get(struct ledger *l, int64_t id, struct exp_summary *out, struct strbuf *err)
+{
+	int rc;
+	memset(out, 0, sizeof(*out));
+	rc = ledger_row(l, ledger_query(l, err, SUMMARY_SQL "WHERE e.id = ?", "i", id),
 			read_summary, out, err);
 	if (rc < 0)
 		exp_summary_release(out);
@@ -542,6 +662,7 @@ void exp_summary_release(struct exp_summary *e)
 	free(e->message);
 	free(e->reason);
 	free(e->commit);
+	free(e->base_commit);
 	memset(e, 0, sizeof(*e));
 }
 

@@ -6,6 +6,7 @@
 #ifndef EXPERIMENT_H
 #define EXPERIMENT_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include "ledger.h"
 #include "perf/profdiff.h"
@@ -89,6 +90,50 @@ void try_join_names(struct strbuf *sb, const char *const *names, size_t nr);
  */
 int touched_functions(const char *patch, struct strbuf *out);
 
+/*
+ * What a change's profile predicts of its end-to-end gain, shown beside the
+ * gain measured so that a large hotspot win that does not reach the
+ * end-to-end time (or the reverse) is visible: the touched functions' share
+ * of samples that went away (the sum of base% - new% over the touched rows
+ * of the hotspot diff), times the baseline's median of the verdict metric.
+ * Shares are of each profile's own total: when the whole run gets faster
+ * the untouched rest grows in share, so the prediction is a lower bound of
+ * a real gain of the touched functions.
+ */
+enum exp_expect {
+	EXPECT_NO_PROFILE, /* no hotspot diff (rejected early, --no-profile) */
+	EXPECT_NO_TOUCHED, /* the change names no function */
+	EXPECT_NOT_FOUND,  /* no touched function is a row of the diff */
+	EXPECT_OK,
+};
+struct exp_expected {
+	enum exp_expect state;
+	double points;  /* EXPECT_OK: sum of base% - new% over the touched rows */
+	double seconds; /* points / 100 x the baseline's median; NAN when unknown */
+	size_t rows;    /* touched rows summed */
+};
+
+/*
+ * From the diff's rows as try writes them (try_profile_json(), the ledger's
+ * experiments.diff: objects with base, new and touched; NULL when there is
+ * no profile), the number of functions the change touched, and the
+ * baseline's median of the verdict metric (NAN when unknown).
+ */
+void exp_expected_gain(json_t *rows, size_t nr_touched, double base_median,
+		       struct exp_expected *out);
+
+/* "no-profile", "no-touched", "not-found", "ok" */
+const char *exp_expect_name(enum exp_expect s);
+
+/*
+ * One phrase: "profile predicts -17.1% (74.0 ms), measured -33.6%", or why
+ * the profile predicts nothing; ratio is the measured B/A (NAN: none).
+ */
+void exp_expected_text(const struct exp_expected *x, double ratio, struct strbuf *out);
+
+/* {state, points, change, seconds, measured_change, text} (new reference). */
+json_t *exp_expected_json(const struct exp_expected *x, double ratio);
+
 /* Hash of a patch's text (hex, HASH_HEX bytes). */
 void patch_hash(const char *patch, size_t len, char *hex);
 
@@ -152,6 +197,14 @@ int experiment_record_push(struct ledger *l, int64_t id, const char *via, struct
 int experiment_revert(struct ledger *l, const char *patch, const char *files,
 		      const char *base_commit, int64_t *id, struct strbuf *err);
 
+/*
+ * Record a candidate patch that never reached the worktree (git apply
+ * refused it): a new experiment, failed at once with `reason`. Returns its
+ * id, or -1 with err.
+ */
+int64_t experiment_save_failed(struct ledger *l, const char *message, const char *patch,
+			       const char *base_commit, const char *reason, struct strbuf *err);
+
 /* The newest experiment of a patch hash into *id, 0 when there is none. 0 or -1 (err). */
 int experiment_of_patch(struct ledger *l, const char *patch_hash, int64_t *id, struct strbuf *err);
 
@@ -178,8 +231,12 @@ struct exp_summary {
 	int has_ratio;
 	double ratio;
 	char *commit;   /* NULL until kept */
+	char *base_commit;   /* the HEAD it was tried on, NULL when unknown */
+	int64_t baseline_id; /* the baseline it was benched against, 0 none */
 };
 int experiment_last(struct ledger *l, struct exp_summary *out, struct strbuf *err);
+/* Experiment id, as experiment_last() reads it: 1 found, 0 none, -1 (err). */
+int experiment_get(struct ledger *l, int64_t id, struct exp_summary *out, struct strbuf *err);
 void exp_summary_release(struct exp_summary *e);
 
 /* The saved patch of experiment id, byte for byte, into out: 1 found, 0 none, -1 (err). */

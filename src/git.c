@@ -305,3 +305,22 @@ out:
 	strbuf_release(&text);
 	return ret;
 }
+
+int git_apply(const char *dir, const char *path, struct strbuf *why)
+{
+	struct strbuf gerr = STRBUF_INIT;
+	int r = git_run(dir, NULL, &gerr, "apply", "--whitespace=nowarn", path, NULL);
+	if (r) {
+		/* "error: patch failed: a.c:12\nerror: a.c: patch does not apply" on one line */
+		if (!gerr.len)
+			strbuf_addstr(why, "git apply failed");
+		for (size_t i = 0; i < gerr.len; i++) {
+			if (gerr.buf[i] == '\n')
+				strbuf_addstr(why, "; ");
+			else
+				strbuf_addch(why, gerr.buf[i]);
+		}
+	}
+	strbuf_release(&gerr);
+	return r ? -1 : 0;
+}

@@ -50,6 +50,14 @@ int git_branch_worktree(const char *dir, const char *branch, struct strbuf *out)
 int git_worktree_patch(const char *dir, const char *exclude, struct strbuf *patch,
 		       struct strbuf *files, struct strbuf *err);
 
+/*
+ * Apply the patch in file `path` to the work tree of dir with `git apply`:
+ * the files only (no index), all or nothing, no 3-way merge, so a patch that
+ * does not apply exactly changes nothing. Returns 0, or -1 with git's message
+ * on one line in why.
+ */
+int git_apply(const char *dir, const char *path, struct strbuf *why);
+
 /* Run git with argv (NULL-terminated, without "git"), output to a log file. */
 int git_logged(const char *dir, const char *log, struct strbuf *err, const char *const *args);
 

@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "artifact-state.h"
 #include "dispatch.h"
@@ -54,6 +55,99 @@ static int check_verdict(struct project *c, const struct keep_request *req, cons
 	r->experiment = d.id;
 	*exp_message = d.message;
 	return 0;
+}
+
+/* Experiment id's saved patch applied to the worktree with git apply: 0, or -1 (err). */
+static int apply_saved(struct project *c, int64_t id, const char *base, struct strbuf *err)
+{
+	struct strbuf patch = STRBUF_INIT, head = STRBUF_INIT, why = STRBUF_INIT;
+	char *tmp = xstrfmt("%s/experiment-%lld.patch", c->state_dir, (long long)id);
+	int found, ret = -1;
+	if ((found = experiment_patch(c->ledger, id, &patch, err)) <= 0) {
+		if (!found)
+			strbuf_addf(err, "experiment %lld has no saved patch", (long long)id);
+		goto out;
+	}
+	if (strbuf_write_file_atomic(&patch, tmp, err))
+		goto out;
+	if (git_apply(c->worktree, tmp, &why)) {
+		git_head(c->worktree, &head);
+		strbuf_addf(err, "experiment %lld's patch does not apply to HEAD (%.12s, it was "
+			    "tried on %.12s): %s; 'perfloop patch %lld' prints it",
+			    (long long)id, head.len ? head.buf : "?", base ? base : "?", why.buf,
+			    (long long)id);
+		goto out;
+	}
+	ret = 0;
+out:
+	unlink(tmp);
+	free(tmp);
+	strbuf_release(&patch);
+	strbuf_release(&head);
+	strbuf_release(&why);
+	return ret;
+}
+
+/*
+ * keep --experiment N: N exists, was decided keep or keep-flat (or --force)
+ * and is neither kept nor in a step; the worktree is clean; N's saved patch
+ * applies to HEAD. Then it is in the worktree, r->experiment is N and
+ * *exp_message its message.
+ */
+static int apply_experiment(struct project *c, const struct loop_state *ls,
+			    const struct keep_request *req, const struct keep_hooks *h,
+			    struct keep_result *r, char **exp_message, struct strbuf *err)
+{
+	struct strbuf head = STRBUF_INIT;
+	long long id = (long long)req->experiment;
+	struct exp_summary e;
+	int found = experiment_get(c->ledger, req->experiment, &e, err), ret = -1;
+	if (found <= 0) {
+		if (!found)
+			strbuf_addf(err, "no experiment %lld in the ledger ('perfloop report' lists "
+				    "them)", id);
+		return -1;
+	}
+	if (e.status == EXP_KEPT) {
+		strbuf_addf(err, "experiment %lld is kept already (commit %.12s)", id,
+			    e.commit ? e.commit : "?");
+		goto out;
+	}
+	if (exp_status_in_progress(e.status)) {
+		strbuf_addf(err, "experiment %lld is still being tried (%s)", id,
+			    exp_status_name(e.status));
+		goto out;
+	}
+	if (!try_verdict_keeps(e.verdict) && !req->force) {
+		if (e.verdict)
+			strbuf_addf(err, "experiment %lld was judged '%s', not keep: keep it anyway "
+				    "with --force", id, try_verdict_name(e.verdict));
+		else
+			strbuf_addf(err, "experiment %lld has no verdict (%s): keep it anyway with "
+				    "--force", id, exp_status_name(e.status));
+		goto out;
+	}
+	if (project_worktree_clean(c, "keep --experiment applies the experiment's patch to a "
+				      "clean worktree; 'perfloop revert' them first", err) ||
+	    apply_saved(c, req->experiment, e.base_commit, err))
+		goto out;
+	hook_say(h->note, h->data, "applied experiment %lld's patch to the worktree (it stays "
+		 "there if keeping fails: 'perfloop revert' drops it)", id);
+	git_head(c->worktree, &head);
+	if (e.base_commit && head.len && strcmp(e.base_commit, head.buf))
+		hook_say(h->warn, h->data, "experiment %lld was tried on %.12s, HEAD is %.12s now: "
+			 "its verdict is of the change on that commit", id, e.base_commit, head.buf);
+	else if (e.baseline_id && e.baseline_id != ls->baseline_id)
+		hook_say(h->warn, h->data, "experiment %lld was benched against another baseline "
+			 "than the loop's now", id);
+	r->experiment = e.id;
+	*exp_message = e.message;
+	e.message = NULL;
+	ret = 0;
+out:
+	exp_summary_release(&e);
+	strbuf_release(&head);
+	return ret;
 }
 
 /*
@@ -294,6 +388,8 @@ int keep_run(struct project *c, struct loop_state *ls, const struct keep_request
 
 	memset(r, 0, sizeof(*r));
 	r->pr = req->pr;
+	if (req->experiment && apply_experiment(c, ls, req, h, r, &exp_message, err))
+		goto out;
 	if (project_worktree_patch(c, &patch, &files, err))
 		goto out;
 	if (!patch.len) {
@@ -301,7 +397,7 @@ int keep_run(struct project *c, struct loop_state *ls, const struct keep_request
 		goto out;
 	}
 	patch_hash(patch.buf, patch.len, hash);
-	if (check_verdict(c, req, hash, r, &exp_message, err))
+	if (!req->experiment && check_verdict(c, req, hash, r, &exp_message, err))
 		goto out;
 	if (!message)
 		message = exp_message;

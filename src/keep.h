@@ -17,6 +17,11 @@ struct keep_request {
 	int pr;              /* --pr, 0: github.pr, the loop's, or the branch's open PR */
 	int force;           /* keep a diff without a keep verdict */
 	int no_push, no_dispatch;
+	/*
+	 * --experiment N: keep experiment N (of a queue), its saved patch applied
+	 * to the clean worktree first; 0: the worktree's change
+	 */
+	int64_t experiment;
 };
 
 struct keep_hooks {
@@ -62,7 +67,12 @@ struct keep_result {
 };
 
 /*
- * Keep the worktree's uncommitted change. Interrupts never split the commit
+ * Keep the worktree's uncommitted change, or with req->experiment that
+ * experiment's saved patch: refused unless it was decided keep or keep-flat
+ * (or req->force), never one kept or still in a step, on a worktree with
+ * changes (naming them), or when the patch no longer applies to HEAD (git's
+ * message); applied, it stays in the worktree if a later step fails.
+ * Interrupts never split the commit
  * from the rows saying what it is (the baseline, the experiment kept); an
  * interrupt before the commit commits nothing, after it skips the rest.
  * Returns 0, or -1 with err and r->failure (after the commit, it and its

@@ -339,6 +339,20 @@ void proc_signals_release(void)
 	sigaction(SIGTERM, &old_term, NULL);
 }
 
+void proc_cleanup_begin(struct proc_cleanup *s)
+{
+	interrupts_block(&s->mask);
+	s->interrupted = proc_interrupted;
+	proc_interrupted = 0;
+}
+
+void proc_cleanup_end(struct proc_cleanup *s)
+{
+	if (s->interrupted && !proc_interrupted)
+		proc_interrupted = s->interrupted;
+	interrupts_restore(&s->mask);
+}
+
 int child_run(struct child *c, struct strbuf *err)
 {
 	char **words = NULL, **envp = NULL;

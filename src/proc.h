@@ -18,6 +18,7 @@
 #include <sched.h>
 
 #include "counters.h"
+#include <signal.h>
 #include "strbuf.h"
 
 struct child {
@@ -81,6 +82,19 @@ extern volatile int proc_interrupted;
  */
 void proc_signals_hold(void);
 void proc_signals_release(void);
+
+/*
+ * Cleanup that must run after a Ctrl-C (a queue putting the worktree back to
+ * HEAD): between begin and end, children start although an interrupt was
+ * received, and a further SIGINT or SIGTERM is held back; at the end
+ * proc_interrupted holds the interrupt again and a held-back signal arrives.
+ */
+struct proc_cleanup {
+	sigset_t mask;
+	int interrupted;
+};
+void proc_cleanup_begin(struct proc_cleanup *s);
+void proc_cleanup_end(struct proc_cleanup *s);
 
 /*
  * Run the child to completion. Returns 0 when it ran (whatever its exit

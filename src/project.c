@@ -172,6 +172,36 @@ int project_worktree_patch(struct project *c, struct strbuf *patch, struct strbu
 	return git_worktree_patch(c->worktree, project_artifact_rel(c), patch, files, err);
 }
 
+int project_worktree_clean(struct project *c, const char *why, struct strbuf *err)
+{
+	struct strbuf patch = STRBUF_INIT, files = STRBUF_INIT, names = STRBUF_INIT;
+	size_t n = 0;
+	int ret = -1;
+	if (project_worktree_patch(c, &patch, &files, err))
+		goto out;
+	if (patch.len) {
+		/* "a.c, b.c and 3 more" */
+		for (const char *p = files.buf; *p;) {
+			const char *eol = strchrnul(p, '\n');
+			if (n < 5)
+				strbuf_addf(&names, "%s'%.*s'", n ? ", " : "", (int)(eol - p), p);
+			n++;
+			p = *eol ? eol + 1 : eol;
+		}
+		if (n > 5)
+			strbuf_addf(&names, " and %zu more", n - 5);
+		strbuf_addf(err, "the worktree has uncommitted changes (%s): %s",
+			    names.len ? names.buf : "?", why);
+		goto out;
+	}
+	ret = 0;
+out:
+	strbuf_release(&patch);
+	strbuf_release(&files);
+	strbuf_release(&names);
+	return ret;
+}
+
 int project_worktree_state(struct project *c, const struct strbuf *patch, struct strbuf *head,
 		       char *hash, struct strbuf *err)
 {

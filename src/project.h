@@ -56,6 +56,13 @@ int project_worktree_patch(struct project *c, struct strbuf *patch, struct strbu
 		       struct strbuf *err);
 
 /*
+ * Refuse a worktree with uncommitted changes: 0 when it has none, else -1
+ * with err naming the changed files, then `why` (what needs it clean and
+ * what to do).
+ */
+int project_worktree_clean(struct project *c, const char *why, struct strbuf *err);
+
+/*
  * The worktree as a build sees it: HEAD into head, and into hash the
  * hash_mem() of its uncommitted change as project_worktree_patch() makes it (the
  * hash of the empty text when clean, found without making the patch). Pass

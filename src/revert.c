@@ -10,8 +10,7 @@
 #include "git.h"
 #include "banned.h"
 
-/* Tracked changes back to HEAD, untracked (not ignored) files removed. */
-static int restore_head(struct project *c, struct strbuf *err)
+int revert_restore_head(struct project *c, struct strbuf *err)
 {
 	struct strbuf gerr = STRBUF_INIT;
 	/* the built artifact is not part of any change: keep it */
@@ -49,7 +48,7 @@ int revert_run(struct project *c, struct revert_result *r, struct strbuf *err)
 	git_head(c->worktree, &head);
 	if (experiment_revert(c->ledger, patch.buf, files.buf, head.len ? head.buf : NULL, &r->id,
 			      err) ||
-	    restore_head(c, err))
+	    revert_restore_head(c, err))
 		goto out;
 	ret = 0;
 out:

@@ -22,4 +22,11 @@ struct revert_result {
  */
 int revert_run(struct project *c, struct revert_result *r, struct strbuf *err);
 
+/*
+ * The worktree back to HEAD without recording anything: tracked changes
+ * reset, untracked files that are not ignored removed, the artifact left
+ * as it is (a queue between its candidates). 0, or -1 with err.
+ */
+int revert_restore_head(struct project *c, struct strbuf *err);
+
 #endif

@@ -4,6 +4,7 @@
  */
 #include "try.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,12 @@ int try_run(struct project *c, const struct loop_state *ls, const struct try_req
 	if (experiment_decide(c->ledger, r->id, r->verdict, r->reason.buf, err))
 		goto out;
 	r->status = EXP_DECIDED;
+	{
+		json_t *rows = tp->have_profile ? try_profile_json(tp) : NULL;
+		exp_expected_gain(rows, tp->nr_touched, bench_median(&r->setup.spec, &r->bench, 'A'),
+				  &r->expected);
+		json_decref(rows);
+	}
 	ret = 0;
 out:
 	if (ret > 0) /* a step stopped it: recorded, as try's result */
@@ -229,6 +236,18 @@ out:
 	build_result_release(&bres);
 	strbuf_release(&touched);
 	return ret;
+}
+
+double try_ratio(const struct try_result *r)
+{
+	return r->have_bench && r->bench.npairs ? exp(r->bench.vr.mean) : NAN;
+}
+
+void try_interval(const struct try_result *r, double *lo, double *hi)
+{
+	int ok = r->have_bench && r->bench.npairs && !r->bench.vr.early_reject;
+	*lo = ok && isfinite(r->bench.vr.lo) ? exp(r->bench.vr.lo) : NAN;
+	*hi = ok && isfinite(r->bench.vr.hi) ? exp(r->bench.vr.hi) : NAN;
 }
 
 json_t *try_result_json(const struct try_result *r, const char *message)
@@ -250,6 +269,7 @@ json_t *try_result_json(const struct try_result *r, const char *message)
 	json_object_set_new(doc, "profile_path", tp->profile_path ? json_string(tp->profile_path)
 								 : json_null());
 	json_object_set_new(doc, "hotspots", try_profile_json(tp));
+	json_object_set_new(doc, "expected", exp_expected_json(&r->expected, try_ratio(r)));
 	try_profile_doc(tp, doc);
 	return doc;
 }

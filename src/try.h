@@ -60,6 +60,7 @@ struct try_result {
 	struct bench_result bench;
 	int have_profile_step;
 	struct try_profile profile;
+	struct exp_expected expected; /* EXP_DECIDED: the gain its profile predicts */
 };
 
 /*
@@ -74,9 +75,17 @@ int try_run(struct project *c, const struct loop_state *ls, const struct try_req
 	    const struct try_hooks *hooks, struct try_result *r, struct strbuf *err);
 
 /*
+ * A decided experiment's measured B/A of the verdict metric, exp(mean
+ * ln(B/A)) over its pairs, and its decision interval; NAN when none.
+ */
+double try_ratio(const struct try_result *r);
+void try_interval(const struct try_result *r, double *lo, double *hi);
+
+/*
  * try's document of a decided experiment (new reference): experiment,
  * patch_hash, message, verdict, reason, time, max_pairs, bench, profile,
- * profile_path, hotspots and try_profile_doc()'s members.
+ * profile_path, hotspots, expected (exp_expected_json()) and try_profile_doc()'s
+ * members.
  */
 json_t *try_result_json(const struct try_result *r, const char *message);
 

@@ -48,6 +48,15 @@ const char *args_get(const struct cmd_args *a, const char *name)
 	return a->value[declared(a, name)];
 }
 
+size_t args_all(const struct cmd_args *a, const char *name, const char *const **out)
+{
+	int i = declared(a, name);
+	if (!a->entry->options[i].many)
+		BUG("option '--%s' of '%s' is given once", name, a->entry->name);
+	*out = a->all[i];
+	return a->nr_all[i];
+}
+
 long args_int(const struct cmd_args *a, const char *name, long def)
 {
 	int i = declared(a, name);
@@ -103,7 +112,7 @@ void cmd_synopsis(struct strbuf *sb, const struct cmd_entry *e, const struct cmd
 		strbuf_addstr(sb, first ? " [" : "|");
 		option_synopsis(sb, o);
 		if (last)
-			strbuf_addch(sb, ']');
+			strbuf_addstr(sb, o->many ? "]..." : "]");
 	}
 	if (e->args)
 		strbuf_addf(sb, " %s", e->args);
@@ -239,6 +248,10 @@ static int set_option(struct cmd_args *a, int i, const char *val)
 {
 	const struct cmd_option *o = &a->entry->options[i];
 	a->value[i] = val ? val : "";
+	if (o->many) {
+		a->all[i] = xrealloc(a->all[i], (a->nr_all[i] + 1) * sizeof(*a->all[i]));
+		a->all[i][a->nr_all[i]++] = a->value[i];
+	}
 	if (o->kind == CMD_VAL_INT) {
 		struct strbuf what = STRBUF_INIT;
 		int r;
@@ -397,6 +410,11 @@ int cmd_parse(const struct cmd_entry *e, int argc, char **argv, struct cmd_args 
 
 void cmd_args_release(struct cmd_args *a)
 {
+	for (size_t i = 0; i < CMD_MAX_OPTIONS; i++) {
+		free(a->all[i]);
+		a->all[i] = NULL;
+		a->nr_all[i] = 0;
+	}
 	free(a->argv);
 	a->argv = NULL;
 	a->argc = 0;

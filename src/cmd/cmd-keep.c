@@ -42,9 +42,11 @@ static int cmd_keep(const struct cmd_args *a, struct project *c)
 	int force = args_has(a, "force"), no_push = args_has(a, "no-push");
 	int no_dispatch = args_has(a, "no-dispatch"), json = args_has(a, "json");
 	int pr = (int)args_int(a, "pr", 0), failed;
+	int64_t experiment = args_int(a, "experiment", 0);
 
 	require_loop(c, &ls);
-	req = (struct keep_request){ message, scope_opt, pr, force, no_push, no_dispatch };
+	req = (struct keep_request){ message, scope_opt, pr, force, no_push, no_dispatch,
+				     experiment };
 	failed = keep_run(c, &ls, &req, &keep_hooks, &r, &err);
 	/* the PR has the commit: its report comment follows, whatever came after the push */
 	if (r.pushed != KEEP_NOT_PUSHED && !proc_interrupted)
@@ -74,6 +76,9 @@ static const struct cmd_option keep_options[] = {
 	{ .name = "pr", .arg = "N", .kind = CMD_VAL_INT, .min = 1,
 	  .help = "the PR whose number the workflow is dispatched with (default `github.pr`, else "
 		  "the open PR whose head is the branch)" },
+	{ .name = "experiment", .short_name = 'e', .arg = "N", .kind = CMD_VAL_INT, .min = 1,
+	  .help = "keep experiment N (of a queue): its saved patch applied to the clean worktree "
+		  "first" },
 	{ .name = "force", .help = "keep without a keep or keep-flat verdict on this diff" },
 	{ .name = "no-push", .help = "commit and make the baseline without pushing" },
 	{ .name = "no-dispatch", .help = "push, but dispatch no workflow" },
@@ -87,7 +92,12 @@ const struct cmd_entry cmd_keep_entry = {
 		   "baseline",
 	.options = keep_options,
 	.help = "Only after a `keep` or `keep-flat` verdict of `perfloop try` on exactly the\n"
-		"current diff (same patch hash), unless --force. Then:\n"
+		"current diff (same patch hash), unless --force. With --experiment N (the\n"
+		"command a `try --queue` ranking ends with), experiment N instead: it must have\n"
+		"been decided keep or keep-flat (or --force) and not be kept already, the\n"
+		"worktree must be clean, and its saved patch is applied to HEAD with `git apply`\n"
+		"(refused with git's message when it no longer applies; a warning when HEAD or\n"
+		"the baseline moved since it was tried). Then:\n"
 		"\n"
 		"- when the artifact is not the build of exactly this diff on HEAD (--force\n"
 		"  without a try, a rebuild since), the change is built first; nothing is\n"

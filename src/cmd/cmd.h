@@ -45,6 +45,7 @@ struct cmd_option {
 	const char *words;  /* CMD_VAL_WORDS: "md html json" (the command checks the value) */
 	long min;           /* CMD_VAL_INT: the smallest value */
 	int alt;            /* nonzero: options sharing it are alternatives, given at most one */
+	int many;           /* may be given more than once: every value kept (args_all) */
 };
 
 struct cmd_args;
@@ -82,6 +83,8 @@ struct cmd_args {
 	const struct cmd_entry *parent; /* the command of a subcommand, else NULL */
 	const char *value[CMD_MAX_OPTIONS]; /* per option: its (last) value, "" for a flag */
 	long num[CMD_MAX_OPTIONS];          /* per CMD_VAL_INT option: its value */
+	const char **all[CMD_MAX_OPTIONS];  /* per .many option: every value, in order */
+	size_t nr_all[CMD_MAX_OPTIONS];
 	int argc;                           /* the positional arguments */
 	char **argv;
 };
@@ -102,6 +105,8 @@ void cmd_args_release(struct cmd_args *a);
 /* Whether the option was given; its value (NULL when not given). */
 int args_has(const struct cmd_args *a, const char *name);
 const char *args_get(const struct cmd_args *a, const char *name);
+/* Every value of a .many option, in the order given (*out NULL when none); how many. */
+size_t args_all(const struct cmd_args *a, const char *name, const char *const **out);
 /* A CMD_VAL_INT option's value, or def when it was not given. */
 long args_int(const struct cmd_args *a, const char *name, long def);
 

@@ -119,10 +119,11 @@ static const char *verdict_text(const struct report_exp *e, struct strbuf *sb)
 void report_table_experiments(const struct report *r, struct report_table *t)
 {
 	static const char *const head[] = { "#", "change", "patch", "verdict", "why",
-					    "B/A", "interval", "commit", "perf.data" };
+					    "B/A", "interval", "profile predicts", "commit",
+					    "perf.data" };
 	struct strbuf sb = STRBUF_INIT;
 	char a[32], b[32], c[32];
-	table_init(t, head, "rllllrlll");
+	table_init(t, head, "rllllrllll");
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_exp *e = &r->exp[i];
 		const struct report_bench *bn = &e->bench;
@@ -150,6 +151,11 @@ void report_table_experiments(const struct report *r, struct report_table *t)
 			      report_fmt_level(c, sizeof(c), bn->level), bn->pairs);
 		else
 			cellf(t, CELL_TEXT, "none, %d pair%s", bn->pairs, bn->pairs == 1 ? "" : "s");
+		/* beside the measured B/A: a hotspot win that does not reach the end-to-end time */
+		strbuf_reset(&sb);
+		if (e->verdict)
+			exp_expected_text(&e->expected, NAN, &sb);
+		cell(t, CELL_TEXT, sb.len ? sb.buf : NULL, NULL);
 		cellf(t, CELL_CODE, "%.12s", e->commit ? e->commit : "");
 		if (e->profile_path)
 			cell(t, CELL_CODE, e->profile_path, NULL);

@@ -311,6 +311,8 @@ static void parse_hotspots(struct report_exp *e, const char *text)
 	json_t *doc = text ? json_loads(text, 0, NULL) : NULL, *row;
 	struct report_hot *rows;
 	size_t i, n = 0;
+	/* from every row, before the table keeps the top ones; seconds once the runs are read */
+	exp_expected_gain(doc, e->ntouched, NAN, &e->expected);
 	if (!json_is_array(doc)) {
 		json_decref(doc);
 		return;
@@ -490,8 +492,8 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		e->commit = col_dup(st, 7);
 		e->pushed = col_dup(st, 8);
 		e->profile_id = sqlite3_column_int64(st, 9);
-		parse_hotspots(e, col_text_or_null(st, 10));
 		parse_touched(e, col_text_or_null(st, 11));
+		parse_hotspots(e, col_text_or_null(st, 10));
 		e->has_bench = sqlite3_column_type(st, 12) != SQLITE_NULL;
 		e->bench.id = sqlite3_column_int64(st, 12);
 		e->bench.status = col_dup(st, 13);
@@ -528,6 +530,9 @@ static int load_experiments(struct ledger *l, struct report *r, struct strbuf *e
 		rc = load_profile(l, e, have_profiles, err);
 		if (!rc && e->has_bench)
 			rc = load_bench_runs(l, &e->bench, df[i], err);
+		if (!rc && e->has_bench && e->bench.na && e->expected.state == EXPECT_OK)
+			e->expected.seconds =
+				e->expected.points / 100 * median_of(e->bench.a, e->bench.na);
 		if (!rc && e->has_bench && e->status == EXP_KEPT)
 			rc = artifact_time(l, e->bench.candidate, r->metric, &e->time, err);
 	}
@@ -812,6 +817,10 @@ static json_t *exp_json(const struct report_exp *e)
 		json_array_append_new(hot, row);
 	}
 	json_object_set_new(o, "hotspots", hot);
+	json_object_set_new(o, "expected",
+			    e->verdict ? exp_expected_json(&e->expected,
+							   e->has_bench ? e->bench.ratio : NAN)
+				       : json_null());
 	return o;
 }
 

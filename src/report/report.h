@@ -86,6 +86,7 @@ struct report_exp {
 	struct report_hot *hot;   /* touched first, then by |delta|; at most REPORT_TOP_HOT */
 	size_t nhot;
 	struct report_time time;  /* kept: its candidate's time over all benches */
+	struct exp_expected expected; /* the gain its hotspot diff predicts (every row) */
 };
 
 /* A dispatch of the CI workflow and the run it started, if known. */

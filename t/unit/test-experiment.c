@@ -6,6 +6,7 @@
  * overrides a verdict, revert, and the ledger marking an experiment of a dead
  * process abandoned by the same status list.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -213,6 +214,88 @@ static void test_decided_and_last(void **state)
 	strbuf_release(&err);
 }
 
+/* A queue's patch that never applied: one row, failed at once; experiment_get() reads any. */
+static void test_save_failed_and_get(void **state)
+{
+	struct strbuf err = STRBUF_INIT;
+	struct exp_summary s;
+	int64_t a = save("diff a\n"), f;
+	f = experiment_save_failed(ledger, "broken", "diff broken\n", "abc123",
+				   "the patch does not apply to HEAD: error: x", &err);
+	assert_true(f > a);
+	assert_column(f, "status", "failed");
+	assert_column(f, "reason", "the patch does not apply to HEAD: error: x");
+	assert_column(f, "patch", "diff broken\n");
+	assert_int_equal(experiment_get(ledger, f, &s, &err), 1);
+	assert_int_equal(s.status, EXP_FAILED);
+	assert_int_equal(s.verdict, TRY_NONE);
+	assert_string_equal(s.message, "broken");
+	assert_string_equal(s.base_commit, "abc123");
+	assert_int_equal(s.baseline_id, 0);
+	exp_summary_release(&s);
+	assert_int_equal(experiment_get(ledger, a, &s, &err), 1);
+	assert_int_equal(s.status, EXP_SAVED);
+	assert_null(s.base_commit);
+	exp_summary_release(&s);
+	assert_int_equal(experiment_get(ledger, f + 1, &s, &err), 0);
+	strbuf_release(&err);
+}
+
+/* The gain a profile predicts: the touched rows' share that went away, times the baseline. */
+static void test_expected_gain(void **state)
+{
+	struct exp_expected x;
+	struct strbuf sb = STRBUF_INIT;
+	json_t *rows = json_loads("[{\"symbol\":\"find\",\"base\":45.0,\"new\":25.0,"
+				  "\"touched\":true},"
+				  "{\"symbol\":\"hash\",\"base\":2.0,\"new\":4.5,\"touched\":true},"
+				  "{\"symbol\":\"other\",\"base\":10.0,\"new\":30.0,"
+				  "\"touched\":false}]",
+				  0, NULL);
+	json_t *untouched = json_loads("[{\"symbol\":\"other\",\"base\":10.0,\"new\":9.0,"
+				       "\"touched\":false}]",
+				       0, NULL), *doc;
+	(void)state;
+	exp_expected_gain(rows, 2, 0.4, &x);
+	assert_int_equal(x.state, EXPECT_OK);
+	assert_int_equal(x.rows, 2);
+	assert_true(fabs(x.points - 17.5) < 1e-9);
+	assert_true(fabs(x.seconds - 0.07) < 1e-9);
+	exp_expected_text(&x, 0.66, &sb);
+	assert_string_equal(sb.buf, "profile predicts -17.5% (-70.0 ms), measured -34.0%");
+	doc = exp_expected_json(&x, 0.66);
+	assert_string_equal(json_string_value(json_object_get(doc, "state")), "ok");
+	assert_true(fabs(json_number_value(json_object_get(doc, "change")) + 0.175) < 1e-9);
+	assert_true(fabs(json_number_value(json_object_get(doc, "measured_change")) + 0.34) < 1e-9);
+	json_decref(doc);
+	/* no baseline time: the share alone */
+	exp_expected_gain(rows, 2, NAN, &x);
+	strbuf_reset(&sb);
+	exp_expected_text(&x, NAN, &sb);
+	assert_string_equal(sb.buf, "profile predicts -17.5%");
+	/* touched functions in no row, none touched, no profile: said, never a number */
+	exp_expected_gain(untouched, 1, 0.4, &x);
+	assert_int_equal(x.state, EXPECT_NOT_FOUND);
+	assert_true(x.points == 0);
+	strbuf_reset(&sb);
+	exp_expected_text(&x, 1.0, &sb);
+	assert_non_null(strstr(sb.buf, "not in the hotspot diff"));
+	doc = exp_expected_json(&x, 1.0);
+	assert_true(json_is_null(json_object_get(doc, "points")));
+	assert_string_equal(json_string_value(json_object_get(doc, "state")), "not-found");
+	json_decref(doc);
+	exp_expected_gain(untouched, 0, 0.4, &x);
+	assert_int_equal(x.state, EXPECT_NO_TOUCHED);
+	exp_expected_gain(NULL, 3, 0.4, &x);
+	assert_int_equal(x.state, EXPECT_NO_PROFILE);
+	strbuf_reset(&sb);
+	exp_expected_text(&x, 2.0, &sb);
+	assert_string_equal(sb.buf, "no profile to predict the gain from, measured +100.0%");
+	json_decref(rows);
+	json_decref(untouched);
+	strbuf_release(&sb);
+}
+
 /* An experiment left in a step by a process that is gone is abandoned on the next open. */
 static void test_abandoned_by_the_same_list(void **state)
 {
@@ -361,6 +444,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_revert, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decided_and_last, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abandoned_by_the_same_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_failed_and_get, setup, teardown),
+		cmocka_unit_test(test_expected_gain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -315,6 +315,7 @@ static void test_render(void **state)
 	e->hot[0].dso = xstrdup("x.so");
 	e->hot[0].delta = -1;
 	e->hot[0].noise = 0.5;
+	e->expected = (struct exp_expected){ EXPECT_OK, 12.5, 0.05, 1 };
 	report_median_interval(b, 2, REPORT_LEVEL, &e->time);
 	r.kept = 1;
 	report_compose(&(double){ log(0.5) }, &(double){ 0.02 }, &(double){ 1 }, 1, 0.95, &r.cum);
@@ -332,7 +333,8 @@ static void test_render(void **state)
 	assert_non_null(strstr(md.buf, "); 1 of 4 rounds used.\n"));
 	assert_non_null(strstr(md.buf, "| 1 | a \\| b | `0123456789ab` | **keep, kept** | "
 					"end-to-end time is faster | cpu ×0.500 (-50.0%) | ×0.450 – "
-					"×0.550 (95%), 2 pairs | `fedcba987654` | not profiled |\n"));
+					"×0.550 (95%), 2 pairs | profile predicts -12.5% (-50.0 ms) | "
+					"`fedcba987654` | not profiled |\n"));
 	assert_non_null(strstr(md.buf, "| ``a`b\\|c<T>`` | x.so |"));
 	assert_non_null(strstr(md.buf, "Cumulative cpu speed-up of the 1 kept experiment: ×2.000"));
 	assert_non_null(strstr(md.buf, "User+sys CPU time: no baseline measured yet."));
