@@ -181,7 +181,9 @@ test_expect_success 'Ctrl-C kills the child group, records interrupted, exits 13
 	printf "work=1\nsleep=30\n" >sleepy.art
 	"$PERFLOOP" bench --vs base.art --artifact sleepy.art 2>err &
 	pid=$! &&
-	sleep 1.5 &&
+	# Ctrl-C once a run is under way, however slow the start (valgrind, load)
+	n=0 && while ! pgrep -f "$W" >/dev/null && test $n -lt 600; do sleep 0.1; n=$((n + 1)); done &&
+	sleep 0.5 &&
 	kill -INT $pid &&
 	wait $pid; rc=$? &&
 	test $rc -eq 130 &&
