@@ -12,6 +12,7 @@
 #include "bench-doc.h"
 #include "bench-prepare.h"
 #include "cmd/cmd.h"
+#include "doctor.h"
 #include "metric.h"
 #include "stats.h"
 #include "valgrind.h"
@@ -469,6 +470,15 @@ int run_bench(struct project *c, const struct bench_request *req, struct bench_s
 		die("%s", err.buf);
 	}
 	progress_clear();
+	if (!req->calibrate && res->has_verdict) {
+		/* a noisy verdict metric: what the doctor recommends instead */
+		struct strbuf advice = STRBUF_INIT;
+		if (doctor_bench_advice(c, s->spec.metric, res->vr.sigma, &advice, &err) < 0)
+			die("%s", err.buf);
+		if (advice.len)
+			info("note: %s", advice.buf);
+		strbuf_release(&advice);
+	}
 	strbuf_release(&err);
 	if (res->leftover_runs)
 		warning("%d run(s) of bench %lld left processes running after they exited (run %zu: "
