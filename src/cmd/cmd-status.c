@@ -129,6 +129,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		json_object_set_new(last, "verdict", str_or_null(try_verdict_name(e.verdict)));
 		json_object_set_new(last, "reason", json_string(e.reason));
 		json_object_set_new(last, "ratio", e.has_ratio ? json_real(e.ratio) : json_null());
+		json_object_set_new(last, "metric",
+				    e.has_ratio ? json_string(e.metric->name) : json_null());
 		json_object_set_new(last, "commit", str_or_null(e.commit));
 		exp_summary_release(&e);
 	}
@@ -236,12 +238,19 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		if (json_is_object(last)) {
 			json_t *v = json_object_get(last, "verdict");
 			json_t *m = json_object_get(last, "message");
-			printf("last      experiment %lld%s%s%s: %s%s%s\n",
+			json_t *ratio = json_object_get(last, "ratio");
+			printf("last      experiment %lld%s%s%s: %s%s%s",
 			       (long long)json_integer_value(json_object_get(last, "id")),
 			       json_is_string(m) ? " \"" : "", json_is_string(m) ? json_string_value(m) : "",
 			       json_is_string(m) ? "\"" : "",
 			       json_string_value(json_object_get(last, "status")),
 			       json_is_string(v) ? ", " : "", json_is_string(v) ? json_string_value(v) : "");
+			/* the ratio names the metric its verdict judged */
+			if (json_is_number(ratio))
+				printf(" (B/A %s ×%.3f)",
+				       json_string_value(json_object_get(last, "metric")),
+				       json_number_value(ratio));
+			printf("\n");
 		}
 		if (patch.len)
 			printf("changes   uncommitted diff %.12s%s%s\n", hash,
