@@ -148,7 +148,9 @@ const struct cmd_entry cmd_calibrate_entry = {
 		"bench` pools the five newest calibrations of its metric for its interval and early\n"
 		"reject, and of the others for its cross-checks. Prints each metric's noise and the\n"
 		"pairs that detect a change of 1%, 2% and 5%. With instructions counted by valgrind,\n"
-		"every pair also runs natively, so the other metrics are calibrated too.\n",
+		"every pair also runs natively, so the other metrics are calibrated too. When the\n"
+		"verdict's metric is noisier than 3% per pair, a note names the metric `perfloop\n"
+		"doctor` recommends on this host instead.\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_calibrate,
 };
