@@ -82,15 +82,15 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 		if (cpu && cpu->sigma <= DOCTOR_QUIET) {
 			rec_set(rec, "cpu", NULL);
 			strbuf_addf(&brief, "cpu noise %.2f%%", 100 * cpu->sigma);
-			strbuf_addf(&why, "%s, user+sys CPU time's %.2f%%: the harness waits for "
-				    "CPUs, and CPU time leaves the waiting out (right for a CPU-bound "
-				    "harness)", trigger.buf, 100 * cpu->sigma);
+			strbuf_addf(&why, "%s, user+sys CPU time's %.2f%%: the harness waits "
+				    "for CPUs, and CPU time leaves the waiting out (right for a "
+				    "CPU-bound harness)", trigger.buf, 100 * cpu->sigma);
 		} else if (in->valgrind == HI_YES) {
 			rec_set(rec, "instructions", "valgrind");
 			strbuf_addstr(&brief, "no PMU: valgrind");
-			strbuf_addf(&why, "%s; without hardware counters valgrind counts instructions "
-				    "exactly, the same count run after run whatever the load, at "
-				    "%d-%dx the run time",
+			strbuf_addf(&why, "%s; without hardware counters valgrind counts "
+				    "instructions exactly, the same count run after run whatever "
+				    "the load, at %d-%dx the run time",
 				    trigger.buf, VALGRIND_SLOWDOWN_TYPICAL, VALGRIND_SLOWDOWN_MAX);
 		} else if (cpu && wall && cpu->sigma < wall->sigma) {
 			rec_set(rec, "cpu", NULL);
@@ -121,8 +121,8 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 	} else {
 		strbuf_addstr(&brief, "no project");
 		strbuf_addstr(&why, "outside a project there is no A/A noise to go by: wall time "
-			      "by default; in a project, `perfloop calibrate` measures the noise of "
-			      "every metric");
+			      "by default; in a project, `perfloop calibrate` measures the noise "
+			      "of every metric");
 	}
 out:
 	rec->brief = strbuf_detach(&brief, NULL);
@@ -179,8 +179,8 @@ size_t doctor_host_warnings(const struct hostinfo *hi, char ***out)
 				    "other cores' load"));
 	if (hi->smt == HI_YES)
 		add_warning(out, &n, &alloc,
-			    xstrdup("SMT on: a sibling hardware thread may share the harness's core "
-				    "(bench.cpus can pin it to one thread per core)"));
+			    xstrdup("SMT on: a sibling hardware thread may share the harness's "
+				    "core (bench.cpus can pin it to one thread per core)"));
 	return n;
 }
 

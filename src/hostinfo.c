@@ -616,7 +616,9 @@ static json_t *int_json(int known, long v)
 
 double hostinfo_usable_cpus(const struct hostinfo *hi)
 {
-	double n = hi->cpus_allowed > 0 ? hi->cpus_allowed : hi->cpus_online > 0 ? hi->cpus_online : 0;
+	double n = hi->cpus_allowed > 0	  ? hi->cpus_allowed
+		   : hi->cpus_online > 0 ? hi->cpus_online
+					 : 0;
 
 	if (hi->cpu_quota > 0 && (n <= 0 || hi->cpu_quota < n))
 		n = hi->cpu_quota;

@@ -405,7 +405,8 @@ int export_hyperfine(json_t *doc, const char *path, struct strbuf *err)
 	json_array_append_new(results, hf_result(json_object_get(doc, "candidate"), env_name, m));
 	json_object_set_new(out, "results", results);
 	/* hyperfine's figures are wall times; the verdict may judge another metric */
-	json_object_set_new(pl, "bench", json_integer(json_integer_value(json_object_get(doc, "id"))));
+	json_object_set_new(pl, "bench",
+			    json_integer(json_integer_value(json_object_get(doc, "id"))));
 	json_object_set_new(pl, "times_metric", json_string("wall"));
 	json_object_set_new(pl, "metric", json_string(m->name));
 	for (size_t i = 0; i < 3; i++) {

@@ -101,7 +101,8 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 		json_object_set(cal, "pooled_sigma", json_object_get(first, "pooled_sigma"));
 		json_object_set(cal, "pooled_df", json_object_get(first, "pooled_df"));
 		json_object_set(cal, "metrics", metrics);
-		json_object_set_new(doc, "advice", advice.len ? json_string(advice.buf) : json_null());
+		json_object_set_new(doc, "advice",
+				    advice.len ? json_string(advice.buf) : json_null());
 		print_json(doc);
 	} else {
 		printf("  ('-': not above bench.margin, or more than %d pairs)\n",

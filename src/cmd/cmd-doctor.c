@@ -33,8 +33,8 @@ static void print_host(const struct hostinfo *hi)
 	else
 		printf("%-12s no (%s)\n", "valgrind", hi->valgrind_why ? hi->valgrind_why : "?");
 	if (hi->load_known)
-		printf("%-12s %.2f %.2f %.2f (1, 5, 15 minutes)\n", "load", hi->load[0], hi->load[1],
-		       hi->load[2]);
+		printf("%-12s %.2f %.2f %.2f (1, 5, 15 minutes)\n", "load", hi->load[0],
+		       hi->load[1], hi->load[2]);
 	else
 		printf("%-12s unknown\n", "load");
 	if (hi->busy_known) {

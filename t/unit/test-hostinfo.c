@@ -131,8 +131,8 @@ static void test_facts(void **state)
 	assert_true(json_is_true(json_object_get(j, "smt")));
 	assert_int_equal(json_integer_value(json_object_get(j, "paranoid")), 2);
 	/* allowed CPUs, not online ones, are what the harness gets */
-	assert_float_equal(json_real_value(json_object_get(json_object_get(j, "cpus"), "usable")), 2,
-			   1e-12);
+	assert_float_equal(
+	    json_real_value(json_object_get(json_object_get(j, "cpus"), "usable")), 2, 1e-12);
 	assert_float_equal(json_real_value(json_object_get(json_object_get(j, "load"), "1m")), 1.5,
 			   1e-12);
 	assert_string_equal(
