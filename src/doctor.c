@@ -223,7 +223,7 @@ static void inputs_of(const struct doctor_report *r, struct doctor_inputs *in)
 	in->load_known = r->host.load_known;
 	in->load = r->host.load[0];
 	in->cpus = hostinfo_usable_cpus(&r->host);
-	in->project = r->key[0] != '\0';
+	in->project = r->config != NULL;
 	in->noise = r->noise;
 	in->nnoise = r->nnoise;
 }

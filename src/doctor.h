@@ -38,7 +38,7 @@ struct doctor_inputs {
 	int load_known;
 	double load; /* 1-minute load average */
 	double cpus; /* CPUs the harness can use (hostinfo_usable_cpus()); <= 0 unknown */
-	int project; /* a bench is configured: its noise was looked up */
+	int project; /* in a project: its bench's noise was looked up */
 	const struct metric_history *noise; /* the bench's A/A noise on this host */
 	size_t nnoise;
 };
