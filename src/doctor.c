@@ -54,7 +54,8 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 		/* exact, native speed, blind to load: nothing beats it */
 		rec_set(rec, "instructions", "pmu");
 		strbuf_addstr(&brief, "hardware counters");
-		strbuf_addstr(&why, "this machine counts user-space instructions with hardware "
+		strbuf_addstr(&why,
+			      "this machine counts user-space instructions with hardware "
 			      "counters (instructions:u): counts repeat within a few parts in "
 			      "100,000 whatever the load, at native speed");
 		goto out;
@@ -63,8 +64,10 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 		/* what the harness itself measures, and quiet here: it */
 		rec_set(rec, h->name, NULL);
 		strbuf_addf(&brief, "calibrated: %.2f%% per pair", 100 * h->sigma);
-		strbuf_addf(&why, "the harness's metric '%s' has an A/A noise of %.2f%% per pair "
-			    "(%d pairs)", h->name, 100 * h->sigma, h->pairs);
+		strbuf_addf(&why,
+			    "the harness's metric '%s' has an A/A noise of %.2f%% per pair "
+			    "(%d pairs)",
+			    h->name, 100 * h->sigma, h->pairs);
 		if (wall)
 			strbuf_addf(&why, ", wall time's %.2f%%", 100 * wall->sigma);
 		strbuf_addstr(&why, ": it measures what the harness reports, at native speed");
@@ -74,34 +77,40 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 		strbuf_addf(&trigger, "wall time's A/A noise is %.1f%% per pair (%d pairs)",
 			    100 * wall->sigma, wall->pairs);
 	else if (!wall && busy)
-		strbuf_addf(&trigger, "wall time is not calibrated here%s and the load average is "
-			    "%.2f on %.3g usable CPUs", in->project ? "" : " (outside a project)",
-			    in->load, in->cpus);
+		strbuf_addf(&trigger,
+			    "wall time is not calibrated here%s and the load average is "
+			    "%.2f on %.3g usable CPUs",
+			    in->project ? "" : " (outside a project)", in->load, in->cpus);
 	if (trigger.len) {
 		/* wall time is noisy here: the quietest way out */
 		if (cpu && cpu->sigma <= DOCTOR_QUIET) {
 			rec_set(rec, "cpu", NULL);
 			strbuf_addf(&brief, "cpu noise %.2f%%", 100 * cpu->sigma);
-			strbuf_addf(&why, "%s, user+sys CPU time's %.2f%%: the harness waits "
+			strbuf_addf(&why,
+				    "%s, user+sys CPU time's %.2f%%: the harness waits "
 				    "for CPUs, and CPU time leaves the waiting out (right for a "
-				    "CPU-bound harness)", trigger.buf, 100 * cpu->sigma);
+				    "CPU-bound harness)",
+				    trigger.buf, 100 * cpu->sigma);
 		} else if (in->valgrind == HI_YES) {
 			rec_set(rec, "instructions", "valgrind");
 			strbuf_addstr(&brief, "no PMU: valgrind");
-			strbuf_addf(&why, "%s; without hardware counters valgrind counts "
+			strbuf_addf(&why,
+				    "%s; without hardware counters valgrind counts "
 				    "instructions exactly, the same count run after run whatever "
 				    "the load, at %d-%dx the run time",
 				    trigger.buf, VALGRIND_SLOWDOWN_TYPICAL, VALGRIND_SLOWDOWN_MAX);
 		} else if (cpu && wall && cpu->sigma < wall->sigma) {
 			rec_set(rec, "cpu", NULL);
 			strbuf_addf(&brief, "cpu noise %.1f%%", 100 * cpu->sigma);
-			strbuf_addf(&why, "%s, user+sys CPU time's %.1f%%, lower; with valgrind "
-				    "installed, instructions would be exact", trigger.buf,
-				    100 * cpu->sigma);
+			strbuf_addf(&why,
+				    "%s, user+sys CPU time's %.1f%%, lower; with valgrind "
+				    "installed, instructions would be exact",
+				    trigger.buf, 100 * cpu->sigma);
 		} else {
 			rec_set(rec, "wall", NULL);
 			strbuf_addstr(&brief, "no quieter metric here");
-			strbuf_addf(&why, "%s, and nothing quieter is available here (no hardware "
+			strbuf_addf(&why,
+				    "%s, and nothing quieter is available here (no hardware "
 				    "counters, no valgrind%s): lower the load, pin the harness "
 				    "(bench.cpus), or install valgrind",
 				    trigger.buf, cpu ? ", cpu no quieter" : "");
@@ -111,16 +120,20 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 	rec_set(rec, "wall", NULL);
 	if (wall) {
 		strbuf_addf(&brief, "calibrated: %.2f%% per pair", 100 * wall->sigma);
-		strbuf_addf(&why, "wall time's A/A noise is %.2f%% per pair (%d pairs), low enough "
+		strbuf_addf(&why,
+			    "wall time's A/A noise is %.2f%% per pair (%d pairs), low enough "
 			    "to judge changes of a few percent, and wall time is what users wait "
-			    "for", 100 * wall->sigma, wall->pairs);
+			    "for",
+			    100 * wall->sigma, wall->pairs);
 	} else if (in->project) {
 		strbuf_addstr(&brief, "not calibrated");
-		strbuf_addstr(&why, "this bench is not calibrated on this host yet: wall time by "
+		strbuf_addstr(&why,
+			      "this bench is not calibrated on this host yet: wall time by "
 			      "default; `perfloop calibrate` measures the noise of every metric");
 	} else {
 		strbuf_addstr(&brief, "no project");
-		strbuf_addstr(&why, "outside a project there is no A/A noise to go by: wall time "
+		strbuf_addstr(&why,
+			      "outside a project there is no A/A noise to go by: wall time "
 			      "by default; in a project, `perfloop calibrate` measures the noise "
 			      "of every metric");
 	}
@@ -143,8 +156,10 @@ int doctor_advice_line(const struct metric *m, double sigma, const struct doctor
 {
 	if (!(sigma > DOCTOR_NOISY) || !rec->metric)
 		return 0;
-	strbuf_addf(out, "%s noise %.1f%% per pair on this host; `perfloop doctor` recommends "
-		    "bench.metric = %s (%s)", m->name, 100 * sigma, rec->metric, rec->brief);
+	strbuf_addf(out,
+		    "%s noise %.1f%% per pair on this host; `perfloop doctor` recommends "
+		    "bench.metric = %s (%s)",
+		    m->name, 100 * sigma, rec->metric, rec->brief);
 	return 1;
 }
 
@@ -172,7 +187,8 @@ size_t doctor_host_warnings(const struct hostinfo *hi, char ***out)
 	if (hi->governor && strcmp(hi->governor, "performance"))
 		add_warning(out, &n, &alloc,
 			    xstrfmt("frequency governor '%s': the clock follows the load; "
-				    "'performance' holds it steady", hi->governor));
+				    "'performance' holds it steady",
+				    hi->governor));
 	if (hi->boost == HI_YES)
 		add_warning(out, &n, &alloc,
 			    xstrdup("turbo boost on: the clock depends on temperature and on the "
@@ -205,8 +221,8 @@ static int gather_noise(struct project *c, struct doctor_report *r, struct strbu
 		struct ledger *l = project_ledger(c, err);
 		ret = !l || bench_noise_histories(l, r->key, DOCTOR_HISTORY, &r->noise, &r->nnoise,
 						  err)
-			      ? -1
-			      : 0;
+			  ? -1
+			  : 0;
 	}
 	free(db);
 	if (!ret && !r->nnoise)
@@ -232,7 +248,7 @@ static void inputs_of(const struct doctor_report *r, struct doctor_inputs *in)
 static int gather(struct project *c, double sample_seconds, struct doctor_report *r,
 		  struct strbuf *err)
 {
-	struct hostinfo_opts ho = { NULL, 1, 1, NULL, sample_seconds, 0 };
+	struct hostinfo_opts ho = {NULL, 1, 1, NULL, sample_seconds, 0};
 	memset(r, 0, sizeof(*r));
 	r->host_name = host_name();
 	if (c->cfg.path) {
@@ -287,8 +303,8 @@ json_t *doctor_json(const struct doctor_report *r)
 	if (r->config) {
 		project = json_object();
 		json_object_set_new(project, "config", json_string(r->config));
-		json_object_set_new(project, "bench_key", r->key[0] ? json_string(r->key)
-								     : json_null());
+		json_object_set_new(project, "bench_key",
+				    r->key[0] ? json_string(r->key) : json_null());
 		json_object_set_new(project, "metric", str_or_null(r->metric));
 	}
 	json_object_set_new(doc, "project", project);
@@ -314,8 +330,8 @@ json_t *doctor_json(const struct doctor_report *r)
 	return doc;
 }
 
-int doctor_bench_advice(struct project *c, const struct metric *m, double sigma,
-			struct strbuf *out, struct strbuf *err)
+int doctor_bench_advice(struct project *c, const struct metric *m, double sigma, struct strbuf *out,
+			struct strbuf *err)
 {
 	struct doctor_report r;
 	int ret = 0;

@@ -44,10 +44,10 @@ struct doctor_inputs {
 };
 
 struct doctor_rec {
-	char *metric; /* the value for bench.metric */
+	char *metric;	  /* the value for bench.metric */
 	const char *tool; /* instructions: "pmu" or "valgrind"; else NULL */
-	char *brief;  /* a few words for one-line advice: "no PMU: valgrind" */
-	char *reason; /* why, in a sentence */
+	char *brief;	  /* a few words for one-line advice: "no PMU: valgrind" */
+	char *reason;	  /* why, in a sentence */
 };
 
 /* The one recommended metric for these facts (rec is overwritten). */
@@ -68,9 +68,9 @@ size_t doctor_host_warnings(const struct hostinfo *hi, char ***out);
 struct doctor_report {
 	struct hostinfo host;
 	const char *host_name;
-	char *config;       /* perfloop.ini, NULL outside a project */
-	const char *metric; /* bench.metric there, NULL outside a project */
-	char key[HASH_HEX]; /* the bench's key, "" when none is configured */
+	char *config;		      /* perfloop.ini, NULL outside a project */
+	const char *metric;	      /* bench.metric there, NULL outside a project */
+	char key[HASH_HEX];	      /* the bench's key, "" when none is configured */
 	struct metric_history *noise; /* its A/A noise on this host per metric and tool */
 	size_t nnoise;
 	char *noise_note; /* why there is no noise, NULL when there is */
@@ -102,7 +102,7 @@ json_t *doctor_json(const struct doctor_report *r);
  * filled, 0 when the noise is not high, -1 with err when the ledger cannot
  * be read.
  */
-int doctor_bench_advice(struct project *c, const struct metric *m, double sigma,
-			struct strbuf *out, struct strbuf *err);
+int doctor_bench_advice(struct project *c, const struct metric *m, double sigma, struct strbuf *out,
+			struct strbuf *err);
 
 #endif

@@ -14,8 +14,7 @@
 #include "doctor.h"
 
 /* A history entry: name, under valgrind, sigma, pairs. */
-static struct metric_history H(const char *name, int valgrind, double sigma, int pairs)
-{
+static struct metric_history H(const char *name, int valgrind, double sigma, int pairs) {
 	struct metric_history h;
 	memset(&h, 0, sizeof(h));
 	h.name = (char *)name;
@@ -28,7 +27,8 @@ static struct metric_history H(const char *name, int valgrind, double sigma, int
 }
 
 /* Facts of a VM without a PMU, idle, with valgrind, in a project. */
-static struct doctor_inputs vm(const struct metric_history *noise, size_t n)
+static struct doctor_inputs
+vm(const struct metric_history *noise, size_t n)
 {
 	struct doctor_inputs in;
 	memset(&in, 0, sizeof(in));
@@ -62,7 +62,7 @@ static void expect(const struct doctor_inputs *in, const char *metric, const cha
 
 static void test_pmu_first(void **state)
 {
-	struct metric_history n[] = { H("wall", 0, 0.2, 10), H("score", 0, 0.001, 10) };
+	struct metric_history n[] = {H("wall", 0, 0.2, 10), H("score", 0, 0.001, 10)};
 	struct doctor_inputs in = vm(n, 2);
 	(void)state;
 	in.pmu = HI_YES;
@@ -72,14 +72,15 @@ static void test_pmu_first(void **state)
 
 static void test_quiet_harness_metric(void **state)
 {
-	struct metric_history n[] = { H("wall", 0, 0.05, 10), H("cpu", 0, 0.005, 10),
-				      H("score", 0, 0.02, 10), H("work", 0, 0.004, 8),
-				      H("noisy", 0, 0.2, 8) };
+	struct metric_history n[] = {H("wall", 0, 0.05, 10), H("cpu", 0, 0.005, 10),
+				     H("score", 0, 0.02, 10), H("work", 0, 0.004, 8),
+				     H("noisy", 0, 0.2, 8)};
 	struct doctor_inputs in = vm(n, 5);
 	(void)state;
 	/* the quietest harness metric, before cpu or valgrind */
-	expect(&in, "work", NULL, "'work' has an A/A noise of 0.40% per pair (8 pairs), wall "
-				  "time's 5.00%");
+	expect(&in, "work", NULL,
+	       "'work' has an A/A noise of 0.40% per pair (8 pairs), wall "
+	       "time's 5.00%");
 	/* a harness metric noisier than wall is no improvement */
 	n[0].sigma = 0.003;
 	expect(&in, "wall", NULL, "0.30% per pair (10 pairs), low enough");
@@ -89,8 +90,8 @@ static void test_quiet_harness_metric(void **state)
 	expect(&in, "cpu", NULL, "CPU time's 0.50%");
 	/* built-in metrics are not harness metrics; valgrind's counts are not native */
 	{
-		struct metric_history m[] = { H("wall", 0, 0.1, 10), H("cycles", 0, 0.001, 10),
-					      H("instructions", 1, 0.0, 10) };
+		struct metric_history m[] = {H("wall", 0, 0.1, 10), H("cycles", 0, 0.001, 10),
+					     H("instructions", 1, 0.0, 10)};
 		struct doctor_inputs in2 = vm(m, 3);
 		expect(&in2, "instructions", "valgrind", "wall time's A/A noise is 10.0% per pair");
 	}
@@ -98,7 +99,7 @@ static void test_quiet_harness_metric(void **state)
 
 static void test_noisy_wall(void **state)
 {
-	struct metric_history n[] = { H("wall", 0, 0.124, 12), H("cpu", 0, 0.02, 12) };
+	struct metric_history n[] = {H("wall", 0, 0.124, 12), H("cpu", 0, 0.02, 12)};
 	struct doctor_inputs in = vm(n, 2);
 	(void)state;
 	/* cpu not quiet enough: valgrind counts exactly */
@@ -113,8 +114,9 @@ static void test_noisy_wall(void **state)
 	in.valgrind = HI_NO;
 	expect(&in, "cpu", NULL, "CPU time's 2.0%, lower");
 	n[1].sigma = 0.2;
-	expect(&in, "wall", NULL, "nothing quieter is available here (no hardware counters, no "
-				  "valgrind, cpu no quieter)");
+	expect(&in, "wall", NULL,
+	       "nothing quieter is available here (no hardware counters, no "
+	       "valgrind, cpu no quieter)");
 	in.nnoise = 1;
 	expect(&in, "wall", NULL, "no valgrind)");
 	/* exactly at the threshold is not noisy */
@@ -150,7 +152,7 @@ static void test_uncalibrated(void **state)
 
 static void test_advice_line(void **state)
 {
-	struct metric_history n[] = { H("wall", 0, 0.124, 12) };
+	struct metric_history n[] = {H("wall", 0, 0.124, 12)};
 	struct doctor_inputs in = vm(n, 1);
 	struct doctor_rec rec;
 	struct strbuf sb = STRBUF_INIT;
@@ -215,12 +217,9 @@ static void test_host_warnings(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pmu_first),
-		cmocka_unit_test(test_quiet_harness_metric),
-		cmocka_unit_test(test_noisy_wall),
-		cmocka_unit_test(test_uncalibrated),
-		cmocka_unit_test(test_advice_line),
-		cmocka_unit_test(test_host_warnings),
+	    cmocka_unit_test(test_pmu_first),	cmocka_unit_test(test_quiet_harness_metric),
+	    cmocka_unit_test(test_noisy_wall),	cmocka_unit_test(test_uncalibrated),
+	    cmocka_unit_test(test_advice_line), cmocka_unit_test(test_host_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
