@@ -174,6 +174,25 @@ static int prepare_metrics(struct project *c, const struct bench_request *req,
 	return 0;
 }
 
+int bench_config_key(struct project *c, char *key, struct strbuf *err)
+{
+	const char *command, *env_name;
+	struct env_acc env = { NULL, 0, 0 };
+	char *dir;
+	if (!(command = project_require(c, "bench.command", err)) ||
+	    !(env_name = project_require(c, "bench.env", err)))
+		return -1;
+	dir = config_get_path(&c->cfg, "bench.dir");
+	config_each(&c->cfg, "env", NULL, add_env, &env);
+	snprintf(key, HASH_HEX, "%s",
+		 bench_key(dir, command, env_name, (const char *const *)env.v));
+	for (size_t i = 0; i < env.nr; i++)
+		free(env.v[i]);
+	free(env.v);
+	free(dir);
+	return 0;
+}
+
 int bench_prepare(struct project *c, const struct bench_request *req, struct bench_setup *s,
 		  struct strbuf *err)
 {

@@ -48,4 +48,12 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 		  struct strbuf *err);
 void bench_setup_release(struct bench_setup *s);
 
+/*
+ * The key of the configured bench (bench_key() of bench.dir, bench.command,
+ * bench.env and [env]) into key (HASH_HEX bytes), as bench_prepare() makes
+ * it, without running or checking anything else: whose A/A history applies.
+ * 0, or -1 with err when bench.command or bench.env is not set.
+ */
+int bench_config_key(struct project *c, char *key, struct strbuf *err);
+
 #endif

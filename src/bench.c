@@ -63,8 +63,9 @@ int bench_noise_histories(struct ledger *l, const char *key, int limit,
 {
 	/* per metric and tool: its newest `limit` calibrations, pooled */
 	sqlite3_stmt *st = ledger_query(l, err,
-					"SELECT metric, tool = 'valgrind', sum(ss), sum(df) FROM "
-					"(SELECT metric, IFNULL(tool, '') AS tool, ss, df, "
+					"SELECT metric, tool = 'valgrind', sum(ss), sum(df), sum(pairs), "
+					"count(*) FROM (SELECT metric, IFNULL(tool, '') AS tool, ss, df, "
+					"pairs, "
 					"row_number() OVER (PARTITION BY metric, IFNULL(tool, '') "
 					"ORDER BY id DESC) AS k FROM calibrations "
 					"WHERE key = ? AND host = ?) WHERE k <= ? "
@@ -88,6 +89,8 @@ int bench_noise_histories(struct ledger *l, const char *key, int limit,
 		h->valgrind = sqlite3_column_int(st, 1);
 		h->sigma = noise_pool_sigma(&np);
 		h->df = np.df;
+		h->pairs = sqlite3_column_int(st, 4);
+		h->calibrations = sqlite3_column_int(st, 5);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;

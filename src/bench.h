@@ -27,6 +27,8 @@ struct metric_history {
 	char *name;     /* the metric */
 	int valgrind;   /* measured under valgrind */
 	double sigma, df;
+	int pairs;        /* A/A pairs of the calibrations pooled */
+	int calibrations; /* how many were pooled */
 };
 
 struct bench_spec {

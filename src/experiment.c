@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metric.h"
 #include "store.h"
 #include "banned.h"
 
@@ -622,6 +623,10 @@ static int read_summary(sqlite3_stmt *st, void *out, struct strbuf *err)
 	e->commit = col_dup(st, 6);
 	e->base_commit = col_dup(st, 7);
 	e->baseline_id = sqlite3_column_int64(st, 8);
+	/* a bench from before metrics were recorded judged wall time */
+	e->metric = metric_lookup(col_text_or_null(st, 9));
+	if (!e->metric)
+		e->metric = METRIC_WALL;
 	if (exp_status_parse(col_text(st, 2), &e->status)) {
 		strbuf_addf(err, "experiment %lld has an unknown status '%s' in the ledger",
 			    (long long)e->id, col_text(st, 2));
@@ -632,7 +637,7 @@ static int read_summary(sqlite3_stmt *st, void *out, struct strbuf *err)
 
 #define SUMMARY_SQL                                                                   \
 	"SELECT e.id, e.message, e.status, e.verdict, e.reason, b.ratio, e.commit_id, "  \
-	"e.base_commit, e.baseline_id FROM experiments e "                              \
+	"e.base_commit, e.baseline_id, b.metric FROM experiments e "                    \
 	"LEFT JOIN benches b ON b.id = e.bench_id "
 
 int experiment_last(struct ledger *l, struct exp_summary *out, struct strbuf *err)

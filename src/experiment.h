@@ -222,6 +222,7 @@ void exp_decision_release(struct exp_decision *d);
  * The newest experiment, with its bench's B/A ratio (read through its
  * bench_id): 1 found, 0 none, -1 (err).
  */
+struct metric;
 struct exp_summary {
 	int64_t id;
 	char *message;  /* NULL when none */
@@ -230,6 +231,7 @@ struct exp_summary {
 	char *reason;   /* "" when none */
 	int has_ratio;
 	double ratio;
+	const struct metric *metric; /* of the ratio: what its bench's verdict judged */
 	char *commit;   /* NULL until kept */
 	char *base_commit;   /* the HEAD it was tried on, NULL when unknown */
 	int64_t baseline_id; /* the baseline it was benched against, 0 none */

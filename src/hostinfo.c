@@ -614,17 +614,28 @@ static json_t *int_json(int known, long v)
 	return known ? json_integer(v) : json_null();
 }
 
+double hostinfo_usable_cpus(const struct hostinfo *hi)
+{
+	double n = hi->cpus_allowed > 0	  ? hi->cpus_allowed
+		   : hi->cpus_online > 0 ? hi->cpus_online
+					 : 0;
+
+	if (hi->cpu_quota > 0 && (n <= 0 || hi->cpu_quota < n))
+		n = hi->cpu_quota;
+	return n;
+}
+
 json_t *hostinfo_json(const struct hostinfo *hi)
 {
 	json_t *o = json_object(), *pmu = json_object(), *vg = json_object(), *cpus = json_object();
-	json_t *cg = json_object(), *freq = json_object(), *load, *busy;
+	json_t *cg = json_object(), *load, *busy;
+	double usable = hostinfo_usable_cpus(hi);
 	size_t i;
 
 	json_object_set_new(pmu, "present", state_json(hi->pmu));
 	json_object_set_new(pmu, "why", str_json(hi->pmu_why));
-	json_object_set_new(pmu, "perf_event_paranoid",
-			    int_json(hi->perf_paranoid_known, hi->perf_paranoid));
 	json_object_set_new(o, "pmu", pmu);
+	json_object_set_new(o, "paranoid", int_json(hi->perf_paranoid_known, hi->perf_paranoid));
 
 	json_object_set_new(vg, "present", state_json(hi->valgrind));
 	json_object_set_new(vg, "path", str_json(hi->valgrind_path));
@@ -644,21 +655,20 @@ json_t *hostinfo_json(const struct hostinfo *hi)
 
 	json_object_set_new(cpus, "online", int_json(hi->cpus_online >= 0, hi->cpus_online));
 	json_object_set_new(cpus, "allowed", int_json(hi->cpus_allowed >= 0, hi->cpus_allowed));
-	/* quota: CPUs' worth, or null; limited says whether null means "none" */
-	json_object_set_new(cpus, "quota",
-			    hi->cpu_quota > 0 ? json_real(hi->cpu_quota) : json_null());
-	json_object_set_new(cpus, "quota_limited",
-			    hi->cpu_quota < 0 ? json_null() : json_boolean(hi->cpu_quota > 0));
-	json_object_set_new(cpus, "smt", state_json(hi->smt));
+	json_object_set_new(cpus, "usable", usable > 0 ? json_real(usable) : json_null());
 	json_object_set_new(o, "cpus", cpus);
 
+	/* cpus: CPUs' worth, or null; limited says whether null means "none" */
 	json_object_set_new(cg, "version", int_json(hi->cgroup_version > 0, hi->cgroup_version));
 	json_object_set_new(cg, "path", str_json(hi->cgroup_path));
-	json_object_set_new(o, "cgroup", cg);
+	json_object_set_new(cg, "cpus", hi->cpu_quota > 0 ? json_real(hi->cpu_quota) : json_null());
+	json_object_set_new(cg, "limited",
+			    hi->cpu_quota < 0 ? json_null() : json_boolean(hi->cpu_quota > 0));
+	json_object_set_new(o, "cgroup_quota", cg);
 
-	json_object_set_new(freq, "governor", str_json(hi->governor));
-	json_object_set_new(freq, "boost", state_json(hi->boost));
-	json_object_set_new(o, "frequency", freq);
+	json_object_set_new(o, "governor", str_json(hi->governor));
+	json_object_set_new(o, "boost", state_json(hi->boost));
+	json_object_set_new(o, "smt", state_json(hi->smt));
 
 	if (hi->busy_known) {
 		busy = json_array();
@@ -673,6 +683,6 @@ json_t *hostinfo_json(const struct hostinfo *hi)
 	} else {
 		busy = json_null();
 	}
-	json_object_set_new(o, "busy", busy);
+	json_object_set_new(o, "busiest", busy);
 	return o;
 }

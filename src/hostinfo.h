@@ -66,9 +66,15 @@ struct hostinfo_opts {
 void hostinfo_gather(struct hostinfo *hi, const struct hostinfo_opts *opts);
 void hostinfo_release(struct hostinfo *hi);
 
+/* CPUs the harness can use: allowed (else online), capped by the cgroup quota; 0 unknown. */
+double hostinfo_usable_cpus(const struct hostinfo *hi);
+
 /*
- * The facts as JSON: keys pmu, valgrind, load, cpus, cgroup, frequency and
- * busy; an unknown value is null. A new reference.
+ * The facts as JSON (README "perfloop doctor"): keys pmu {present, why},
+ * paranoid, valgrind {present, path, version, why}, load {1m, 5m, 15m},
+ * cpus {online, allowed, usable}, cgroup_quota {version, path, cpus,
+ * limited}, governor, boost, smt and busiest [{pid, comm, cpu}]; an
+ * unknown value is null. A new reference.
  */
 json_t *hostinfo_json(const struct hostinfo *hi);
 

@@ -288,4 +288,38 @@ test_expect_success 'try: bench.cross-check = warn lets the verdict.s metric dec
 	grep_q "; a cross-check disagrees: work says slower .* (bench.cross-check = warn: score decides alone)$" reason
 '
 
+test_expect_success 'status, report and the hyperfine export name the verdict.s metric' '
+	P status >st.txt && P status --json >st.json &&
+	grep_q "^last  *experiment 2 \"fewer points, more work\": decided, keep (B/A score ×0\.[0-9]*)$" st.txt &&
+	json_get st.json "d[\"last_experiment\"][\"metric\"]" | grep -qx score &&
+	P report >r.md && P report --format html >r.html && P report --format json >r.json &&
+	# a harness metric has no unit: no seconds anywhere
+	grep_q "^Harness metric score: [0-9.]* at the baseline; no change kept yet\.$" r.md &&
+	grep_q "^| baseline .* | [0-9.]* | [0-9.]* – [0-9.]* (.*) | [0-9]* |$" r.md &&
+	grep_q "^|  | commit | score median |" r.md &&
+	grep_q "^| 2 | fewer points, more work | .* | score ×0\.[0-9]* (-[0-9.]*%) |" r.md &&
+	grep_q ">harness metric &#39;score&#39;</text>" r.html &&
+	grep_q ">harness metric &#39;score&#39; per run</text>" r.html &&
+	grep_q "<title>A run 1: score [0-9.]*</title>" r.html &&
+	! grep -q "score [0-9.]* m\?s<" r.html &&
+	json_get r.json "d[\"metric\"]" | grep -qx score &&
+	P bench --json --export-hyperfine "$TEST_DIR/hf.json" >hb.json 2>/dev/null &&
+	python3 - hf.json hb.json <<-\PY
+	import json, sys
+	import statistics
+	hf, doc = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+	same = lambda x, y: len(x) == len(y) and all(abs(a - b) < 1e-9 * abs(b) for a, b in zip(x, y))
+	p = hf["perfloop"]
+	assert p["metric"] == "score" and p["times_metric"] == "wall", p
+	assert p["bench"] == doc["id"] and p["verdict"] == doc["verdict"], p
+	assert same([p["ratio"]], [doc["ratio"]]), p
+	for r, side in zip(hf["results"], ("baseline", "candidate")):
+	    assert same(r["times"], doc[side]["wall"]), r
+	    m = r["perfloop"]
+	    assert m["metric"] == "score" and m["unit"] == "", m
+	    assert same(m["values"], doc[side]["metrics"]["score"]), m
+	    assert same([m["median"]], [statistics.median(m["values"])]), m
+	PY
+'
+
 test_done

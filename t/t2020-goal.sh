@@ -65,14 +65,15 @@ PY
 test_expect_success 'reached: the lower bound ×1.220 is past a goal of 20%; status, JSON, report' '
 	python3 fix.py "$LEDGER" && set_goal 20% 5 &&
 	P status >st.out &&
-	grep_q "^goal *speed-up ×1.200 (20%), reached: cumulative speed-up ×1.250 (95% interval ×1.220 – ×1.281); 2 of 5 rounds used$" st.out &&
+	grep_q "^goal *speed-up ×1.200 (20%), reached: cumulative wall speed-up ×1.250 (95% interval ×1.220 – ×1.281); 2 of 5 rounds used$" st.out &&
 	grep_q "^next *the goal is reached" st.out &&
 	P status --check >/dev/null &&
 	P status --json >st.json &&
 	json_get st.json "(d[\"goal\"][\"state\"], d[\"goal\"][\"reached\"], d[\"goal\"][\"target\"], round(d[\"goal\"][\"speedup_lo\"], 4))" >got &&
 	grep -qx "(.reached., True, 1.2, 1.2195)" got &&
+	json_get st.json "d[\"goal\"][\"metric\"]" | grep -qx wall &&
 	P report >r.md &&
-	grep_q "^Goal: speed-up ×1.200 (20%), reached: cumulative speed-up ×1.250 (95% interval ×1.220 – ×1.281); 2 of 5 rounds used\.$" r.md &&
+	grep_q "^Goal: speed-up ×1.200 (20%), reached: cumulative wall speed-up ×1.250 (95% interval ×1.220 – ×1.281); 2 of 5 rounds used\.$" r.md &&
 	P report --format json >r.json &&
 	json_get r.json "(lambda g, s: g.keys() == s.keys() and all(abs(g[k] - s[k]) < 1e-9 if isinstance(g[k], float) else g[k] == s[k] for k in g))(d[\"goal\"], json.load(open(\"st.json\"))[\"goal\"])" | grep -qx True &&
 	P report --format html >r.html && grep_q "Goal: speed-up ×1.200 (20%), reached" r.html
@@ -81,7 +82,7 @@ test_expect_success 'reached: the lower bound ×1.220 is past a goal of 20%; sta
 test_expect_success 'not reached: the estimate ×1.25 is at a goal of 25%, its lower bound is not (exit 1)' '
 	set_goal 25% 5 &&
 	expect_exit 1 P status --check >st.out &&
-	grep_q "^goal *speed-up ×1.250 (25%), not reached yet: cumulative speed-up ×1.250 (95% interval ×1.220 – ×1.281; its lower bound must reach ×1.250); 2 of 5 rounds used$" st.out &&
+	grep_q "^goal *speed-up ×1.250 (25%), not reached yet: cumulative wall speed-up ×1.250 (95% interval ×1.220 – ×1.281; its lower bound must reach ×1.250); 2 of 5 rounds used$" st.out &&
 	expect_exit 1 P status --check --json >st.json &&
 	json_get st.json "(d[\"goal\"][\"state\"], d[\"goal\"][\"reached\"])" | grep -qx "(.not reached., False)"
 '

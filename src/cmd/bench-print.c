@@ -12,6 +12,7 @@
 #include "bench-doc.h"
 #include "bench-prepare.h"
 #include "cmd/cmd.h"
+#include "doctor.h"
 #include "metric.h"
 #include "stats.h"
 #include "valgrind.h"
@@ -334,7 +335,32 @@ void print_bench_doc(json_t *doc)
 	strbuf_release(&err);
 }
 
-static json_t *hf_result(json_t *side, const char *env_name)
+/*
+ * What perfloop adds to a hyperfine result: the verdict's metric and its
+ * values per run (hyperfine's own figures stay wall times).
+ */
+static json_t *hf_metric(json_t *side, const struct metric *m)
+{
+	json_t *o = json_object(), *values = json_array();
+	size_t n = metric_side_runs(side), k;
+	double *v = xcalloc(n + 1, sizeof(double)), *ok = xcalloc(n + 1, sizeof(double));
+	size_t nok = 0;
+	k = metric_side_values(m, side, v);
+	for (size_t i = 0; i < k; i++) {
+		json_array_append_new(values, isfinite(v[i]) ? json_real(v[i]) : json_null());
+		if (isfinite(v[i]))
+			ok[nok++] = v[i];
+	}
+	json_object_set_new(o, "metric", json_string(m->name));
+	json_object_set_new(o, "unit", json_string(m->unit));
+	json_object_set_new(o, "values", values);
+	json_object_set_new(o, "median", nok ? json_real(median_of(ok, nok)) : json_null());
+	free(v);
+	free(ok);
+	return o;
+}
+
+static json_t *hf_result(json_t *side, const char *env_name, const struct metric *m)
 {
 	json_t *o = json_object(), *times = json_object_get(side, "wall");
 	json_t *user = json_object_get(side, "user"), *sys = json_object_get(side, "sys");
@@ -363,19 +389,32 @@ static json_t *hf_result(json_t *side, const char *env_name)
 		json_object_set_new(o, "memory_usage_byte", mem);
 	}
 	json_object_set(o, "exit_codes", json_object_get(side, "exit_codes"));
+	json_object_set_new(o, "perfloop", hf_metric(side, m));
 	return o;
 }
 
 int export_hyperfine(json_t *doc, const char *path, struct strbuf *err)
 {
-	json_t *out = json_object(), *results = json_array();
+	json_t *out = json_object(), *results = json_array(), *pl = json_object();
 	json_t *base = json_object_get(doc, "baseline");
 	const char *env_name = json_string_value(json_object_get(doc, "env"));
+	const struct metric *m = metric_of_doc(doc);
 	int r;
 	if (json_is_object(base))
-		json_array_append_new(results, hf_result(base, env_name));
-	json_array_append_new(results, hf_result(json_object_get(doc, "candidate"), env_name));
+		json_array_append_new(results, hf_result(base, env_name, m));
+	json_array_append_new(results, hf_result(json_object_get(doc, "candidate"), env_name, m));
 	json_object_set_new(out, "results", results);
+	/* hyperfine's figures are wall times; the verdict may judge another metric */
+	json_object_set_new(pl, "bench",
+			    json_integer(json_integer_value(json_object_get(doc, "id"))));
+	json_object_set_new(pl, "times_metric", json_string("wall"));
+	json_object_set_new(pl, "metric", json_string(m->name));
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const keys[] = { "metric_source", "verdict", "ratio" };
+		json_t *v = json_object_get(doc, keys[i]);
+		json_object_set_new(pl, keys[i], v ? json_incref(v) : json_null());
+	}
+	json_object_set_new(out, "perfloop", pl);
 	r = json_dump_file(out, path, JSON_INDENT(2));
 	json_decref(out);
 	if (r) {
@@ -469,6 +508,15 @@ int run_bench(struct project *c, const struct bench_request *req, struct bench_s
 		die("%s", err.buf);
 	}
 	progress_clear();
+	if (!req->calibrate && res->has_verdict) {
+		/* a noisy verdict metric: what the doctor recommends instead */
+		struct strbuf advice = STRBUF_INIT;
+		if (doctor_bench_advice(c, s->spec.metric, res->vr.sigma, &advice, &err) < 0)
+			die("%s", err.buf);
+		if (advice.len)
+			info("note: %s", advice.buf);
+		strbuf_release(&advice);
+	}
 	strbuf_release(&err);
 	if (res->leftover_runs)
 		warning("%d run(s) of bench %lld left processes running after they exited (run %zu: "

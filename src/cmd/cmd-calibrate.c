@@ -8,6 +8,7 @@
 #include "bench-prepare.h"
 #include "cmd/bench-print.h"
 #include "cmd/cmd.h"
+#include "doctor.h"
 #include "banned.h"
 
 static int cmd_calibrate(const struct cmd_args *a, struct project *c)
@@ -15,7 +16,7 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 	struct bench_request req = { 0 };
 	struct bench_setup s;
 	struct bench_result res;
-	struct strbuf err = STRBUF_INIT;
+	struct strbuf err = STRBUF_INIT, advice = STRBUF_INIT;
 	static const double effects[] = { 0.01, 0.02, 0.05 };
 	struct bench_noise *noise;
 	json_t *doc, *metrics;
@@ -90,6 +91,9 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 		if (x->m == s.spec.metric)
 			verdict_sigma = sigma;
 	}
+	/* a noisy verdict metric: what the doctor recommends instead */
+	if (doctor_bench_advice(c, s.spec.metric, verdict_sigma, &advice, &err) < 0)
+		die("%s", err.buf);
 	if (json) {
 		/* bench_json holds this calibration's sigma and df of the verdict's metric */
 		json_t *cal = json_object_get(doc, "calibration");
@@ -97,14 +101,18 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 		json_object_set(cal, "pooled_sigma", json_object_get(first, "pooled_sigma"));
 		json_object_set(cal, "pooled_df", json_object_get(first, "pooled_df"));
 		json_object_set(cal, "metrics", metrics);
+		json_object_set_new(doc, "advice",
+				    advice.len ? json_string(advice.buf) : json_null());
 		print_json(doc);
 	} else {
 		printf("  ('-': not above bench.margin, or more than %d pairs)\n",
 		       VERDICT_MAX_PLAN);
-		if (verdict_sigma > 0.03)
+		if (verdict_sigma > DOCTOR_NOISY)
 			printf("%swarning%s: this host is noisy for %s; verdicts will need many "
 			       "pairs\n",
 			       color(1, "\033[1;33m"), color(1, "\033[m"), s.spec.metric->name);
+		if (advice.len)
+			printf("note: %s\n", advice.buf);
 	}
 	json_decref(metrics);
 	json_decref(doc);
@@ -113,6 +121,7 @@ out:
 	bench_result_release(&res);
 	bench_setup_release(&s);
 	strbuf_release(&err);
+	strbuf_release(&advice);
 	return ret;
 }
 
@@ -140,7 +149,9 @@ const struct cmd_entry cmd_calibrate_entry = {
 		"bench` pools the five newest calibrations of its metric for its interval and early\n"
 		"reject, and of the others for its cross-checks. Prints each metric's noise and the\n"
 		"pairs that detect a change of 1%, 2% and 5%. With instructions counted by valgrind,\n"
-		"every pair also runs natively, so the other metrics are calibrated too.\n",
+		"every pair also runs natively, so the other metrics are calibrated too. When the\n"
+		"verdict's metric is noisier than 3% per pair, a note names the metric `perfloop\n"
+		"doctor` recommends on this host instead.\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_calibrate,
 };

@@ -129,6 +129,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		json_object_set_new(last, "verdict", str_or_null(try_verdict_name(e.verdict)));
 		json_object_set_new(last, "reason", json_string(e.reason));
 		json_object_set_new(last, "ratio", e.has_ratio ? json_real(e.ratio) : json_null());
+		json_object_set_new(last, "metric",
+				    e.has_ratio ? json_string(e.metric->name) : json_null());
 		json_object_set_new(last, "commit", str_or_null(e.commit));
 		exp_summary_release(&e);
 	}
@@ -236,12 +238,19 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		if (json_is_object(last)) {
 			json_t *v = json_object_get(last, "verdict");
 			json_t *m = json_object_get(last, "message");
-			printf("last      experiment %lld%s%s%s: %s%s%s\n",
+			json_t *ratio = json_object_get(last, "ratio");
+			printf("last      experiment %lld%s%s%s: %s%s%s",
 			       (long long)json_integer_value(json_object_get(last, "id")),
 			       json_is_string(m) ? " \"" : "", json_is_string(m) ? json_string_value(m) : "",
 			       json_is_string(m) ? "\"" : "",
 			       json_string_value(json_object_get(last, "status")),
 			       json_is_string(v) ? ", " : "", json_is_string(v) ? json_string_value(v) : "");
+			/* the ratio names the metric its verdict judged */
+			if (json_is_number(ratio))
+				printf(" (B/A %s ×%.3f)",
+				       json_string_value(json_object_get(last, "metric")),
+				       json_number_value(ratio));
+			printf("\n");
 		}
 		if (patch.len)
 			printf("changes   uncommitted diff %.12s%s%s\n", hash,
@@ -291,11 +300,12 @@ const struct cmd_entry cmd_status_entry = {
 	.options = status_options,
 	.help = "Branch and base, the baseline (and whether it is HEAD's build), the artifact\n"
 		"(HEAD's build, the build of the uncommitted diff, stale and what it is instead, or\n"
-		"missing), the last experiment and its verdict, whether the uncommitted diff has\n"
-		"been tried, unpushed commits, a remote-only commit left by the API push fallback,\n"
-		"pending workflow runs, and the next command to run: `perfloop build` before\n"
-		"`profile` when the artifact is stale, `perfloop build && perfloop baseline save`\n"
-		"when the baseline is of other sources (after `sync` moved HEAD).\n"
+		"missing), the last experiment, its verdict and its B/A named by the metric that\n"
+		"verdict judged, whether the uncommitted diff has been tried, unpushed commits, a\n"
+		"remote-only commit left by the API push fallback, pending workflow runs, and the\n"
+		"next command to run: `perfloop build` before `profile` when the artifact is stale,\n"
+		"`perfloop build && perfloop baseline save` when the baseline is of other sources\n"
+		"(after `sync` moved HEAD).\n"
 		"\n"
 		"With `loop.goal` or `loop.rounds` set, the goal's progress: the cumulative\n"
 		"speed-up of the kept experiments with its 95% interval (as `perfloop report`\n"

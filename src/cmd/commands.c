@@ -8,7 +8,8 @@
 #include "banned.h"
 
 extern const struct cmd_entry cmd_baseline_entry, cmd_bench_entry, cmd_build_entry,
-	cmd_calibrate_entry, cmd_diff_entry, cmd_help_entry, cmd_hotspots_entry, cmd_init_entry,
+	cmd_calibrate_entry, cmd_diff_entry, cmd_doctor_entry, cmd_help_entry, cmd_hotspots_entry,
+	cmd_init_entry,
 	cmd_keep_entry, cmd_log_entry, cmd_patch_entry, cmd_profile_entry, cmd_report_entry,
 	cmd_revert_entry, cmd_runs_entry, cmd_show_entry, cmd_start_entry, cmd_status_entry,
 	cmd_sync_entry, cmd_try_entry, cmd_validate_entry, cmd_version_entry;
@@ -29,6 +30,7 @@ const struct cmd_entry *const commands[] = {
 	&cmd_patch_entry,
 	&cmd_bench_entry,
 	&cmd_calibrate_entry,
+	&cmd_doctor_entry,
 	&cmd_baseline_entry,
 	&cmd_log_entry,
 	&cmd_show_entry,

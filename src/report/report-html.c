@@ -46,19 +46,55 @@ static const char css[] =
 	"svg .grid{stroke:#e4e4e4;stroke-width:1}svg .spine{stroke:#555;stroke-width:1}\n"
 	"svg .trend{stroke:#999;stroke-width:1.5;fill:none;stroke-dasharray:4 3}\n";
 
-/* Unit for seconds up to `max`: the factor to multiply by and its name. */
-static const char *time_unit(double max, double *factor)
+/*
+ * The axis unit for values of metric m up to `max`: the factor to multiply
+ * them by and its name ("" for plain numbers: counts below 1000, harness
+ * metrics).
+ */
+static const char *axis_unit(const struct metric *m, double max, double *factor)
 {
-	if (max < 1e-3) {
-		*factor = 1e6;
+	static const struct {
+		double at;
+		const char *name;
+	} count[] = { { 1e12, "T" }, { 1e9, "G" }, { 1e6, "M" }, { 1e3, "k" } };
+	double s = !strcmp(m->unit, "ns") ? 1e-9 : 1;
+	if (m->kind == METRIC_COUNT) {
+		for (size_t i = 0; i < ARRAY_SIZE(count); i++) {
+			if (max >= count[i].at) {
+				*factor = 1 / count[i].at;
+				return count[i].name;
+			}
+		}
+	}
+	if (m->kind != METRIC_TIME) {
+		*factor = 1;
+		return "";
+	}
+	if (max * s < 1e-3) {
+		*factor = 1e6 * s;
 		return "µs";
 	}
-	if (max < 1) {
-		*factor = 1e3;
+	if (max * s < 1) {
+		*factor = 1e3 * s;
 		return "ms";
 	}
-	*factor = 1;
+	*factor = s;
 	return "s";
+}
+
+/* An axis title: what, and its unit in parentheses when it has one. */
+static void axis_title(struct strbuf *sb, const char *what, const char *unit)
+{
+	strbuf_addstr(sb, what);
+	if (*unit)
+		strbuf_addf(sb, " (%s)", unit);
+}
+
+/* Are values of a and b on one axis? The same metric, or times in the same unit. */
+static int same_scale(const struct metric *a, const struct metric *b)
+{
+	return a == b ||
+	       (a->kind == METRIC_TIME && b->kind == METRIC_TIME && !strcmp(a->unit, b->unit));
 }
 
 /* Each line of text as a paragraph (of class cls when not NULL). */
@@ -159,11 +195,11 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 		lo = fmin(lo, p[i].t->lo);
 		hi = fmax(hi, p[i].t->hi);
 	}
-	unit = time_unit(hi, &factor);
+	unit = axis_unit(m, hi, &factor);
 	svg_axis_nice(lo * factor, hi * factor, 6, &ax);
 	y = (struct svg_scale){ ax.lo, ax.hi, f.h - f.bottom, f.top };
 	slot = (f.w - f.left - f.right) / (double)n;
-	strbuf_addf(&title, "%s (%s)", m->title, unit);
+	axis_title(&title, m->title, unit);
 	strbuf_setf(&cap, "Median %s of the baseline and of each kept commit, with the interval "
 		    "of the median as error bars.", m->title);
 	strbuf_setf(&tip, "%s across kept commits", m->heading);
@@ -184,9 +220,9 @@ static void chart_time(struct strbuf *sb, const struct report *r)
 			    x, svg_map(&y, p[i].t->median * factor));
 		strbuf_setf(&tip, "%s %s: %s median %s, interval %s – %s (%s), %zu runs",
 			    p[i].label, p[i].sub, m->name,
-			    report_fmt_secs(a, sizeof(a), p[i].t->median),
-			    report_fmt_secs(b, sizeof(b), p[i].t->lo),
-			    report_fmt_secs(c, sizeof(c), p[i].t->hi),
+			    report_fmt_value(a, sizeof(a), m, p[i].t->median),
+			    report_fmt_value(b, sizeof(b), m, p[i].t->lo),
+			    report_fmt_value(c, sizeof(c), m, p[i].t->hi),
 			    report_fmt_level(lv, sizeof(lv), p[i].t->level), p[i].t->runs);
 		html_escape(sb, tip.buf);
 		strbuf_addstr(sb, "</title></circle>\n");
@@ -217,7 +253,7 @@ static void strip_side(struct strbuf *sb, const struct svg_scale *y, double fact
 			    "<circle class=\"pt\" cx=\"%.1f\" cy=\"%.1f\" r=\"3.6\" fill=\"%s\" "
 			    "fill-opacity=\"0.8\"><title>%c run %zu: %s %s</title></circle>\n",
 			    x + dx, svg_map(y, v[i] * factor), colour, side, i + 1, m->name,
-			    report_fmt_secs(t, sizeof(t), v[i]));
+			    report_fmt_value(t, sizeof(t), m, v[i]));
 	}
 	if (n) {
 		double m = svg_map(y, median_of(v, n) * factor);
@@ -240,15 +276,21 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 	struct svg_axis ax;
 	struct svg_scale y;
 	struct strbuf title = STRBUF_INIT, cap = STRBUF_INIT;
-	size_t n = 0;
+	size_t n = 0, other = 0;
 	int mixed = 0;
 	double lo = INFINITY, hi = -INFINITY, factor, slot, lx;
+	const char *unit;
 	char label[32], sub[64], ratio[32];
 
 	for (size_t i = 0; i < r->nexp; i++) {
 		const struct report_bench *b = &r->exp[i].bench;
 		if (!r->exp[i].has_bench || b->na + b->nb == 0)
 			continue;
+		/* one axis: the loop's metric, and times beside times */
+		if (!same_scale(b->metric, r->metric)) {
+			other++;
+			continue;
+		}
 		mixed |= m && m != b->metric;
 		m = b->metric;
 		g[n++] = &r->exp[i];
@@ -269,6 +311,9 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 		strbuf_addf(&cap, "A/B runs of each experiment: every measured run's %s, baseline "
 			    "(A) and candidate (B) side by side, with their medians.",
 			    m ? m->title : r->metric->title);
+	if (other)
+		strbuf_addf(&cap, " Left out: %zu experiment%s whose verdict judged a metric in "
+			    "other units.", other, other == 1 ? "" : "s");
 	figure_begin(sb, cap.buf);
 	if (!n) {
 		paragraphs(sb, "No experiment has been benched yet.", "empty");
@@ -277,8 +322,9 @@ static void chart_runs(struct strbuf *sb, const struct report *r)
 	/* at least 88 units per experiment: a long loop scrolls sideways */
 	f.w = fmax(CHART_W, f.left + f.right + 88.0 * (double)n);
 	slot = (f.w - f.left - f.right) / (double)n;
-	strbuf_addf(&title, "%s per run (%s)", mixed ? "time of the verdict's metric" : m->title,
-		    time_unit(hi, &factor));
+	unit = axis_unit(m, hi, &factor);
+	strbuf_addf(&title, "%s per run", mixed ? "time of the verdict's metric" : m->title);
+	axis_title(&title, "", unit);
 	svg_axis_nice(lo * factor, hi * factor, 6, &ax);
 	y = (struct svg_scale){ ax.lo, ax.hi, f.h - f.bottom, f.top };
 	strbuf_setf(&cap, "Strip plot of every measured run's %s per experiment: baseline runs (A) "

@@ -60,27 +60,28 @@ void report_table_release(struct report_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* "150.1 ms – 155.0 ms (97%)" */
-static void interval_cell(struct report_table *t, const struct report_time *tm)
+/* "150.1 ms – 155.0 ms (97%)", in metric m */
+static void interval_cell(struct report_table *t, const struct metric *m,
+			  const struct report_time *tm)
 {
 	char lo[32], hi[32], lv[16];
 	if (tm->runs < 2)
 		cell(t, CELL_TEXT, NULL, NULL);
 	else
-		cellf(t, CELL_TEXT, "%s – %s (%s)", report_fmt_secs(lo, sizeof(lo), tm->lo),
-		      report_fmt_secs(hi, sizeof(hi), tm->hi),
+		cellf(t, CELL_TEXT, "%s – %s (%s)", report_fmt_value(lo, sizeof(lo), m, tm->lo),
+		      report_fmt_value(hi, sizeof(hi), m, tm->hi),
 		      report_fmt_level(lv, sizeof(lv), tm->level));
 }
 
-static void time_row(struct report_table *t, const char *what, const char *commit,
-		     const struct report_time *tm)
+static void time_row(struct report_table *t, const struct metric *m, const char *what,
+		     const char *commit, const struct report_time *tm)
 {
 	char med[32];
 	cell(t, CELL_TEXT, what, NULL);
 	cellf(t, CELL_CODE, "%.12s", commit ? commit : "");
-	cell(t, CELL_TEXT, tm->runs ? report_fmt_secs(med, sizeof(med), tm->median) : "no runs yet",
-	     NULL);
-	interval_cell(t, tm);
+	cell(t, CELL_TEXT,
+	     tm->runs ? report_fmt_value(med, sizeof(med), m, tm->median) : "no runs yet", NULL);
+	interval_cell(t, m, tm);
 	cellf(t, CELL_TEXT, "%zu", tm->runs);
 }
 
@@ -95,11 +96,11 @@ void report_table_times(const struct report *r, struct report_table *t)
 	t->head[2] = xstrfmt("%s median", r->metric->name);
 	if (r->have_baseline) {
 		strbuf_addf(&what, "baseline '%s'", r->baseline_name ? r->baseline_name : "?");
-		time_row(t, what.buf, r->baseline_commit, &r->baseline);
+		time_row(t, r->metric, what.buf, r->baseline_commit, &r->baseline);
 	}
 	if (cur) {
 		strbuf_setf(&what, "current (experiment %lld)", (long long)cur->id);
-		time_row(t, what.buf, cur->commit, &cur->time);
+		time_row(t, r->metric, what.buf, cur->commit, &cur->time);
 	}
 	strbuf_release(&what);
 }
@@ -290,7 +291,8 @@ void report_goal_line(const struct report_goal *g, struct strbuf *out)
 		if (!g->kept)
 			strbuf_addstr(out, "nothing kept");
 		else
-			strbuf_addf(out, "cumulative speed-up %s",
+			strbuf_addf(out, "cumulative %s%sspeed-up %s",
+				    g->metric ? g->metric->name : "", g->metric ? " " : "",
 				    report_fmt_ratio(a, sizeof(a), g->speedup));
 		if (g->kept && isfinite(g->lo)) {
 			int reached = g->state == GOAL_REACHED;
@@ -321,11 +323,13 @@ static void cumulative_sentence(const struct report_cumulative *c, struct strbuf
 		    c->metric ? "" : " (their verdicts judged different metrics)",
 		    report_fmt_ratio(u, sizeof(u), 1 / c->ratio));
 	if (isfinite(c->lo))
-		strbuf_addf(out, " (%s interval %s – %s; %s%stime %s, %s – %s)",
+		strbuf_addf(out, " (%s interval %s – %s; %s%s%s %s, %s – %s)",
 			    report_fmt_level(a, sizeof(a), c->level),
 			    report_fmt_ratio(x, sizeof(x), 1 / c->hi),
 			    report_fmt_ratio(y, sizeof(y), 1 / c->lo),
 			    c->metric ? c->metric->name : "", c->metric ? " " : "",
+			    /* a count's ratio is not a time's */
+			    c->metric && c->metric->kind == METRIC_TIME ? "time" : "ratio",
 			    report_fmt_ratio(b, sizeof(b), c->ratio),
 			    report_fmt_ratio(u, sizeof(u), c->lo),
 			    report_fmt_ratio(v, sizeof(v), c->hi));
@@ -347,11 +351,11 @@ void report_summary(const struct report *r, struct strbuf *out)
 		strbuf_addf(out, "%s: no baseline measured yet.\n", m->heading);
 	else if (!cur || !cur->time.runs)
 		strbuf_addf(out, "%s: %s at the baseline; no change kept yet.\n", m->heading,
-			    report_fmt_secs(a, sizeof(a), r->baseline.median));
+			    report_fmt_value(a, sizeof(a), m, r->baseline.median));
 	else
 		strbuf_addf(out, "%s: %s at the baseline, %s now (experiment %lld): %s %s (%s).\n",
-			    m->heading, report_fmt_secs(a, sizeof(a), r->baseline.median),
-			    report_fmt_secs(b, sizeof(b), cur->time.median), (long long)cur->id,
+			    m->heading, report_fmt_value(a, sizeof(a), m, r->baseline.median),
+			    report_fmt_value(b, sizeof(b), m, cur->time.median), (long long)cur->id,
 			    m->name,
 			    report_fmt_ratio(x, sizeof(x), cur->time.median / r->baseline.median),
 			    report_fmt_change(y, sizeof(y), cur->time.median / r->baseline.median));

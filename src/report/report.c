@@ -123,6 +123,7 @@ void report_goal_compute(const struct report_cumulative *c, size_t used, double 
 	g->rounds = rounds > 0 ? rounds : 0;
 	g->used = used;
 	g->kept = c->n;
+	g->metric = c->metric;
 	g->level = c->level > 0 ? c->level : REPORT_LEVEL;
 	/* nothing kept: no speed-up yet, exactly ×1 with no interval */
 	g->speedup = c->n ? 1 / c->ratio : 1;
@@ -180,6 +181,19 @@ const char *report_fmt_secs(char *buf, size_t len, double s)
 		break;
 	}
 	snprintf(buf, len, "%.*f %s", digits, v, units[u]);
+	return buf;
+}
+
+const char *report_fmt_value(char *buf, size_t len, const struct metric *m, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "?");
+	else if (m->kind == METRIC_TIME)
+		report_fmt_secs(buf, len, !strcmp(m->unit, "ns") ? v / 1e9 : v);
+	else if (m->kind == METRIC_COUNT)
+		metric_format(m, v, buf, len);
+	else
+		snprintf(buf, len, "%.4g", v);
 	return buf;
 }
 
@@ -743,6 +757,7 @@ json_t *report_goal_json(const struct report_goal *g)
 	json_object_set_new(o, "rounds", g->rounds ? json_integer(g->rounds) : json_null());
 	json_object_set_new(o, "rounds_used", json_integer((json_int_t)g->used));
 	json_object_set_new(o, "kept", json_integer((json_int_t)g->kept));
+	json_object_set_new(o, "metric", g->metric ? json_string(g->metric->name) : json_null());
 	json_object_set_new(o, "speedup", jreal(g->speedup));
 	json_object_set_new(o, "speedup_lo", jreal(g->lo));
 	json_object_set_new(o, "speedup_hi", jreal(g->hi));

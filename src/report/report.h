@@ -128,6 +128,7 @@ struct report_goal {
 	long rounds;                   /* [loop] rounds; 0: no limit */
 	size_t used;                   /* rounds used */
 	size_t kept;                   /* kept experiments composed into the speed-up */
+	const struct metric *metric;   /* of the composed ratios; NULL when they mix metrics */
 	double speedup, lo, hi, level; /* cumulative speed-up and interval; NAN unknown */
 };
 
@@ -277,6 +278,12 @@ void report_goal_compute(const struct report_cumulative *c, size_t used, double 
 
 /* "152.3 ms", "1.234 s", "12.35 µs": four significant digits; "?" for NAN. */
 const char *report_fmt_secs(char *buf, size_t len, double s);
+/*
+ * A value of metric m: times as report_fmt_secs() (task-clock's ns too),
+ * counts as "1.43 G", harness metrics with four significant digits and no
+ * unit; "?" for NAN.
+ */
+const char *report_fmt_value(char *buf, size_t len, const struct metric *m, double v);
 /* "×0.667"; "?" for NAN. */
 const char *report_fmt_ratio(char *buf, size_t len, double r);
 /* A ratio as a change: "-33.3%", "+5.0%"; "?" for NAN. */

@@ -5,6 +5,7 @@
  *   spin N      N iterations of a loop: instruction counts follow N
  *   score X     print "score = X" (times the noise factor) on stdout
  *   work X      write "work X" (times the noise factor) to $PERFLOOP_METRICS_FILE
+ *   steady X    write "steady X" there, without the noise factor
  *   noise F     noise factor 1 + F * p[k % 8], p a fixed pattern and k this
  *               harness's run number, counted in the file named by
  *               $MH_COUNTER: seeded, the same sequence every time
@@ -42,7 +43,7 @@ static long next_run(void)
 int main(void)
 {
 	const char *art = getenv("ART"), *mfile = getenv("PERFLOOP_METRICS_FILE");
-	double score = -1, work = -1, noise = 0, factor;
+	double score = -1, work = -1, steady = -1, noise = 0, factor;
 	long spin = 0, cpus = 0, addr = 0;
 	volatile unsigned long x = 0;
 	char key[64];
@@ -60,6 +61,8 @@ int main(void)
 			score = val;
 		else if (!strcmp(key, "work"))
 			work = val;
+		else if (!strcmp(key, "steady"))
+			steady = val;
 		else if (!strcmp(key, "noise"))
 			noise = val;
 		else if (!strcmp(key, "cpus"))
@@ -74,11 +77,15 @@ int main(void)
 		x += (unsigned long)i;
 	if (score >= 0)
 		printf("progress: score = 1\nscore = %.6f\n", score * factor);
-	if (work >= 0 && mfile) {
+	if ((work >= 0 || steady >= 0) && mfile) {
 		FILE *m = fopen(mfile, "w");
 		if (!m)
 			return 3;
-		fprintf(m, "# written by mharness\nwork %.6f\n", work * factor);
+		fprintf(m, "# written by mharness\n");
+		if (work >= 0)
+			fprintf(m, "work %.6f\n", work * factor);
+		if (steady >= 0)
+			fprintf(m, "steady %.6f\n", steady);
 		fclose(m);
 	}
 	if (cpus) {

@@ -84,13 +84,15 @@ static void test_empty_tree_is_unknown(void **state)
 	j = hostinfo_json(&hi);
 	text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 	assert_string_equal(text,
-			    "{\"busy\":null,\"cgroup\":{\"path\":null,\"version\":null},"
-			    "\"cpus\":{\"allowed\":null,\"online\":null,\"quota\":null,"
-			    "\"quota_limited\":null,\"smt\":null},"
-			    "\"frequency\":{\"boost\":null,\"governor\":null},\"load\":null,"
-			    "\"pmu\":{\"perf_event_paranoid\":null,\"present\":null,\"why\":null},"
+			    "{\"boost\":null,\"busiest\":null,"
+			    "\"cgroup_quota\":{\"cpus\":null,\"limited\":null,\"path\":null,"
+			    "\"version\":null},"
+			    "\"cpus\":{\"allowed\":null,\"online\":null,\"usable\":null},"
+			    "\"governor\":null,\"load\":null,\"paranoid\":null,"
+			    "\"pmu\":{\"present\":null,\"why\":null},\"smt\":null,"
 			    "\"valgrind\":{\"path\":null,\"present\":null,\"version\":null,"
 			    "\"why\":null}}");
+	assert_float_equal(hostinfo_usable_cpus(&hi), 0, 0);
 	free(text);
 	json_decref(j);
 	hostinfo_release(&hi);
@@ -126,11 +128,15 @@ static void test_facts(void **state)
 	j = hostinfo_json(&hi);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "cpus"), "online")),
 			 4);
-	assert_true(json_is_true(json_object_get(json_object_get(j, "cpus"), "smt")));
+	assert_true(json_is_true(json_object_get(j, "smt")));
+	assert_int_equal(json_integer_value(json_object_get(j, "paranoid")), 2);
+	/* allowed CPUs, not online ones, are what the harness gets */
+	assert_float_equal(
+	    json_real_value(json_object_get(json_object_get(j, "cpus"), "usable")), 2, 1e-12);
 	assert_float_equal(json_real_value(json_object_get(json_object_get(j, "load"), "1m")), 1.5,
 			   1e-12);
 	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(j, "frequency"), "governor")),
+	    json_string_value(json_object_get(j, "governor")),
 	    "performance");
 	json_decref(j);
 	hostinfo_release(&hi);
@@ -224,12 +230,15 @@ static void test_cgroup_v2(void **state)
 
 	gather(&hi);
 	assert_float_equal(hi.cpu_quota, 2.5, 1e-12);
+	/* the quota caps what the harness can use */
+	assert_float_equal(hostinfo_usable_cpus(&hi), 2.5, 1e-12);
 	j = hostinfo_json(&hi);
-	assert_float_equal(json_real_value(json_object_get(json_object_get(j, "cpus"), "quota")),
-			   2.5, 1e-12);
-	assert_true(json_is_true(json_object_get(json_object_get(j, "cpus"), "quota_limited")));
+	assert_float_equal(
+	    json_real_value(json_object_get(json_object_get(j, "cgroup_quota"), "cpus")), 2.5,
+	    1e-12);
+	assert_true(json_is_true(json_object_get(json_object_get(j, "cgroup_quota"), "limited")));
 	assert_int_equal(
-	    json_integer_value(json_object_get(json_object_get(j, "cgroup"), "version")), 2);
+	    json_integer_value(json_object_get(json_object_get(j, "cgroup_quota"), "version")), 2);
 	json_decref(j);
 	hostinfo_release(&hi);
 
@@ -322,7 +331,7 @@ static void test_busiest(void **state)
 		memcpy(hi.busy[0].comm, "x\xff\x01y", 5);
 		j = hostinfo_json(&hi);
 		assert_string_equal(json_string_value(json_object_get(
-					json_array_get(json_object_get(j, "busy"), 0), "comm")),
+					json_array_get(json_object_get(j, "busiest"), 0), "comm")),
 				    "x??y");
 		json_decref(j);
 	}

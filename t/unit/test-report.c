@@ -65,6 +65,20 @@ static void test_fmt(void **state)
 	assert_string_equal(report_fmt_level(b, sizeof(b), 0.99966), "99.97%");
 	assert_string_equal(report_fmt_level(b, sizeof(b), 0.9999999), ">99.99%");
 	assert_string_equal(report_fmt_level(b, sizeof(b), 1), "100%");
+	/* a value in its metric's unit */
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_find("wall"), 0.15234),
+			    "152.3 ms");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_find("task-clock"), 1.5e9),
+			    "1.500 s");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_find("instructions"), 1.4321e9),
+			    "1.43 G");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_find("page-faults"), 12345),
+			    "12.3 k");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_lookup("score"), 100.04),
+			    "100");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_lookup("score"), 0.0123456),
+			    "0.01235");
+	assert_string_equal(report_fmt_value(b, sizeof(b), metric_find("instructions"), NAN), "?");
 }
 
 static void check_axis(double min, double max, int target, double lo, double hi, double step,
@@ -328,8 +342,8 @@ static void test_render(void **state)
 	r.rounds_used = 1;
 	report_goal_compute(&r.cum, r.rounds_used, 0.05, 4, &r.goal);
 	report_md(&r, &md);
-	assert_non_null(strstr(md.buf, "\nGoal: speed-up ×1.050 (5%), reached: cumulative speed-up "
-					"×2.000 (95% interval "));
+	assert_non_null(strstr(md.buf, "\nGoal: speed-up ×1.050 (5%), reached: cumulative cpu "
+					"speed-up ×2.000 (95% interval "));
 	assert_non_null(strstr(md.buf, "); 1 of 4 rounds used.\n"));
 	assert_non_null(strstr(md.buf, "| 1 | a \\| b | `0123456789ab` | **keep, kept** | "
 					"end-to-end time is faster | cpu ×0.500 (-50.0%) | ×0.450 – "
@@ -386,6 +400,83 @@ static void test_render(void **state)
 	report_release(&r);
 }
 
+/* A loop judged on instruction counts: counts as G/M, axes in G, no seconds. */
+static void test_render_counts(void **state)
+{
+	struct report r;
+	struct report_exp *e;
+	struct strbuf md = STRBUF_INIT, html = STRBUF_INIT;
+	double a[2] = { 1.4321e9, 1.4329e9 }, b[2] = { 1.3901e9, 1.3905e9 };
+	json_t *doc;
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.branch = xstrdup("perf/x");
+	r.base_ref = xstrdup("origin/main");
+	r.metric = metric_find("instructions");
+	r.have_baseline = 1;
+	r.baseline_name = xstrdup("base");
+	report_median_interval(a, 2, REPORT_LEVEL, &r.baseline);
+	r.nexp = 2;
+	r.exp = xcalloc(2, sizeof(*r.exp));
+	for (size_t i = 0; i < 2; i++) {
+		e = &r.exp[i];
+		e->id = (int64_t)i + 1;
+		e->status = EXP_KEPT;
+		e->verdict = TRY_KEEP;
+		e->has_bench = 1;
+		e->profile_note = "not profiled";
+		e->bench.metric = metric_find(i ? "instructions" : "wall");
+		e->bench.ratio = 0.97;
+		e->bench.pairs = 2;
+		e->bench.a = xmalloc(sizeof(a));
+		e->bench.b = xmalloc(sizeof(b));
+		memcpy(e->bench.a, i ? a : (double[]){ 0.2, 0.21 }, sizeof(a));
+		memcpy(e->bench.b, i ? b : (double[]){ 0.19, 0.2 }, sizeof(b));
+		e->bench.na = e->bench.nb = 2;
+		report_median_interval(b, 2, REPORT_LEVEL, &e->time);
+	}
+	r.kept = 2;
+	report_compose((double[]){ log(0.97), log(0.97) }, (double[]){ 0.01, 0.01 },
+		       (double[]){ 3, 3 }, 2, 0.95, &r.cum);
+	/* composed from two metrics: named as such, a ratio and not a time */
+	report_md(&r, &md);
+	assert_non_null(strstr(md.buf, "Instructions (user space): 1.43 G at the baseline, 1.39 G "
+				       "now (experiment 2): instructions ×0.971 (-2.9%).\n"));
+	assert_non_null(strstr(md.buf, "| baseline 'base' | — | 1.43 G | 1.43 G – 1.43 G ("));
+	assert_non_null(strstr(md.buf, "| instructions median |"));
+	assert_non_null(strstr(md.buf, "(their verdicts judged different metrics): ×1.063 (95% "
+				       "interval ×1.027 – ×1.100; ratio ×0.941, "));
+	assert_null(strstr(md.buf, " s |"));
+	report_html(&r, &html);
+	assert_non_null(strstr(html.buf, ">user-space instructions (G)</text>"));
+	assert_non_null(strstr(html.buf, ">user-space instructions per run (G)</text>"));
+	assert_non_null(strstr(html.buf, "<title>A run 1: instructions 1.43 G</title>"));
+	assert_non_null(strstr(html.buf, "median 1.39 G, interval"));
+	/* the wall-time experiment has no place on an axis of counts */
+	assert_non_null(strstr(html.buf, "Left out: 1 experiment whose verdict judged a metric in "
+					 "other units."));
+	assert_null(strstr(html.buf, "A run 1: wall"));
+	doc = report_json(&r);
+	assert_true(json_is_null(json_object_get(json_object_get(doc, "goal"), "metric")));
+	json_decref(doc);
+	/* the same metric throughout: the goal names it */
+	r.exp[0].bench.metric = r.metric;
+	r.cum.metric = r.metric;
+	report_goal_compute(&r.cum, 2, 0.05, 0, &r.goal);
+	doc = report_json(&r);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "goal"),
+							      "metric")),
+			    "instructions");
+	json_decref(doc);
+	strbuf_reset(&md);
+	report_md(&r, &md);
+	assert_non_null(strstr(md.buf, "cumulative instructions speed-up ×1.063"));
+	assert_non_null(strstr(md.buf, "; instructions ratio ×0.941, "));
+	strbuf_release(&md);
+	strbuf_release(&html);
+	report_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -398,6 +489,7 @@ int main(void)
 		cmocka_unit_test(test_compose),
 		cmocka_unit_test(test_goal),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
