@@ -148,6 +148,48 @@ test_expect_success 'report: a per-benchmark table in md, html and json' '
 	P report --format html >r.html && grep -q "<h2>Guard benchmarks</h2>" r.html && grep -q "id=\"chart-guards\"" r.html
 '
 
+test_expect_success 'a queue ranks a candidate a guard rejects with the rejects, saying why' '
+	change "plt-target work 70; plt-guard work 140;" &&
+	git -C "$WT" diff >q1-guard-slower.patch && git -C "$WT" checkout -q textstat.c &&
+	change "plt-target work 90;" &&
+	git -C "$WT" diff >q2-target-only.patch && git -C "$WT" checkout -q textstat.c &&
+	rm -f "$GH_COUNTER".* &&
+	P try --no-profile --patch "$TEST_DIR/q1-guard-slower.patch" \
+		--patch "$TEST_DIR/q2-target-only.patch" --json >queue.json 2>queue.err &&
+	json_get queue.json "[(c[\"file\"].split(\"/\")[-1], c[\"verdict\"]) for c in d[\"candidates\"]]" >ranking &&
+	grep -qx "\[(.q2-target-only.patch., .keep.), (.q1-guard-slower.patch., .reject.)\]" ranking &&
+	P try --no-profile --patch "$TEST_DIR/q1-guard-slower.patch" >queue.out 2>&1;
+	test $? = 1 && grep_q "^ *slower *guard .other. is slower: work ×1.400" queue.out &&
+	test -z "$(git -C "$WT" status --porcelain)"
+'
+
+# guard: on its first call SIGINT the perfloop running it, and wait to be killed
+cat >int-guard <<'SH'
+#!/bin/sh
+dir=$(dirname "$0")
+[ -f "$dir/int-done" ] && exec "$dir/gh" guard
+: >"$dir/int-done"
+p=$PPID
+while [ "$p" -gt 1 ] && [ "$(cat /proc/$p/comm 2>/dev/null)" != perfloop ]; do
+	p=$(sed 's/.*) //' /proc/$p/stat | cut -d" " -f2)
+done
+kill -INT "$p"
+sleep 60
+SH
+chmod +x int-guard
+
+test_expect_success 'Ctrl-C during a guard.s bench: interrupted, no verdict' '
+	cp project/perfloop.ini ini.saved &&
+	printf "[guard \"int\"]\ncommand = ART=\$TEXTSTAT_LIB $TEST_DIR/int-guard\n" >>project/perfloop.ini &&
+	change "plt-target work 80;" &&
+	expect_exit 130 P try -m "cut in a guard" --no-profile >int.out 2>int.err;
+	rc=$?; cp ini.saved project/perfloop.ini && test $rc = 0 &&
+	grep_q "interrupted, no verdict (interrupted during the bench of guard .int.)" int.err &&
+	id=$(sql "SELECT max(id) FROM experiments") &&
+	test "$(sql "SELECT status, verdict IS NULL FROM experiments WHERE id = $id")" = "interrupted|1" &&
+	P revert >/dev/null
+'
+
 test_expect_success 'configuration errors name file and line' '
 	printf "[bench]\ncommand = x\nenv = A\n[guard \"bad name\"]\nruns = 2\n" >bad.ini &&
 	expect_exit 128 "$PERFLOOP" -c bad.ini bench 2>err &&
