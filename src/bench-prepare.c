@@ -357,10 +357,10 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 	snprintf(s->key, sizeof(s->key), "%s", bench_key(dir, command, env_name, sp->extra_env,
 							      req->guard));
 	sp->key = s->key;
+	key_of(c, req->guard, "runs", name);
 	sp->max_pairs = req->runs > 0 ? req->runs
 				      : (int)config_get_int(&c->cfg, req->calibrate ? "bench.calibrate-pairs"
-										   : key_of(c, req->guard,
-											    "runs", name));
+										   : name);
 	if (sp->max_pairs < 1)
 		sp->max_pairs = 1;
 	if (req->calibrate && sp->max_pairs < 2) {

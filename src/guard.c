@@ -14,11 +14,16 @@
 const char *guard_outcome_name(enum guard_outcome o)
 {
 	switch (o) {
-	case GUARD_PASS: return "pass";
-	case GUARD_SLOWER: return "slower";
-	case GUARD_MEMORY: return "memory";
-	case GUARD_UNDECIDED: return "undecided";
-	case GUARD_FAILED: return "failed";
+	case GUARD_PASS:
+		return "pass";
+	case GUARD_SLOWER:
+		return "slower";
+	case GUARD_MEMORY:
+		return "memory";
+	case GUARD_UNDECIDED:
+		return "undecided";
+	case GUARD_FAILED:
+		return "failed";
 	}
 	return "?";
 }
@@ -63,9 +68,10 @@ void guard_judge(struct guard_judgement *g, int done, const char *why, enum verd
 		strbuf_addf(&sb, " beyond its margin %.3g%%", 100 * g->margin);
 	} else if (memory) {
 		g->outcome = GUARD_MEMORY;
-		strbuf_addf(&sb, "guard '%s' takes more memory: max RSS ×%.2f (%+.0f%%) beyond its "
-			    "memory margin %.3g%%", g->name, rss_ratio, 100 * (rss_ratio - 1),
-			    100 * g->memory_margin);
+		strbuf_addf(&sb,
+			    "guard '%s' takes more memory: max RSS ×%.2f (%+.0f%%) beyond its "
+			    "memory margin %.3g%%",
+			    g->name, rss_ratio, 100 * (rss_ratio - 1), 100 * g->memory_margin);
 	} else if (v == VERDICT_INCONCLUSIVE || v == VERDICT_CONTINUE) {
 		g->outcome = GUARD_UNDECIDED;
 		strbuf_addf(&sb, "guard '%s' could not decide (inconclusive", g->name);
@@ -95,7 +101,8 @@ enum try_verdict guard_apply(enum try_verdict v, const struct guard_judgement *g
 			strbuf_addf(&sb, "%s%s", blocked++ ? "; " : "", g[i].reason);
 	if (blocked) {
 		/* the guard first: it is why; then what the target's bench said */
-		strbuf_addf(&sb, "; the target alone would %s: %s", try_verdict_name(v), reason->buf);
+		strbuf_addf(&sb, "; the target alone would %s: %s", try_verdict_name(v),
+			    reason->buf);
 		strbuf_reset(reason);
 		strbuf_addbuf(reason, &sb);
 		v = TRY_REJECT;
@@ -123,8 +130,9 @@ void guard_judge_bench(const struct config *cfg, const char *name, const struct 
 	g->margin = config_get_real(cfg, margin);
 	g->memory_margin = config_get_real(cfg, memory);
 	g->metric = spec->metric ? spec->metric->name : NULL;
-	guard_judge(g, done, res->status == BENCH_DONE ? "has no baseline to compare with"
-						       : bench_status_name(res->status),
+	guard_judge(g, done,
+		    res->status == BENCH_DONE ? "has no baseline to compare with"
+					      : bench_status_name(res->status),
 		    vr->verdict, vr->early_reject, ok ? exp(vr->mean) : NAN,
 		    ok && !vr->early_reject && isfinite(vr->lo) ? exp(vr->lo) : NAN,
 		    ok && !vr->early_reject && isfinite(vr->hi) ? exp(vr->hi) : NAN,
@@ -146,8 +154,8 @@ json_t *guard_judgement_json(const struct guard_judgement *g, int64_t bench_id, 
 	json_object_set_new(o, "guard", json_string(g->name));
 	json_object_set_new(o, "outcome", json_string(guard_outcome_name(g->outcome)));
 	json_object_set_new(o, "blocks", json_boolean(guard_blocks(g->outcome)));
-	json_object_set_new(o, "verdict", g->have_verdict ? json_string(verdict_name(g->verdict))
-							  : json_null());
+	json_object_set_new(o, "verdict",
+			    g->have_verdict ? json_string(verdict_name(g->verdict)) : json_null());
 	json_object_set_new(o, "metric", g->metric ? json_string(g->metric) : json_null());
 	json_object_set_new(o, "ratio", real_or_null(g->ratio));
 	if (isfinite(g->lo) && isfinite(g->hi)) {
@@ -177,16 +185,19 @@ void guard_run_release(struct guard_run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int guard_record(struct ledger *l, int64_t exp, const struct guard_judgement *g,
-		 int64_t bench_id, struct strbuf *err)
+int guard_record(struct ledger *l, int64_t exp, const struct guard_judgement *g, int64_t bench_id,
+		 struct strbuf *err)
 {
-	return ledger_exec(l, err,
-			   "INSERT OR REPLACE INTO experiment_guards(experiment_id, guard, bench_id, "
-			   "outcome, verdict, ratio, lo, hi, rss_ratio, reason) "
-			   "VALUES (?,?,NULLIF(?,0),?,?,?,?,?,?,?)",
-			   "itit" "tddddt", exp, g->name, bench_id, guard_outcome_name(g->outcome),
-			   g->have_verdict ? verdict_name(g->verdict) : NULL, g->ratio, g->lo, g->hi,
-			   g->rss_ratio, g->reason);
+	return ledger_exec(
+	    l, err,
+	    "INSERT OR REPLACE INTO experiment_guards(experiment_id, guard, bench_id, "
+	    "outcome, verdict, ratio, lo, hi, rss_ratio, reason) "
+	    "VALUES (?,?,NULLIF(?,0),?,?,?,?,?,?,?)",
+	    "itit"
+	    "tddddt",
+	    exp, g->name, bench_id, guard_outcome_name(g->outcome),
+	    g->have_verdict ? verdict_name(g->verdict) : NULL, g->ratio, g->lo, g->hi, g->rss_ratio,
+	    g->reason);
 }
 
 static double real_col(sqlite3_stmt *st, int col)

@@ -18,11 +18,11 @@
 #include "experiment.h"
 
 enum guard_outcome {
-	GUARD_PASS,      /* not slower, memory within its margin */
-	GUARD_SLOWER,    /* slower beyond its margin: blocks */
-	GUARD_MEMORY,    /* max RSS grew beyond its memory margin: blocks */
+	GUARD_PASS,	 /* not slower, memory within its margin */
+	GUARD_SLOWER,	 /* slower beyond its margin: blocks */
+	GUARD_MEMORY,	 /* max RSS grew beyond its memory margin: blocks */
 	GUARD_UNDECIDED, /* its bench could not tell (inconclusive): does not block */
-	GUARD_FAILED,    /* its bench could not run to a verdict: does not block */
+	GUARD_FAILED,	 /* its bench could not run to a verdict: does not block */
 };
 
 /* "pass", "slower", "memory", "undecided", "failed" (the ledger's words). */
@@ -35,14 +35,14 @@ struct guard_judgement {
 	char name[48];
 	enum guard_outcome outcome;
 	int have_verdict;
-	enum verdict verdict;     /* its bench's, when have_verdict */
+	enum verdict verdict; /* its bench's, when have_verdict */
 	int early_reject;
-	double ratio, lo, hi;     /* B/A of its metric and the decision interval; NAN unknown */
-	double rss_ratio;         /* median max RSS B / A; NAN unknown */
-	double margin;            /* its margin (fraction) */
-	double memory_margin;     /* its memory margin (fraction) */
-	const char *metric;       /* the metric judged (static), NULL unknown */
-	char reason[512];         /* one line, naming the guard */
+	double ratio, lo, hi; /* B/A of its metric and the decision interval; NAN unknown */
+	double rss_ratio;     /* median max RSS B / A; NAN unknown */
+	double margin;	      /* its margin (fraction) */
+	double memory_margin; /* its memory margin (fraction) */
+	const char *metric;   /* the metric judged (static), NULL unknown */
+	char reason[512];     /* one line, naming the guard */
 };
 
 /*
@@ -67,7 +67,7 @@ enum try_verdict guard_apply(enum try_verdict v, const struct guard_judgement *g
 
 /* A guard benched by try or bench --all: its setup, result and judgement. */
 struct guard_run {
-	int have_bench;              /* setup and bench to release */
+	int have_bench; /* setup and bench to release */
 	struct bench_setup setup;
 	struct bench_result bench;
 	struct guard_judgement j;
@@ -87,14 +87,14 @@ json_t *guard_judgement_json(const struct guard_judgement *g, int64_t bench_id, 
 void guard_run_release(struct guard_run *r);
 
 /* Record guard g's judgement of experiment exp (its bench: bench_id, 0 none). 0 or -1. */
-int guard_record(struct ledger *l, int64_t exp, const struct guard_judgement *g,
-		 int64_t bench_id, struct strbuf *err);
+int guard_record(struct ledger *l, int64_t exp, const struct guard_judgement *g, int64_t bench_id,
+		 struct strbuf *err);
 
 /* A stored judgement, as the report reads it. */
 struct guard_row {
 	int64_t experiment, bench;
 	char *guard, *outcome, *verdict, *reason; /* verdict NULL when none */
-	double ratio, lo, hi, rss_ratio;          /* NAN when none */
+	double ratio, lo, hi, rss_ratio;	  /* NAN when none */
 };
 
 /* Every stored judgement, by experiment then guard name, into a new array. 0 or -1. */

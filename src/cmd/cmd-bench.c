@@ -26,7 +26,8 @@ static int bench_all(struct project *c, struct bench_request *req, int json)
 		int code;
 		req->guard = i ? names[i - 1] : NULL;
 		if (i)
-			info("%sguard '%s'%s", color(2, "\033[1m"), names[i - 1], color(2, "\033[m"));
+			info("%sguard '%s'%s", color(2, "\033[1m"), names[i - 1],
+			     color(2, "\033[m"));
 		code = run_bench(c, req, &g.setup, &g.bench);
 		g.have_bench = 1;
 		if (!ret)
@@ -83,7 +84,8 @@ static int cmd_bench(const struct cmd_args *a, struct project *c)
 		refuse_stale_artifact(c, "to measure it anyway");
 	if (args_has(a, "all")) {
 		if (hyperfine)
-			return usage_error(a, "--export-hyperfine writes one bench: not with --all");
+			return usage_error(a, "--export-hyperfine writes one bench: not with "
+					      "--all");
 		return bench_all(c, &req, json);
 	}
 	if ((ret = run_bench(c, &req, &s, &res)))
@@ -117,7 +119,8 @@ static const struct cmd_option bench_options[] = {
 	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
 	  .help = "unmeasured runs per side first (default `bench.warmup`)" },
 	{ .name = "force", .help = "compare with a baseline built differently" },
-	{ .name = "all", .help = "bench the target, then every guard benchmark (`[guard \"NAME\"]`)" },
+	{ .name = "all",
+	  .help = "bench the target, then every guard benchmark (`[guard \"NAME\"]`)" },
 	{ .name = "json", .help = "print one JSON document (with --all: `benches` and `guards`)" },
 	{ .name = "export-hyperfine", .arg = "FILE", .kind = CMD_VAL_FILE,
 	  .help = "also write hyperfine's JSON export format" },

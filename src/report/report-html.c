@@ -334,6 +334,42 @@ static void shorten(struct strbuf *out, const char *s, size_t max)
 	strbuf_addstr(out, "…");
 }
 
+/* A horizontal interval from x a to x b at height yc, with caps. */
+static void hrange(struct strbuf *sb, double a, double b, double yc)
+{
+	strbuf_addf(sb,
+		    "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fv10M%.1f %.1fv10\" stroke=\"" COLOR_INK
+		    "\" stroke-width=\"1.5\" fill=\"none\"/>\n",
+		    a, yc, b, a, yc - 5, b, yc - 5);
+}
+
+/*
+ * A horizontal bar from 0 to d on scale x at height yc (drops in COLOR_A,
+ * growth in COLOR_B) with an escaped tooltip, and d ± noise as an interval
+ * when noise is finite.
+ */
+static void hbar(struct strbuf *sb, const struct svg_scale *x, double yc, double rowh, double d,
+		 double noise, const char *opacity, const char *tip)
+{
+	double x0 = svg_map(x, 0), xd = svg_map(x, d);
+	strbuf_addf(sb,
+		    "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		    "fill=\"%s\" fill-opacity=\"%s\"><title>",
+		    fmin(x0, xd), yc - rowh * 0.3, fmax(fabs(xd - x0), 1), rowh * 0.6,
+		    d < 0 ? COLOR_A : COLOR_B, opacity);
+	html_escape(sb, tip);
+	strbuf_addstr(sb, "</title></rect>\n");
+	if (isfinite(noise))
+		hrange(sb, svg_map(x, d - noise), svg_map(x, d + noise), yc);
+}
+
+/* The vertical line at 0 of a horizontal bar chart. */
+static void zero_line(struct strbuf *sb, const struct svg_frame *f, double x0)
+{
+	strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+		    x0, f->top, x0, f->h - f->bottom);
+}
+
 /* (3) hotspot deltas of the latest experiment that has a diff, with noise */
 static void chart_hotspots(struct strbuf *sb, const struct report *r)
 {
@@ -370,29 +406,15 @@ static void chart_hotspots(struct strbuf *sb, const struct report *r)
 	for (size_t i = 0; i < e->nhot; i++) {
 		const struct report_hot *h = &e->hot[i];
 		double yc = f.top + rowh * ((double)i + 0.5), d = isfinite(h->delta) ? h->delta : 0;
-		double xd = svg_map(&x, d);
 		shorten(&name, h->symbol, 52);
 		svg_text(sb, f.left - 8, yc + 4, "end", h->touched ? "touched" : NULL, name.buf);
-		strbuf_addf(sb,
-			    "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			    "fill=\"%s\" fill-opacity=\"%s\"><title>",
-			    fmin(x0, xd), yc - rowh * 0.3, fmax(fabs(xd - x0), 1), rowh * 0.6,
-			    d < 0 ? COLOR_A : COLOR_B, h->within_noise ? "0.45" : "1");
 		strbuf_setf(&name, "%s (%s): %.2f%% -> %.2f%%, %+.2f points, noise ±%.2f%s%s",
 			    h->symbol, h->dso, h->base, h->cand, h->delta, h->noise,
 			    h->touched ? ", touched" : "", h->within_noise ? ", within noise" : "");
-		html_escape(sb, name.buf);
-		strbuf_addstr(sb, "</title></rect>\n");
-		if (isfinite(h->noise) && h->noise > 0) {
-			double a = svg_map(&x, d - h->noise), b = svg_map(&x, d + h->noise);
-			strbuf_addf(sb,
-				    "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fv10M%.1f %.1fv10\" stroke=\"" COLOR_INK
-				    "\" stroke-width=\"1.5\" fill=\"none\"/>\n",
-				    a, yc, b, a, yc - 5, b, yc - 5);
-		}
+		hbar(sb, &x, yc, rowh, d, isfinite(h->noise) && h->noise > 0 ? h->noise : NAN,
+		     h->within_noise ? "0.45" : "1", name.buf);
 	}
-	strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-		    x0, f.top, x0, f.h - f.bottom);
+	zero_line(sb, &f, x0);
 	lx = svg_legend(sb, 20, 20, SVG_KEY_BAR, COLOR_A, "share dropped");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_BAR, COLOR_B, "share grew");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_HRANGE, COLOR_INK, "noise interval (pale bar: within)");
@@ -462,26 +484,15 @@ static void chart_guards(struct strbuf *sb, const struct report *r)
 	for (size_t i = 0; i < n; i++) {
 		const struct guard_bar *b = &bars[i];
 		double yc = f.top + rowh * ((double)i + 0.5);
-		double d = isfinite(b->ratio) ? 100 * (b->ratio - 1) : 0, xd = svg_map(&x, d);
+		double d = isfinite(b->ratio) ? 100 * (b->ratio - 1) : 0;
 		svg_text(sb, f.left - 8, yc + 4, "end", b->blocks ? "touched" : NULL, b->label);
-		strbuf_addf(sb,
-			    "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			    "fill=\"%s\"><title>",
-			    fmin(x0, xd), yc - rowh * 0.3, fmax(fabs(xd - x0), 1), rowh * 0.6,
-			    d < 0 ? COLOR_A : COLOR_B);
 		strbuf_setf(&tip, "%s: %+.2f%%%s", b->label, d, b->blocks ? ", rejects the change" : "");
-		html_escape(sb, tip.buf);
-		strbuf_addstr(sb, "</title></rect>\n");
-		if (isfinite(b->lo) && isfinite(b->hi)) {
-			double lo = svg_map(&x, 100 * (b->lo - 1)), hi = svg_map(&x, 100 * (b->hi - 1));
-			strbuf_addf(sb,
-				    "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fv10M%.1f %.1fv10\" stroke=\"" COLOR_INK
-				    "\" stroke-width=\"1.5\" fill=\"none\"/>\n",
-				    lo, yc, hi, lo, yc - 5, hi, yc - 5);
-		}
+		/* the interval as a symmetric range would misdraw a skewed one: draw its ends */
+		hbar(sb, &x, yc, rowh, d, NAN, "1", tip.buf);
+		if (isfinite(b->lo) && isfinite(b->hi))
+			hrange(sb, svg_map(&x, 100 * (b->lo - 1)), svg_map(&x, 100 * (b->hi - 1)), yc);
 	}
-	strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-		    x0, f.top, x0, f.h - f.bottom);
+	zero_line(sb, &f, x0);
 	lx = svg_legend(sb, 20, 20, SVG_KEY_BAR, COLOR_A, "faster");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_BAR, COLOR_B, "slower");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_HRANGE, COLOR_INK, "decision interval");

@@ -68,8 +68,8 @@ int main(int argc, char **argv)
 		int used;
 		if (memcmp(buf + i, marker, strlen(marker)))
 			continue;
-		for (at = buf + i + strlen(marker);
-		     sscanf(at, "%15s %lf%n", key, &val, &used) == 2; at += used) {
+		for (at = buf + i + strlen(marker); sscanf(at, "%15s %lf%n", key, &val, &used) == 2;
+		     at += used) {
 			if (!strcmp(key, "work"))
 				work = val;
 			else if (!strcmp(key, "rss"))

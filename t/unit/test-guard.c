@@ -79,7 +79,8 @@ static void test_apply(void **state)
 	assert_int_equal(guard_apply(TRY_KEEP, g, 3, &reason), TRY_REJECT);
 	assert_non_null(strstr(reason.buf, "guard 'b' is slower"));
 	assert_true(!strncmp(reason.buf, "guard 'b' is slower", 19));
-	assert_non_null(strstr(reason.buf, "the target alone would keep: end-to-end time is faster"));
+	assert_non_null(
+	    strstr(reason.buf, "the target alone would keep: end-to-end time is faster"));
 	assert_non_null(strstr(reason.buf, "guard 'c' could not decide"));
 	assert_null(strstr(reason.buf, "guard 'a'"));
 	/* nothing blocks: the verdict stays, the undecided guard is said */
@@ -101,8 +102,8 @@ static void test_apply(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule),
-		cmocka_unit_test(test_apply),
+	    cmocka_unit_test(test_rule),
+	    cmocka_unit_test(test_apply),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
