@@ -98,6 +98,19 @@ test_expect_success 'a guard that cannot decide is said and does not block' '
 	P revert >/dev/null
 '
 
+test_expect_success 'a guard whose bench fails cannot decide and does not block' '
+	cp project/perfloop.ini ini.saved &&
+	printf "[guard \"broken\"]\ncommand = exit 1\n" >>project/perfloop.ini &&
+	change "plt-target work 80;" &&
+	P try --no-profile --json >tb.json 2>tb.err;
+	rc=$?; cp ini.saved project/perfloop.ini && test $rc = 0 &&
+	json_get tb.json "[(g[\"guard\"], g[\"outcome\"], g[\"blocks\"]) for g in d[\"guards\"]][1]" |
+		grep -qx "(.broken., .failed., False)" &&
+	json_get tb.json "d[\"reason\"]" >reason &&
+	grep_q "guard .broken. could not decide: its bench failed; it does not block" reason &&
+	P revert >/dev/null
+'
+
 test_expect_success 'a guard over its memory margin rejects the change' '
 	change "plt-target work 80; plt-guard work 100 rss 64;" &&
 	expect_exit 1 P try --no-profile --json >t4.json 2>/dev/null &&
@@ -142,7 +155,7 @@ test_expect_success 'calibrate --guard and --all: A/A history per benchmark' '
 
 test_expect_success 'report: a per-benchmark table in md, html and json' '
 	P report --format json >r.json &&
-	json_get r.json "sorted(set(g[\"guard\"] for e in d[\"experiments\"] for g in e[\"guards\"]))" | grep -qx "\[.other.\]" &&
+	json_get r.json "sorted(set(g[\"guard\"] for e in d[\"experiments\"] for g in e[\"guards\"]))" | grep -qx "\[.broken., .other.\]" &&
 	P report --format md >r.md && grep_q "^##* Guard benchmarks" r.md &&
 	grep_q "| .other. | \*\*slower (reject)\*\* | ×1.300 |" r.md &&
 	P report --format html >r.html && grep -q "<h2>Guard benchmarks</h2>" r.html && grep -q "id=\"chart-guards\"" r.html
