@@ -121,11 +121,12 @@ const struct cmd_entry cmd_log_entry = {
 	.name = "log",
 	.summary = "list the benches in the ledger, newest first",
 	.options = log_options,
-	.help = "One line per bench: when, kind, status, candidate and baseline, the metric its\n"
-		"verdict judges (`bench.metric`: wall, cpu, instructions or a harness metric),\n"
-		"that metric's median per side (counts as 1.43 G), the B/A ratio of the medians and\n"
-		"the verdict (none for a calibration). Status is running, done, failed, timeout,\n"
-		"interrupted, or abandoned (the perfloop running it was killed).\n",
+	.help = "One line per bench: when, kind, the benchmark it measured (`target`, or a guard\n"
+		"benchmark's name, `[guard \"NAME\"]`; in --json `benchmark`), status, candidate and\n"
+		"baseline, the metric its verdict judges (`bench.metric`: wall, cpu, instructions or\n"
+		"a harness metric), that metric's median per side (counts as 1.43 G), the B/A ratio\n"
+		"of the medians and the verdict (none for a calibration). Status is running, done,\n"
+		"failed, timeout, interrupted, or abandoned (the perfloop running it was killed).\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_log,
 };
