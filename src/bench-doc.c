@@ -237,6 +237,7 @@ json_t *bench_json(const struct bench_spec *spec, const struct bench_result *res
 
 	json_object_set_new(doc, "id", json_integer(res->id));
 	json_object_set_new(doc, "kind", json_string(spec->kind));
+	json_object_set_new(doc, "benchmark", json_string(spec->guard ? spec->guard : "target"));
 	json_object_set_new(doc, "status", json_string(bench_status_name(res->status)));
 	json_object_set_new(doc, "message", res->invalid ? json_string(res->invalid) : json_null());
 	json_object_set_new(doc, "verdict",

@@ -40,6 +40,19 @@ static int existing_file(const char *path, const char *what, const char *hint, s
 	return 0;
 }
 
+/*
+ * The configuration name that gives `key` to this bench: the guard's own
+ * key, or [bench]'s (config_guard_key()), into buf.
+ */
+#define KEY_MAX 96
+static const char *key_of(struct project *c, const char *guard, const char *key, char *buf)
+{
+	char *name = config_guard_key(&c->cfg, guard, key);
+	snprintf(buf, KEY_MAX, "%s", name);
+	free(name);
+	return buf;
+}
+
 /* "FILE:LINE" of a key for messages, or "set KEY" when it is a default. */
 static void where(struct project *c, const char *key, struct strbuf *out)
 {
@@ -128,8 +141,9 @@ static int prepare_metrics(struct project *c, const struct bench_request *req,
 {
 	struct bench_spec *sp = &s->spec;
 	const struct cfg_entry *cpus = config_entry(&c->cfg, "bench.cpus");
+	char name[KEY_MAX];
 	/* bench.metric, [metrics] and the choices were checked when the file was loaded */
-	sp->metric = metric_lookup(config_get(&c->cfg, "bench.metric"));
+	sp->metric = metric_lookup(config_get(&c->cfg, key_of(c, req->guard, "metric", name)));
 	if (!sp->metric)
 		sp->metric = METRIC_WALL;
 	s->rules = (struct hmetric_rules)HMETRIC_RULES_INIT;
@@ -141,6 +155,14 @@ static int prepare_metrics(struct project *c, const struct bench_request *req,
 				    e->key);
 			return -1;
 		}
+	}
+	if (req->guard && s->required) {
+		/* another harness: it owes only its own verdict's metric */
+		size_t n = 0;
+		for (size_t i = 0; s->required[i]; i++)
+			if (!strcmp(s->required[i], sp->metric->name))
+				s->required[n++] = s->required[i];
+		s->required[n] = NULL;
 	}
 	sp->rules = &s->rules;
 	sp->required = (const char *const *)s->required;
@@ -185,7 +207,7 @@ int bench_config_key(struct project *c, char *key, struct strbuf *err)
 	dir = config_get_path(&c->cfg, "bench.dir");
 	config_each(&c->cfg, "env", NULL, add_env, &env);
 	snprintf(key, HASH_HEX, "%s",
-		 bench_key(dir, command, env_name, (const char *const *)env.v));
+		 bench_key(dir, command, env_name, (const char *const *)env.v, NULL));
 	for (size_t i = 0; i < env.nr; i++)
 		free(env.v[i]);
 	free(env.v);
@@ -203,19 +225,26 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 	char *dir;
 	char *cand_path = NULL;
 	const struct metric_history *hist;
+	char name[KEY_MAX];
 
 	memset(s, 0, sizeof(*s));
 	strbuf_init(&s->warn, 0);
 	strbuf_init(&s->note, 0);
-	if (!(command = project_require(c, "bench.command", err)) ||
-	    !(env_name = project_require(c, "bench.env", err)))
+	if (req->guard && !config_has_guard(&c->cfg, req->guard)) {
+		strbuf_addf(err, "no guard '%s' in %s: add a [guard \"%s\"] section", req->guard,
+			    c->cfg.path ? c->cfg.path : "perfloop.ini", req->guard);
 		return -1;
-	dir = s->dir = config_get_path(&c->cfg, "bench.dir");
+	}
+	s->guard = req->guard ? xstrdup(req->guard) : NULL;
+	if (!(command = project_require(c, key_of(c, req->guard, "command", name), err)) ||
+	    !(env_name = project_require(c, key_of(c, req->guard, "env", name), err)))
+		return -1;
+	dir = s->dir = config_get_path(&c->cfg, key_of(c, req->guard, "dir", name));
 	if (!is_dir(dir)) {
-		const struct cfg_entry *e = config_entry(&c->cfg, "bench.dir");
+		const struct cfg_entry *e = config_entry(&c->cfg, name);
 		if (e)
-			strbuf_addf(err, "bench directory '%s' does not exist (bench.dir, %s:%d)", dir,
-				    e->file, e->line);
+			strbuf_addf(err, "bench directory '%s' does not exist (%s, %s:%d)", dir,
+				    name, e->file, e->line);
 		else
 			strbuf_addf(err, "bench directory '%s' does not exist (set bench.dir)", dir);
 		return -1;
@@ -338,16 +367,19 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 	}
 
 	sp->kind = req->calibrate ? "calibrate" : "bench";
+	sp->guard = s->guard;
 	sp->dir = dir;
 	sp->command = command;
 	sp->env_name = env_name;
 	sp->extra_env = (const char *const *)s->extra_env;
 	sp->log_root = s->log_root;
-	snprintf(s->key, sizeof(s->key), "%s", bench_key(dir, command, env_name, sp->extra_env));
+	snprintf(s->key, sizeof(s->key), "%s", bench_key(dir, command, env_name, sp->extra_env,
+							      req->guard));
 	sp->key = s->key;
+	key_of(c, req->guard, "runs", name);
 	sp->max_pairs = req->runs > 0 ? req->runs
 				      : (int)config_get_int(&c->cfg, req->calibrate ? "bench.calibrate-pairs"
-										   : "bench.runs");
+										   : name);
 	if (sp->max_pairs < 1)
 		sp->max_pairs = 1;
 	if (req->calibrate && sp->max_pairs < 2) {
@@ -355,11 +387,11 @@ int bench_prepare(struct project *c, const struct bench_request *req, struct ben
 		return -1;
 	}
 	sp->warmup = req->warmup >= 0 ? req->warmup : (int)config_get_int(&c->cfg, "bench.warmup");
-	sp->timeout = config_get_real(&c->cfg, "bench.timeout");
+	sp->timeout = config_get_real(&c->cfg, key_of(c, req->guard, "timeout", name));
 	if (prepare_metrics(c, req, s, err))
 		return -1;
 	sp->vp.max_pairs = sp->max_pairs;
-	sp->vp.margin = config_get_real(&c->cfg, "bench.margin");
+	sp->vp.margin = config_get_real(&c->cfg, key_of(c, req->guard, "margin", name));
 	sp->vp.reject = config_get_real(&c->cfg, "bench.reject");
 	sp->vp.floor = bench_floor(sp, sp->metric);
 	if (bench_noise_histories(l, sp->key, 5, &s->hist, &s->nhist, err))
@@ -406,4 +438,5 @@ void bench_setup_release(struct bench_setup *s)
 	free(s->valgrind);
 	free(s->valgrind_version);
 	free(s->pmu_absent);
+	free(s->guard);
 }

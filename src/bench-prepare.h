@@ -18,6 +18,7 @@ struct bench_request {
 	int force;                 /* accept a fingerprint mismatch */
 	int calibrate;             /* A/A: the baseline against itself */
 	int no_baseline;           /* run the candidate alone */
+	const char *guard;         /* a guard benchmark's name ([guard "NAME"]), NULL: the target */
 };
 
 struct bench_setup {
@@ -38,9 +39,14 @@ struct bench_setup {
 	char *valgrind;            /* the valgrind program found */
 	char *valgrind_version;
 	char *pmu_absent;          /* why the machine counts no instructions, when so */
+	char *guard;               /* the guard's name, NULL for the target */
 };
 
 /*
+ * A guard's bench (req->guard) takes each [guard "NAME"] key it sets and
+ * [bench]'s for the others (config_guard_key()); its key in the ledger is its
+ * own, and only its own metric is required of each run.
+ *
  * Resolve everything; 0 or -1 with err filled (one line). The setup must be
  * released either way.
  */

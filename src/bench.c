@@ -18,13 +18,16 @@
 #include "banned.h"
 
 const char *bench_key(const char *dir, const char *command, const char *env_name,
-		      const char *const *extra_env)
+		      const char *const *extra_env, const char *guard)
 {
 	static char hex[HASH_HEX];
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addf(&sb, "%s%c%s%c%s", dir, 0, command, 0, env_name ? env_name : "");
 	for (const char *const *e = extra_env; e && *e; e++)
 		strbuf_addf(&sb, "%c%s", 0, *e);
+	/* the target's key stays what it was; a guard's differs even with the same harness */
+	if (guard)
+		strbuf_addf(&sb, "%cguard=%s", 0, guard);
 	hash_mem(sb.buf, sb.len, hex);
 	hex[16] = '\0';
 	strbuf_release(&sb);
@@ -655,15 +658,15 @@ int bench_execute(struct ledger *l, const struct bench_spec *spec, const struct 
 	res->id = ledger_insert(l, err,
 				"INSERT INTO benches(kind, key, host, dir, command, started, status, "
 				"candidate_id, baseline_artifact_id, baseline_id, max_pairs, warmup, "
-				"owner_pid, owner_start, owner_host, metric, metric_source) VALUES "
-				"(?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),"
-				"?,?,?,?,?,?,?)",
-				"tttttdiiiii" "iittt", spec->kind, spec->key, host_name(),
+				"owner_pid, owner_start, owner_host, metric, metric_source, guard) "
+				"VALUES (?,?,?,?,?,?,'running',NULLIF(?,0),NULLIF(?,0),NULLIF(?,0),"
+				"?,?,?,?,?,?,?,?)",
+				"tttttdiiiii" "iitttt", spec->kind, spec->key, host_name(),
 				spec->dir,
 				spec->command, res->started, spec->cand_id, spec->base_id,
 				spec->baseline_id, (int64_t)spec->max_pairs, (int64_t)spec->warmup,
 				ledger_owner()->pid, ledger_owner()->start, ledger_owner()->host,
-				spec->metric->name, bench_metric_source(spec));
+				spec->metric->name, bench_metric_source(spec), spec->guard);
 	if (res->id < 0)
 		goto out;
 	log_dir = xstrfmt("%s/bench-%lld", spec->log_root, (long long)res->id);
@@ -1072,6 +1075,7 @@ static void read_bench_row(sqlite3_stmt *st, void *row)
 	b->baseline_name = col_dup(st, 9);
 	b->early_reject = sqlite3_column_int(st, 10);
 	b->result = col_dup(st, 11);
+	b->guard = col_dup(st, 12);
 }
 
 static void release_bench_row(void *row)
@@ -1084,6 +1088,7 @@ static void release_bench_row(void *row)
 	free(b->base_hash);
 	free(b->baseline_name);
 	free(b->result);
+	free(b->guard);
 }
 
 int bench_list(struct ledger *l, long limit, struct bench_row **out, size_t *nr,
@@ -1092,7 +1097,8 @@ int bench_list(struct ledger *l, long limit, struct bench_row **out, size_t *nr,
 	*out = ledger_rows(l,
 			   ledger_query(l, err,
 					"SELECT b.id, b.started, b.kind, b.status, b.verdict, b.ratio, "
-					"b.pairs, ca.hash, ba.hash, bl.name, b.early_reject, b.result "
+					"b.pairs, ca.hash, ba.hash, bl.name, b.early_reject, b.result, "
+					"b.guard "
 					"FROM benches b LEFT JOIN artifacts ca ON ca.id = b.candidate_id "
 					"LEFT JOIN artifacts ba ON ba.id = b.baseline_artifact_id "
 					"LEFT JOIN baselines bl ON bl.id = b.baseline_id "

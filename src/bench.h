@@ -39,6 +39,7 @@ struct bench_spec {
 	const char *const *extra_env;   /* more "NAME=value", NULL-terminated */
 	const char *log_root;           /* <state>/logs; a bench-<id>/ goes below */
 	const char *key;                /* bench identity (bench_key()) */
+	const char *guard;              /* the guard benchmark it is, NULL: the target */
 	int max_pairs;                  /* pairs with a baseline, runs without */
 	int warmup;                     /* unmeasured runs per side first */
 	double timeout;                 /* seconds per run, 0 = none */
@@ -161,9 +162,12 @@ struct bench_hooks {
 	void *data;
 };
 
-/* Identity of a bench: dir, command, env name and extra env. Hex, static buffer. */
+/*
+ * Identity of a bench: dir, command, env name and extra env, and the guard's
+ * name for a guard's bench (NULL for the target). Hex, static buffer.
+ */
 const char *bench_key(const char *dir, const char *command, const char *env_name,
-		      const char *const *extra_env);
+		      const char *const *extra_env, const char *guard);
 
 /*
  * Pooled A/A noise of metric `metric` (measured under valgrind or not) for
@@ -270,6 +274,7 @@ struct bench_row {
 	char *base_hash;     /* the baseline artifact's, NULL when none */
 	char *baseline_name; /* NULL when none */
 	char *result;        /* the stored JSON document, NULL when none */
+	char *guard;         /* the guard benchmark it is, NULL: the target */
 };
 
 /* The newest `limit` benches, newest first, into a new array. 0 or -1. */

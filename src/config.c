@@ -150,8 +150,38 @@ const struct cfg_keydoc cfg_keys[] = {
 	{ "loop", "rounds", CFG_COUNT, NULL,
 	  "most rounds of the loop: experiments benched to a verdict; status --check exits 2 once "
 	  "they are used up without reaching the goal" },
+
+	/*
+	 * [guard "NAME"]: another harness that must not regress. Every key but
+	 * runs and memory-margin falls back to [bench]'s (config_guard_key()).
+	 */
+	{ "guard.NAME", "dir", CFG_PATH, NULL,
+	  "directory the guard's harness runs in (default: bench.dir)" },
+	{ "guard.NAME", "command", CFG_STR, NULL, "the guard's harness command (default: bench.command)" },
+	{ "guard.NAME", "env", CFG_ENVNAME, NULL,
+	  "variable set to the artifact's absolute path (default: bench.env)" },
+	{ "guard.NAME", "runs", CFG_COUNT, "2",
+	  "most A/B pairs of the guard's bench in try (the target's pairs are bench.runs)" },
+	{ "guard.NAME", "margin", CFG_PCT, NULL,
+	  "smallest slowdown of the guard that rejects the change (default: bench.margin)" },
+	{ "guard.NAME", "metric", CFG_STR, NULL,
+	  "what the guard's verdict judges, as bench.metric (default: bench.metric)" },
+	{ "guard.NAME", "timeout", CFG_REAL, NULL,
+	  "seconds per run of the guard's harness (default: bench.timeout)" },
+	{ "guard.NAME", "memory-margin", CFG_PCT, "30%",
+	  "largest growth of the guard's peak memory (median max RSS, B/A - 1) that passes; "
+	  "beyond it try rejects the change" },
 	{ NULL, NULL, CFG_STR, NULL, NULL },
 };
+
+/*
+ * The table's section of a section as written: every "guard.NAME" is the
+ * table's "guard.NAME" (a section with a name, [guard "NAME"]).
+ */
+static const char *table_section(const char *section)
+{
+	return !strncmp(section, "guard.", 6) ? "guard.NAME" : section;
+}
 
 const char *cfg_type_name(enum cfg_type t)
 {
@@ -173,6 +203,7 @@ const char *cfg_type_name(enum cfg_type t)
 static const struct cfg_keydoc *find_key(const char *section, const char *key, int *section_known)
 {
 	*section_known = 0;
+	section = table_section(section);
 	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
 		if (strcmp(k->section, section))
 			continue;
@@ -212,7 +243,7 @@ static int levenshtein(const char *a, const char *b)
 /* Closest known "section.key" to the given one, for "did you mean". */
 static void suggest(struct strbuf *err, const char *section, const char *key)
 {
-	char *want = xstrfmt("%s.%s", section, key);
+	char *want = xstrfmt("%s.%s", table_section(section), key);
 	const struct cfg_keydoc *best = NULL;
 	int bestd = 3;
 	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
@@ -229,7 +260,9 @@ static void suggest(struct strbuf *err, const char *section, const char *key)
 		free(have);
 	}
 	if (best)
-		strbuf_addf(err, " (did you mean '%s.%s'?)", best->section, best->key);
+		strbuf_addf(err, " (did you mean '%s.%s'?)",
+			    !strcmp(best->section, table_section(section)) ? section : best->section,
+			    best->key);
 	free(want);
 }
 
@@ -389,6 +422,73 @@ static int parse_value(const char *s, struct strbuf *out, struct strbuf *err)
 	return 0;
 }
 
+/* Longest guard name: "guard." and it fit the section buffers of config_entry(). */
+#define GUARD_NAME_MAX 40
+
+/*
+ * A section header's text (between the brackets) into out: "bench" as
+ * "bench", lowercased; 'guard "NAME"' as "guard.NAME", the name kept as
+ * written. 0, or -1 with why.
+ */
+static int section_header(const char *text, struct strbuf *out, struct strbuf *why)
+{
+	const char *q = strchr(text, '"');
+	strbuf_addstr(out, text);
+	if (q)
+		strbuf_setlen(out, (size_t)(q - text));
+	strbuf_trim(out);
+	for (size_t i = 0; i < out->len; i++)
+		out->buf[i] = (char)tolower((unsigned char)out->buf[i]);
+	if (!valid_name(out->buf, 0)) {
+		strbuf_addf(why, "unknown section [%s]", text);
+		return -1;
+	}
+	if (!q && strcmp(out->buf, "guard"))
+		return 0;
+	if (strcmp(out->buf, "guard")) {
+		strbuf_addf(why, "[%s] takes no name (only [guard \"NAME\"] does)", out->buf);
+		return -1;
+	} else if (!q) {
+		strbuf_addstr(why, "a guard needs a name: [guard \"NAME\"]");
+		return -1;
+	} else {
+		const char *end = strchr(q + 1, '"');
+		const char *rest = end ? end + 1 : NULL;
+		size_t n = end ? (size_t)(end - q - 1) : 0;
+		char *name;
+		int ok;
+		while (rest && (*rest == ' ' || *rest == '\t'))
+			rest++;
+		if (!end || *rest) {
+			strbuf_addstr(why, "bad section header: write [guard \"NAME\"]");
+			return -1;
+		}
+		name = xstrndup(q + 1, n);
+		ok = valid_name(name, 0) && n <= GUARD_NAME_MAX && strcmp(name, "target");
+		if (!ok)
+			strbuf_addf(why, "bad guard name '%s': up to %d letters, digits, '-' and "
+				    "'_', and not 'target' (the bench's own name)", name, GUARD_NAME_MAX);
+		else
+			strbuf_addf(out, ".%s", name);
+		free(name);
+		return ok ? 0 : -1;
+	}
+}
+
+/*
+ * A [guard "NAME"] section that set no key (entries stayed at nr) would be
+ * no guard at all, silently: an error at its header's line.
+ */
+static int guard_empty(const struct config *cfg, int line, size_t nr, const char *file,
+		       const char *section, struct strbuf *err)
+{
+	if (!line || cfg->nr > nr)
+		return 0;
+	strbuf_addf(err, "%s:%d: [guard \"%s\"] sets no key: give it at least a command or an "
+		    "env of its own", file, line, section + 6);
+	return -1;
+}
+
 #define MAX_INCLUDE_DEPTH 8
 
 /* The files being read, outermost first: an include of one of them is a loop. */
@@ -510,7 +610,8 @@ static int parse_text(struct config *cfg, const char *name, const char *dir, con
 {
 	struct strbuf section = STRBUF_INIT, line = STRBUF_INIT, value = STRBUF_INIT;
 	struct strbuf why = STRBUF_INIT;
-	int lineno = 0, ret = -1;
+	int lineno = 0, ret = -1, guard_line = 0;
+	size_t guard_nr = 0;
 	const char *p = text;
 
 	/* editors on some systems start a UTF-8 file with a byte order mark */
@@ -537,15 +638,22 @@ static int parse_text(struct config *cfg, const char *name, const char *dir, con
 				goto out;
 			}
 			*close = '\0';
+			if (guard_empty(cfg, guard_line, guard_nr, name, section.buf, err))
+				goto out;
+			guard_line = 0;
 			strbuf_reset(&section);
-			strbuf_addstr(&section, line.buf + 1);
-			strbuf_trim(&section);
-			for (size_t i = 0; i < section.len; i++)
-				section.buf[i] = (char)tolower((unsigned char)section.buf[i]);
+			if (section_header(line.buf + 1, &section, &why)) {
+				strbuf_addf(err, "%s:%d: %s", name, lineno, why.buf);
+				goto out;
+			}
 			find_key(section.buf, "", &known);
-			if (!valid_name(section.buf, 0) || !known) {
+			if (!known) {
 				strbuf_addf(err, "%s:%d: unknown section [%s]", name, lineno, section.buf);
 				goto out;
+			}
+			if (!strncmp(section.buf, "guard.", 6)) {
+				guard_line = lineno;
+				guard_nr = cfg->nr;
 			}
 			continue;
 		}
@@ -611,6 +719,8 @@ static int parse_text(struct config *cfg, const char *name, const char *dir, con
 		}
 		add_entry(cfg, section.buf, key, value.buf, name, lineno);
 	}
+	if (guard_empty(cfg, guard_line, guard_nr, name, section.buf, err))
+		goto out;
 	ret = 0;
 out:
 	strbuf_release(&section);
@@ -711,6 +821,24 @@ static int check_metrics(const struct config *cfg, struct strbuf *err)
 			    metric->file, metric->line, metric->value);
 		goto out;
 	}
+	for (size_t i = 0; i < cfg->nr; i++) {
+		const struct cfg_entry *e = &cfg->entries[i];
+		if (strncmp(e->section, "guard.", 6) || strcmp(e->key, "metric"))
+			continue;
+		found = 0;
+		for (const char *const *w = builtin; !found && *w; w++)
+			found = !strcmp(e->value, *w);
+		for (size_t k = 0; k < cfg->nr && !found; k++)
+			found = !strcmp(cfg->entries[k].section, "metrics") &&
+				!strcmp(cfg->entries[k].key, e->value);
+		if (!found) {
+			strbuf_addf(err,
+				    "%s:%d: bad value for '%s.metric': '%s' is not wall, cpu, "
+				    "instructions or a metric of [metrics]",
+				    e->file, e->line, e->section, e->value);
+			goto out;
+		}
+	}
 	if (check_choice(config_entry(cfg, "bench.instructions"), instructions, err) ||
 	    check_choice(config_entry(cfg, "bench.cross-check"), cross, err))
 		goto out;
@@ -797,7 +925,7 @@ void config_release(struct config *cfg)
 
 static void split_name(const char *name, char *section, size_t slen, const char **key)
 {
-	const char *dot = strchr(name, '.');
+	const char *dot = strrchr(name, '.'); /* "guard.NAME.key": the section has a dot */
 	size_t n;
 	if (!dot)
 		BUG("config name '%s' has no section", name);
@@ -893,4 +1021,48 @@ int config_each(const struct config *cfg, const char *section, const char *key,
 			return r;
 	}
 	return 0;
+}
+
+size_t config_guards(const struct config *cfg, const char ***out)
+{
+	const char **names = NULL;
+	size_t n = 0, alloc = 0;
+	for (size_t i = 0; i < cfg->nr; i++) {
+		const char *sec = cfg->entries[i].section;
+		size_t k;
+		if (strncmp(sec, "guard.", 6))
+			continue;
+		for (k = 0; k < n && strcmp(names[k], sec + 6); k++)
+			;
+		if (k < n)
+			continue;
+		ALLOC_GROW(names, n + 1, alloc);
+		names[n++] = sec + 6;
+	}
+	*out = names;
+	return n;
+}
+
+int config_has_guard(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->nr; i++)
+		if (!strncmp(cfg->entries[i].section, "guard.", 6) &&
+		    !strcmp(cfg->entries[i].section + 6, name))
+			return 1;
+	return 0;
+}
+
+char *config_guard_key(const struct config *cfg, const char *guard, const char *key)
+{
+	char *name;
+	int known;
+	const struct cfg_keydoc *k;
+	if (!guard)
+		return xstrfmt("bench.%s", key);
+	name = xstrfmt("guard.%s.%s", guard, key);
+	k = find_key("guard.NAME", key, &known);
+	if (config_entry(cfg, name) || (k && k->def))
+		return name;
+	free(name);
+	return xstrfmt("bench.%s", key);
 }

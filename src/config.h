@@ -103,6 +103,22 @@ int config_each(const struct config *cfg, const char *section, const char *key,
 /* Does cfg read `path` (the main file or an include)? Compared as real paths. */
 int config_reads(const struct config *cfg, const char *path);
 
+/*
+ * Guard benchmarks, [guard "NAME"] sections (stored as section "guard.NAME"):
+ * their names in file order (pointers into cfg, a new array the caller
+ * frees) and how many; whether one of that name is configured.
+ */
+size_t config_guards(const struct config *cfg, const char ***out);
+int config_has_guard(const struct config *cfg, const char *name);
+
+/*
+ * The configuration name that gives `key` for a guard's bench:
+ * "guard.NAME.key" when the guard sets it or the key has a guard default
+ * (runs, memory-margin), else the fallback "bench.key"; always "bench.key"
+ * for the target (guard NULL). Newly allocated.
+ */
+char *config_guard_key(const struct config *cfg, const char *guard, const char *key);
+
 /* Type name for help output. */
 const char *cfg_type_name(enum cfg_type t);
 

@@ -266,6 +266,24 @@ static const char *const migrations[] = {
 	"  cut INTEGER NOT NULL DEFAULT 0, -- the report was cut to GitHub's limit\n"
 	"  attempted REAL NOT NULL,        -- the last update, failed or not\n"
 	"  succeeded REAL);                -- the last one that worked\n",
+
+	/*
+	 * 7 -> 8: guard benchmarks ([guard "NAME"]): the guard a bench measured
+	 * (benches.guard, NULL for the target), and each guard's judgement of
+	 * an experiment (guard.c)
+	 */
+	"ALTER TABLE benches ADD COLUMN guard TEXT; -- the guard benched, NULL: the target\n"
+	"CREATE TABLE experiment_guards(\n"
+	"  experiment_id INTEGER NOT NULL REFERENCES experiments(id),\n"
+	"  guard TEXT NOT NULL,\n"
+	"  bench_id INTEGER REFERENCES benches(id),\n"
+	"  outcome TEXT NOT NULL CHECK(outcome IN ('pass','slower','memory','undecided',"
+	"'failed')),\n"
+	"  verdict TEXT,                   -- its bench's: faster, slower, same, inconclusive\n"
+	"  ratio REAL, lo REAL, hi REAL,   -- B/A of its metric and the decision interval\n"
+	"  rss_ratio REAL,                 -- B/A of the medians of max RSS\n"
+	"  reason TEXT NOT NULL,           -- one line\n"
+	"  PRIMARY KEY(experiment_id, guard));\n",
 };
 
 int ledger_schema_version(void)

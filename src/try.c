@@ -180,6 +180,52 @@ static int bench_and_profile(struct project *c, const struct loop_state *ls,
 	return 0;
 }
 
+/*
+ * Step 7, when the target's verdict would keep the change: every guard
+ * benchmark against the same baseline, each recorded with its judgement.
+ * 1 stopped (interrupted), 0 done, -1 (err).
+ */
+static int bench_guards(struct project *c, const struct loop_state *ls,
+			const struct try_request *req, const struct try_hooks *h,
+			struct try_result *r, const char *artifact, struct strbuf *err)
+{
+	const char **names;
+	size_t n = config_guards(&c->cfg, &names);
+	int ret = 0;
+	r->guards_run = 1;
+	r->guards = n ? xcalloc(n, sizeof(*r->guards)) : NULL;
+	if (n && experiment_record_step(c->ledger, r->id, EXP_BENCHING, err))
+		ret = -1;
+	for (size_t i = 0; i < n && !ret; i++) {
+		struct guard_run *g = &r->guards[i];
+		struct bench_request breq = { 0 };
+		breq.artifact = artifact;
+		breq.baseline_id = ls->baseline_id;
+		breq.warmup = -1;
+		breq.force = req->force;
+		breq.guard = names[i];
+		hook_say(h->note, h->data, "guard '%s': benching it against the baseline too",
+			 names[i]);
+		r->nguards++;
+		g->have_bench = 1;
+		h->bench(h->data, c, &breq, &g->setup, &g->bench);
+		if (proc_interrupted) {
+			char *step = xstrfmt("bench of guard '%s'", names[i]);
+			ret = stopped(c, h, r, step, NULL, EXIT_INTERRUPTED, err) ? -1 : 1;
+			free(step);
+			break;
+		}
+		guard_judge_bench(&c->cfg, names[i], &g->setup.spec, &g->bench, &g->j);
+		if (guard_record(c->ledger, r->id, &g->j, g->bench.id, err))
+			ret = -1;
+		else
+			hook_say(guard_blocks(g->j.outcome) ? h->warn : h->note, h->data, "%s",
+				 g->j.reason);
+	}
+	free(names);
+	return ret;
+}
+
 int try_run(struct project *c, const struct loop_state *ls, const struct try_request *req,
 	    const struct try_hooks *h, struct try_result *r, struct strbuf *err)
 {
@@ -215,6 +261,16 @@ int try_run(struct project *c, const struct loop_state *ls, const struct try_req
 	/* a calibrated cross-check against the verdict's metric makes it inconclusive */
 	r->verdict = try_cross_check(r->verdict, r->bench.contradiction, r->setup.spec.cross_warn,
 				     r->setup.spec.metric->name, &r->reason);
+	if (try_verdict_keeps(r->verdict)) {
+		struct guard_judgement *js;
+		if ((ret = bench_guards(c, ls, req, h, r, bres.artifact_path, err)) != 0)
+			goto out;
+		js = xcalloc(r->nguards + 1, sizeof(*js));
+		for (size_t i = 0; i < r->nguards; i++)
+			js[i] = r->guards[i].j;
+		r->verdict = guard_apply(r->verdict, js, r->nguards, &r->reason);
+		free(js);
+	}
 	if (experiment_decide(c->ledger, r->id, r->verdict, r->reason.buf, err))
 		goto out;
 	r->status = EXP_DECIDED;
@@ -270,6 +326,18 @@ json_t *try_result_json(const struct try_result *r, const char *message)
 								 : json_null());
 	json_object_set_new(doc, "hotspots", try_profile_json(tp));
 	json_object_set_new(doc, "expected", exp_expected_json(&r->expected, try_ratio(r)));
+	{
+		json_t *guards = json_array();
+		for (size_t i = 0; i < r->nguards; i++) {
+			const struct guard_run *g = &r->guards[i];
+			json_array_append_new(guards,
+					      guard_judgement_json(&g->j, g->bench.id,
+								   bench_json(&g->setup.spec,
+									      &g->bench)));
+		}
+		json_object_set_new(doc, "guards", guards);
+		json_object_set_new(doc, "guards_run", json_boolean(r->guards_run));
+	}
 	try_profile_doc(tp, doc);
 	return doc;
 }
@@ -282,6 +350,9 @@ void try_result_release(struct try_result *r)
 		bench_result_release(&r->bench);
 		bench_setup_release(&r->setup);
 	}
+	for (size_t i = 0; i < r->nguards; i++)
+		guard_run_release(&r->guards[i]);
+	free(r->guards);
 	strbuf_release(&r->reason);
 	memset(r, 0, sizeof(*r));
 	strbuf_init(&r->reason, 0);

@@ -2,7 +2,9 @@
  * try.h: one experiment of the loop, the procedure behind `perfloop try`:
  * save the worktree's diff first (never lost), validate, build, bench against
  * the loop's baseline (early reject after one pair), profile and diff the
- * hotspots, and judge it (try_decide()). Every step is recorded on the
+ * hotspots, and judge it (try_decide()); when that would keep it, bench every
+ * guard benchmark too (guard.h), any of which may turn it into a reject.
+ * Every step is recorded on the
  * experiment as it starts and ends; a step that fails or is interrupted ends
  * the experiment failed or interrupted, never with a verdict. It prints
  * nothing: what there is to say goes through try_hooks.
@@ -14,6 +16,7 @@
 #include "bench-prepare.h"
 #include "build.h"
 #include "experiment.h"
+#include "guard.h"
 #include "loop.h"
 #include "try-profile.h"
 #include "validate.h"
@@ -61,6 +64,13 @@ struct try_result {
 	int have_profile_step;
 	struct try_profile profile;
 	struct exp_expected expected; /* EXP_DECIDED: the gain its profile predicts */
+	/*
+	 * The guard benchmarks, benched (in configuration order) only when the
+	 * target's verdict would keep the change; guards_run says whether they were.
+	 */
+	int guards_run;
+	struct guard_run *guards;
+	size_t nguards;
 };
 
 /*
@@ -84,8 +94,9 @@ void try_interval(const struct try_result *r, double *lo, double *hi);
 /*
  * try's document of a decided experiment (new reference): experiment,
  * patch_hash, message, verdict, reason, time, max_pairs, bench, profile,
- * profile_path, hotspots, expected (exp_expected_json()) and try_profile_doc()'s
- * members.
+ * profile_path, hotspots, expected (exp_expected_json()), guards (each
+ * guard_judgement_json() with its bench document) and guards_run, and
+ * try_profile_doc()'s members.
  */
 json_t *try_result_json(const struct try_result *r, const char *message);
 

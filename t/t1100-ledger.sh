@@ -164,7 +164,7 @@ test_expect_success 'a bench whose perfloop was killed is shown abandoned, not r
 	"$PERFLOOP" show "$id" >show.txt &&
 	json_get live.json "d[0][\"status\"]" | grep -qx running &&
 	json_get log.json "d[0][\"status\"]" | grep -qx abandoned &&
-	grep -Eq "^$id +[-0-9]+ [0-9:]+ +bench +abandoned " log.txt &&
+	grep -Eq "^$id +[-0-9]+ [0-9:]+ +bench +target +abandoned " log.txt &&
 	grep -q "^bench $id: abandoned, no result recorded — the perfloop process running it (pid $pid) is gone: killed or crashed" show.txt; rc=$?
 	kill $(cat hang.pid) 2>/dev/null
 	test $rc -eq 0

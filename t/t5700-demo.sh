@@ -1,6 +1,6 @@
 #!/bin/bash
 # make demo's script, run as a test: the whole loop on the bundled example
-# ends with a kept good change, a rejected bad one, a reverted reshuffle, a
+# ends with a kept good change (its guard benchmark benched), a rejected bad one, a reverted reshuffle, a
 # skipped dispatch (no token), the goal's progress and both reports.
 . "$(dirname "$0")/lib.sh"
 
@@ -10,6 +10,9 @@ test_expect_success 'the demo runs the loop start to report' '
 	TMPDIR="$TEST_DIR" "$SRC/examples/demo" >demo.out 2>&1 || { tail -40 demo.out; false; } &&
 	grep -q "^\$ perfloop start perf/textstat" demo.out &&
 	grep -q "experiment 1: keep" demo.out &&
+	grep -q "^guard benchmarks:$" demo.out &&
+	grep -q "^  [a-z]* *guard .small-vocab. " demo.out &&
+	grep -q "^### Guard benchmarks$" demo.out &&
 	grep -q "committed .*: refactor(textstat.c): hash words with FNV-1a" demo.out &&
 	grep -q "dispatch skipped: no GitHub token" demo.out &&
 	grep -q "experiment 2: reject" demo.out &&

@@ -245,7 +245,14 @@ void print_bench_doc(json_t *doc)
 	aa = v.calibration;
 	ncols = other_columns(&v, cols, ARRAY_SIZE(cols));
 
-	printf("%sbench %lld%s (%s) in %s\n", bold, (long long)v.id, reset, v.kind, v.dir);
+	{
+		/* a guard's bench says so; older documents have no benchmark: the target's */
+		const char *g = json_string_value(json_object_get(doc, "benchmark"));
+		printf("%sbench %lld%s (%s%s%s%s) in %s\n", bold, (long long)v.id, reset, v.kind,
+		       g && strcmp(g, "target") ? ", guard '" : "",
+		       g && strcmp(g, "target") ? g : "", g && strcmp(g, "target") ? "'" : "",
+		       v.dir);
+	}
 	printf("  %s\n", v.command);
 	side_header(&v, cols, ncols);
 	if (v.a.present)

@@ -5,7 +5,62 @@
 #include "cmd/bench-print.h"
 #include "cmd/cmd.h"
 #include "cmd/steps.h"
+#include "guard.h"
+#include "proc.h"
 #include "banned.h"
+
+/*
+ * bench --all: the target, then every guard against the same baseline, each
+ * guard judged as try judges it. The exit code of the first bench that
+ * stopped, else 0.
+ */
+static int bench_all(struct project *c, struct bench_request *req, int json)
+{
+	const char **names;
+	size_t n = config_guards(&c->cfg, &names);
+	json_t *docs = json_array(), *guards = json_array();
+	int ret = 0;
+	for (size_t i = 0; i <= n; i++) {
+		struct guard_run g = { 0 };
+		json_t *doc;
+		int code;
+		req->guard = i ? names[i - 1] : NULL;
+		if (i)
+			info("%sguard '%s'%s", color(2, "\033[1m"), names[i - 1],
+			     color(2, "\033[m"));
+		code = run_bench(c, req, &g.setup, &g.bench);
+		g.have_bench = 1;
+		if (!ret)
+			ret = code;
+		doc = bench_json(&g.setup.spec, &g.bench);
+		if (!json && !code)
+			print_bench_doc(doc);
+		if (i && g.setup.spec.base_path) {
+			guard_judge_bench(&c->cfg, names[i - 1], &g.setup.spec, &g.bench, &g.j);
+			json_array_append_new(guards, guard_judgement_json(&g.j, g.bench.id, NULL));
+			if (!json)
+				printf("%-9s %s\n", guard_outcome_name(g.j.outcome), g.j.reason);
+		}
+		if (!json)
+			printf("\n");
+		fflush(stdout);
+		json_array_append_new(docs, doc);
+		guard_run_release(&g);
+		if (proc_interrupted)
+			break;
+	}
+	if (json) {
+		json_t *o = json_object();
+		json_object_set(o, "benches", docs);
+		json_object_set(o, "guards", guards);
+		print_json(o);
+		json_decref(o);
+	}
+	json_decref(docs);
+	json_decref(guards);
+	free(names);
+	return ret;
+}
 
 static int cmd_bench(const struct cmd_args *a, struct project *c)
 {
@@ -27,6 +82,12 @@ static int cmd_bench(const struct cmd_args *a, struct project *c)
 
 	if (!req.artifact)
 		refuse_stale_artifact(c, "to measure it anyway");
+	if (args_has(a, "all")) {
+		if (hyperfine)
+			return usage_error(a, "--export-hyperfine writes one bench: not with "
+					      "--all");
+		return bench_all(c, &req, json);
+	}
 	if ((ret = run_bench(c, &req, &s, &res)))
 		goto out;
 	doc = bench_json(&s.spec, &res);
@@ -58,7 +119,9 @@ static const struct cmd_option bench_options[] = {
 	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
 	  .help = "unmeasured runs per side first (default `bench.warmup`)" },
 	{ .name = "force", .help = "compare with a baseline built differently" },
-	{ .name = "json", .help = "print one JSON document" },
+	{ .name = "all",
+	  .help = "bench the target, then every guard benchmark (`[guard \"NAME\"]`)" },
+	{ .name = "json", .help = "print one JSON document (with --all: `benches` and `guards`)" },
 	{ .name = "export-hyperfine", .arg = "FILE", .kind = CMD_VAL_FILE,
 	  .help = "also write hyperfine's JSON export format" },
 	{ 0 },
@@ -89,7 +152,14 @@ const struct cmd_entry cmd_bench_entry = {
 		"\n"
 		"In a loop, the artifact of `build.artifact` must be the build of the worktree as it\n"
 		"is: a stale one (after revert or sync) is refused, saying what it is; run\n"
-		"`perfloop build`, or pass --artifact to time a file anyway.\n",
+		"`perfloop build`, or pass --artifact to time a file anyway.\n"
+		"\n"
+		"With --all, every guard benchmark (`[guard \"NAME\"]`: another harness that must not\n"
+		"regress) is benched after the target against the same baseline, with its own\n"
+		"keys (`guard.NAME.runs` pairs unless --runs) and judged as try judges it: `slower`\n"
+		"beyond its margin, or its median max RSS grown beyond `guard.NAME.memory-margin`,\n"
+		"would reject a change; inconclusive cannot decide. Each bench is recorded and shown\n"
+		"with the benchmark it is.\n",
 	.exit = "0 whatever the verdict, 3 a run failed, 4 a run timed out, 130 interrupted, 128 a "
 		"stale artifact in a loop.",
 	.flags = CMD_NEED_CONFIG,

@@ -11,7 +11,12 @@
 #include "doctor.h"
 #include "banned.h"
 
-static int cmd_calibrate(const struct cmd_args *a, struct project *c)
+/*
+ * Calibrate one benchmark (guard NULL: the target): print its noise, or with
+ * --json put its document into *out. 0, or the bench's exit code.
+ */
+static int calibrate_one(const struct cmd_args *a, struct project *c, const char *guard,
+			 json_t **out)
 {
 	struct bench_request req = { 0 };
 	struct bench_setup s;
@@ -24,6 +29,7 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 	int json = args_has(a, "json"), ret = 0;
 	size_t n;
 
+	req.guard = guard;
 	req.calibrate = 1;
 	req.runs = (int)args_int(a, "pairs", 0);
 	req.artifact = args_get(a, "artifact");
@@ -103,7 +109,7 @@ static int cmd_calibrate(const struct cmd_args *a, struct project *c)
 		json_object_set(cal, "metrics", metrics);
 		json_object_set_new(doc, "advice",
 				    advice.len ? json_string(advice.buf) : json_null());
-		print_json(doc);
+		*out = json_incref(doc);
 	} else {
 		printf("  ('-': not above bench.margin, or more than %d pairs)\n",
 		       VERDICT_MAX_PLAN);
@@ -125,6 +131,43 @@ out:
 	return ret;
 }
 
+static int cmd_calibrate(const struct cmd_args *a, struct project *c)
+{
+	const char **names = NULL;
+	size_t n = 0;
+	json_t *docs = json_array(), *doc = NULL;
+	int ret = 0, all = args_has(a, "all");
+	if (all)
+		n = config_guards(&c->cfg, &names);
+	if (!all || !n) {
+		ret = calibrate_one(a, c, args_get(a, "guard"), &doc);
+		if (doc)
+			print_json(doc);
+		json_decref(doc);
+		goto out;
+	}
+	/* the target, then every guard: each its own noise history */
+	for (size_t i = 0; i <= n && !ret; i++) {
+		doc = NULL;
+		info("%scalibrating %s%s%s", color(2, "\033[1m"), i ? "guard '" : "the target",
+		     i ? names[i - 1] : "", i ? "'" : "");
+		ret = calibrate_one(a, c, i ? names[i - 1] : NULL, &doc);
+		fflush(stdout);
+		if (doc)
+			json_array_append_new(docs, doc);
+	}
+	if (args_has(a, "json") && !ret) {
+		json_t *o = json_object();
+		json_object_set(o, "calibrations", docs);
+		print_json(o);
+		json_decref(o);
+	}
+out:
+	json_decref(docs);
+	free(names);
+	return ret;
+}
+
 static const struct cmd_option calibrate_options[] = {
 	{ .name = "pairs", .short_name = 'n', .arg = "N", .kind = CMD_VAL_INT, .min = 2,
 	  .help = "pairs to run (default `bench.calibrate-pairs`, at least 2)" },
@@ -135,7 +178,11 @@ static const struct cmd_option calibrate_options[] = {
 	{ .name = "warmup", .arg = "N", .kind = CMD_VAL_INT, .min = 0,
 	  .help = "unmeasured runs per side first" },
 	{ .name = "force", .help = "use a baseline built differently" },
-	{ .name = "json", .help = "print one JSON document" },
+	{ .name = "guard", .arg = "NAME", .alt = 2,
+	  .help = "calibrate the guard benchmark `[guard \"NAME\"]` instead of the target" },
+	{ .name = "all", .alt = 2, .help = "calibrate the target and then every guard benchmark" },
+	{ .name = "json", .help = "print one JSON document (with --all: `calibrations`, one "
+				  "per benchmark)" },
 	{ 0 },
 };
 
@@ -151,7 +198,10 @@ const struct cmd_entry cmd_calibrate_entry = {
 		"pairs that detect a change of 1%, 2% and 5%. With instructions counted by valgrind,\n"
 		"every pair also runs natively, so the other metrics are calibrated too. When the\n"
 		"verdict's metric is noisier than 3% per pair, a note names the metric `perfloop\n"
-		"doctor` recommends on this host instead.\n",
+		"doctor` recommends on this host instead.\n"
+		"\n"
+		"Each guard benchmark (`[guard \"NAME\"]`) has a noise history of its own: calibrate\n"
+		"it with --guard NAME, or the target and every guard at once with --all.\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_calibrate,
 };

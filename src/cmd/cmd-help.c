@@ -360,7 +360,11 @@ static void help_config(void)
 	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
 		if (strcmp(section, k->section)) {
 			section = k->section;
-			printf("\n[%s]\n", section);
+			if (!strcmp(section, "guard.NAME"))
+				printf("\n[guard.NAME]\n  (written [guard \"NAME\"]: one section per guard "
+				       "benchmark)\n");
+			else
+				printf("\n[%s]\n", section);
 		}
 		if (!strcmp(k->key, "*"))
 			printf("  NAME = VALUE\n      %s\n", k->doc);
@@ -418,7 +422,10 @@ static void help_man(void)
 	for (const struct cfg_keydoc *k = cfg_keys; k->section; k++) {
 		if (strcmp(section, k->section)) {
 			section = k->section;
-			strbuf_addf(&out, ".SS [%s]\n", section);
+			if (!strcmp(section, "guard.NAME"))
+				strbuf_addstr(&out, ".SS [guard \"NAME\"]\n");
+			else
+				strbuf_addf(&out, ".SS [%s]\n", section);
 		}
 		strbuf_addf(&out, ".TP\n.B %s\n", strcmp(k->key, "*") ? k->key : "NAME");
 		man_escape(&out, k->doc);

@@ -31,6 +31,7 @@ static json_t *row_json(const struct bench_row *b, const struct metric *m, const
 	json_object_set_new(o, "id", json_integer(b->id));
 	json_object_set_new(o, "started", json_real(b->started));
 	json_object_set_new(o, "kind", json_string(b->kind));
+	json_object_set_new(o, "benchmark", json_string(b->guard ? b->guard : "target"));
 	json_object_set_new(o, "status", json_string(b->status));
 	json_object_set_new(o, "verdict", verdict ? json_string(verdict) : json_null());
 	json_object_set_new(o, "early_reject", json_boolean(b->early_reject));
@@ -56,8 +57,8 @@ static void print_row(const struct bench_row *b, const struct metric *m, const c
 		snprintf(rs, sizeof(rs), "%.4f", b->ratio);
 	else
 		snprintf(rs, sizeof(rs), "-");
-	printf("%-5lld %-19s %-9s %-11s %-12.12s %-14.14s %-12s %9s %9s %7s  %s%s\n",
-	       (long long)b->id, when, b->kind, b->status, b->cand_hash, *base ? base : "-",
+	printf("%-5lld %-19s %-9s %-12.12s %-11s %-12.12s %-14.14s %-12s %9s %9s %7s  %s%s\n",
+	       (long long)b->id, when, b->kind, b->guard ? b->guard : "target", b->status, b->cand_hash, *base ? base : "-",
 	       m->name, metric_format(m, ma, sa, sizeof(sa)), metric_format(m, mb, sb, sizeof(sb)),
 	       rs, verdict ? verdict : "-",
 	       b->early_reject ? " (early reject)" : "");
@@ -79,8 +80,8 @@ static int cmd_log(const struct cmd_args *a, struct project *c)
 		die("%s", err.buf);
 	/* the medians and B/A are of each bench's own metric, named in its row */
 	if (!json)
-		printf("%-5s %-19s %-9s %-11s %-12s %-14s %-12s %9s %9s %7s  %s\n", "id", "started",
-		       "kind", "status", "candidate", "baseline", "metric", "A median", "B median",
+		printf("%-5s %-19s %-9s %-12s %-11s %-12s %-14s %-12s %9s %9s %7s  %s\n", "id",
+		       "started", "kind", "benchmark", "status", "candidate", "baseline", "metric", "A median", "B median",
 		       "B/A", "verdict");
 	for (size_t i = 0; i < nr; i++) {
 		const struct bench_row *b = &rows[i];
@@ -120,11 +121,12 @@ const struct cmd_entry cmd_log_entry = {
 	.name = "log",
 	.summary = "list the benches in the ledger, newest first",
 	.options = log_options,
-	.help = "One line per bench: when, kind, status, candidate and baseline, the metric its\n"
-		"verdict judges (`bench.metric`: wall, cpu, instructions or a harness metric),\n"
-		"that metric's median per side (counts as 1.43 G), the B/A ratio of the medians and\n"
-		"the verdict (none for a calibration). Status is running, done, failed, timeout,\n"
-		"interrupted, or abandoned (the perfloop running it was killed).\n",
+	.help = "One line per bench: when, kind, the benchmark it measured (`target`, or a guard\n"
+		"benchmark's name, `[guard \"NAME\"]`; in --json `benchmark`), status, candidate and\n"
+		"baseline, the metric its verdict judges (`bench.metric`: wall, cpu, instructions or\n"
+		"a harness metric), that metric's median per side (counts as 1.43 G), the B/A ratio\n"
+		"of the medians and the verdict (none for a calibration). Status is running, done,\n"
+		"failed, timeout, interrupted, or abandoned (the perfloop running it was killed).\n",
 	.flags = CMD_NEED_CONFIG,
 	.exec = cmd_log,
 };

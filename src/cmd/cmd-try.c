@@ -19,6 +19,20 @@ struct try_opts {
 	int runs;
 };
 
+/* One line per guard benchmark try ran: its outcome and why (all when indent is ""). */
+static void print_guards(json_t *guards, const char *indent)
+{
+	json_t *g;
+	size_t i;
+	if (!*indent && json_array_size(guards))
+		printf("\nguard benchmarks:\n");
+	json_array_foreach(guards, i, g)
+		if (!*indent || json_is_true(json_object_get(g, "blocks")))
+			printf("%s  %-9s %s\n", indent,
+			       json_string_value(json_object_get(g, "outcome")),
+			       json_string_value(json_object_get(g, "reason")));
+}
+
 static void print_try(const struct try_result *tr, json_t *doc, int next)
 {
 	json_t *bench = json_object_get(doc, "bench"), *rows = json_object_get(doc, "hotspots");
@@ -59,6 +73,7 @@ static void print_try(const struct try_result *tr, json_t *doc, int next)
 			printf("%s%s", i ? ", " : "", json_string_value(m));
 		printf(" %s\n", json_string_value(json_object_get(doc, "touched_not_found_hint")));
 	}
+	print_guards(json_object_get(doc, "guards"), "");
 	printf("\n%sexperiment %lld: %s%s — %s\n", color(1, col),
 	       (long long)json_integer_value(json_object_get(doc, "experiment")), v,
 	       color(1, "\033[m"), json_string_value(json_object_get(doc, "reason")));
@@ -169,6 +184,7 @@ static void print_candidate(json_t *o)
 			printf("      %s\n", reason);
 		return;
 	}
+	print_guards(json_object_get(json_object_get(o, "try"), "guards"), "    ");
 	if (json_array_size(rows)) {
 		printf("      touched:");
 		json_array_foreach(rows, i, row)

@@ -2,7 +2,7 @@
  * report-html.c: the report as one self-contained HTML page: inline CSS,
  * inline SVG charts drawn here (the loop's metric across kept commits, every
  * experiment's A/B runs of its verdict's metric as a strip plot, the latest
- * hotspot deltas), the same tables as the Markdown form, no script and
+ * hotspot deltas, the guard benchmarks' changes), the same tables as the Markdown form, no script and
  * nothing fetched. Every axis and label names the metric it shows.
  *
  * Colours are Okabe-Ito (distinguishable with colour-blindness) and never
@@ -380,6 +380,42 @@ static void shorten(struct strbuf *out, const char *s, size_t max)
 	strbuf_addstr(out, "…");
 }
 
+/* A horizontal interval from x a to x b at height yc, with caps. */
+static void hrange(struct strbuf *sb, double a, double b, double yc)
+{
+	strbuf_addf(sb,
+		    "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fv10M%.1f %.1fv10\" stroke=\"" COLOR_INK
+		    "\" stroke-width=\"1.5\" fill=\"none\"/>\n",
+		    a, yc, b, a, yc - 5, b, yc - 5);
+}
+
+/*
+ * A horizontal bar from 0 to d on scale x at height yc (drops in COLOR_A,
+ * growth in COLOR_B) with an escaped tooltip, and d ± noise as an interval
+ * when noise is finite.
+ */
+static void hbar(struct strbuf *sb, const struct svg_scale *x, double yc, double rowh, double d,
+		 double noise, const char *opacity, const char *tip)
+{
+	double x0 = svg_map(x, 0), xd = svg_map(x, d);
+	strbuf_addf(sb,
+		    "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		    "fill=\"%s\" fill-opacity=\"%s\"><title>",
+		    fmin(x0, xd), yc - rowh * 0.3, fmax(fabs(xd - x0), 1), rowh * 0.6,
+		    d < 0 ? COLOR_A : COLOR_B, opacity);
+	html_escape(sb, tip);
+	strbuf_addstr(sb, "</title></rect>\n");
+	if (isfinite(noise))
+		hrange(sb, svg_map(x, d - noise), svg_map(x, d + noise), yc);
+}
+
+/* The vertical line at 0 of a horizontal bar chart. */
+static void zero_line(struct strbuf *sb, const struct svg_frame *f, double x0)
+{
+	strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
+		    x0, f->top, x0, f->h - f->bottom);
+}
+
 /* (3) hotspot deltas of the latest experiment that has a diff, with noise */
 static void chart_hotspots(struct strbuf *sb, const struct report *r)
 {
@@ -416,29 +452,15 @@ static void chart_hotspots(struct strbuf *sb, const struct report *r)
 	for (size_t i = 0; i < e->nhot; i++) {
 		const struct report_hot *h = &e->hot[i];
 		double yc = f.top + rowh * ((double)i + 0.5), d = isfinite(h->delta) ? h->delta : 0;
-		double xd = svg_map(&x, d);
 		shorten(&name, h->symbol, 52);
 		svg_text(sb, f.left - 8, yc + 4, "end", h->touched ? "touched" : NULL, name.buf);
-		strbuf_addf(sb,
-			    "<rect class=\"bar\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			    "fill=\"%s\" fill-opacity=\"%s\"><title>",
-			    fmin(x0, xd), yc - rowh * 0.3, fmax(fabs(xd - x0), 1), rowh * 0.6,
-			    d < 0 ? COLOR_A : COLOR_B, h->within_noise ? "0.45" : "1");
 		strbuf_setf(&name, "%s (%s): %.2f%% -> %.2f%%, %+.2f points, noise ±%.2f%s%s",
 			    h->symbol, h->dso, h->base, h->cand, h->delta, h->noise,
 			    h->touched ? ", touched" : "", h->within_noise ? ", within noise" : "");
-		html_escape(sb, name.buf);
-		strbuf_addstr(sb, "</title></rect>\n");
-		if (isfinite(h->noise) && h->noise > 0) {
-			double a = svg_map(&x, d - h->noise), b = svg_map(&x, d + h->noise);
-			strbuf_addf(sb,
-				    "<path d=\"M%.1f %.1fH%.1fM%.1f %.1fv10M%.1f %.1fv10\" stroke=\"" COLOR_INK
-				    "\" stroke-width=\"1.5\" fill=\"none\"/>\n",
-				    a, yc, b, a, yc - 5, b, yc - 5);
-		}
+		hbar(sb, &x, yc, rowh, d, isfinite(h->noise) && h->noise > 0 ? h->noise : NAN,
+		     h->within_noise ? "0.45" : "1", name.buf);
 	}
-	strbuf_addf(sb, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n",
-		    x0, f.top, x0, f.h - f.bottom);
+	zero_line(sb, &f, x0);
 	lx = svg_legend(sb, 20, 20, SVG_KEY_BAR, COLOR_A, "share dropped");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_BAR, COLOR_B, "share grew");
 	lx = svg_legend(sb, lx, 20, SVG_KEY_HRANGE, COLOR_INK, "noise interval (pale bar: within)");
@@ -449,11 +471,90 @@ static void chart_hotspots(struct strbuf *sb, const struct report *r)
 	strbuf_release(&name);
 }
 
+/* One bar of chart_guards(): a benchmark's change of an experiment, with its interval. */
+struct guard_bar {
+	char label[96];
+	double ratio, lo, hi;
+	int blocks;
+};
+
+/*
+ * (4) the benchmarks of each experiment that benched guards: the target's
+ * and every guard's B/A as a change in percent, with its interval; a guard
+ * that rejected the change is bold.
+ */
+static void chart_guards(struct strbuf *sb, const struct report *r)
+{
+	struct svg_frame f = { CHART_W, 0, 300, 30, 44, 52 };
+	struct guard_bar *bars = xcalloc(r->nexp + r->nguard_rows + 1, sizeof(*bars));
+	struct strbuf tip = STRBUF_INIT;
+	struct svg_axis ax;
+	struct svg_scale x;
+	size_t n = 0;
+	double m = 1, rowh = 26, x0, lx;
+	for (size_t i = 0; i < r->nexp; i++) {
+		const struct report_exp *e = &r->exp[i];
+		if (!e->nguards)
+			continue;
+		snprintf(bars[n].label, sizeof(bars[n].label), "#%lld target", (long long)e->id);
+		bars[n].ratio = e->has_bench ? e->bench.ratio : NAN;
+		bars[n].lo = e->has_bench ? e->bench.lo : NAN;
+		bars[n++].hi = e->has_bench ? e->bench.hi : NAN;
+		for (size_t k = 0; k < e->nguards; k++, n++) {
+			const struct guard_row *g = &e->guards[k];
+			snprintf(bars[n].label, sizeof(bars[n].label), "#%lld guard %s", (long long)e->id,
+				 g->guard);
+			bars[n].ratio = g->ratio;
+			bars[n].lo = g->lo;
+			bars[n].hi = g->hi;
+			bars[n].blocks = !strcmp(g->outcome, "slower") || !strcmp(g->outcome, "memory");
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		double v[3] = { bars[i].ratio, bars[i].lo, bars[i].hi };
+		for (int k = 0; k < 3; k++)
+			if (isfinite(v[k]) && v[k] > 0)
+				m = fmax(m, fabs(100 * (v[k] - 1)));
+	}
+	figure_begin(sb, "Guard benchmarks: each experiment's change of the target's and every "
+			 "guard's metric (B/A - 1, percent) with its decision interval; a guard that "
+			 "rejected the change is bold.");
+	svg_axis_nice(-m, m, 7, &ax);
+	f.h = f.top + f.bottom + rowh * (double)n;
+	x = (struct svg_scale){ ax.lo, ax.hi, f.left, f.w - f.right };
+	x0 = svg_map(&x, 0);
+	svg_begin(sb, "chart-guards", &f, "Guard benchmarks of each experiment",
+		  "Horizontal bars: change of each benchmark's metric in percent, faster left and "
+		  "slower right, with decision intervals.");
+	svg_draw_axis(sb, &f, &ax, &x, 0, "change of the benchmark's metric (B/A - 1, %)");
+	for (size_t i = 0; i < n; i++) {
+		const struct guard_bar *b = &bars[i];
+		double yc = f.top + rowh * ((double)i + 0.5);
+		double d = isfinite(b->ratio) ? 100 * (b->ratio - 1) : 0;
+		svg_text(sb, f.left - 8, yc + 4, "end", b->blocks ? "touched" : NULL, b->label);
+		strbuf_setf(&tip, "%s: %+.2f%%%s", b->label, d, b->blocks ? ", rejects the change" : "");
+		/* the interval as a symmetric range would misdraw a skewed one: draw its ends */
+		hbar(sb, &x, yc, rowh, d, NAN, "1", tip.buf);
+		if (isfinite(b->lo) && isfinite(b->hi))
+			hrange(sb, svg_map(&x, 100 * (b->lo - 1)), svg_map(&x, 100 * (b->hi - 1)), yc);
+	}
+	zero_line(sb, &f, x0);
+	lx = svg_legend(sb, 20, 20, SVG_KEY_BAR, COLOR_A, "faster");
+	lx = svg_legend(sb, lx, 20, SVG_KEY_BAR, COLOR_B, "slower");
+	lx = svg_legend(sb, lx, 20, SVG_KEY_HRANGE, COLOR_INK, "decision interval");
+	svg_text(sb, lx, 20, "start", "touched", "bold: the guard rejected the change");
+	svg_end(sb);
+	figure_end(sb);
+	strbuf_release(&tip);
+	free(bars);
+}
+
 static const char *strong_class(const char *text)
 {
 	if (!strncmp(text, "keep", 4) || !strcmp(text, "sent"))
 		return "good";
-	if (!strncmp(text, "reject", 6) || !strcmp(text, "failed") || !strcmp(text, "interrupted") ||
+	if (!strncmp(text, "reject", 6) || !strcmp(text, "failed") || strstr(text, "(reject)") ||
+	    !strcmp(text, "interrupted") ||
 	    !strcmp(text, "abandoned"))
 		return "bad";
 	return "warn";
@@ -544,6 +645,8 @@ void report_html(const struct report *r, struct strbuf *out)
 			chart_time(out, r);
 			chart_runs(out, r);
 			chart_hotspots(out, r);
+			if (r->nguard_rows)
+				chart_guards(out, r);
 		}
 	}
 	report_sections_release(sec, nsec);

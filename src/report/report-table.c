@@ -166,6 +166,57 @@ void report_table_experiments(const struct report *r, struct report_table *t)
 	strbuf_release(&sb);
 }
 
+void report_table_guards(const struct report *r, struct report_table *t)
+{
+	static const char *const head[] = { "#", "change", "benchmark", "outcome", "B/A",
+					    "interval", "max RSS", "why" };
+	char a[32], b[32], c[32];
+	table_init(t, head, "rllllrrl");
+	for (size_t i = 0; i < r->nexp; i++) {
+		const struct report_exp *e = &r->exp[i];
+		const struct report_bench *bn = &e->bench;
+		if (!e->nguards)
+			continue;
+		cellf(t, CELL_TEXT, "%lld", (long long)e->id);
+		cell(t, CELL_TEXT, e->message ? e->message : "(no message)", NULL);
+		cell(t, CELL_CODE, "target", NULL);
+		cell(t, CELL_STRONG, e->has_bench && bn->verdict ? bn->verdict : "none", NULL);
+		if (e->has_bench && isfinite(bn->ratio))
+			cellf(t, CELL_TEXT, "%s %s", bn->metric->name,
+			      report_fmt_ratio(a, sizeof(a), bn->ratio));
+		else
+			cell(t, CELL_TEXT, NULL, NULL);
+		if (e->has_bench && isfinite(bn->lo) && isfinite(bn->hi))
+			cellf(t, CELL_TEXT, "%s – %s", report_fmt_ratio(a, sizeof(a), bn->lo),
+			      report_fmt_ratio(b, sizeof(b), bn->hi));
+		else
+			cell(t, CELL_TEXT, NULL, NULL);
+		cell(t, CELL_TEXT, NULL, NULL);
+		cell(t, CELL_TEXT, e->verdict ? try_verdict_name(e->verdict) : NULL, NULL);
+		for (size_t k = 0; k < e->nguards; k++) {
+			const struct guard_row *g = &e->guards[k];
+			cellf(t, CELL_TEXT, "%lld", (long long)e->id);
+			cell(t, CELL_TEXT, NULL, NULL);
+			cell(t, CELL_CODE, g->guard, NULL);
+			/* a blocking outcome reads as a reject, the others as they are */
+			cellf(t, CELL_STRONG, "%s%s", g->outcome,
+			      !strcmp(g->outcome, "slower") || !strcmp(g->outcome, "memory")
+				      ? " (reject)" : "");
+			cell(t, CELL_TEXT, isfinite(g->ratio) ? report_fmt_ratio(a, sizeof(a), g->ratio)
+							      : NULL, NULL);
+			if (isfinite(g->lo) && isfinite(g->hi))
+				cellf(t, CELL_TEXT, "%s – %s", report_fmt_ratio(b, sizeof(b), g->lo),
+				      report_fmt_ratio(c, sizeof(c), g->hi));
+			else
+				cell(t, CELL_TEXT, NULL, NULL);
+			cell(t, CELL_TEXT, isfinite(g->rss_ratio)
+						   ? report_fmt_ratio(a, sizeof(a), g->rss_ratio)
+						   : NULL, NULL);
+			cell(t, CELL_TEXT, g->reason, NULL);
+		}
+	}
+}
+
 void report_table_hotspots(const struct report_exp *e, struct report_table *t)
 {
 	static const char *const head[] = { "symbol", "dso",   "base %", "new %",
@@ -245,6 +296,14 @@ void report_sections(const struct report *r, struct report_section **out, size_t
 	report_table_experiments(r, &x->table);
 	if (!x->table.nrows)
 		x->text = "No experiments yet: change code in the worktree and run 'perfloop try'.";
+	if (r->nguard_rows) {
+		x = section(&s, n, &alloc, 2, "guards", "Guard benchmarks");
+		x->text = "Each experiment whose target bench would keep it benched every guard "
+			  "benchmark against the same baseline: a guard slower beyond its margin, or "
+			  "over its memory margin (max RSS), rejects the change; one that cannot "
+			  "decide does not block.";
+		report_table_guards(r, &x->table);
+	}
 	x = section(&s, n, &alloc, 2, "hotspots", "Hotspot deltas");
 	x->text = report_latest_hot(r) ? "Percentage points of samples, touched functions first."
 				       : REPORT_NO_HOTSPOTS;

@@ -655,6 +655,19 @@ int report_load(struct ledger *l, struct report *r, struct strbuf *err)
 		return -1;
 	}
 	loop_release(&ls);
+	if (guard_rows_load(l, &r->guard_rows, &r->nguard_rows, err))
+		return -1;
+	/* both in experiment order: each experiment's judgements are one run of rows */
+	for (size_t i = 0, g = 0; i < r->nexp; i++) {
+		struct report_exp *e = &r->exp[i];
+		while (g < r->nguard_rows && r->guard_rows[g].experiment < e->id)
+			g++;
+		e->guards = &r->guard_rows[g];
+		while (g < r->nguard_rows && r->guard_rows[g].experiment == e->id) {
+			e->nguards++;
+			g++;
+		}
+	}
 	tally(r);
 	report_goal_compute(&r->cum, r->rounds_used, NAN, 0, &r->goal);
 	return 0;
@@ -709,6 +722,7 @@ void report_release(struct report *r)
 		free(w->conclusion);
 		free(w->url);
 	}
+	guard_rows_free(r->guard_rows, r->nguard_rows);
 	free(r->exp);
 	free(r->wf);
 	free(r->ledger);
@@ -797,6 +811,33 @@ static json_t *bench_json_of(const struct report_bench *b)
 	return o;
 }
 
+/* An experiment's guard judgements (README "perfloop report", key guards). */
+static json_t *guards_json(const struct report_exp *e)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; i < e->nguards; i++) {
+		const struct guard_row *g = &e->guards[i];
+		json_t *o = json_object(), *iv = json_null();
+		if (isfinite(g->lo) && isfinite(g->hi)) {
+			iv = json_array();
+			json_array_append_new(iv, json_real(g->lo));
+			json_array_append_new(iv, json_real(g->hi));
+		}
+		json_object_set_new(o, "guard", json_string(g->guard));
+		json_object_set_new(o, "outcome", json_string(g->outcome));
+		json_object_set_new(o, "blocks", json_boolean(!strcmp(g->outcome, "slower") ||
+							      !strcmp(g->outcome, "memory")));
+		json_object_set_new(o, "verdict", jstr(g->verdict));
+		json_object_set_new(o, "ratio", jreal(g->ratio));
+		json_object_set_new(o, "interval", iv);
+		json_object_set_new(o, "rss_ratio", jreal(g->rss_ratio));
+		json_object_set_new(o, "reason", json_string(g->reason));
+		json_object_set_new(o, "bench", jid(g->bench));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
 static json_t *exp_json(const struct report_exp *e)
 {
 	json_t *o = json_object(), *hot = json_array(), *touched = json_array(), *prof = json_object();
@@ -832,6 +873,7 @@ static json_t *exp_json(const struct report_exp *e)
 		json_array_append_new(hot, row);
 	}
 	json_object_set_new(o, "hotspots", hot);
+	json_object_set_new(o, "guards", guards_json(e));
 	json_object_set_new(o, "expected",
 			    e->verdict ? exp_expected_json(&e->expected,
 							   e->has_bench ? e->bench.ratio : NAN)

@@ -33,6 +33,7 @@
 #include <jansson.h>
 #include <stdint.h>
 #include "experiment.h"
+#include "guard.h"
 #include "ledger.h"
 #include "metric.h"
 
@@ -87,6 +88,8 @@ struct report_exp {
 	size_t nhot;
 	struct report_time time;  /* kept: its candidate's time over all benches */
 	struct exp_expected expected; /* the gain its hotspot diff predicts (every row) */
+	const struct guard_row *guards; /* its guard benchmarks' judgements (in r->guard_rows) */
+	size_t nguards;
 };
 
 /* A dispatch of the CI workflow and the run it started, if known. */
@@ -150,10 +153,12 @@ struct report {
 	struct report_cumulative cum;
 	struct report_goal goal;                  /* GOAL_NONE until report_set_goal() */
 	/*
-	 * Guard benchmarks (issue 11) add their results here, read by
-	 * report_load(), and a "guards" section in report_sections() after
-	 * "experiments"; the PR comment shows whatever the sections hold.
+	 * Guard benchmarks: every stored judgement (guard.c), by experiment;
+	 * a "guards" section after "experiments" shows them (and so does the
+	 * PR comment, which shows the sections).
 	 */
+	struct guard_row *guard_rows;
+	size_t nguard_rows;
 };
 
 /*
@@ -211,6 +216,12 @@ void report_table_times(const struct report *r, struct report_table *t);
 void report_table_experiments(const struct report *r, struct report_table *t);
 /* One experiment's top hotspot deltas. */
 void report_table_hotspots(const struct report_exp *e, struct report_table *t);
+/*
+ * Every experiment that benched guard benchmarks: a row for its target bench,
+ * then one per guard (outcome, B/A of its metric and interval, max RSS B/A,
+ * why).
+ */
+void report_table_guards(const struct report *r, struct report_table *t);
 /* Dispatches and workflow runs. */
 void report_table_runs(const struct report *r, struct report_table *t);
 void report_table_release(struct report_table *t);

@@ -343,6 +343,95 @@ static void test_table_is_documented(void **state)
 	}
 }
 
+/* [guard "NAME"] headers, names and their errors at file:line */
+static void test_guard_sections(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	const char **names;
+	char *err;
+	(void)state;
+	expect_error("[guard]\nruns = 2\n", "t.ini:1: a guard needs a name: [guard \"NAME\"]");
+	expect_error("[guard \"a b\"]\nruns = 2\n", "t.ini:1: bad guard name 'a b'");
+	expect_error("[guard \"target\"]\nruns = 2\n", "t.ini:1: bad guard name 'target'");
+	expect_error("[guard \"x\" y]\nruns = 2\n", "t.ini:1: bad section header");
+	expect_error("[bench \"x\"]\nruns = 2\n", "t.ini:1: [bench] takes no name");
+	expect_error("[guard \"x\"]\n[bench]\nruns = 2\n", "t.ini:1: [guard \"x\"] sets no key");
+	expect_error("[guard \"x\"]\n", "t.ini:1: [guard \"x\"] sets no key");
+	expect_error("[guard \"x\"]\nrnus = 2\n",
+		     "t.ini:2: unknown key 'guard.x.rnus' (did you mean 'guard.x.runs'?)");
+	expect_error("[guard \"x\"]\nruns = 0\n", "t.ini:2: bad value for 'guard.x.runs'");
+	expect_error("[guard \"x\"]\nmemory-margin = lots\n",
+		     "t.ini:2: bad value for 'guard.x.memory-margin': 'lots' is not a percentage");
+	expect_error("[guard \"x\"]\nmetric = nope\n",
+		     "t.ini:2: bad value for 'guard.x.metric': 'nope' is not wall, cpu");
+	expect_error("[guard \"x\"]\nruns = 2\nruns = 3\n", "t.ini:3: 'guard.x.runs' is set twice");
+	/* names keep their case; two guards, a section continued later is the same guard */
+	err = parse("[guard \"Small\"]\nruns = 4\n[guard \"big-1\"]\nCommand = ./h big\n"
+		    "[metrics]\nscore = file\n[guard \"Small\"]\nmetric = score\n", &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(config_guards(&cfg, &names), 2);
+	assert_string_equal(names[0], "Small");
+	assert_string_equal(names[1], "big-1");
+	free(names);
+	assert_true(config_has_guard(&cfg, "Small"));
+	assert_false(config_has_guard(&cfg, "small"));
+	assert_string_equal(config_get(&cfg, "guard.big-1.command"), "./h big");
+	assert_int_equal(config_get_int(&cfg, "guard.Small.runs"), 4);
+	config_release(&cfg);
+}
+
+/* a guard's key: its own when set, its default (runs, memory-margin), else [bench]'s */
+static void test_guard_fallbacks(void **state)
+{
+	struct config cfg = CONFIG_INIT;
+	char *err, *k;
+	(void)state;
+	err = parse("[bench]\ncommand = ./t\nenv = ART\nruns = 7\nmargin = 2%\n"
+		    "[guard \"g\"]\ncommand = ./g\nmargin = 5%\n[guard \"h\"]\nruns = 3\n"
+		    "memory-margin = 10%\n", &cfg);
+	assert_string_equal(err, "");
+	free(err);
+	k = config_guard_key(&cfg, "g", "command");
+	assert_string_equal(k, "guard.g.command");
+	assert_string_equal(config_get(&cfg, k), "./g");
+	free(k);
+	k = config_guard_key(&cfg, "g", "env");
+	assert_string_equal(k, "bench.env");
+	free(k);
+	k = config_guard_key(&cfg, "h", "command");
+	assert_string_equal(config_get(&cfg, k), "./t");
+	free(k);
+	/* runs: the guard's own default (2), never bench.runs */
+	k = config_guard_key(&cfg, "g", "runs");
+	assert_string_equal(k, "guard.g.runs");
+	assert_int_equal(config_get_int(&cfg, k), 2);
+	free(k);
+	k = config_guard_key(&cfg, "h", "runs");
+	assert_int_equal(config_get_int(&cfg, k), 3);
+	free(k);
+	k = config_guard_key(&cfg, "g", "margin");
+	assert_true(config_get_real(&cfg, k) > 0.0499 && config_get_real(&cfg, k) < 0.0501);
+	free(k);
+	k = config_guard_key(&cfg, "h", "margin");
+	assert_string_equal(k, "bench.margin");
+	free(k);
+	k = config_guard_key(&cfg, "g", "memory-margin");
+	assert_true(config_get_real(&cfg, k) > 0.2999 && config_get_real(&cfg, k) < 0.3001);
+	free(k);
+	k = config_guard_key(&cfg, "h", "memory-margin");
+	assert_true(config_get_real(&cfg, k) > 0.0999 && config_get_real(&cfg, k) < 0.1001);
+	free(k);
+	k = config_guard_key(&cfg, "g", "timeout");
+	assert_string_equal(k, "bench.timeout");
+	free(k);
+	/* the target: always [bench] */
+	k = config_guard_key(&cfg, NULL, "runs");
+	assert_string_equal(k, "bench.runs");
+	free(k);
+	config_release(&cfg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +443,8 @@ int main(void)
 		cmocka_unit_test(test_metric_settings),
 		cmocka_unit_test(test_metric_override),
 		cmocka_unit_test(test_table_is_documented),
+		cmocka_unit_test(test_guard_sections),
+		cmocka_unit_test(test_guard_fallbacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

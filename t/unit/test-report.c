@@ -383,6 +383,39 @@ static void test_render(void **state)
 			    "cpu");
 	json_decref(doc);
 
+	/* guard benchmarks: a section (so the PR comment has it too), a chart, JSON */
+	assert_null(strstr(md.buf, "Guard benchmarks"));
+	r.nguard_rows = 1;
+	r.guard_rows = xcalloc(1, sizeof(*r.guard_rows));
+	r.guard_rows[0] = (struct guard_row){ 1, 7, xstrdup("small|case"), xstrdup("slower"),
+					      xstrdup("slower"), xstrdup("guard 'small|case' is slower"),
+					      1.2, 1.1, 1.3, 1.05 };
+	e->guards = r.guard_rows;
+	e->nguards = 1;
+	e->bench.verdict = xstrdup("faster");
+	strbuf_reset(&md);
+	report_md(&r, &md);
+	assert_non_null(strstr(md.buf, "### Guard benchmarks\n"));
+	assert_non_null(strstr(md.buf, "| 1 | a \\| b | `target` | **faster** |"));
+	assert_non_null(strstr(md.buf, "| 1 | — | `small\\|case` | **slower (reject)** | ×1.200 | "
+					"×1.100 – ×1.300 | ×1.050 | guard 'small\\|case' is slower |\n"));
+	strbuf_reset(&html);
+	report_html(&r, &html);
+	assert_non_null(strstr(html.buf, "id=\"chart-guards\""));
+	assert_non_null(strstr(html.buf, "<title>#1 guard small|case: +20.00%, rejects the change"));
+	doc = report_json(&r);
+	{
+		json_t *g = json_array_get(json_object_get(json_array_get(json_object_get(doc,
+								"experiments"), 0), "guards"), 0);
+		assert_string_equal(json_string_value(json_object_get(g, "guard")), "small|case");
+		assert_true(json_is_true(json_object_get(g, "blocks")));
+		assert_int_equal(json_array_size(json_object_get(g, "interval")), 2);
+		assert_int_equal(json_integer_value(json_object_get(g, "bench")), 7);
+	}
+	json_decref(doc);
+	e->guards = NULL;
+	e->nguards = 0;
+
 	/* two experiments judged on different metrics: each column names its own */
 	strbuf_reset(&html);
 	r.nexp = 2;
