@@ -24,13 +24,15 @@ const char *guard_outcome_name(enum guard_outcome o)
 		return "undecided";
 	case GUARD_FAILED:
 		return "failed";
+	case GUARD_BROKEN:
+		return "broken";
 	}
 	return "?";
 }
 
 int guard_blocks(enum guard_outcome o)
 {
-	return o == GUARD_SLOWER || o == GUARD_MEMORY;
+	return o == GUARD_SLOWER || o == GUARD_MEMORY || o == GUARD_BROKEN;
 }
 
 /* " ×1.234 [1.200, 1.270]" or " ×1.234" of the guard's metric; nothing when unknown. */
@@ -57,7 +59,12 @@ void guard_judge(struct guard_judgement *g, int done, const char *why, enum verd
 	g->lo = lo;
 	g->hi = hi;
 	g->rss_ratio = rss_ratio;
-	if (!done) {
+	if (done < 0) {
+		/* the change breaks this harness: a regression, not a broken guard */
+		g->outcome = GUARD_BROKEN;
+		strbuf_addf(&sb, "guard '%s' fails with the change: its candidate run %s where the "
+			    "baseline's ran", g->name, why ? why : "failed");
+	} else if (!done) {
 		g->outcome = GUARD_FAILED;
 		strbuf_addf(&sb, "guard '%s' could not decide: its bench %s; it does not block",
 			    g->name, why ? why : "did not finish");
@@ -124,16 +131,23 @@ void guard_judge_bench(const struct config *cfg, const char *name, const struct 
 	double ma = na ? median_of(a, na) : NAN, mb = nb ? median_of(b, nb) : NAN;
 	int done = res->status == BENCH_DONE && res->has_verdict && spec->base_path;
 	const struct verdict_result *vr = &res->vr;
+	const char *why = res->status == BENCH_DONE ? "has no baseline to compare with"
+						     : bench_status_name(res->status);
+	/* the candidate failed (or timed out) after the baseline ran: the change broke it */
+	if ((res->status == BENCH_FAILED || res->status == BENCH_TIMEOUT) && res->failed &&
+	    res->failed->side == 'B' && !res->exec_failed) {
+		for (size_t k = 0; k < res->nr; k++)
+			if (res->runs[k].side == 'A' && res->runs[k].status == 0)
+				done = -1;
+		why = res->status == BENCH_TIMEOUT ? "timed out" : "failed";
+	}
 	int ok = done && res->npairs;
 	memset(g, 0, sizeof(*g));
 	snprintf(g->name, sizeof(g->name), "%s", name);
 	g->margin = config_get_real(cfg, margin);
 	g->memory_margin = config_get_real(cfg, memory);
 	g->metric = spec->metric ? spec->metric->name : NULL;
-	guard_judge(g, done,
-		    res->status == BENCH_DONE ? "has no baseline to compare with"
-					      : bench_status_name(res->status),
-		    vr->verdict, vr->early_reject, ok ? exp(vr->mean) : NAN,
+	guard_judge(g, done, why, vr->verdict, vr->early_reject, ok ? exp(vr->mean) : NAN,
 		    ok && !vr->early_reject && isfinite(vr->lo) ? exp(vr->lo) : NAN,
 		    ok && !vr->early_reject && isfinite(vr->hi) ? exp(vr->hi) : NAN,
 		    ma > 0 && mb > 0 ? mb / ma : NAN);

@@ -23,11 +23,12 @@ enum guard_outcome {
 	GUARD_MEMORY,	 /* max RSS grew beyond its memory margin: blocks */
 	GUARD_UNDECIDED, /* its bench could not tell (inconclusive): does not block */
 	GUARD_FAILED,	 /* its bench could not run to a verdict: does not block */
+	GUARD_BROKEN,	 /* the candidate's run failed where the baseline's ran: blocks */
 };
 
-/* "pass", "slower", "memory", "undecided", "failed" (the ledger's words). */
+/* "pass", "slower", "memory", "undecided", "failed", "broken" (the ledger's words). */
 const char *guard_outcome_name(enum guard_outcome o);
-/* Does the outcome reject the change (slower, memory)? */
+/* Does the outcome reject the change (slower, memory, broken)? */
 int guard_blocks(enum guard_outcome o);
 
 /* One guard's judgement of a change. */
@@ -50,8 +51,10 @@ struct guard_judgement {
  * "failed", "timeout", says what stopped it), its verdict, B/A and interval,
  * and the median max RSS ratio (NAN: unknown, not judged). A `slower`
  * verdict blocks; so does rss_ratio - 1 > memory_margin, whatever the time;
- * an inconclusive verdict or a bench that did not finish cannot decide. The
- * judgement's fields other than name are filled.
+ * an inconclusive verdict or a bench that did not finish cannot decide,
+ * except when `done` < 0: the candidate's run failed (`why`) where the
+ * baseline's ran, which blocks. The judgement's fields other than name are
+ * filled.
  */
 void guard_judge(struct guard_judgement *g, int done, const char *why, enum verdict v,
 		 int early_reject, double ratio, double lo, double hi, double rss_ratio);

@@ -278,7 +278,7 @@ static const char *const migrations[] = {
 	"  guard TEXT NOT NULL,\n"
 	"  bench_id INTEGER REFERENCES benches(id),\n"
 	"  outcome TEXT NOT NULL CHECK(outcome IN ('pass','slower','memory','undecided',"
-	"'failed')),\n"
+	"'failed','broken')),\n"
 	"  verdict TEXT,                   -- its bench's: faster, slower, same, inconclusive\n"
 	"  ratio REAL, lo REAL, hi REAL,   -- B/A of its metric and the decision interval\n"
 	"  rss_ratio REAL,                 -- B/A of the medians of max RSS\n"

@@ -2,8 +2,9 @@
 # Guard benchmarks ([guard "NAME"]) on the bundled example: try benches every
 # guard against the same baseline once the target's bench would keep the
 # change; a guard slower beyond its margin, or over its memory margin,
-# rejects the change naming the guard; a guard that cannot decide is said
-# and does not block; bench --all and calibrate cover the guards; log, show,
+# rejects the change naming the guard, as does a guard whose candidate run
+# fails where its baseline's ran; a guard that cannot decide is said and does
+# not block; bench --all and calibrate cover the guards; log, show,
 # report and JSON tell the benchmarks apart.
 #
 # No verdict depends on time: the target runs the example's harness (its
@@ -111,6 +112,19 @@ test_expect_success 'a guard whose bench fails cannot decide and does not block'
 	P revert >/dev/null
 '
 
+test_expect_success 'a guard the change breaks (its candidate fails, its baseline ran) rejects it' '
+	cp project/perfloop.ini ini.saved &&
+	printf "[guard \"crash\"]\ncommand = ! grep -q plt-guard-crash \$TEXTSTAT_LIB && ART=\$TEXTSTAT_LIB $TEST_DIR/gh guard\n" >>project/perfloop.ini &&
+	change "plt-target work 80; plt-guard-crash;" &&
+	P try --no-profile --json >tc.json 2>tc.err;
+	rc=$?; cp ini.saved project/perfloop.ini && test $rc = 1 &&
+	json_get tc.json "[(g[\"guard\"], g[\"outcome\"], g[\"blocks\"]) for g in d[\"guards\"]][1]" |
+		grep -qx "(.crash., .broken., True)" &&
+	json_get tc.json "d[\"reason\"]" >reason &&
+	grep_q "^guard .crash. fails with the change: its candidate run failed where the baseline.s ran" reason &&
+	P revert >/dev/null
+'
+
 test_expect_success 'a guard over its memory margin rejects the change' '
 	change "plt-target work 80; plt-guard work 100 rss 64;" &&
 	expect_exit 1 P try --no-profile --json >t4.json 2>/dev/null &&
@@ -155,7 +169,7 @@ test_expect_success 'calibrate --guard and --all: A/A history per benchmark' '
 
 test_expect_success 'report: a per-benchmark table in md, html and json' '
 	P report --format json >r.json &&
-	json_get r.json "sorted(set(g[\"guard\"] for e in d[\"experiments\"] for g in e[\"guards\"]))" | grep -qx "\[.broken., .other.\]" &&
+	json_get r.json "sorted(set(g[\"guard\"] for e in d[\"experiments\"] for g in e[\"guards\"]))" | grep -qx "\[.broken., .crash., .other.\]" &&
 	P report --format md >r.md && grep_q "^##* Guard benchmarks" r.md &&
 	grep_q "| .other. | \*\*slower (reject)\*\* | ×1.300 |" r.md &&
 	P report --format html >r.html && grep -q "<h2>Guard benchmarks</h2>" r.html && grep -q "id=\"chart-guards\"" r.html

@@ -21,7 +21,7 @@ static void judge(struct guard_judgement *g, const char *name, int done, enum ve
 	g->margin = 0.01;
 	g->memory_margin = 0.30;
 	g->metric = "wall";
-	guard_judge(g, done, done ? NULL : "failed", v, 0, ratio, ratio * 0.98, ratio * 1.02, rss);
+	guard_judge(g, done, done > 0 ? NULL : "failed", v, 0, ratio, ratio * 0.98, ratio * 1.02, rss);
 }
 
 static void test_rule(void **state)
@@ -63,8 +63,15 @@ static void test_rule(void **state)
 	assert_false(guard_blocks(g.outcome));
 	assert_non_null(strstr(g.reason, "guard 'small' could not decide: its bench failed; it "
 					 "does not block"));
+	/* the candidate failed where the baseline ran: the change broke the guard */
+	judge(&g, "small", -1, VERDICT_CONTINUE, NAN, NAN);
+	assert_int_equal(g.outcome, GUARD_BROKEN);
+	assert_true(guard_blocks(g.outcome));
+	assert_non_null(strstr(g.reason, "guard 'small' fails with the change: its candidate run "
+					 "failed where the baseline's ran"));
 	assert_string_equal(guard_outcome_name(GUARD_MEMORY), "memory");
 	assert_string_equal(guard_outcome_name(GUARD_UNDECIDED), "undecided");
+	assert_string_equal(guard_outcome_name(GUARD_BROKEN), "broken");
 }
 
 static void test_apply(void **state)
