@@ -2,10 +2,11 @@
  * hists.h: from a perf.data file to per-event hotspot rows, the way
  * `perf report --stdio --no-children -g none --sort <keys>` computes them.
  *
- * Records are read once (perfdata.h); side-band events (mmap, comm, fork)
- * and samples are then replayed in timestamp order, as perf's ordered events
- * do, so each sample is resolved against the mappings and thread names that
- * were current when it was taken. A sample's period is its weight; rows are
+ * Records are read (perfdata.h), side-band events (mmap, comm, fork) and
+ * samples replayed in timestamp order, as perf's ordered events do, so each
+ * sample is resolved against the mappings and thread names that were
+ * current when it was taken (samples that resolve alike are resolved once:
+ * see hists.c). A sample's period is its weight; rows are
  * keyed like perf's sort keys (the short DSO name, then the symbol's start,
  * or the address when no symbol covers it) and sorted by period.
  *

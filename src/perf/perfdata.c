@@ -439,8 +439,9 @@ static void read_features(struct pd_file *f)
 		if (!pd_has_feature(f, bit))
 			continue;
 		if (!in_bounds(f->size, sec, 16)) {
-			strbuf_addf(&f->warn, "the header feature index at byte %llu is past the end of "
-					      "the file (cut off?): header features were ignored\n",
+			strbuf_addf(&f->warn,
+				    "the header feature index at byte %llu is past the end of "
+				    "the file (cut off?): header features were ignored\n",
 				    (unsigned long long)sec);
 			break;
 		}
@@ -458,8 +459,9 @@ static void read_features(struct pd_file *f)
 		sec += 16;
 	}
 	if (bad.len)
-		strbuf_addf(&f->warn, "header features %s (index at byte %llu) are corrupt or cut "
-				      "off and were ignored\n",
+		strbuf_addf(&f->warn,
+			    "header features %s (index at byte %llu) are corrupt or cut "
+			    "off and were ignored\n",
 			    bad.buf, (unsigned long long)first_bad);
 	strbuf_release(&bad);
 }
@@ -600,6 +602,8 @@ void pd_close(struct pd_file *f)
 
 struct iter {
 	struct pd_file *f;
+	enum pd_which which;
+	uint32_t seq;
 	int (*fn)(void *data, const struct pd_event *ev);
 	void *data;
 	struct strbuf *err;
@@ -1005,11 +1009,13 @@ static int dispatch(struct iter *it, struct pd_event *ev)
 	case PERF_RECORD_COMPRESSED:
 		if (ev->inner >= 0)
 			break;
+		f->nr_compressed_records++;
 		return decompress(it, ev, p, body);
 	case PERF_RECORD_COMPRESSED2: {
 		uint64_t dsz;
 		if (ev->inner >= 0)
 			break;
+		f->nr_compressed_records++;
 		if (body < 8)
 			return rec_fail(it, ev, "(a compressed record) is truncated");
 		dsz = pd_u64(f, p);
@@ -1021,19 +1027,51 @@ static int dispatch(struct iter *it, struct pd_event *ev)
 	default:
 		break;
 	}
+	ev->seq = ++it->seq;
 	return it->fn(it->data, ev);
+}
+
+/*
+ * The size of the record at off when pd_iterate_some() skips it, else 0.
+ * Records with a payload after them (AUXTRACE) and bad headers are not
+ * skipped: they are read as usual (and bad ones reported).
+ */
+static uint16_t skip_size(const struct pd_file *f, enum pd_which which, uint64_t off, uint64_t end)
+{
+	uint32_t type;
+	uint16_t size;
+	if (which == PD_ALL || end - off < 8)
+		return 0;
+	type = rd32(f, f->data + off);
+	size = rd16(f, f->data + off + 6);
+	if (size < 8 || end - off < size || type == PERF_RECORD_AUXTRACE)
+		return 0;
+	return (type == PERF_RECORD_SAMPLE) == (which == PD_SKIP_SAMPLES) ? size : 0;
 }
 
 int pd_iterate(struct pd_file *f, int (*fn)(void *data, const struct pd_event *ev), void *data,
 	       struct strbuf *err)
 {
-	struct iter it = {f, fn, data, err, NULL, NULL, 0, 0, 0};
+	return pd_iterate_some(f, PD_ALL, fn, data, err);
+}
+
+int pd_iterate_some(struct pd_file *f, enum pd_which which,
+		    int (*fn)(void *data, const struct pd_event *ev), void *data,
+		    struct strbuf *err)
+{
+	struct iter it = {f, which, 0, fn, data, err, NULL, NULL, 0, 0, 0};
 	uint64_t off = f->data_offset, end = f->data_offset + f->data_size;
 	int r = 0;
 
 	while (off < end) {
 		struct pd_event ev;
 		uint16_t size;
+		size = skip_size(f, which, off, end);
+		if (size) {
+			it.seq++;
+			off += size;
+			continue;
+		}
 		memset(&ev, 0, sizeof(ev));
 		ev.offset = off;
 		ev.inner = -1;
