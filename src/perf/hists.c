@@ -17,6 +17,7 @@
  */
 #include "perf/hists.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -508,17 +509,87 @@ static int cmp_rows(const void *a, const void *b)
 /*
  * Rows not shown (below hist_opts.name_limit) are ordered without their
  * names, which are raw and long: comparing them would read each from the
- * mapped ELF file.
+ * mapped ELF file. They go by period, samples, shared object (all three
+ * as cmp_rows_weight), address, comm: sort_hidden_rows() below.
  */
-static int cmp_hidden_rows(const void *a, const void *b)
+
+static int cmp_str_ptr(const void *a, const void *b)
 {
-	const struct hist_row *x = a, *y = b;
-	int c;
-	if ((c = cmp_rows_weight(x, y)))
-		return c;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	return x->comm && y->comm ? strcmp(x->comm, y->comm) : 0;
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Ranks of the strings rows[i].<field> (at byte offset `off`): equal strings
+ * rank alike, and ranks follow strcmp. Rows' strings are few and interned.
+ */
+static uint64_t *string_ranks(const struct hist_row *rows, size_t n, size_t off)
+{
+	const char **s = xmalloc((n + 1) * sizeof(*s));
+	uint64_t *rank = xmalloc((n + 1) * sizeof(*rank));
+	const char **distinct = xmalloc((n + 1) * sizeof(*distinct));
+	size_t nd = 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(&s[i], (const char *)&rows[i] + off, sizeof(s[i]));
+		/* a row's string is most often its neighbour's (rows come by DSO) */
+		if (!nd || s[i] != distinct[nd - 1])
+			distinct[nd++] = s[i];
+	}
+	qsort(distinct, nd, sizeof(*distinct), cmp_str_ptr);
+	for (size_t i = 0; i < n; i++) {
+		size_t lo = 0, hi = nd;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(distinct[mid], s[i]) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		rank[i] = lo; /* the first of the equal strings: equal strings rank alike */
+	}
+	free(distinct);
+	free(s);
+	return rank;
+}
+
+/*
+ * The rows not shown, in cmp_hidden_rows order: thousands of them on a large
+ * profile, so by a stable radix sort on each key from the last to the first
+ * (equal rows keep their order, as glibc's merge sort keeps it).
+ */
+static void sort_hidden_rows(struct hist_row *rows, size_t n)
+{
+	uint64_t *keys, *dso, *comm = NULL;
+	uint32_t *idx;
+	struct hist_row *tmp;
+	if (n < 2)
+		return;
+	keys = xmalloc(n * sizeof(*keys));
+	idx = xmalloc(n * sizeof(*idx));
+	dso = string_ranks(rows, n, offsetof(struct hist_row, dso));
+	if (rows[0].comm)
+		comm = string_ranks(rows, n, offsetof(struct hist_row, comm));
+	for (size_t i = 0; i < n; i++)
+		idx[i] = (uint32_t)i;
+	for (int k = comm ? 0 : 1; k < 5; k++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct hist_row *x = &rows[idx[i]];
+			keys[i] = k == 0   ? comm[idx[i]]
+				  : k == 1 ? x->addr
+				  : k == 2 ? dso[idx[i]]
+				  : k == 3 ? ~x->samples
+					   : ~x->period;
+		}
+		radix_sort_u64(keys, idx, n);
+	}
+	tmp = xmalloc(n * sizeof(*tmp));
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = rows[idx[i]];
+	memcpy(rows, tmp, n * sizeof(*tmp));
+	free(tmp);
+	free(keys);
+	free(idx);
+	free(dso);
+	free(comm);
 }
 
 /* Is an aggregate's row shown, so named: at or above name_limit? */
@@ -583,8 +654,7 @@ static void make_rows(struct hist_priv *p, struct hist_report *r)
 	for (size_t i = 0; i < r->nr_events; i++) {
 		struct hist_event *e = &r->events[i];
 		qsort(e->rows, shown[i], sizeof(struct hist_row), cmp_rows);
-		qsort(e->rows + shown[i], e->nr_rows - shown[i], sizeof(struct hist_row),
-		      cmp_hidden_rows);
+		sort_hidden_rows(e->rows + shown[i], e->nr_rows - shown[i]);
 	}
 	free(fill);
 	free(shown);

@@ -452,6 +452,67 @@ static void test_read_twice_first_error(void **state)
 	strbuf_release(&err);
 }
 
+/*
+ * Rows not shown (below name_limit) are sorted without their names: by
+ * period and samples (largest first), then shared object, address, comm.
+ */
+static void test_hidden_rows_order(void **state)
+{
+	struct pdw w;
+	struct strbuf f = STRBUF_INIT, err = STRBUF_INIT;
+	struct hist_report r, all;
+	struct hist_opts o;
+	(void)state;
+	pdw_init(&w, 0, PDW_ST, 1);
+	pdw_comm(&w, 1, 1, "one", 1, 1);
+	pdw_comm(&w, 2, 2, "two", 1, 1);
+	pdw_mmap2(&w, 1, 0x1000, 0x1000, 0, "/bin/zz", 2);
+	pdw_mmap2(&w, 1, 0x2000, 0x1000, 0, "/bin/aa", 2);
+	pdw_mmap2(&w, 2, 0x1000, 0x1000, 0, "/bin/zz", 2);
+	pdw_mmap2(&w, 2, 0x2000, 0x1000, 0, "/bin/aa", 2);
+	/* equal weights on both DSOs, both comms, several addresses */
+	for (uint64_t i = 0; i < 48; i++)
+		pdw_sample(&w, 100, (i % 2 ? 0x1000 : 0x2000) + 0x10 * (i % 5), 1 + (i / 3) % 2,
+			   1 + (i / 3) % 2, 10 + i, 100 * (1 + i % 3), NULL, 0);
+	/* rows equal but for their comm, the second comm first */
+	pdw_sample(&w, 100, 0x1100, 2, 2, 60, 7, NULL, 0);
+	pdw_sample(&w, 100, 0x1100, 1, 1, 61, 7, NULL, 0);
+	pdw_finish(&w, &f, 0);
+	memset(&o, 0, sizeof(o));
+	o.sort = HIST_SORT_COMM_DSO_SYM;
+	o.no_symbols = 1;
+	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &all, &err), 0);
+	o.name_limit = 101; /* none shown */
+	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &r, &err), 0);
+	assert_int_equal(r.events[0].nr_rows, all.events[0].nr_rows);
+	assert_true(r.events[0].nr_rows > 10);
+	for (size_t i = 0; i < r.events[0].nr_rows; i++) {
+		const struct hist_row *x = &r.events[0].rows[i], *y = &all.events[0].rows[i];
+		/* all rows shown: sorted by name too; names here are addresses */
+		assert_string_equal(x->dso, y->dso);
+		assert_string_equal(x->comm, y->comm);
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->period, y->period);
+		if (i) {
+			const struct hist_row *p = x - 1;
+			assert_true(
+			    p->period > x->period ||
+			    (p->period == x->period &&
+			     (p->samples > x->samples ||
+			      (p->samples == x->samples &&
+			       (strcmp(p->dso, x->dso) < 0 ||
+				(!strcmp(p->dso, x->dso) &&
+				 (p->addr < x->addr ||
+				  (p->addr == x->addr && strcmp(p->comm, x->comm) < 0))))))));
+		}
+	}
+	hists_release(&r);
+	hists_release(&all);
+	pdw_release(&w);
+	strbuf_release(&f);
+	strbuf_release(&err);
+}
+
 /* Every prefix of a file fails cleanly (or reads what is there); none crashes. */
 static void test_truncation(void **state)
 {
@@ -547,6 +608,7 @@ int main(void)
 	    cmocka_unit_test(test_truncation),
 	    cmocka_unit_test(test_read_twice_like_once),
 	    cmocka_unit_test(test_read_twice_first_error),
+	    cmocka_unit_test(test_hidden_rows_order),
 	    cmocka_unit_test(test_corruption_sweep),
 	    cmocka_unit_test(test_refusals),
 	};
