@@ -130,6 +130,49 @@ void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
 }
 
 /*
+ * Sort n values by their bits 32..63 (stable: the low bits, a symbol's
+ * index, stay in order among equal keys), 11 bits a pass, passes over bits
+ * that are the same in every value skipped: a 200k-symbol table whose
+ * starts span 27 bits takes three passes over one array.
+ */
+static void radix_sort_high32(uint64_t *v, size_t n)
+{
+	uint64_t *src = v, *dst, *tmp, all_or = 0, all_and = ~(uint64_t)0;
+	size_t count[2048];
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		all_or |= v[i];
+		all_and &= v[i];
+	}
+	dst = xmalloc(n * sizeof(*dst));
+	for (int shift = 32; shift < 64; shift += 11) {
+		size_t pos = 0;
+		if (!(((all_or ^ all_and) >> shift) & 0x7ff))
+			continue;
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0x7ff]++;
+		for (int b = 0; b < 2048; b++) {
+			size_t c = count[b];
+			count[b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0x7ff]++] = src[i];
+		tmp = src;
+		src = dst;
+		dst = tmp;
+	}
+	if (src != v) {
+		memcpy(v, src, n * sizeof(*v));
+		free(src);
+	} else {
+		free(dst);
+	}
+}
+
+/*
  * A legacy Rust symbol: _ZN...17h<16 hex>E, perhaps followed by ".suffix"es
  * that LLVM and GCC add (".llvm.<n>" from ThinLTO, ".cold", ".lto_priv.0").
  * libiberty's Rust demangler skips such suffixes the same way: back from the
@@ -573,6 +616,7 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	const char *strs;
 	size_t strs_len, n;
 	Elf64_Sym *native = NULL;
+	int8_t *label_ok;
 
 	if (symsec->link >= syms->shnum)
 		return;
@@ -595,6 +639,9 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 		n = d->d_size / gelf_fsize(syms->elf, ELF_T_SYM, 1, EV_CURRENT);
 	}
 	symvec_reserve(v, v->nr + n);
+	/* per section, whether a label there counts (-1: not known yet): not a strstr a symbol */
+	label_ok = xmalloc(2 * (syms->shnum + 1));
+	memset(label_ok, -1, 2 * (syms->shnum + 1));
 	for (size_t i = 0; i < n; i++) {
 		GElf_Sym sym;
 		unsigned type, bind, vis;
@@ -634,11 +681,17 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 			sh = &run->secs[sym.st_shndx];
 			names_of = run;
 		}
-		if (is_label && !sec_is_text_or_data(sec_name(names_of, sh)))
-			continue;
+		if (is_label) {
+			int8_t *ok = &label_ok[2 * sym.st_shndx + (names_of != syms)];
+			if (*ok < 0)
+				*ok = (int8_t)sec_is_text_or_data(sec_name(names_of, sh));
+			if (!*ok)
+				continue;
+		}
 		value = to_file_offset(run ? run : syms, sh, sym.st_value);
 		symvec_push(v, value, sym.st_size, strs + sym.st_name, (uint8_t)bind, 0);
 	}
+	free(label_ok);
 }
 
 static int underscores(const char *s)
@@ -728,16 +781,31 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	 * fixed up in place: on a 200k-symbol table, page faults are most of
 	 * the cost, so no array is made that the table does not keep.
 	 */
-	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys));
+	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
 	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
 	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
 	uint8_t *flags = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		keys[i] = v->start[i];
-		idx[i] = (uint32_t)i;
+		lo = v->start[i] < lo ? v->start[i] : lo;
+		hi = v->start[i] > hi ? v->start[i] : hi;
 	}
-	radix_sort_u64(keys, idx, n);
+	if (n && hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
+		/* (start - lo, index) in one word: one array to sort, not two */
+		for (size_t i = 0; i < n; i++)
+			keys[i] = (v->start[i] - lo) << 32 | i;
+		radix_sort_high32(keys, n);
+		for (size_t i = 0; i < n; i++) {
+			idx[i] = (uint32_t)keys[i];
+			keys[i] = (keys[i] >> 32) + lo;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			keys[i] = v->start[i];
+			idx[i] = (uint32_t)i;
+		}
+		radix_sort_u64(keys, idx, n);
+	}
 	for (size_t i = 0; i < n; i++)
 		size[i] = v->size[idx[i]];
 	for (size_t i = 1; i < n; i++) {
@@ -745,7 +813,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 			continue;
 		/* the last symbol of the kernel or of a module ends at the next page */
 		if (kallsyms && (!module_of[idx[i - 1]] != !module_of[idx[i]]))
-			size[i - 1] = clamp32((keys[i - 1] + 4096 + 4095) / 4096 * 4096 - keys[i - 1]);
+			size[i - 1] =
+			    clamp32((keys[i - 1] + 4096 + 4095) / 4096 * 4096 - keys[i - 1]);
 		else
 			size[i - 1] = clamp32(keys[i] - keys[i - 1]);
 	}
@@ -778,7 +847,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 		idx[out] = v->name[b];
 		flags[out] = v->flags[b];
 		if (module_of)
-			module[out] = module_of[b] ? (uint32_t)(module_of[b] - v->base) : SYM_NO_MODULE;
+			module[out] =
+			    module_of[b] ? (uint32_t)(module_of[b] - v->base) : SYM_NO_MODULE;
 		out++;
 		i = j;
 	}
@@ -985,8 +1055,7 @@ static uint64_t payload_size(uint64_t nr, int has_module, uint64_t pool_size)
  * written. Without, the names are in the file's pool. The arrays are used in
  * place; name offsets are checked when a name is read.
  */
-static struct symtab *symcache_load(const char *dir, const char *key,
-				    const struct names_ref *ref)
+static struct symtab *symcache_load(const char *dir, const char *key, const struct names_ref *ref)
 {
 	char *path = cache_path(dir, key);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1273,8 +1342,8 @@ struct symtab *symtab_load(const struct sym_request *rq, struct strbuf *warn)
 		struct names_ref ref;
 		memset(&ref, 0, sizeof(ref));
 		if (sec)
-			ref.strtab = string_table(from, from->secs[sec].link, &ref.str_off,
-						  &ref.str_size);
+			ref.strtab =
+			    string_table(from, from->secs[sec].link, &ref.str_off, &ref.str_size);
 		if (run.dynsym)
 			ref.dynstr = string_table(&run, run.secs[run.dynsym].link, &ref.dyn_off,
 						  &ref.dyn_size);
@@ -1455,7 +1524,8 @@ static int kallsyms_keep(char type)
 	return type == 'T' || type == 'W' || type == 'D' || type == 'B';
 }
 
-/* Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL when all addresses are 0. */
+/* Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL when all addresses are
+ * 0. */
 static struct symtab *kallsyms_parse(struct strbuf *sb)
 {
 	struct symtab *t;
@@ -1515,8 +1585,7 @@ static struct symtab *kallsyms_parse(struct strbuf *sb)
 	return t;
 }
 
-struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
-				    struct strbuf *warn)
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, struct strbuf *warn)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct symtab *t = NULL;
