@@ -776,6 +776,7 @@ static void set_arrays(struct symtab *t, size_t n, uint64_t *start, uint32_t *si
 static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, const char **module_of)
 {
 	size_t n = v->nr, out = 0;
+	int sorted = 1;
 	/*
 	 * The sort's keys become the starts and its index the names; sizes are
 	 * fixed up in place: on a 200k-symbol table, page faults are most of
@@ -789,8 +790,15 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	for (size_t i = 0; i < n; i++) {
 		lo = v->start[i] < lo ? v->start[i] : lo;
 		hi = v->start[i] > hi ? v->start[i] : hi;
+		sorted &= !i || v->start[i - 1] <= v->start[i];
 	}
-	if (n && hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
+	if (sorted) {
+		/* kallsyms come sorted: a stable sort would change nothing */
+		for (size_t i = 0; i < n; i++) {
+			keys[i] = v->start[i];
+			idx[i] = (uint32_t)i;
+		}
+	} else if (hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
 		/* (start - lo, index) in one word: one array to sort, not two */
 		for (size_t i = 0; i < n; i++)
 			keys[i] = (v->start[i] - lo) << 32 | i;
@@ -1497,10 +1505,12 @@ static void kallsyms_save(const char *dir, const char *key, const struct symtab 
 	uint32_t *mods = xmalloc((t->nr + 1) * sizeof(*mods));
 	const char *last = NULL;
 	uint32_t last_off = SYM_NO_MODULE;
+	/* the names are in the text they were parsed from: the pool is smaller */
+	strbuf_grow(&pool, t->strtab_size);
 	for (size_t i = 0; i < t->nr; i++) {
-		const char *m = symtab_module(t, i);
+		const char *m = symtab_module(t, i), *nm = symtab_name(t, i);
 		names[i] = (uint32_t)pool.len;
-		strbuf_add(&pool, symtab_name(t, i), strlen(symtab_name(t, i)) + 1);
+		strbuf_add(&pool, nm, strlen(nm) + 1);
 		if (m && (!last || strcmp(m, last))) {
 			last = m;
 			last_off = (uint32_t)pool.len;
@@ -1535,6 +1545,10 @@ static struct symtab *kallsyms_parse(struct strbuf *sb)
 	char *p = sb->buf, *end = sb->buf + sb->len;
 
 	v.base = sb->buf;
+	/* a line takes at least 20 bytes ("<16 hex> T x\n"): room for all at once */
+	mods_alloc = sb->len / 20 + 1;
+	mods = xmalloc(mods_alloc * sizeof(*mods));
+	symvec_reserve(&v, mods_alloc);
 	while (p < end) {
 		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *mod = NULL, *tab;
 		const char *q;
