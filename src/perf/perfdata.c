@@ -558,7 +558,8 @@ int pd_open(struct pd_file *f, const char *path, struct strbuf *err)
 		close(fd);
 		return pd_open_mem(f, "", 0, path, err);
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* every record is read: one call maps every page, not a fault each few */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
 		memset(f, 0, sizeof(*f));
@@ -827,15 +828,16 @@ static int add_pipe_attr(struct iter *it, struct pd_event *ev)
 
 static int dispatch(struct iter *it, struct pd_event *ev);
 
+static const struct pd_event zero_event;
+
 /* Parse every complete record of the decompression window; keep the rest. */
 static int drain_window(struct iter *it, uint64_t outer)
 {
 	size_t pos = 0;
 	int r = 0;
 	while (it->dlen - pos >= 8) {
-		struct pd_event ev;
+		struct pd_event ev = zero_event;
 		uint16_t size = rd16(it->f, it->dbuf + pos + 6);
-		memset(&ev, 0, sizeof(ev));
 		ev.type = rd32(it->f, it->dbuf + pos);
 		ev.offset = outer;
 		ev.inner = (int64_t)(it->dtotal + pos);
@@ -1072,7 +1074,8 @@ int pd_iterate_some(struct pd_file *f, enum pd_which which,
 			off += size;
 			continue;
 		}
-		memset(&ev, 0, sizeof(ev));
+		/* a copy, not memset: for a small struct, `rep stos` was a third of the loop */
+		ev = zero_event;
 		ev.offset = off;
 		ev.inner = -1;
 		if (end - off < 8) {

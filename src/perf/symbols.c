@@ -1080,7 +1080,8 @@ static struct symtab *symcache_load(const char *dir, const char *key, const stru
 		close(fd);
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* all of it is read (hashed): one call maps every page, not a fault each few */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return NULL;
