@@ -1498,35 +1498,11 @@ out:
 	return key;
 }
 
-/* Save a kallsyms table with its names (and module names) in the cache file's pool. */
+/* Save a kallsyms table: its names and module names are its pool (see kallsyms_parse). */
 static void kallsyms_save(const char *dir, const char *key, const struct symtab *t)
 {
-	struct strbuf pool = STRBUF_INIT;
-	uint32_t *names = xmalloc((t->nr + 1) * sizeof(*names));
-	uint32_t *mods = xmalloc((t->nr + 1) * sizeof(*mods));
-	const char *last = NULL;
-	uint32_t last_off = SYM_NO_MODULE;
-	/* the names are in the text they were parsed from: the pool is smaller */
-	strbuf_grow(&pool, t->strtab_size);
-	for (size_t i = 0; i < t->nr; i++) {
-		const char *m = symtab_module(t, i), *nm = symtab_name(t, i);
-		names[i] = (uint32_t)pool.len;
-		strbuf_add(&pool, nm, strlen(nm) + 1);
-		if (m && (!last || strcmp(m, last))) {
-			last = m;
-			last_off = (uint32_t)pool.len;
-			strbuf_add(&pool, m, strlen(m) + 1);
-		}
-		mods[i] = m ? last_off : SYM_NO_MODULE;
-		if (pool.len > UINT32_MAX / 2)
-			goto out;
-	}
-	if (pool.len)
-		symcache_save(dir, key, t, names, mods, pool.buf, pool.len);
-out:
-	strbuf_release(&pool);
-	free(names);
-	free(mods);
+	if (t->strtab_size > 1 && t->strtab_size - 1 <= UINT32_MAX / 2)
+		symcache_save(dir, key, t, t->name, t->module, t->strtab, t->strtab_size - 1);
 }
 
 static int kallsyms_keep(char type)
@@ -1535,51 +1511,75 @@ static int kallsyms_keep(char type)
 	return type == 'T' || type == 'W' || type == 'D' || type == 'B';
 }
 
-/* Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL when all addresses are
- * 0. */
-static struct symtab *kallsyms_parse(struct strbuf *sb)
+/*
+ * Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL
+ * when all addresses are 0. The text is only read (it may be a mapped
+ * file): the names kept, and each module name where it changes, are copied
+ * once into the table's pool, NUL-terminated, which is also what the cache
+ * file keeps.
+ */
+static struct symtab *kallsyms_parse(const char *text, size_t len)
 {
 	struct symtab *t;
 	struct symvec v = {0};
-	const char **mods = NULL;
-	size_t mods_alloc = 0, nonzero = 0;
-	char *p = sb->buf, *end = sb->buf + sb->len;
+	const char **mods, *p = text, *end = text + len, *last_mod = NULL, *last_copy = NULL;
+	size_t mods_alloc, nonzero = 0, last_len = 0;
+	struct strbuf pool = STRBUF_INIT;
 
-	v.base = sb->buf;
+	/* the pool never outgrows the text: its pointers (mods[]) stay valid */
+	strbuf_grow(&pool, len + 1);
+	v.base = pool.buf;
 	/* a line takes at least 20 bytes ("<16 hex> T x\n"): room for all at once */
-	mods_alloc = sb->len / 20 + 1;
+	mods_alloc = len / 20 + 1;
 	mods = xmalloc(mods_alloc * sizeof(*mods));
 	symvec_reserve(&v, mods_alloc);
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *mod = NULL, *tab;
-		const char *q;
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *name, *name_end;
+		const char *mod = NULL;
 		uint64_t addr;
 		char type;
 		if (!eol)
 			eol = end;
-		*eol = '\0';
 		q = hex_u64(p, eol, &addr);
-		if (q == p || *q != ' ' || !q[1] || q[2] != ' ') {
+		if (q == p || eol - q < 3 || q[0] != ' ' || !q[1] || q[2] != ' ') {
 			p = eol + 1;
 			continue;
 		}
 		type = q[1];
-		name = (char *)q + 3;
-		tab = memchr(name, '\t', (size_t)(eol - name));
-		if (tab) {
-			*tab = '\0';
-			mod = tab + 1;
-			while (*mod == ' ' || *mod == '\t')
+		name = q + 3;
+		name_end = memchr(name, '\t', (size_t)(eol - name));
+		if (name_end) {
+			mod = name_end + 1;
+			while (mod < eol && (*mod == ' ' || *mod == '\t'))
 				mod++;
+		} else {
+			name_end = eol;
 		}
-		if (*name && kallsyms_keep(type)) {
-			if (v.nr >= mods_alloc) {
-				mods_alloc = mods_alloc ? mods_alloc * 2 : 4096;
+		/* a NUL in a line ends its name (or module) there, as in a C string */
+		name_end = name + strnlen(name, (size_t)(name_end - name));
+		if (name_end > name && kallsyms_keep(type)) {
+			size_t off = pool.len;
+			strbuf_add(&pool, name, (size_t)(name_end - name));
+			strbuf_addch(&pool, '\0');
+			if (mod && mod < eol && *mod) {
+				size_t n = strnlen(mod, (size_t)(eol - mod));
+				if (!last_mod || n != last_len || memcmp(mod, last_mod, n)) {
+					last_copy = pool.buf + pool.len;
+					strbuf_add(&pool, mod, n);
+					strbuf_addch(&pool, '\0');
+					last_mod = mod;
+					last_len = n;
+				}
+				mods[v.nr] = last_copy;
+			} else {
+				mods[v.nr] = NULL;
+			}
+			if (v.nr + 1 >= mods_alloc) {
+				mods_alloc *= 2;
 				mods = xrealloc(mods, mods_alloc * sizeof(*mods));
 			}
-			mods[v.nr] = mod && *mod ? mod : NULL;
 			symvec_push(
-			    &v, addr, 0, name,
+			    &v, addr, 0, pool.buf + off,
 			    (uint8_t)(isupper((unsigned char)type) ? STB_GLOBAL : STB_LOCAL), 0);
 			nonzero += addr != 0;
 		}
@@ -1588,16 +1588,41 @@ static struct symtab *kallsyms_parse(struct strbuf *sb)
 	if (!nonzero) {
 		free(mods);
 		symvec_release(&v);
+		strbuf_release(&pool);
 		return NULL;
 	}
 	t = symtab_new();
-	t->strtab = sb->buf;
-	t->strtab_size = sb->len + 1;
+	t->strtab = pool.buf;
+	t->strtab_size = pool.len + 1;
 	finish_symbols(t, &v, 1, mods);
 	free(mods);
 	symvec_release(&v);
-	t->pool = strbuf_detach(sb, NULL);
+	t->pool = strbuf_detach(&pool, NULL);
 	return t;
+}
+
+/* Map a regular file (read-only), else read it (/proc files have no size). */
+static const char *kallsyms_text(const char *path, struct strbuf *sb, void **map, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*map = NULL;
+	if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *m =
+		    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (m != MAP_FAILED) {
+			close(fd);
+			*map = m;
+			*len = (size_t)st.st_size;
+			return m;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (strbuf_read_file(sb, path, 256u << 20) < 0)
+		return NULL;
+	*len = sb->len;
+	return sb->buf;
 }
 
 struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, struct strbuf *warn)
@@ -1605,15 +1630,21 @@ struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, str
 	struct strbuf sb = STRBUF_INIT;
 	struct symtab *t = NULL;
 	char *key = cache_dir ? kallsyms_key(path) : NULL;
+	const char *text;
+	void *map = NULL;
+	size_t len = 0;
 
 	if (key && (t = symcache_load(cache_dir, key, NULL)))
 		goto out;
-	if (strbuf_read_file(&sb, path, 256u << 20) < 0) {
+	text = kallsyms_text(path, &sb, &map, &len);
+	if (!text) {
 		strbuf_addf(warn, "cannot read '%s' (%s): kernel samples are shown as addresses\n",
 			    path, strerror(errno));
 		goto out;
 	}
-	t = kallsyms_parse(&sb);
+	t = kallsyms_parse(text, len);
+	if (map)
+		munmap(map, len);
 	if (!t) {
 		strbuf_addf(warn,
 			    "'%s' hides kernel addresses (kernel.kptr_restrict): kernel samples "
