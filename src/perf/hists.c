@@ -452,6 +452,11 @@ static void replay(struct hist_priv *p, struct hist_report *r)
 	struct strbuf stack = STRBUF_INIT;
 	if (p->nr_groups > 1)
 		qsort(p->groups, p->nr_groups, sizeof(*p->groups), cmp_groups);
+	/* no more rows than groups */
+	if (p->nr_groups > p->alloc_aggs) {
+		ALLOC_GROW(p->aggs, p->nr_groups, p->alloc_aggs);
+		p->agg_hash = xrealloc(p->agg_hash, p->alloc_aggs * sizeof(*p->agg_hash));
+	}
 	while (i < p->m.nr_sb || j < p->nr_groups) {
 		const struct sgroup *g = j < p->nr_groups ? &p->groups[j] : NULL;
 		const struct sb_event *e = i < p->m.nr_sb ? &p->m.sb[i] : NULL;
@@ -654,7 +659,9 @@ static void make_rows(struct hist_priv *p, struct hist_report *r)
 	for (size_t i = 0; i < r->nr_events; i++) {
 		struct hist_event *e = &r->events[i];
 		qsort(e->rows, shown[i], sizeof(struct hist_row), cmp_rows);
-		sort_hidden_rows(e->rows + shown[i], e->nr_rows - shown[i]);
+		/* thousands of rows nobody reads in order (hotspots without --limit) */
+		if (p->o->hidden_sorted)
+			sort_hidden_rows(e->rows + shown[i], e->nr_rows - shown[i]);
 	}
 	free(fill);
 	free(shown);
@@ -710,6 +717,8 @@ static int read_samples(struct hist_priv *p, struct strbuf *err)
 		if (!bad) {
 			machine_header_build_ids(&p->m);
 			machine_replay_start(&p->m);
+			/* no more groups than samples: room made once, not copied as it grows */
+			ALLOC_GROW(p->groups, p->pf.nr_skipped, p->alloc_groups);
 			bad = pd_iterate_some(&p->pf, PD_ONLY_SAMPLES, collect_sample, p, &e2);
 		}
 		strbuf_release(&e2);
@@ -722,6 +731,7 @@ static int read_samples(struct hist_priv *p, struct strbuf *err)
 		return -1;
 	machine_header_build_ids(&p->m);
 	machine_replay_start(&p->m);
+	ALLOC_GROW(p->groups, p->nr_smp, p->alloc_groups);
 	for (size_t i = 0; i < p->nr_smp; i++)
 		group_add(p, &p->smp[i]);
 	return 0;

@@ -50,8 +50,10 @@ struct hist_opts {
 	    *kallsyms;	/* NULL: perf's cached copy for the recorded kernel, else /proc/kallsyms */
 	int no_symbols; /* resolve nothing, read no other file (fuzzing) */
 	int folded;	/* also collect folded call stacks */
-	double name_limit; /* rows below this percentage (hist_above_limit) keep their raw
-			      symbol name as `sym`: the caller does not show them */
+	double name_limit;    /* rows below this percentage (hist_above_limit) keep their raw
+				 symbol name as `sym`: the caller does not show them */
+	size_t hidden_sorted; /* of the rows below name_limit, how many the caller reads in
+				 order (the first ones); the rest come in no set order */
 	const struct dso_alias *aliases;
 	size_t nr_aliases;
 };

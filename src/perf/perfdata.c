@@ -1062,6 +1062,7 @@ int pd_iterate_some(struct pd_file *f, enum pd_which which,
 		    struct strbuf *err)
 {
 	struct iter it = {f, which, 0, fn, data, err, NULL, NULL, 0, 0, 0};
+	f->nr_skipped = 0;
 	uint64_t off = f->data_offset, end = f->data_offset + f->data_size;
 	int r = 0;
 
@@ -1071,6 +1072,7 @@ int pd_iterate_some(struct pd_file *f, enum pd_which which,
 		size = skip_size(f, which, off, end);
 		if (size) {
 			it.seq++;
+			f->nr_skipped++;
 			off += size;
 			continue;
 		}

@@ -150,6 +150,7 @@ struct pd_file {
 	size_t nr_build_ids, alloc_build_ids;
 	int compressed;		      /* HEADER_COMPRESSED present */
 	size_t nr_compressed_records; /* COMPRESSED records met by iterations so far */
+	size_t nr_skipped;	      /* records the last pd_iterate_some() skipped */
 	uint32_t comp_type, comp_level;
 	struct strbuf warn; /* unreadable optional parts, one line each */
 

@@ -483,6 +483,7 @@ static void test_hidden_rows_order(void **state)
 	o.no_symbols = 1;
 	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &all, &err), 0);
 	o.name_limit = 101; /* none shown */
+	o.hidden_sorted = 1;
 	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &r, &err), 0);
 	assert_int_equal(r.events[0].nr_rows, all.events[0].nr_rows);
 	assert_true(r.events[0].nr_rows > 10);
