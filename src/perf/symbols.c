@@ -778,11 +778,12 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	size_t n = v->nr, out = 0;
 	int sorted = 1;
 	/*
-	 * The sort's keys become the starts and its index the names; sizes are
-	 * fixed up in place: on a 200k-symbol table, page faults are most of
-	 * the cost, so no array is made that the table does not keep.
+	 * The collected starts are sorted in place and become the table's; the
+	 * sort's index becomes the names; sizes are fixed up in place: on a
+	 * 200k-symbol table, page faults are most of the cost, so no array is
+	 * made that the table does not keep.
 	 */
-	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
+	uint64_t *keys = n ? v->start : xmalloc(sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
 	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
 	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
 	uint8_t *flags = xmalloc(n + 1);
@@ -792,26 +793,24 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 		hi = v->start[i] > hi ? v->start[i] : hi;
 		sorted &= !i || v->start[i - 1] <= v->start[i];
 	}
+	if (n)
+		v->start = NULL; /* the table's now */
 	if (sorted) {
 		/* kallsyms come sorted: a stable sort would change nothing */
-		for (size_t i = 0; i < n; i++) {
-			keys[i] = v->start[i];
+		for (size_t i = 0; i < n; i++)
 			idx[i] = (uint32_t)i;
-		}
 	} else if (hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
 		/* (start - lo, index) in one word: one array to sort, not two */
 		for (size_t i = 0; i < n; i++)
-			keys[i] = (v->start[i] - lo) << 32 | i;
+			keys[i] = (keys[i] - lo) << 32 | i;
 		radix_sort_high32(keys, n);
 		for (size_t i = 0; i < n; i++) {
 			idx[i] = (uint32_t)keys[i];
 			keys[i] = (keys[i] >> 32) + lo;
 		}
 	} else {
-		for (size_t i = 0; i < n; i++) {
-			keys[i] = v->start[i];
+		for (size_t i = 0; i < n; i++)
 			idx[i] = (uint32_t)i;
-		}
 		radix_sort_u64(keys, idx, n);
 	}
 	for (size_t i = 0; i < n; i++)
