@@ -608,6 +608,23 @@ static uint64_t to_file_offset(const struct elfsrc *run, const struct sec *sh, u
 	return v - (sh->addr - sh->offset);
 }
 
+/*
+ * Map in the pages of [p, p + len) of a mapped file in one call (Linux 5.14's
+ * MADV_POPULATE_READ) rather than a fault every few pages: the symbol table
+ * is read whole. Best effort: older kernels say EINVAL and fault as before.
+ */
+static void populate(const void *p, size_t len)
+{
+#ifdef MADV_POPULATE_READ
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+	if (len)
+		madvise((void *)a, (uintptr_t)p + len - a, MADV_POPULATE_READ);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* dso__load_sym_internal over one symbol table section of `syms`. */
 static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, struct symvec *v)
 {
@@ -631,6 +648,7 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	/* names must end inside the table */
 	while (strs_len && strs[strs_len - 1] != '\0')
 		strs_len--;
+	populate(d->d_buf, d->d_size);
 	if (gelf_getclass(syms->elf) == ELFCLASS64 && d->d_type == ELF_T_SYM &&
 	    !((uintptr_t)d->d_buf & 7)) {
 		native = d->d_buf;
