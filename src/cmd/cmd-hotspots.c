@@ -244,6 +244,8 @@ static int cmd_hotspots(const struct cmd_args *a, struct project *c)
 	o.sort = v.sort;
 	o.folded = folded;
 	o.name_limit = v.limit;
+	/* rows not shown count only for the column widths: over the first --limit rows */
+	o.hidden_sorted = v.max_rows > 0 ? (size_t)v.max_rows : 0;
 	o.aliases = src.aliases;
 	o.nr_aliases = src.nr_aliases;
 	hints_builtin(&v.hints);

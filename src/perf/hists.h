@@ -2,10 +2,11 @@
  * hists.h: from a perf.data file to per-event hotspot rows, the way
  * `perf report --stdio --no-children -g none --sort <keys>` computes them.
  *
- * Records are read once (perfdata.h); side-band events (mmap, comm, fork)
- * and samples are then replayed in timestamp order, as perf's ordered events
- * do, so each sample is resolved against the mappings and thread names that
- * were current when it was taken. A sample's period is its weight; rows are
+ * Records are read (perfdata.h), side-band events (mmap, comm, fork) and
+ * samples replayed in timestamp order, as perf's ordered events do, so each
+ * sample is resolved against the mappings and thread names that were
+ * current when it was taken (samples that resolve alike are resolved once:
+ * see hists.c). A sample's period is its weight; rows are
  * keyed like perf's sort keys (the short DSO name, then the symbol's start,
  * or the address when no symbol covers it) and sorted by period.
  *
@@ -49,8 +50,10 @@ struct hist_opts {
 	    *kallsyms;	/* NULL: perf's cached copy for the recorded kernel, else /proc/kallsyms */
 	int no_symbols; /* resolve nothing, read no other file (fuzzing) */
 	int folded;	/* also collect folded call stacks */
-	double name_limit; /* rows below this percentage (hist_above_limit) keep their raw
-			      symbol name as `sym`: the caller does not show them */
+	double name_limit;    /* rows below this percentage (hist_above_limit) keep their raw
+				 symbol name as `sym`: the caller does not show them */
+	size_t hidden_sorted; /* of the rows below name_limit, how many the caller reads in
+				 order (the first ones); the rest come in no set order */
 	const struct dso_alias *aliases;
 	size_t nr_aliases;
 };

@@ -148,7 +148,9 @@ struct pd_file {
 	uint32_t nr_cpus_avail, nr_cpus_online;
 	struct pd_build_id *build_ids;
 	size_t nr_build_ids, alloc_build_ids;
-	int compressed; /* HEADER_COMPRESSED present */
+	int compressed;		      /* HEADER_COMPRESSED present */
+	size_t nr_compressed_records; /* COMPRESSED records met by iterations so far */
+	size_t nr_skipped;	      /* records the last pd_iterate_some() skipped */
 	uint32_t comp_type, comp_level;
 	struct strbuf warn; /* unreadable optional parts, one line each */
 
@@ -168,6 +170,7 @@ struct pd_event {
 	uint64_t offset; /* file offset of the record (or of its COMPRESSED record) */
 	int64_t inner;	 /* offset inside decompressed data, -1 for plain records */
 	const unsigned char *raw;
+	uint32_t seq; /* 1 + records handed over or skipped before this one (file order) */
 
 	/* from the sample, or the sample_id_all trailer of other kernel records */
 	int attr; /* index into pd_file.attrs, -1 when unknown */
@@ -225,6 +228,18 @@ void pd_close(struct pd_file *f);
  */
 int pd_iterate(struct pd_file *f, int (*fn)(void *data, const struct pd_event *ev), void *data,
 	       struct strbuf *err);
+
+/*
+ * Which records pd_iterate_some() hands over. A record skipped is not parsed
+ * (nor checked) but still counted in pd_event.seq, so that two passes over
+ * one file number its records alike. COMPRESSED records are expanded (and
+ * counted in nr_compressed_records) unless only samples are wanted.
+ */
+enum pd_which { PD_ALL, PD_SKIP_SAMPLES, PD_ONLY_SAMPLES };
+
+int pd_iterate_some(struct pd_file *f, enum pd_which which,
+		    int (*fn)(void *data, const struct pd_event *ev), void *data,
+		    struct strbuf *err);
 
 /* Read a u64 written in the file's byte order (for callchains). */
 uint64_t pd_u64(const struct pd_file *f, const unsigned char *p);

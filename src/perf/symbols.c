@@ -130,6 +130,49 @@ void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
 }
 
 /*
+ * Sort n values by their bits 32..63 (stable: the low bits, a symbol's
+ * index, stay in order among equal keys), 11 bits a pass, passes over bits
+ * that are the same in every value skipped: a 200k-symbol table whose
+ * starts span 27 bits takes three passes over one array.
+ */
+static void radix_sort_high32(uint64_t *v, size_t n)
+{
+	uint64_t *src = v, *dst, *tmp, all_or = 0, all_and = ~(uint64_t)0;
+	size_t count[2048];
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		all_or |= v[i];
+		all_and &= v[i];
+	}
+	dst = xmalloc(n * sizeof(*dst));
+	for (int shift = 32; shift < 64; shift += 11) {
+		size_t pos = 0;
+		if (!(((all_or ^ all_and) >> shift) & 0x7ff))
+			continue;
+		memset(count, 0, sizeof(count));
+		for (size_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 0x7ff]++;
+		for (int b = 0; b < 2048; b++) {
+			size_t c = count[b];
+			count[b] = pos;
+			pos += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 0x7ff]++] = src[i];
+		tmp = src;
+		src = dst;
+		dst = tmp;
+	}
+	if (src != v) {
+		memcpy(v, src, n * sizeof(*v));
+		free(src);
+	} else {
+		free(dst);
+	}
+}
+
+/*
  * A legacy Rust symbol: _ZN...17h<16 hex>E, perhaps followed by ".suffix"es
  * that LLVM and GCC add (".llvm.<n>" from ThinLTO, ".cold", ".lto_priv.0").
  * libiberty's Rust demangler skips such suffixes the same way: back from the
@@ -565,6 +608,23 @@ static uint64_t to_file_offset(const struct elfsrc *run, const struct sec *sh, u
 	return v - (sh->addr - sh->offset);
 }
 
+/*
+ * Map in the pages of [p, p + len) of a mapped file in one call (Linux 5.14's
+ * MADV_POPULATE_READ) rather than a fault every few pages: the symbol table
+ * is read whole. Best effort: older kernels say EINVAL and fault as before.
+ */
+static void populate(const void *p, size_t len)
+{
+#ifdef MADV_POPULATE_READ
+	uintptr_t a = (uintptr_t)p & ~(uintptr_t)4095;
+	if (len)
+		madvise((void *)a, (uintptr_t)p + len - a, MADV_POPULATE_READ);
+#else
+	(void)p;
+	(void)len;
+#endif
+}
+
 /* dso__load_sym_internal over one symbol table section of `syms`. */
 static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, struct symvec *v)
 {
@@ -573,6 +633,7 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	const char *strs;
 	size_t strs_len, n;
 	Elf64_Sym *native = NULL;
+	int8_t *label_ok;
 
 	if (symsec->link >= syms->shnum)
 		return;
@@ -587,6 +648,7 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	/* names must end inside the table */
 	while (strs_len && strs[strs_len - 1] != '\0')
 		strs_len--;
+	populate(d->d_buf, d->d_size);
 	if (gelf_getclass(syms->elf) == ELFCLASS64 && d->d_type == ELF_T_SYM &&
 	    !((uintptr_t)d->d_buf & 7)) {
 		native = d->d_buf;
@@ -595,6 +657,9 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 		n = d->d_size / gelf_fsize(syms->elf, ELF_T_SYM, 1, EV_CURRENT);
 	}
 	symvec_reserve(v, v->nr + n);
+	/* per section, whether a label there counts (-1: not known yet): not a strstr a symbol */
+	label_ok = xmalloc(2 * (syms->shnum + 1));
+	memset(label_ok, -1, 2 * (syms->shnum + 1));
 	for (size_t i = 0; i < n; i++) {
 		GElf_Sym sym;
 		unsigned type, bind, vis;
@@ -634,11 +699,17 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 			sh = &run->secs[sym.st_shndx];
 			names_of = run;
 		}
-		if (is_label && !sec_is_text_or_data(sec_name(names_of, sh)))
-			continue;
+		if (is_label) {
+			int8_t *ok = &label_ok[2 * sym.st_shndx + (names_of != syms)];
+			if (*ok < 0)
+				*ok = (int8_t)sec_is_text_or_data(sec_name(names_of, sh));
+			if (!*ok)
+				continue;
+		}
 		value = to_file_offset(run ? run : syms, sh, sym.st_value);
 		symvec_push(v, value, sym.st_size, strs + sym.st_name, (uint8_t)bind, 0);
 	}
+	free(label_ok);
 }
 
 static int underscores(const char *s)
@@ -723,21 +794,43 @@ static void set_arrays(struct symtab *t, size_t n, uint64_t *start, uint32_t *si
 static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, const char **module_of)
 {
 	size_t n = v->nr, out = 0;
+	int sorted = 1;
 	/*
-	 * The sort's keys become the starts and its index the names; sizes are
-	 * fixed up in place: on a 200k-symbol table, page faults are most of
-	 * the cost, so no array is made that the table does not keep.
+	 * The collected starts are sorted in place and become the table's; the
+	 * sort's index becomes the names; sizes are fixed up in place: on a
+	 * 200k-symbol table, page faults are most of the cost, so no array is
+	 * made that the table does not keep.
 	 */
-	uint64_t *keys = xmalloc((n + 1) * sizeof(*keys));
+	uint64_t *keys = n ? v->start : xmalloc(sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
 	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
 	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
 	uint8_t *flags = xmalloc(n + 1);
 
 	for (size_t i = 0; i < n; i++) {
-		keys[i] = v->start[i];
-		idx[i] = (uint32_t)i;
+		lo = v->start[i] < lo ? v->start[i] : lo;
+		hi = v->start[i] > hi ? v->start[i] : hi;
+		sorted &= !i || v->start[i - 1] <= v->start[i];
 	}
-	radix_sort_u64(keys, idx, n);
+	if (n)
+		v->start = NULL; /* the table's now */
+	if (sorted) {
+		/* kallsyms come sorted: a stable sort would change nothing */
+		for (size_t i = 0; i < n; i++)
+			idx[i] = (uint32_t)i;
+	} else if (hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
+		/* (start - lo, index) in one word: one array to sort, not two */
+		for (size_t i = 0; i < n; i++)
+			keys[i] = (keys[i] - lo) << 32 | i;
+		radix_sort_high32(keys, n);
+		for (size_t i = 0; i < n; i++) {
+			idx[i] = (uint32_t)keys[i];
+			keys[i] = (keys[i] >> 32) + lo;
+		}
+	} else {
+		for (size_t i = 0; i < n; i++)
+			idx[i] = (uint32_t)i;
+		radix_sort_u64(keys, idx, n);
+	}
 	for (size_t i = 0; i < n; i++)
 		size[i] = v->size[idx[i]];
 	for (size_t i = 1; i < n; i++) {
@@ -745,7 +838,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 			continue;
 		/* the last symbol of the kernel or of a module ends at the next page */
 		if (kallsyms && (!module_of[idx[i - 1]] != !module_of[idx[i]]))
-			size[i - 1] = clamp32((keys[i - 1] + 4096 + 4095) / 4096 * 4096 - keys[i - 1]);
+			size[i - 1] =
+			    clamp32((keys[i - 1] + 4096 + 4095) / 4096 * 4096 - keys[i - 1]);
 		else
 			size[i - 1] = clamp32(keys[i] - keys[i - 1]);
 	}
@@ -778,7 +872,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 		idx[out] = v->name[b];
 		flags[out] = v->flags[b];
 		if (module_of)
-			module[out] = module_of[b] ? (uint32_t)(module_of[b] - v->base) : SYM_NO_MODULE;
+			module[out] =
+			    module_of[b] ? (uint32_t)(module_of[b] - v->base) : SYM_NO_MODULE;
 		out++;
 		i = j;
 	}
@@ -985,8 +1080,7 @@ static uint64_t payload_size(uint64_t nr, int has_module, uint64_t pool_size)
  * written. Without, the names are in the file's pool. The arrays are used in
  * place; name offsets are checked when a name is read.
  */
-static struct symtab *symcache_load(const char *dir, const char *key,
-				    const struct names_ref *ref)
+static struct symtab *symcache_load(const char *dir, const char *key, const struct names_ref *ref)
 {
 	char *path = cache_path(dir, key);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -1003,7 +1097,8 @@ static struct symtab *symcache_load(const char *dir, const char *key,
 		close(fd);
 		return NULL;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* all of it is read (hashed): one call maps every page, not a fault each few */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED)
 		return NULL;
@@ -1273,8 +1368,8 @@ struct symtab *symtab_load(const struct sym_request *rq, struct strbuf *warn)
 		struct names_ref ref;
 		memset(&ref, 0, sizeof(ref));
 		if (sec)
-			ref.strtab = string_table(from, from->secs[sec].link, &ref.str_off,
-						  &ref.str_size);
+			ref.strtab =
+			    string_table(from, from->secs[sec].link, &ref.str_off, &ref.str_size);
 		if (run.dynsym)
 			ref.dynstr = string_table(&run, run.secs[run.dynsym].link, &ref.dyn_off,
 						  &ref.dyn_size);
@@ -1420,33 +1515,11 @@ out:
 	return key;
 }
 
-/* Save a kallsyms table with its names (and module names) in the cache file's pool. */
+/* Save a kallsyms table: its names and module names are its pool (see kallsyms_parse). */
 static void kallsyms_save(const char *dir, const char *key, const struct symtab *t)
 {
-	struct strbuf pool = STRBUF_INIT;
-	uint32_t *names = xmalloc((t->nr + 1) * sizeof(*names));
-	uint32_t *mods = xmalloc((t->nr + 1) * sizeof(*mods));
-	const char *last = NULL;
-	uint32_t last_off = SYM_NO_MODULE;
-	for (size_t i = 0; i < t->nr; i++) {
-		const char *m = symtab_module(t, i);
-		names[i] = (uint32_t)pool.len;
-		strbuf_add(&pool, symtab_name(t, i), strlen(symtab_name(t, i)) + 1);
-		if (m && (!last || strcmp(m, last))) {
-			last = m;
-			last_off = (uint32_t)pool.len;
-			strbuf_add(&pool, m, strlen(m) + 1);
-		}
-		mods[i] = m ? last_off : SYM_NO_MODULE;
-		if (pool.len > UINT32_MAX / 2)
-			goto out;
-	}
-	if (pool.len)
-		symcache_save(dir, key, t, names, mods, pool.buf, pool.len);
-out:
-	strbuf_release(&pool);
-	free(names);
-	free(mods);
+	if (t->strtab_size > 1 && t->strtab_size - 1 <= UINT32_MAX / 2)
+		symcache_save(dir, key, t, t->name, t->module, t->strtab, t->strtab_size - 1);
 }
 
 static int kallsyms_keep(char type)
@@ -1455,46 +1528,75 @@ static int kallsyms_keep(char type)
 	return type == 'T' || type == 'W' || type == 'D' || type == 'B';
 }
 
-/* Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL when all addresses are 0. */
-static struct symtab *kallsyms_parse(struct strbuf *sb)
+/*
+ * Parse kallsyms text ("addr type name[\tmodule]" lines) into a table; NULL
+ * when all addresses are 0. The text is only read (it may be a mapped
+ * file): the names kept, and each module name where it changes, are copied
+ * once into the table's pool, NUL-terminated, which is also what the cache
+ * file keeps.
+ */
+static struct symtab *kallsyms_parse(const char *text, size_t len)
 {
 	struct symtab *t;
 	struct symvec v = {0};
-	const char **mods = NULL;
-	size_t mods_alloc = 0, nonzero = 0;
-	char *p = sb->buf, *end = sb->buf + sb->len;
+	const char **mods, *p = text, *end = text + len, *last_mod = NULL, *last_copy = NULL;
+	size_t mods_alloc, nonzero = 0, last_len = 0;
+	struct strbuf pool = STRBUF_INIT;
 
-	v.base = sb->buf;
+	/* the pool never outgrows the text: its pointers (mods[]) stay valid */
+	strbuf_grow(&pool, len + 1);
+	v.base = pool.buf;
+	/* a line takes at least 20 bytes ("<16 hex> T x\n"): room for all at once */
+	mods_alloc = len / 20 + 1;
+	mods = xmalloc(mods_alloc * sizeof(*mods));
+	symvec_reserve(&v, mods_alloc);
 	while (p < end) {
-		char *eol = memchr(p, '\n', (size_t)(end - p)), *name, *mod = NULL, *tab;
-		const char *q;
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *name, *name_end;
+		const char *mod = NULL;
 		uint64_t addr;
 		char type;
 		if (!eol)
 			eol = end;
-		*eol = '\0';
 		q = hex_u64(p, eol, &addr);
-		if (q == p || *q != ' ' || !q[1] || q[2] != ' ') {
+		if (q == p || eol - q < 3 || q[0] != ' ' || !q[1] || q[2] != ' ') {
 			p = eol + 1;
 			continue;
 		}
 		type = q[1];
-		name = (char *)q + 3;
-		tab = memchr(name, '\t', (size_t)(eol - name));
-		if (tab) {
-			*tab = '\0';
-			mod = tab + 1;
-			while (*mod == ' ' || *mod == '\t')
+		name = q + 3;
+		name_end = memchr(name, '\t', (size_t)(eol - name));
+		if (name_end) {
+			mod = name_end + 1;
+			while (mod < eol && (*mod == ' ' || *mod == '\t'))
 				mod++;
+		} else {
+			name_end = eol;
 		}
-		if (*name && kallsyms_keep(type)) {
-			if (v.nr >= mods_alloc) {
-				mods_alloc = mods_alloc ? mods_alloc * 2 : 4096;
+		/* a NUL in a line ends its name (or module) there, as in a C string */
+		name_end = name + strnlen(name, (size_t)(name_end - name));
+		if (name_end > name && kallsyms_keep(type)) {
+			size_t off = pool.len;
+			strbuf_add(&pool, name, (size_t)(name_end - name));
+			strbuf_addch(&pool, '\0');
+			if (mod && mod < eol && *mod) {
+				size_t n = strnlen(mod, (size_t)(eol - mod));
+				if (!last_mod || n != last_len || memcmp(mod, last_mod, n)) {
+					last_copy = pool.buf + pool.len;
+					strbuf_add(&pool, mod, n);
+					strbuf_addch(&pool, '\0');
+					last_mod = mod;
+					last_len = n;
+				}
+				mods[v.nr] = last_copy;
+			} else {
+				mods[v.nr] = NULL;
+			}
+			if (v.nr + 1 >= mods_alloc) {
+				mods_alloc *= 2;
 				mods = xrealloc(mods, mods_alloc * sizeof(*mods));
 			}
-			mods[v.nr] = mod && *mod ? mod : NULL;
 			symvec_push(
-			    &v, addr, 0, name,
+			    &v, addr, 0, pool.buf + off,
 			    (uint8_t)(isupper((unsigned char)type) ? STB_GLOBAL : STB_LOCAL), 0);
 			nonzero += addr != 0;
 		}
@@ -1503,33 +1605,63 @@ static struct symtab *kallsyms_parse(struct strbuf *sb)
 	if (!nonzero) {
 		free(mods);
 		symvec_release(&v);
+		strbuf_release(&pool);
 		return NULL;
 	}
 	t = symtab_new();
-	t->strtab = sb->buf;
-	t->strtab_size = sb->len + 1;
+	t->strtab = pool.buf;
+	t->strtab_size = pool.len + 1;
 	finish_symbols(t, &v, 1, mods);
 	free(mods);
 	symvec_release(&v);
-	t->pool = strbuf_detach(sb, NULL);
+	t->pool = strbuf_detach(&pool, NULL);
 	return t;
 }
 
-struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
-				    struct strbuf *warn)
+/* Map a regular file (read-only), else read it (/proc files have no size). */
+static const char *kallsyms_text(const char *path, struct strbuf *sb, void **map, size_t *len)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	*map = NULL;
+	if (fd >= 0 && !fstat(fd, &st) && S_ISREG(st.st_mode) && st.st_size > 0) {
+		void *m =
+		    mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+		if (m != MAP_FAILED) {
+			close(fd);
+			*map = m;
+			*len = (size_t)st.st_size;
+			return m;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (strbuf_read_file(sb, path, 256u << 20) < 0)
+		return NULL;
+	*len = sb->len;
+	return sb->buf;
+}
+
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, struct strbuf *warn)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct symtab *t = NULL;
 	char *key = cache_dir ? kallsyms_key(path) : NULL;
+	const char *text;
+	void *map = NULL;
+	size_t len = 0;
 
 	if (key && (t = symcache_load(cache_dir, key, NULL)))
 		goto out;
-	if (strbuf_read_file(&sb, path, 256u << 20) < 0) {
+	text = kallsyms_text(path, &sb, &map, &len);
+	if (!text) {
 		strbuf_addf(warn, "cannot read '%s' (%s): kernel samples are shown as addresses\n",
 			    path, strerror(errno));
 		goto out;
 	}
-	t = kallsyms_parse(&sb);
+	t = kallsyms_parse(text, len);
+	if (map)
+		munmap(map, len);
 	if (!t) {
 		strbuf_addf(warn,
 			    "'%s' hides kernel addresses (kernel.kptr_restrict): kernel samples "

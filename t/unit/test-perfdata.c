@@ -3,7 +3,8 @@
  * synthetic files (t/helper/pdwriter.h): both byte orders, compressed and pipe
  * files read the same; header features; timestamp order, fork, comm and
  * period weighting as perf report does them; every truncation and a sweep of
- * corruptions fail cleanly.
+ * corruptions fail cleanly; a plain file read twice (side-band records, then
+ * the samples in groups) gives what reading it once gives, errors included.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -325,6 +326,194 @@ static void test_two_events(void **state)
 	strbuf_release(&f);
 }
 
+/*
+ * One outcome of hists_build_mem as text: the error, or the warnings, lost
+ * and unknown counts and every row (comm, dso, sym, level, samples, period).
+ * With `folded` the samples are kept (pass 1 reads them): the file is read
+ * once, else a plain file is read twice.
+ */
+static void outcome(const char *buf, size_t len, enum hist_sort sort, int folded,
+		    struct strbuf *out)
+{
+	struct hist_report r;
+	struct hist_opts o;
+	struct strbuf err = STRBUF_INIT;
+	memset(&o, 0, sizeof(o));
+	o.sort = sort;
+	o.no_symbols = 1;
+	o.folded = folded;
+	strbuf_reset(out);
+	if (hists_build_mem(buf, len, "t.data", &o, &r, &err)) {
+		strbuf_addf(out, "error: %s\n", err.buf);
+	} else {
+		strbuf_addf(out, "%s|lost %llu|unknown %llu\n", r.warn.buf,
+			    (unsigned long long)r.lost, (unsigned long long)r.unknown_id);
+		for (size_t i = 0; i < r.nr_events; i++)
+			for (size_t j = 0; j < r.events[i].nr_rows; j++) {
+				const struct hist_row *x = &r.events[i].rows[j];
+				strbuf_addf(out, "%zu %s %s %s %c %llu %llu\n", i,
+					    x->comm ? x->comm : "-", x->dso, x->sym, x->level,
+					    (unsigned long long)x->samples,
+					    (unsigned long long)x->period);
+			}
+	}
+	hists_release(&r);
+	strbuf_release(&err);
+}
+
+static void same_outcome(const char *buf, size_t len, enum hist_sort sort)
+{
+	struct strbuf once = STRBUF_INIT, twice = STRBUF_INIT;
+	outcome(buf, len, sort, 1, &once);
+	outcome(buf, len, sort, 0, &twice);
+	assert_string_equal(twice.buf, once.buf);
+	strbuf_release(&once);
+	strbuf_release(&twice);
+}
+
+/*
+ * Samples grouped by side-band epoch: the profile has a sample written
+ * before an mmap that is older than it, a fork, a comm change, an unmapped
+ * address, a thread never named. Every prefix and a sweep of corruptions of
+ * the plain file give the outcome (rows or error) of reading it once.
+ */
+static void test_read_twice_like_once(void **state)
+{
+	static const unsigned char vals[] = {0x00, 0xff, 0x07, 0x80};
+	struct pdw w;
+	struct strbuf f = STRBUF_INIT, a = STRBUF_INIT;
+	(void)state;
+	build(&w, 0, 0);
+	pdw_finish(&w, &f, 0);
+	outcome(f.buf, f.len, HIST_SORT_COMM_DSO_SYM, 0, &a);
+	assert_non_null(strstr(a.buf, "0 app app 0x0000000000001010 . 7 19000\n"));
+	assert_non_null(strstr(a.buf, "0 child app 0x0000000000001010 . 1 1000\n"));
+	assert_non_null(strstr(a.buf, "0 :101 app 0x0000000000002020 . 1 2000\n"));
+	for (int sort = HIST_SORT_SYM; sort <= HIST_SORT_COMM_DSO_SYM; sort++)
+		same_outcome(f.buf, f.len, (enum hist_sort)sort);
+	for (size_t n = 0; n < f.len; n++)
+		same_outcome(f.buf, n, HIST_SORT_DSO_SYM);
+	for (size_t i = 0; i < f.len; i++) {
+		unsigned char keep = (unsigned char)f.buf[i];
+		for (size_t k = 0; k < ARRAY_SIZE(vals); k++) {
+			f.buf[i] = (char)vals[k];
+			same_outcome(f.buf, f.len, HIST_SORT_COMM_DSO_SYM);
+		}
+		f.buf[i] = (char)keep;
+	}
+	pdw_release(&w);
+	strbuf_release(&f);
+	strbuf_release(&a);
+}
+
+struct first_and_last {
+	size_t chain_nr; /* offset of the first sample's callchain length */
+	size_t last;	 /* offset of the last record */
+	const char *base;
+};
+
+static int find_records(void *data, const struct pd_event *ev)
+{
+	struct first_and_last *fl = data;
+	if (ev->type == PERF_RECORD_SAMPLE && !fl->chain_nr)
+		fl->chain_nr = (size_t)((const char *)ev->u.sample.callchain - fl->base) - 8;
+	fl->last = (size_t)((const char *)ev->raw - fl->base);
+	return 0;
+}
+
+/*
+ * A bad sample before a bad side-band record: the error is the sample's,
+ * as reading the file once meets it first (the side-band pass skips it).
+ */
+static void test_read_twice_first_error(void **state)
+{
+	struct pdw w;
+	struct strbuf f = STRBUF_INIT, out = STRBUF_INIT, err = STRBUF_INIT;
+	struct first_and_last fl = {0, 0, NULL};
+	struct pd_file pf;
+	uint64_t huge = 1u << 20;
+	uint16_t tiny = 7;
+	(void)state;
+	build(&w, 0, 1);
+	pdw_finish(&w, &f, 0);
+	fl.base = f.buf;
+	assert_int_equal(pd_open_mem(&pf, f.buf, f.len, "t.data", &err), 0);
+	assert_int_equal(pd_iterate(&pf, find_records, &fl, &err), 0);
+	pd_close(&pf);
+	assert_true(fl.chain_nr && fl.last > fl.chain_nr);
+	memcpy(f.buf + fl.chain_nr, &huge, 8);
+	memcpy(f.buf + fl.last + 6, &tiny, 2);
+	outcome(f.buf, f.len, HIST_SORT_DSO_SYM, 0, &out);
+	assert_non_null(strstr(out.buf, "callchain longer than the record"));
+	same_outcome(f.buf, f.len, HIST_SORT_DSO_SYM);
+	pdw_release(&w);
+	strbuf_release(&f);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
+/*
+ * Rows not shown (below name_limit) are sorted without their names: by
+ * period and samples (largest first), then shared object, address, comm.
+ */
+static void test_hidden_rows_order(void **state)
+{
+	struct pdw w;
+	struct strbuf f = STRBUF_INIT, err = STRBUF_INIT;
+	struct hist_report r, all;
+	struct hist_opts o;
+	(void)state;
+	pdw_init(&w, 0, PDW_ST, 1);
+	pdw_comm(&w, 1, 1, "one", 1, 1);
+	pdw_comm(&w, 2, 2, "two", 1, 1);
+	pdw_mmap2(&w, 1, 0x1000, 0x1000, 0, "/bin/zz", 2);
+	pdw_mmap2(&w, 1, 0x2000, 0x1000, 0, "/bin/aa", 2);
+	pdw_mmap2(&w, 2, 0x1000, 0x1000, 0, "/bin/zz", 2);
+	pdw_mmap2(&w, 2, 0x2000, 0x1000, 0, "/bin/aa", 2);
+	/* equal weights on both DSOs, both comms, several addresses */
+	for (uint64_t i = 0; i < 48; i++)
+		pdw_sample(&w, 100, (i % 2 ? 0x1000 : 0x2000) + 0x10 * (i % 5), 1 + (i / 3) % 2,
+			   1 + (i / 3) % 2, 10 + i, 100 * (1 + i % 3), NULL, 0);
+	/* rows equal but for their comm, the second comm first */
+	pdw_sample(&w, 100, 0x1100, 2, 2, 60, 7, NULL, 0);
+	pdw_sample(&w, 100, 0x1100, 1, 1, 61, 7, NULL, 0);
+	pdw_finish(&w, &f, 0);
+	memset(&o, 0, sizeof(o));
+	o.sort = HIST_SORT_COMM_DSO_SYM;
+	o.no_symbols = 1;
+	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &all, &err), 0);
+	o.name_limit = 101; /* none shown */
+	o.hidden_sorted = 1;
+	assert_int_equal(hists_build_mem(f.buf, f.len, "t.data", &o, &r, &err), 0);
+	assert_int_equal(r.events[0].nr_rows, all.events[0].nr_rows);
+	assert_true(r.events[0].nr_rows > 10);
+	for (size_t i = 0; i < r.events[0].nr_rows; i++) {
+		const struct hist_row *x = &r.events[0].rows[i], *y = &all.events[0].rows[i];
+		/* all rows shown: sorted by name too; names here are addresses */
+		assert_string_equal(x->dso, y->dso);
+		assert_string_equal(x->comm, y->comm);
+		assert_int_equal(x->addr, y->addr);
+		assert_int_equal(x->period, y->period);
+		if (i) {
+			const struct hist_row *p = x - 1;
+			assert_true(
+			    p->period > x->period ||
+			    (p->period == x->period &&
+			     (p->samples > x->samples ||
+			      (p->samples == x->samples &&
+			       (strcmp(p->dso, x->dso) < 0 ||
+				(!strcmp(p->dso, x->dso) &&
+				 (p->addr < x->addr ||
+				  (p->addr == x->addr && strcmp(p->comm, x->comm) < 0))))))));
+		}
+	}
+	hists_release(&r);
+	hists_release(&all);
+	pdw_release(&w);
+	strbuf_release(&f);
+	strbuf_release(&err);
+}
+
 /* Every prefix of a file fails cleanly (or reads what is there); none crashes. */
 static void test_truncation(void **state)
 {
@@ -418,6 +607,9 @@ int main(void)
 	    cmocka_unit_test(test_compressed_and_pipe),
 	    cmocka_unit_test(test_two_events),
 	    cmocka_unit_test(test_truncation),
+	    cmocka_unit_test(test_read_twice_like_once),
+	    cmocka_unit_test(test_read_twice_first_error),
+	    cmocka_unit_test(test_hidden_rows_order),
 	    cmocka_unit_test(test_corruption_sweep),
 	    cmocka_unit_test(test_refusals),
 	};

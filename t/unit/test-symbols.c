@@ -248,6 +248,17 @@ static void test_missing_file(void **state)
 	strbuf_release(&warn);
 }
 
+static void expect_kernel(struct symtab *t, uint64_t addr, const char *name, const char *mod)
+{
+	long i = symtab_find(t, addr);
+	assert_true(i >= 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), name);
+	if (mod)
+		assert_string_equal(symtab_module(t, (size_t)i), mod);
+	else
+		assert_null(symtab_module(t, (size_t)i));
+}
+
 static void test_kallsyms(void **state)
 {
 	struct strbuf warn = STRBUF_INIT;
@@ -277,6 +288,20 @@ static void test_kallsyms(void **state)
 	assert_string_equal(symtab_module(t, (size_t)i), "[mymod]");
 	symtab_free(t);
 
+	/* a module's symbols around a kernel one; a last line without its newline */
+	write_text(path, "ffffffff81000000 T _stext\n"
+			 "ffffffffc0000000 t m1\t[mymod]\n"
+			 "ffffffffc0000050 t k1\n"
+			 "ffffffffc0000100 t m2\t  [mymod]\n"
+			 "ffffffffc0001000 t m3\t[other]");
+	t = symtab_load_kallsyms(path, NULL, &warn);
+	assert_non_null(t);
+	expect_kernel(t, 0xffffffffc0000010ull, "m1", "[mymod]");
+	expect_kernel(t, 0xffffffffc0000060ull, "k1", NULL);
+	expect_kernel(t, 0xffffffffc0000110ull, "m2", "[mymod]");
+	expect_kernel(t, 0xffffffffc0001010ull, "m3", "[other]");
+	symtab_free(t);
+
 	/* hidden addresses (kptr_restrict): no table, one warning */
 	write_text(path, "0000000000000000 T _stext\n0000000000000000 t do_work\n");
 	assert_null(symtab_load_kallsyms(path, NULL, &warn));
@@ -296,17 +321,6 @@ static void flip_byte(const char *file, long back)
 	fseek(f, -back, SEEK_END);
 	fputc(c ^ 0x5a, f);
 	fclose(f);
-}
-
-static void expect_kernel(struct symtab *t, uint64_t addr, const char *name, const char *mod)
-{
-	long i = symtab_find(t, addr);
-	assert_true(i >= 0);
-	assert_string_equal(symtab_pretty(t, (size_t)i), name);
-	if (mod)
-		assert_string_equal(symtab_module(t, (size_t)i), mod);
-	else
-		assert_null(symtab_module(t, (size_t)i));
 }
 
 static void test_kallsyms_cache(void **state)
