@@ -3,8 +3,7 @@
 # `make demo` installs what is missing and runs the loop on the bundled example.
 #
 # Knobs: O=DIR (build directory), DEVELOPER=1 (-Werror and extra warnings),
-# SANITIZE=address,undefined, CC=clang, PREFIX=/usr/local for install,
-# STATIC_LIBS=0 (link build/perfloop with the shared libraries).
+# SANITIZE=address,undefined, CC=clang, PREFIX=/usr/local for install.
 
 O ?= build
 CC ?= cc
@@ -29,23 +28,6 @@ endif
 # libcurl is not linked: src/github/curl-lazy.c loads it when a GitHub call needs it
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -liberty -lm -ldl
-
-# build/perfloop links the libraries' archives (the distribution's, when it
-# ships all of them; libc stays shared): loading and relocating six shared
-# libraries took half a millisecond of every run, a third of a warm
-# `perfloop hotspots` (README "Performance"). Tests and sanitized builds link
-# the shared ones; STATIC_LIBS=0 does too.
-STATIC_LIBS ?= 1
-STATIC_ARCHIVES = sqlite3 jansson elf zstd xxhash z
-STATIC_FOUND = $(foreach l,$(STATIC_ARCHIVES),$(filter /%,$(shell $(CC) -print-file-name=lib$(l).a)))
-BIN_LIBS = $(PKG_LIBS)
-ifeq ($(STATIC_LIBS),1)
-ifndef SANITIZE
-ifeq ($(words $(STATIC_FOUND)),$(words $(STATIC_ARCHIVES)))
-BIN_LIBS = -Wl,-Bstatic $(STATIC_ARCHIVES:%=-l%) -liberty -Wl,-Bdynamic -lm -ldl
-endif
-endif
-endif
 
 # the library is every source but main.c: src/*.c and one level of directories
 # (src/cmd, src/perf, src/report, src/github); objects mirror the tree under $(O)/src
@@ -90,7 +72,7 @@ $(O)/libperfloop.a: $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(O)/perfloop: $(O)/src/main.o $(O)/libperfloop.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(BIN_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(O)/t/test-%: t/unit/test-%.c $(O)/libperfloop.a
 	@mkdir -p $(dir $@)
