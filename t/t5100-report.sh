@@ -96,8 +96,8 @@ test_expect_success 'md: time table, experiment rows with verdicts and commits, 
 	c1=$(cut -c1-12 c1) && c3=$(cut -c1-12 c3) &&
 	grep_q "^| baseline .* | [0-9.]* ms | .* | [0-9]* |$" r.md &&
 	grep_q "^| current (experiment 3) | \`$c3\` |" r.md &&
-	grep_q "^| 1 | fewer iterations | \`[0-9a-f]\{12\}\` | \*\*keep, kept\*\* | end-to-end time is faster | wall ×0\.[0-9]* (-[0-9.]*%) | ×[0-9.]* – ×[0-9.]* (>\?[0-9.]*%), [0-9]* pairs | \`$c1\` | not profiled |$" r.md &&
-	grep_q "^| 2 | more &lt;work&gt; &amp; more | .* | \*\*reject, reverted\*\* | end-to-end time is slower | wall ×[0-9.]* (+[0-9.]*%) | early reject after 1 pair | — |" r.md &&
+	grep_q "^| 1 | fewer iterations | \`[0-9a-f]\{12\}\` | \*\*keep, kept\*\* | end-to-end time is faster | wall ×0\.[0-9]* (-[0-9.]*%) | ×[0-9.]* – ×[0-9.]* (>\?[0-9.]*%), [0-9]* pairs | no profile to predict the gain from | \`$c1\` | not profiled |$" r.md &&
+	grep_q "^| 2 | more &lt;work&gt; &amp; more | .* | \*\*reject, reverted\*\* | end-to-end time is slower | wall ×[0-9.]* (+[0-9.]*%) | early reject after 1 pair | no profile to predict the gain from | — |" r.md &&
 	grep_q "^| 3 | even fewer | .* | \*\*keep, kept\*\* | .* | \`$c3\` | \`.*profiles/77/perf.data\` |$" r.md &&
 	grep_q "^Experiments: 3 (2 kept, 1 rejected, 0 inconclusive, 0 failed)\.$" r.md &&
 	grep_q "^Cumulative wall speed-up of the 2 kept experiments: ×[0-9.]* (95% interval ×[0-9.]* – ×[0-9.]*; wall time ×0\." r.md &&
