@@ -40,8 +40,8 @@ HELPER_SRC = $(sort $(wildcard t/helper/*.c))
 HELPER_BIN = $(HELPER_SRC:t/helper/%.c=$(O)/t/helper/%)
 BENCH_BIN = $(O)/bench/verdicts
 
-.PHONY: all test test-lint lint unit e2e fuzz asan valgrind demo deps tools install clean style \
-	hdr-check bench readme
+.PHONY: all test test-load test-lint lint unit e2e fuzz asan valgrind demo deps tools install clean \
+	style hdr-check bench readme
 
 all: $(O)/perfloop $(O)/perfloop.1
 
@@ -128,6 +128,11 @@ lint: test-lint
 test: lint tools all $(UNIT_BIN) $(HELPER_BIN) | $(O)/.deps-ok
 	@PERFLOOP_BUILD=$(abspath $(O)) PKG_CFLAGS="$(PKG_CFLAGS)" PKG_LIBS="$(PKG_LIBS)" \
 		t/run-all $(UNIT_BIN)
+
+# the bench, loop and verdict end-to-end scripts with a CPU hog on every core
+# (t/run-load): they must pass on a loaded machine too
+test-load: all $(HELPER_BIN) | $(O)/.deps-ok
+	@PERFLOOP_BUILD=$(abspath $(O)) t/run-load
 
 # the end-to-end path under valgrind's memcheck: a build dir whose perfloop is
 # a wrapper around the real binary (t/valgrind/perfloop)

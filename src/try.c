@@ -276,8 +276,12 @@ int try_run(struct project *c, const struct loop_state *ls, const struct try_req
 	r->status = EXP_DECIDED;
 	{
 		json_t *rows = tp->have_profile ? try_profile_json(tp) : NULL;
-		exp_expected_gain(rows, tp->nr_touched, bench_median(&r->setup.spec, &r->bench, 'A'),
-				  &r->expected);
+		const struct metric *m = r->setup.spec.metric;
+		/* the predicted gain in seconds only when the verdict's metric is in seconds */
+		double base = m == METRIC_WALL || m == METRIC_CPU
+				  ? bench_median(&r->setup.spec, &r->bench, 'A')
+				  : NAN;
+		exp_expected_gain(rows, tp->nr_touched, base, &r->expected);
 		json_decref(rows);
 	}
 	ret = 0;

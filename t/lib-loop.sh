@@ -1,12 +1,16 @@
 # t/lib-loop.sh: sourced by the loop's end-to-end tests after t/lib.sh. A
 # small C project for the loop: a bare origin.git and its clone work/ with
-# lib.c (hot_loop() runs ITERS rounds of an LCG; the harness calls work()),
+# lib.c (hot_loop() runs ITERS rounds of an LCG; the harness calls work();
+# work_units() returns ITERS, which dlharness reports as a harness metric),
 # iters.h and a README, pushed to origin's main.
 #
 #   loop_repo ITERS     create them; "Bail out!" and exit when git fails
-#   loop_ini RUNS       work/perfloop.ini: worktree under TEST_DIR, the build
+#   loop_ini RUNS [work]  work/perfloop.ini: worktree under TEST_DIR, the build
 #                       (cc -shared), the bench (dlharness, LIBWORK, RUNS
-#                       pairs); append more sections with cat >>
+#                       pairs); with "work", the verdict judges the harness
+#                       metric work (ITERS with seeded noise,
+#                       t/helper/harness-metric.h), not wall time; append
+#                       more sections with cat >>
 #   P ARGS...           run perfloop in the loop's worktree $WT
 
 loop_repo() {
@@ -27,6 +31,11 @@ unsigned long long work(void)
 	/* the work */
 	return hot_loop(ITERS);
 }
+
+unsigned long long work_units(void)
+{
+	return ITERS;
+}
 C
 	echo "#define ITERS ${1}ull" >work/iters.h
 	echo "notes" >work/README
@@ -45,6 +54,15 @@ artifact = build/libwork.so
 command = $HELPERS/dlharness
 env = LIBWORK
 runs = $1
+INI
+	[ "${2:-}" = work ] || return 0
+	cat >>work/perfloop.ini <<INI
+metric = work
+[metrics]
+work = file
+[env]
+HARNESS_METRIC = work
+HARNESS_COUNTER = $TEST_DIR/metric.count
 INI
 }
 

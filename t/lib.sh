@@ -74,8 +74,8 @@ expect_exit() { # expect_exit CODE command...
 	local got=$?
 	[ "$got" -eq "$want" ] || die_test "expected exit $want, got $got from: $*"
 }
-json_get() { # json_get FILE EXPR  (python3 expression over `d`)
-	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
+json_get() { # json_get FILE EXPR  (python3 expression over `d`; json and statistics imported)
+	python3 -c "import json,statistics,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"
 }
 grep_q() { # grep_q PATTERN FILE, showing the file on failure
 	grep -q -- "$1" "$2" || { echo "'$1' not in $2:" >&2; cat "$2" >&2; return 1; }

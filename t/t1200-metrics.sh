@@ -35,13 +35,16 @@ work = file'
 ini perfloop.ini
 id_of() { json_get "$1" "d[\"id\"]"; }
 
+# Benches that must run all their pairs judge the harness metric work: one
+# pair's wall time slowed by load could end one early (reject after one pair).
 test_expect_success 'every run records the software counters of its process tree' '
-	"$PERFLOOP" bench --vs a.art --artifact a2.art --runs 2 --json >out.json 2>err &&
-	"$PERFLOOP" show "$(id_of out.json)" --json >show.json &&
+	ini sw.ini "metric = work" && echo "$METRICS" >>sw.ini &&
+	"$PERFLOOP" -c sw.ini bench --vs a.art --artifact a2.art --runs 2 --json >out.json 2>err &&
+	"$PERFLOOP" -c sw.ini show "$(id_of out.json)" --json >show.json &&
 	json_get show.json "len(d[\"runs\"]) == 4 and all(r[\"metrics\"][\"task-clock\"] > 0 and r[\"metrics\"][\"page-faults\"] > 0 and r[\"tool\"] is None for r in d[\"runs\"])" |
 		grep -q True &&
 	json_get out.json "len(d[\"candidate\"][\"metrics\"][\"task-clock\"]) == 2" | grep -q True &&
-	"$PERFLOOP" show "$(id_of out.json)" >show.txt &&
+	"$PERFLOOP" -c sw.ini show "$(id_of out.json)" >show.txt &&
 	grep_q "^counters A .* task-clock, .* page-faults" show.txt
 '
 
@@ -75,16 +78,19 @@ else
 	'
 fi
 
-if command -v valgrind >/dev/null 2>&1 &&
-	! "$HELPERS/metrics-probe" --pmu | grep -qx "pmu yes"; then
-	# two CPU hogs, one per core of the test machine: counts do not care
+if command -v valgrind >/dev/null 2>&1; then
+	# a CPU hog on every core of the test machine: counts do not care
 	hogs() {
-		yes >/dev/null & h1=$!
-		yes >/dev/null & h2=$!
+		hog_pids=
+		for _ in $(seq "$(nproc)"); do
+			yes >/dev/null &
+			hog_pids="$hog_pids $!"
+		done
 	}
-	unhog() { kill $h1 $h2 2>/dev/null; wait $h1 $h2 2>/dev/null; return 0; }
+	unhog() { kill $hog_pids 2>/dev/null; wait $hog_pids 2>/dev/null; return 0; }
+	# bench.instructions = valgrind: valgrind counts them on a machine with a PMU too
 	test_expect_success 'valgrind counts instructions: 3% slower is slower in 2 pairs, under load' '
-		ini vg.ini "metric = instructions" "runs = 2" &&
+		ini vg.ini "metric = instructions" "instructions = valgrind" "runs = 2" &&
 		hogs &&
 		"$PERFLOOP" -c vg.ini bench --vs a.art --artifact slow3.art --json >vg.json 2>vg.err;
 		rc=$? && unhog && [ $rc -eq 0 ] &&
@@ -113,13 +119,13 @@ if command -v valgrind >/dev/null 2>&1 &&
 	'
 else
 	test_skip 'valgrind counts instructions: 3% slower is slower in 2 pairs, under load' \
-		"valgrind is missing, or the PMU counts instructions here"
+		"valgrind is not installed"
 	test_skip 'valgrind counts instructions: A/A is the same, under load' \
-		"valgrind is missing, or the PMU counts instructions here"
+		"valgrind is not installed"
 fi
 
 test_expect_success 'harness metrics from a regex and from the metrics file' '
-	ini hm.ini && echo "$METRICS" >>hm.ini &&
+	ini hm.ini "metric = work" && echo "$METRICS" >>hm.ini &&
 	"$PERFLOOP" -c hm.ini bench --vs a.art --artifact a2.art --runs 2 --json >hm.json 2>/dev/null &&
 	"$PERFLOOP" -c hm.ini show "$(id_of hm.json)" --json >hms.json &&
 	json_get hms.json "[(r[\"metrics\"][\"score\"], r[\"metrics\"][\"work\"]) for r in d[\"runs\"]] == [(100, 50)] * 4" |

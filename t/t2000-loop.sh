@@ -3,6 +3,8 @@
 # GitHub: start -> build -> baseline -> try good -> keep (pushed, dispatched)
 # -> try bad (early reject) -> revert -> try neutral -> status; refusals of
 # start; sync with and without conflict; the API push fallback and adopt.
+# The verdicts judge the harness metric work (the library's ITERS with seeded
+# noise), so that load on the machine cannot change them.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/t/lib-loop.sh"
 . "$SRC/t/lib-github.sh"
@@ -18,7 +20,7 @@ loop_repo 120000000
 stub_start --config stub.json --bare "$TEST_DIR/origin.git" ||
 	{ echo "Bail out! stub-github did not start"; exit 1; }
 
-loop_ini 12
+loop_ini 12 work
 cat >>work/perfloop.ini <<INI
 [validate]
 command = test -f lib.c

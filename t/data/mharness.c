@@ -6,7 +6,7 @@
  *   score X     print "score = X" (times the noise factor) on stdout
  *   work X      write "work X" (times the noise factor) to $PERFLOOP_METRICS_FILE
  *   steady X    write "steady X" there, without the noise factor
- *   noise F     noise factor 1 + F * p[k % 8], p a fixed pattern and k this
+ *   noise F     noise factor 1 + F * p[k % 8], p a fixed pattern (harness-metric.h) and k this
  *               harness's run number, counted in the file named by
  *               $MH_COUNTER: seeded, the same sequence every time
  *   cpus 1      print the Cpus_allowed_list line of /proc/self/status
@@ -18,27 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const double pattern[8] = {0.9, -0.7, 0.3, -1.0, 0.6, -0.2, 1.0, -0.5};
-
-/* The run number k from $MH_COUNTER (0 without it), and the file counted up. */
-static long next_run(void)
-{
-	const char *path = getenv("MH_COUNTER");
-	long k = 0;
-	FILE *f;
-	if (!path)
-		return 0;
-	if ((f = fopen(path, "r"))) {
-		if (fscanf(f, "%ld", &k) != 1)
-			k = 0;
-		fclose(f);
-	}
-	if ((f = fopen(path, "w"))) {
-		fprintf(f, "%ld\n", k + 1);
-		fclose(f);
-	}
-	return k;
-}
+#include "../helper/harness-metric.h"
 
 int main(void)
 {
@@ -72,7 +52,7 @@ int main(void)
 	}
 	fclose(f);
 	/* the counter file only when asked for noise: its I/O costs instructions */
-	factor = noise ? 1 + noise * pattern[next_run() % 8] : 1;
+	factor = noise ? harness_noise_factor(noise, harness_next_run(getenv("MH_COUNTER"))) : 1;
 	for (long i = 0; i < spin; i++)
 		x += (unsigned long)i;
 	if (score >= 0)
