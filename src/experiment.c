@@ -109,6 +109,31 @@ enum try_verdict try_cross_check(enum try_verdict v, const char *contradiction, 
 	return TRY_INCONCLUSIVE;
 }
 
+void try_reason_metric(struct strbuf *reason, const char *metric)
+{
+	static const struct {
+		const char *from, *to;
+	} words[] = {
+		{ "end-to-end time is faster", "faster by %s" },
+		{ "end-to-end time is slower", "slower by %s" },
+		{ "time is the same", "the same by %s" },
+	};
+	if (!metric || !strcmp(metric, "wall"))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		size_t n = strlen(words[i].from);
+		if (!strncmp(reason->buf, words[i].from, n)) {
+			struct strbuf sb = STRBUF_INIT;
+			strbuf_addf(&sb, words[i].to, metric);
+			strbuf_addstr(&sb, reason->buf + n);
+			strbuf_reset(reason);
+			strbuf_addbuf(reason, &sb);
+			strbuf_release(&sb);
+			return;
+		}
+	}
+}
+
 enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 			    const char *const *touched, size_t nr_touched,
 			    const char *const *missing, size_t nr_missing, struct strbuf *reason)

@@ -52,6 +52,13 @@ int try_verdict_parse(const char *name, enum try_verdict *out);
 int try_verdict_keeps(enum try_verdict v);
 
 /*
+ * try_decide() words its reason for time ("end-to-end time is faster", "time
+ * is the same ..."); when the verdict judged another metric, say that one
+ * instead ("faster by instructions", "the same by work ..."). wall: as is.
+ */
+void try_reason_metric(struct strbuf *reason, const char *metric);
+
+/*
  * The procedure's rule. Time faster: keep. Time slower: reject. Time
  * inconclusive: inconclusive. Time the same: keep-flat only when the hotspot
  * diff (NULL when no profile was taken) shows the touched functions dropped

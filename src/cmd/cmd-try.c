@@ -368,6 +368,8 @@ const struct cmd_entry cmd_try_entry = {
 		"   could not tell, with the advice to run more pairs, or when a calibrated\n"
 		"   cross-check (another recorded metric, e.g. wall time beside instructions)\n"
 		"   contradicts the verdict beyond its noise, unless `bench.cross-check = warn`.\n"
+		"   \"Time\" is the bench's metric (`bench.metric`): a reason judged on another\n"
+		"   metric names it (\"faster by instructions\", \"the same by work; ...\").\n"
 		"\n"
 		"Touched functions are those named in the diff's hunk headers and the functions\n"
 		"defined on changed lines (Rust `fn name`, C/C++ definitions), matched to profile\n"

@@ -325,6 +325,26 @@ static void test_abandoned_by_the_same_list(void **state)
 	strbuf_release(&err);
 }
 
+static void test_reason_metric(void **state)
+{
+	struct strbuf r = STRBUF_INIT;
+	(void)state;
+	strbuf_addstr(&r, "end-to-end time is faster");
+	try_reason_metric(&r, "wall");
+	assert_string_equal(r.buf, "end-to-end time is faster");
+	try_reason_metric(&r, "instructions");
+	assert_string_equal(r.buf, "faster by instructions");
+	strbuf_reset(&r);
+	strbuf_addstr(&r, "time is the same; hot dropped");
+	try_reason_metric(&r, "work");
+	assert_string_equal(r.buf, "the same by work; hot dropped");
+	strbuf_reset(&r);
+	strbuf_addstr(&r, "the bench could not tell");
+	try_reason_metric(&r, "cpu");
+	assert_string_equal(r.buf, "the bench could not tell");
+	strbuf_release(&r);
+}
+
 static void test_try_decide(void **state)
 {
 	struct strbuf why = STRBUF_INIT;
@@ -436,6 +456,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_try_decide),
+		cmocka_unit_test(test_reason_metric),
 		cmocka_unit_test(test_touched),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_steps_and_ends, setup, teardown),
