@@ -402,6 +402,20 @@ int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hi
 	return 0;
 }
 
+const double calibrate_effects[CALIBRATE_EFFECTS] = { 0.01, 0.02, 0.03, 0.05 };
+
+void verdict_pairs_table(const struct verdict_params *p, double sigma, double hist_df,
+			 int needed[CALIBRATE_EFFECTS])
+{
+	struct verdict_params vp = *p;
+	vp.have_history = 1;
+	vp.hist_sigma = sigma;
+	vp.hist_df = hist_df;
+	for (int k = 0; k < CALIBRATE_EFFECTS; k++)
+		needed[k] = verdict_pairs_needed(&vp, sigma, hist_df, calibrate_effects[k],
+						 VERDICT_POWER);
+}
+
 void verdict_plan(const struct verdict_params *p, int pairs, struct verdict_plan *plan)
 {
 	memset(plan, 0, sizeof(*plan));

@@ -151,6 +151,23 @@ int verdict_pairs_needed(const struct verdict_params *p, double sigma, double hi
 			 double effect, double power);
 
 /*
+ * The changes a calibration plans for (relative, like bench.margin): for each
+ * metric `perfloop calibrate` gives the pairs that detect each of them.
+ * 3% is there because that is the size of change a loop mostly tries.
+ */
+#define CALIBRATE_EFFECTS 4
+extern const double calibrate_effects[CALIBRATE_EFFECTS];
+
+/*
+ * The pairs a bench with p's parameters needs to detect each of
+ * calibrate_effects[] at VERDICT_POWER, its noise the A/A history sigma on
+ * hist_df degrees of freedom (in place of p's own history): 0 where none up
+ * to VERDICT_MAX_PLAN does (always at or below p->margin).
+ */
+void verdict_pairs_table(const struct verdict_params *p, double sigma, double hist_df,
+			 int needed[CALIBRATE_EFFECTS]);
+
+/*
  * Planning a bench (printed before it starts, and in its document): the
  * minimum detectable effect of `pairs` pairs with the noise in use — the
  * A/A history's sigma when there is one, else the noise floor (a best case:

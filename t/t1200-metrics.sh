@@ -165,12 +165,13 @@ test_expect_success 'calibrate measures every metric; a bench uses its own metri
 	ini cal.ini && echo "$METRICS" >>cal.ini && rm -f "$MH_COUNTER" &&
 	"$PERFLOOP" -c cal.ini calibrate --artifact score100.art --pairs 4 >cal.txt 2>/dev/null &&
 	for m in wall cpu task-clock score work; do
-		grep_q "^  $m  *[0-9.]*%  *[0-9.]*%  *[-0-9]*  *[-0-9]*  *[-0-9]*" cal.txt || return 1
+		grep_q "^  $m  *[0-9.]*%  *[0-9.]*%  *[-0-9]*  *[-0-9]*  *[-0-9]*  *[-0-9]*" cal.txt || return 1
 	done &&
+	grep_q "^  metric  *this  *pooled  *1%  *2%  *3%  *5%$" cal.txt &&
 	grep_q "^  wall .*(the verdict.s metric)$" cal.txt &&
 	"$PERFLOOP" -c cal.ini calibrate --artifact score100.art --pairs 4 --json >cal.json 2>/dev/null &&
 	json_get cal.json "sorted(m[\"metric\"] for m in d[\"calibration\"][\"metrics\"])" &&
-	json_get cal.json "set(m[\"metric\"] for m in d[\"calibration\"][\"metrics\"]) >= {\"wall\", \"cpu\", \"task-clock\", \"score\", \"work\"} and all(set(m[\"pairs_needed\"]) == {\"1%\", \"2%\", \"5%\"} for m in d[\"calibration\"][\"metrics\"])" |
+	json_get cal.json "set(m[\"metric\"] for m in d[\"calibration\"][\"metrics\"]) >= {\"wall\", \"cpu\", \"task-clock\", \"score\", \"work\"} and all(set(m[\"pairs_needed\"]) == {\"1%\", \"2%\", \"3%\", \"5%\"} for m in d[\"calibration\"][\"metrics\"])" |
 		grep -q True &&
 	score_df=$(json_get cal.json "[m[\"pooled_df\"] for m in d[\"calibration\"][\"metrics\"] if m[\"metric\"] == \"score\"][0]") &&
 	[ "$score_df" = 6.0 ] &&

@@ -32,10 +32,15 @@ test_expect_success 'the rspack preset follows the procedure' '
 	done &&
 	# the instruction-count option, commented, loads once uncommented
 	grep -q "^; metric = instructions$" rs/perfloop.ini &&
-	grep -q "RAYON_NUM_THREADS=1, since with several threads" rs/perfloop.ini &&
+	grep -q "^; instructions = auto$" rs/perfloop.ini &&
+	grep -q "^; RAYON_NUM_THREADS = 1$" rs/perfloop.ini &&
+	grep -q "procedure runs with RAYON_NUM_THREADS=1: with several threads" rs/perfloop.ini &&
+	grep -q "one thread makes it the same run after run" rs/perfloop.ini &&
+	grep -q "confirm a keep on wall time with$" rs/perfloop.ini &&
 	sed -e "s/^; metric = instructions$/metric = instructions/" -e "s/^; \[env\]$/[env]/" \
+		-e "s/^; instructions = auto$/instructions = auto/" \
 		-e "s/^; RAYON_NUM_THREADS = 1$/RAYON_NUM_THREADS = 1/" rs/perfloop.ini >rs/ins.ini &&
-	grep -q "^RAYON_NUM_THREADS = 1$" rs/ins.ini &&
+	grep -q "^RAYON_NUM_THREADS = 1$" rs/ins.ini && grep -q "^instructions = auto$" rs/ins.ini &&
 	(cd rs && "$PERFLOOP" -c ins.ini log >/dev/null)
 '
 

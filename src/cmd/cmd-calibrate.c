@@ -22,7 +22,6 @@ static int calibrate_one(const struct cmd_args *a, struct project *c, const char
 	struct bench_setup s;
 	struct bench_result res;
 	struct strbuf err = STRBUF_INIT, advice = STRBUF_INIT;
-	static const double effects[] = { 0.01, 0.02, 0.05 };
 	struct bench_noise *noise;
 	json_t *doc, *metrics;
 	double verdict_sigma = 0;
@@ -45,17 +44,26 @@ static int calibrate_one(const struct cmd_args *a, struct project *c, const char
 	n = bench_calibration_noise(&s.spec, &res, &noise);
 	doc = bench_json(&s.spec, &res);
 	metrics = json_array();
-	if (!json)
+	if (!json) {
 		printf("A/A noise on %s, per pair (%d pairs; pooled: with the newest calibrations "
-		       "that bench uses; pairs that detect a change of 1%%, 2%%, 5%% with %.0f%% "
-		       "power at bench.margin %.1f%%):\n",
-		       host_name(), res.npairs, 100 * VERDICT_POWER, 100 * s.spec.vp.margin);
-	if (!json)
-		printf("  %-16s %8s %8s %6s %6s %6s  %s\n", "metric", "this", "pooled", "1%", "2%",
-		       "5%", "");
+		       "that bench uses; pairs that detect a change of",
+		       host_name(), res.npairs);
+		for (size_t k = 0; k < CALIBRATE_EFFECTS; k++)
+			printf("%s%g%%", k ? ", " : " ", 100 * calibrate_effects[k]);
+		printf(" with %.0f%% power at bench.margin %.1f%%):\n", 100 * VERDICT_POWER,
+		       100 * s.spec.vp.margin);
+		printf("  %-16s %8s %8s", "metric", "this", "pooled");
+		for (size_t k = 0; k < CALIBRATE_EFFECTS; k++) {
+			char col[32];
+			snprintf(col, sizeof(col), "%g%%", 100 * calibrate_effects[k]);
+			printf(" %6s", col);
+		}
+		printf("\n");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct bench_noise *x = &noise[i];
 		json_t *o = json_object(), *need = json_object();
+		int needed[CALIBRATE_EFFECTS];
 		double sigma, df;
 		int r = bench_noise_history(c->ledger, s.spec.key, x->m->name, x->valgrind, 5,
 					    &sigma, &df, &err);
@@ -72,20 +80,16 @@ static int calibrate_one(const struct cmd_args *a, struct project *c, const char
 		json_object_set_new(o, "pooled_df", json_real(df));
 		if (!json)
 			printf("  %-16s %7.2f%% %7.2f%%", x->m->name, 100 * x->sigma, 100 * sigma);
-		for (size_t k = 0; k < ARRAY_SIZE(effects); k++) {
-			struct verdict_params vp = s.spec.vp;
+		verdict_pairs_table(&s.spec.vp, sigma, df, needed);
+		for (size_t k = 0; k < CALIBRATE_EFFECTS; k++) {
 			char key[32];
-			int pairs;
-			vp.have_history = 1;
-			vp.hist_sigma = sigma;
-			vp.hist_df = df;
-			pairs = verdict_pairs_needed(&vp, sigma, df, effects[k], VERDICT_POWER);
-			snprintf(key, sizeof(key), "%g%%", 100 * effects[k]);
-			json_object_set_new(need, key, pairs ? json_integer(pairs) : json_null());
+			snprintf(key, sizeof(key), "%g%%", 100 * calibrate_effects[k]);
+			json_object_set_new(need, key,
+					    needed[k] ? json_integer(needed[k]) : json_null());
 			if (json)
 				continue;
-			if (pairs)
-				printf(" %6d", pairs);
+			if (needed[k])
+				printf(" %6d", needed[k]);
 			else
 				printf(" %6s", "-");
 		}
@@ -195,10 +199,10 @@ const struct cmd_entry cmd_calibrate_entry = {
 		"harness's metrics) in the ledger as this host's noise for this bench. `perfloop\n"
 		"bench` pools the five newest calibrations of its metric for its interval and early\n"
 		"reject, and of the others for its cross-checks. Prints each metric's noise and the\n"
-		"pairs that detect a change of 1%, 2% and 5%. With instructions counted by valgrind,\n"
-		"every pair also runs natively, so the other metrics are calibrated too. When the\n"
-		"verdict's metric is noisier than 3% per pair, a note names the metric `perfloop\n"
-		"doctor` recommends on this host instead.\n"
+		"pairs that detect a change of 1%, 2%, 3% and 5%. With instructions counted by\n"
+		"valgrind, every pair also runs natively, so the other metrics are calibrated too.\n"
+		"When the verdict's metric is noisier than 3% per pair, a note names the metric\n"
+		"`perfloop doctor` recommends on this host instead.\n"
 		"\n"
 		"Each guard benchmark (`[guard \"NAME\"]`) has a noise history of its own: calibrate\n"
 		"it with --guard NAME, or the target and every guard at once with --all.\n",

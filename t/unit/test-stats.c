@@ -267,6 +267,38 @@ static void test_pairs_needed(void **state)
 	assert_int_equal(verdict_pairs_needed(&p, 0.5, 0, 0.0101, 0.8), 0);
 }
 
+static void test_pairs_table(void **state)
+{
+	struct verdict_params p = params(3);
+	struct verdict_params hist = p;
+	int needed[CALIBRATE_EFFECTS], k3 = -1;
+	(void)state;
+	/* calibrate plans for 1%, 2%, 3% and 5%, in that order */
+	assert_int_equal(CALIBRATE_EFFECTS, 4);
+	for (int k = 0; k < CALIBRATE_EFFECTS; k++)
+		if (calibrate_effects[k] == 0.03)
+			k3 = k;
+	assert_int_equal(k3, 2);
+	/* p's own history (none here) is replaced by the given one */
+	verdict_pairs_table(&p, 0.02, 7, needed);
+	hist.have_history = 1;
+	hist.hist_sigma = 0.02;
+	hist.hist_df = 7;
+	for (int k = 0; k < CALIBRATE_EFFECTS; k++)
+		assert_int_equal(needed[k], verdict_pairs_needed(&hist, 0.02, 7,
+								 calibrate_effects[k], VERDICT_POWER));
+	/* the margin is never detected; 3% needs more pairs than 5% and fewer than 2% */
+	assert_int_equal(needed[0], 0);
+	assert_true(needed[1] > needed[2] && needed[2] > needed[3] && needed[3] > 0);
+	assert_true(verdict_mde(&hist, 0.02, 7, needed[2], VERDICT_POWER) <= 0.03);
+	assert_true(verdict_mde(&hist, 0.02, 7, needed[2] - 1, VERDICT_POWER) > 0.03);
+	/* a count that never varies (valgrind): three pairs, the least with history */
+	verdict_pairs_table(&p, 0, 5, needed);
+	assert_int_equal(needed[0], 0);
+	for (int k = 1; k < CALIBRATE_EFFECTS; k++)
+		assert_int_equal(needed[k], 3);
+}
+
 static void test_plan(void **state)
 {
 	struct verdict_params p = params(3);
@@ -400,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_early_reject_allows_for_load_change),
 		cmocka_unit_test(test_mde),
 		cmocka_unit_test(test_pairs_needed),
+		cmocka_unit_test(test_pairs_table),
 		cmocka_unit_test(test_plan),
 		cmocka_unit_test(test_cross_check),
 		cmocka_unit_test(test_noise_pool),
