@@ -99,29 +99,34 @@ test_expect_success 'a guard that cannot decide is said and does not block' '
 	P revert >/dev/null
 '
 
-test_expect_success 'a guard whose bench fails cannot decide and does not block' '
+# try_guard NAME COMMAND MARKS OUT: try the change MARKS with one more guard
+# (NAME, COMMAND), its JSON into OUT, the configuration restored after; the
+# exit status is try's; OUT.g gets (guard, outcome, blocks) of the new guard
+# and OUT.reason the reason.
+try_guard() {
 	cp project/perfloop.ini ini.saved &&
-	printf "[guard \"broken\"]\ncommand = exit 1\n" >>project/perfloop.ini &&
-	change "plt-target work 80;" &&
-	P try --no-profile --json >tb.json 2>tb.err;
-	rc=$?; cp ini.saved project/perfloop.ini && test $rc = 0 &&
-	json_get tb.json "[(g[\"guard\"], g[\"outcome\"], g[\"blocks\"]) for g in d[\"guards\"]][1]" |
-		grep -qx "(.broken., .failed., False)" &&
-	json_get tb.json "d[\"reason\"]" >reason &&
-	grep_q "guard .broken. could not decide: its bench failed; it does not block" reason &&
+	printf "[guard \"%s\"]\ncommand = %s\n" "$1" "$2" >>project/perfloop.ini &&
+	change "$3" || return 125
+	P try --no-profile --json >"$4" 2>"$4.err"
+	rc=$?
+	cp ini.saved project/perfloop.ini
+	json_get "$4" "[(g[\"guard\"], g[\"outcome\"], g[\"blocks\"]) for g in d[\"guards\"]][1]" >"$4.g"
+	json_get "$4" "d[\"reason\"]" >"$4.reason"
+	return $rc
+}
+
+test_expect_success 'a guard whose bench fails cannot decide and does not block' '
+	try_guard broken "exit 1" "plt-target work 80;" tb.json &&
+	grep -qx "(.broken., .failed., False)" tb.json.g &&
+	grep_q "guard .broken. could not decide: its bench failed; it does not block" tb.json.reason &&
 	P revert >/dev/null
 '
 
 test_expect_success 'a guard the change breaks (its candidate fails, its baseline ran) rejects it' '
-	cp project/perfloop.ini ini.saved &&
-	printf "[guard \"crash\"]\ncommand = ! grep -q plt-guard-crash \$TEXTSTAT_LIB && ART=\$TEXTSTAT_LIB $TEST_DIR/gh guard\n" >>project/perfloop.ini &&
-	change "plt-target work 80; plt-guard-crash;" &&
-	P try --no-profile --json >tc.json 2>tc.err;
-	rc=$?; cp ini.saved project/perfloop.ini && test $rc = 1 &&
-	json_get tc.json "[(g[\"guard\"], g[\"outcome\"], g[\"blocks\"]) for g in d[\"guards\"]][1]" |
-		grep -qx "(.crash., .broken., True)" &&
-	json_get tc.json "d[\"reason\"]" >reason &&
-	grep_q "^guard .crash. fails with the change: its candidate run failed where the baseline.s ran" reason &&
+	expect_exit 1 try_guard crash "! grep -q plt-guard-crash \$TEXTSTAT_LIB && ART=\$TEXTSTAT_LIB $TEST_DIR/gh guard" \
+		"plt-target work 80; plt-guard-crash;" tc.json &&
+	grep -qx "(.crash., .broken., True)" tc.json.g &&
+	grep_q "^guard .crash. fails with the change: its candidate run failed where the baseline.s ran" tc.json.reason &&
 	P revert >/dev/null
 '
 
