@@ -236,6 +236,77 @@ static void test_own_binary_and_cache(void **state)
 	strbuf_release(&warn);
 }
 
+/*
+ * One body under four names (as Rust generics folded into one body, or C++
+ * constructor aliases): perf keeps the name with the fewest leading
+ * underscores, then the longest, both read on the DEMANGLED names. On the raw
+ * names the C name (no underscore) or the ".llvm." one (longest) would win.
+ */
+__attribute__((noinline)) int perfloop_alias_target(int x);
+__attribute__((noinline)) int perfloop_alias_target(int x)
+{
+	return x * 5 + 2;
+}
+extern int perfloop_alias_r(int) __asm__(
+    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE")
+    __attribute__((alias("perfloop_alias_target")));
+extern int perfloop_alias_z(int) __asm__(
+    "_ZN8perfloop5alias3one17h0123456789abcdefE.llvm.12345678901234567890")
+    __attribute__((alias("perfloop_alias_target")));
+extern int perfloop_alias_x(int) __asm__("_ZN1x1yE")
+    __attribute__((alias("perfloop_alias_target")));
+
+/* The alias group is chosen when first read, from the table and from the cache. */
+static void expect_alias_choice(struct symtab *t)
+{
+	uint64_t off = self_offset((uint64_t)(uintptr_t)&perfloop_alias_target);
+	long i = symtab_find(t, off);
+	assert_true(i >= 0);
+	/* not chosen (nothing demangled) until a name is asked for */
+	assert_true(t->flags[i] & SYM_ALIAS);
+	assert_true(t->name[i] < t->alias_nr);
+	assert_int_equal(t->aliases->winner[t->name[i]], 0);
+	assert_true(t->alias_first[t->name[i] + 1] - t->alias_first[t->name[i]] == 4);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
+	assert_string_equal(symtab_name(t, (size_t)i),
+			    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
+	assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
+	/* and once chosen, the same again */
+	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
+	assert_int_equal(symtab_find(t, off + 1), i);
+}
+
+static void test_alias_groups(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	char *cache = xstrfmt("%s/alias-cache", dir);
+	struct symtab *t;
+	(void)state;
+	assert_int_equal(perfloop_alias_x(1), 7);
+	t = load_self(NULL, &warn);
+	assert_non_null(t);
+	expect_alias_choice(t);
+	symtab_free(t);
+	/* a table asked for a name only (symtab_name before symtab_pretty) */
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	{
+		long i = symtab_find(
+		    t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target));
+		assert_string_equal(symtab_name(t, (size_t)i),
+				    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
+	}
+	symtab_free(t);
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	assert_true(t->alias_nr >= 1);
+	expect_alias_choice(t);
+	symtab_free(t);
+	assert_int_equal(warn.len, 0);
+	free(cache);
+	strbuf_release(&warn);
+}
+
 static void test_missing_file(void **state)
 {
 	struct strbuf warn = STRBUF_INIT;
@@ -410,6 +481,7 @@ int main(void)
 	    cmocka_unit_test(test_demangle),
 	    cmocka_unit_test(test_radix_sort),
 	    cmocka_unit_test(test_own_binary_and_cache),
+	    cmocka_unit_test(test_alias_groups),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_kallsyms),
 	    cmocka_unit_test(test_kallsyms_cache),
