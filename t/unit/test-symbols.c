@@ -381,6 +381,55 @@ static void test_kallsyms(void **state)
 	strbuf_release(&warn);
 }
 
+/*
+ * Lines read by the fast path (16 hex digits, a name scanned a word at a
+ * time) and the lines it must leave to the careful one: what is kept and
+ * where must be the same as a digit at a time.
+ */
+static void test_kallsyms_lines(void **state)
+{
+	static const char text[] =
+	    "FFFFFFFF81000000 T Upper_Case_Addr\n"
+	    "ffffffff8100Ab00 t mixed_case_hex_digits_and_a_name_over_many_words\n"
+	    "fffffffff81000200 t seventeen_digits\n"
+	    "ffffffff8100030g t bad_g\n"
+	    "ffffffff81000@00 t bad_at\n"
+	    "ffffffff81000`00 t bad_backtick\n"
+	    "ffffffff81000G00 t bad_G\n"
+	    "ffffffff81000:00 t bad_colon\n"
+	    "ffffffff81000/00 t bad_slash\n"
+	    "ffffffff81000\xc6" "00 t bad_high\n"
+	    "ffffffff8100c000 t\tbad_type\n"
+	    "ffffffff8100d000 \n"
+	    "81000500 T short_addr\n"
+	    "ffffffff8100e000 t nul\0after\t[modx]\n"
+	    "ffffffff8100e100 t tabbed\t\t [mody]\n"
+	    "ffffffff8100f000 t x";
+	char *path = xstrfmt("%s/kallsyms-lines", dir);
+	struct strbuf warn = STRBUF_INIT;
+	struct symtab *t;
+	FILE *f = fopen(path, "wb");
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+	fclose(f);
+	t = symtab_load_kallsyms(path, NULL, &warn);
+	assert_non_null(t);
+	assert_int_equal(t->nr, 6);
+	expect_kernel(t, 0x81000500ull, "short_addr", NULL);
+	expect_kernel(t, 0xffffffff81000000ull, "Upper_Case_Addr", NULL);
+	expect_kernel(t, 0xffffffff8100ab00ull,
+		      "mixed_case_hex_digits_and_a_name_over_many_words", NULL);
+	expect_kernel(t, 0xffffffff8100e000ull, "nul", "[modx]");
+	expect_kernel(t, 0xffffffff8100e100ull, "tabbed", "[mody]");
+	expect_kernel(t, 0xffffffff8100f000ull, "x", NULL);
+	assert_int_equal(t->start[1], 0xffffffff81000000ull);
+	assert_int_equal(t->start[2], 0xffffffff8100ab00ull);
+	symtab_free(t);
+	free(path);
+	strbuf_release(&warn);
+}
+
 /* Flip one byte of a file, `back` bytes before its end. */
 static void flip_byte(const char *file, long back)
 {
@@ -484,6 +533,7 @@ int main(void)
 	    cmocka_unit_test(test_alias_groups),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_kallsyms),
+	    cmocka_unit_test(test_kallsyms_lines),
 	    cmocka_unit_test(test_kallsyms_cache),
 	    cmocka_unit_test(test_perfmap),
 	};
