@@ -354,10 +354,14 @@ static void aliases_init(struct symtab *t)
 	t->aliases->shown = xcalloc(t->alias_nr, sizeof(*t->aliases->shown));
 }
 
+static void choices_save(const struct symtab *t);
+
 static void aliases_free(struct symtab *t)
 {
 	if (!t->aliases)
 		return;
+	choices_save(t);
+	free(t->aliases->path);
 	for (size_t g = 0; g < t->alias_nr; g++)
 		free(t->aliases->shown[g]);
 	free(t->aliases->winner);
@@ -383,12 +387,13 @@ static long alias_member(const struct symtab *t, size_t i)
 	size_t n, k;
 	if (g >= t->alias_nr || !t->aliases)
 		return -1;
-	if (t->aliases->winner[g])
-		return (long)t->aliases->winner[g] - 1;
 	first = t->alias_first[g];
 	end = t->alias_first[g + 1];
 	if (first >= end || end > t->alias_members)
 		return -1;
+	/* a choice read from a file is checked: inside its group, else made again */
+	if (t->aliases->winner[g] > first && t->aliases->winner[g] <= end)
+		return (long)t->aliases->winner[g] - 1;
 	n = end - first;
 	raw = xmalloc(n * sizeof(*raw));
 	for (k = 0; k < n; k++)
@@ -398,6 +403,7 @@ static long alias_member(const struct symtab *t, size_t i)
 			 &t->aliases->shown[g]);
 	free(raw);
 	t->aliases->winner[g] = first + (uint32_t)k + 1;
+	t->aliases->chosen++;
 	return (long)(first + k);
 }
 
@@ -1354,6 +1360,7 @@ static struct symtab *symcache_load(const char *dir, const char *key, const stru
 	}
 	t->demangle = (int)h->demangle;
 	t->from_cache = 1;
+	t->cache_hash = h->hash;
 	if (ref) {
 		t->strtab = ref->strtab;
 		t->strtab_off = ref->str_off;
@@ -1377,9 +1384,9 @@ bad:
  * `modules` there too; else t's own, in its ELF string tables. The parts are
  * hashed and written where they are, without a copy.
  */
-static void symcache_save(const char *dir, const char *key, const struct symtab *t,
-			  const uint32_t *names, const uint32_t *modules, const char *pool,
-			  size_t pool_size)
+static uint64_t symcache_save(const char *dir, const char *key, const struct symtab *t,
+			      const uint32_t *names, const uint32_t *modules, const char *pool,
+			      size_t pool_size)
 {
 	static const char zeros[8];
 	struct symcache_hdr h;
@@ -1421,7 +1428,7 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 #undef PART
 	xs = XXH3_createState();
 	if (!xs)
-		return;
+		return 0;
 	XXH3_64bits_reset(xs);
 	for (size_t i = 1; i < nv; i++) {
 		XXH3_64bits_update(xs, iov[i].iov_base, iov[i].iov_len);
@@ -1448,7 +1455,7 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 	want = sizeof(h) + len;
 
 	if (mkdir_p(dir, 0755))
-		return;
+		return h.hash;
 	path = cache_path(dir, key);
 	tmp = xstrfmt("%s.%d.tmp", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -1460,6 +1467,73 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 	}
 	free(tmp);
 	free(path);
+	return h.hash;
+}
+
+/*
+ * The alias groups chosen so far, kept beside a cache file in
+ * <cache>/<key>.alias so that the next load does not demangle them again:
+ *
+ *   struct { char magic[8] "PLALIAS\1"; uint64_t tag;  the cache file's hash
+ *            uint64_t nr;  groups; uint64_t hash;  XXH3-64 of winner[] }
+ *   uint32_t winner[nr];  1 + the member kept (index in the alias arrays), 0: not chosen
+ *
+ * Read when the table is loaded, written when it is freed if it chose more.
+ * A choice outside its group is made again; a file of another cache, size or
+ * hash is ignored.
+ */
+struct choices_hdr {
+	char magic[8];
+	uint64_t tag, nr, hash;
+};
+
+#define CHOICES_MAGIC "PLALIAS\1"
+
+static void choices_load(struct symtab *t, const char *dir, const char *key, uint64_t tag)
+{
+	struct choices_hdr h;
+	size_t bytes = t->alias_nr * sizeof(*t->aliases->winner);
+	int fd;
+	if (!t->aliases)
+		return;
+	t->aliases->path = xstrfmt("%s/%s.alias", dir, key);
+	t->aliases->tag = tag;
+	fd = open(t->aliases->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) || memcmp(h.magic, CHOICES_MAGIC, 8) ||
+	    h.tag != tag || h.nr != t->alias_nr ||
+	    read(fd, t->aliases->winner, bytes) != (ssize_t)bytes ||
+	    XXH3_64bits(t->aliases->winner, bytes) != h.hash)
+		memset(t->aliases->winner, 0, bytes);
+	close(fd);
+}
+
+static void choices_save(const struct symtab *t)
+{
+	struct choices_hdr h;
+	struct iovec iov[2];
+	char *tmp;
+	int fd;
+	if (!t->aliases->path || !t->aliases->chosen)
+		return;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CHOICES_MAGIC, 8);
+	h.tag = t->aliases->tag;
+	h.nr = t->alias_nr;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = t->aliases->winner;
+	iov[1].iov_len = t->alias_nr * sizeof(*t->aliases->winner);
+	h.hash = XXH3_64bits(iov[1].iov_base, iov[1].iov_len);
+	tmp = xstrfmt("%s.%d.tmp", t->aliases->path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		int ok = writev(fd, iov, 2) == (ssize_t)(iov[0].iov_len + iov[1].iov_len);
+		if (close(fd) || !ok || rename(tmp, t->aliases->path))
+			unlink(tmp);
+	}
+	free(tmp);
 }
 
 /* ---- finding the files of a DSO ---- */
@@ -1609,8 +1683,11 @@ struct symtab *symtab_load(const struct sym_request *rq, struct strbuf *warn)
 	if (!t) {
 		t = load_elf(have_dbg ? &dbg : NULL, &run);
 		if (rq->cache_dir && key)
-			symcache_save(rq->cache_dir, key, t, t->name, NULL, NULL, 0);
+			t->cache_hash =
+			    symcache_save(rq->cache_dir, key, t, t->name, NULL, NULL, 0);
 	}
+	if (rq->cache_dir && key)
+		choices_load(t, rq->cache_dir, key, t->cache_hash);
 	/* names point into the mapped files: keep them open with the table */
 	keep_open(t, &run, have_dbg ? &dbg : NULL);
 out:

@@ -38,6 +38,9 @@
 struct sym_aliases {
 	uint32_t *winner; /* per group: 1 + the member kept, 0: not chosen yet */
 	char **shown;	  /* its demangled name until symtab_pretty takes it */
+	size_t chosen;	  /* groups chosen by this table (not read from the file) */
+	char *path;	  /* where the choices are kept beside the cache, or NULL */
+	uint64_t tag;	  /* the cache file's hash, which the choices belong to */
 };
 
 struct symtab {
@@ -49,6 +52,7 @@ struct symtab {
 	const uint32_t *module; /* kallsyms only: offset of "[mod]" in strtab, SYM_NO_MODULE */
 	int demangle;	       /* names are C++/Rust mangled (user ELF) */
 	int from_cache;
+	uint64_t cache_hash; /* of the cache file it was read from or written to */
 
 	const char *strtab, *dynstr;
 	uint64_t strtab_off, strtab_size, dynstr_off, dynstr_size;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <xxhash.h>
 
 #include "perf/symbols.h"
 
@@ -236,6 +237,19 @@ static void test_own_binary_and_cache(void **state)
 	strbuf_release(&warn);
 }
 
+/* Flip one byte of a file, `back` bytes before its end. */
+static void flip_byte(const char *file, long back)
+{
+	FILE *f = fopen(file, "r+b");
+	int c;
+	assert_non_null(f);
+	fseek(f, -back, SEEK_END);
+	c = fgetc(f);
+	fseek(f, -back, SEEK_END);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+}
+
 /*
  * One body under four names (as Rust generics folded into one body, or C++
  * constructor aliases): perf keeps the name with the fewest leading
@@ -256,53 +270,119 @@ extern int perfloop_alias_z(int) __asm__(
 extern int perfloop_alias_x(int) __asm__("_ZN1x1yE")
     __attribute__((alias("perfloop_alias_target")));
 
-/* The alias group is chosen when first read, from the table and from the cache. */
-static void expect_alias_choice(struct symtab *t)
+/* The index of the alias group at perfloop_alias_target. */
+static long alias_entry(struct symtab *t)
 {
-	uint64_t off = self_offset((uint64_t)(uintptr_t)&perfloop_alias_target);
-	long i = symtab_find(t, off);
+	long i = symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target));
 	assert_true(i >= 0);
-	/* not chosen (nothing demangled) until a name is asked for */
 	assert_true(t->flags[i] & SYM_ALIAS);
 	assert_true(t->name[i] < t->alias_nr);
-	assert_int_equal(t->aliases->winner[t->name[i]], 0);
 	assert_true(t->alias_first[t->name[i] + 1] - t->alias_first[t->name[i]] == 4);
+	return i;
+}
+
+/*
+ * The group's choice: not made (nothing demangled) until a name is asked
+ * for, unless `known` (read from the choices kept beside the cache).
+ */
+static void expect_alias_choice(struct symtab *t, int known)
+{
+	long i = alias_entry(t);
+	if (known)
+		assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
+	else
+		assert_int_equal(t->aliases->winner[t->name[i]], 0);
 	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
 	assert_string_equal(symtab_name(t, (size_t)i),
 			    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
 	assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
 	/* and once chosen, the same again */
 	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
-	assert_int_equal(symtab_find(t, off + 1), i);
+	assert_int_equal(symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target) + 1),
+			 i);
+}
+
+/* Rewrite winner[g] of a choices file (and its hash, so that only the check of the value is left). */
+static void set_choice(const char *file, size_t g, uint32_t value)
+{
+	FILE *f = fopen(file, "r+b");
+	long size;
+	char *buf;
+	uint64_t h;
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	buf = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	memcpy(buf + 32 + 4 * g, &value, 4);
+	h = XXH3_64bits(buf + 32, (size_t)size - 32);
+	memcpy(buf + 24, &h, 8);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	free(buf);
 }
 
 static void test_alias_groups(void **state)
 {
 	struct strbuf warn = STRBUF_INIT;
-	char *cache = xstrfmt("%s/alias-cache", dir);
+	char *cache = xstrfmt("%s/alias-cache", dir), *file = NULL, *cmd;
 	struct symtab *t;
+	FILE *p;
+	char line[512];
+	size_t g;
+	uint32_t end;
 	(void)state;
 	assert_int_equal(perfloop_alias_x(1), 7);
 	t = load_self(NULL, &warn);
 	assert_non_null(t);
-	expect_alias_choice(t);
+	expect_alias_choice(t, 0);
 	symtab_free(t);
-	/* a table asked for a name only (symtab_name before symtab_pretty) */
+
+	/* the first load writes the cache; its choice, asked by name only, is kept when freed */
 	t = load_self(cache, &warn);
 	assert_false(t->from_cache);
-	{
-		long i = symtab_find(
-		    t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target));
-		assert_string_equal(symtab_name(t, (size_t)i),
-				    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
-	}
+	assert_string_equal(symtab_name(t, (size_t)alias_entry(t)),
+			    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
+	g = t->name[alias_entry(t)];
+	end = t->alias_first[g + 1];
 	symtab_free(t);
+	cmd = xstrfmt("ls %s/*.alias", cache);
+	p = popen(cmd, "r");
+	if (p && fgets(line, sizeof(line), p)) {
+		line[strcspn(line, "\n")] = '\0';
+		file = xstrdup(line);
+	}
+	if (p)
+		pclose(p);
+	free(cmd);
+	assert_non_null(file);
+
+	/* the next load maps the cache and knows the choice */
 	t = load_self(cache, &warn);
 	assert_true(t->from_cache);
-	assert_true(t->alias_nr >= 1);
-	expect_alias_choice(t);
+	expect_alias_choice(t, 1);
+	symtab_free(t);
+
+	/* a damaged choices file is ignored: the choice is made again, the same */
+	flip_byte(file, 2);
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	expect_alias_choice(t, 0);
+	symtab_free(t);
+	/* a choice outside its group (with a good hash) is made again too */
+	set_choice(file, g, 0xffffffffu);
+	t = load_self(cache, &warn);
+	expect_alias_choice(t, 1);
+	symtab_free(t);
+	/* 1 + the first member after the group: a member of the next group, or of none */
+	set_choice(file, g, end + 1);
+	t = load_self(cache, &warn);
+	expect_alias_choice(t, 1);
 	symtab_free(t);
 	assert_int_equal(warn.len, 0);
+	free(file);
 	free(cache);
 	strbuf_release(&warn);
 }
@@ -428,19 +508,6 @@ static void test_kallsyms_lines(void **state)
 	symtab_free(t);
 	free(path);
 	strbuf_release(&warn);
-}
-
-/* Flip one byte of a file, `back` bytes before its end. */
-static void flip_byte(const char *file, long back)
-{
-	FILE *f = fopen(file, "r+b");
-	int c;
-	assert_non_null(f);
-	fseek(f, -back, SEEK_END);
-	c = fgetc(f);
-	fseek(f, -back, SEEK_END);
-	fputc(c ^ 0x5a, f);
-	fclose(f);
 }
 
 static void test_kallsyms_cache(void **state)
