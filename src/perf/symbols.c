@@ -322,8 +322,8 @@ static int choose_a(uint64_t sa, uint8_t ba, char **na_cache, const char *ra, ui
  * names), comparing each in turn with the best so far. Returns the index of
  * the one kept; *shown gets its demangled name when it was computed.
  */
-static size_t choose_among(size_t n, const uint32_t *size, size_t size_stride,
-			   const uint8_t *bind, const char *const *raw, int demangle, char **shown)
+static size_t choose_among(size_t n, const uint32_t *size, size_t size_stride, const uint8_t *bind,
+			   const char *const *raw, int demangle, char **shown)
 {
 	size_t best = 0;
 	char *best_name = NULL;
@@ -399,8 +399,7 @@ static long alias_member(const struct symtab *t, size_t i)
 	for (k = 0; k < n; k++)
 		raw[k] = strtab_at(t, t->alias_name[first + k]);
 	/* a group is made only where all sizes are equal: t->size[i] is each one's */
-	k = choose_among(n, &t->size[i], 0, t->alias_bind + first, raw, 1,
-			 &t->aliases->shown[g]);
+	k = choose_among(n, &t->size[i], 0, t->alias_bind + first, raw, 1, &t->aliases->shown[g]);
 	free(raw);
 	t->aliases->winner[g] = first + (uint32_t)k + 1;
 	t->aliases->chosen++;
@@ -916,8 +915,7 @@ struct aliasvec {
 	size_t nr, members, first_alloc, alloc;
 };
 
-static void aliasvec_add(struct aliasvec *al, const struct symvec *v, const uint32_t *idx,
-			 size_t n)
+static void aliasvec_add(struct aliasvec *al, const struct symvec *v, const uint32_t *idx, size_t n)
 {
 	if (al->nr + 2 > al->first_alloc) {
 		al->first_alloc = al->first_alloc ? 2 * al->first_alloc : 1024;
@@ -1036,7 +1034,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 			same_size &= size[j] == size[i];
 			if (names)
 				continue;
-			c = choose_by_kind(size[best], v->bind[idx[best]], size[j], v->bind[idx[j]]);
+			c = choose_by_kind(size[best], v->bind[idx[best]], size[j],
+					   v->bind[idx[j]]);
 			if (c < 0)
 				names = 1;
 			else if (!c)
@@ -1061,7 +1060,8 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 			if (j - i > gather_alloc) {
 				gather_alloc = j - i;
 				gather_bind = xrealloc(gather_bind, gather_alloc);
-				gather_raw = xrealloc(gather_raw, gather_alloc * sizeof(*gather_raw));
+				gather_raw =
+				    xrealloc(gather_raw, gather_alloc * sizeof(*gather_raw));
 			}
 			for (size_t k = i; k < j; k++) {
 				gather_bind[k - i] = v->bind[idx[k]];
@@ -1322,8 +1322,8 @@ static struct symtab *symcache_load(const char *dir, const char *key, const stru
 	if (memcmp(h->magic, CACHE_MAGIC, 8) || h->endian != CACHE_ENDIAN ||
 	    h->hdr_size != sizeof(*h) || strncmp(h->key, key, CACHE_KEY_MAX) ||
 	    nr > (uint64_t)st.st_size / CACHE_ENTRY || h->pool_size > (uint64_t)st.st_size ||
-	    h->has_module > 1 || h->alias_nr > nr ||
-	    h->alias_members > (uint64_t)st.st_size / 5 || (!h->alias_nr && h->alias_members))
+	    h->has_module > 1 || h->alias_nr > nr || h->alias_members > (uint64_t)st.st_size / 5 ||
+	    (!h->alias_nr && h->alias_members))
 		goto bad;
 	plen = payload_size(h);
 	if (sizeof(*h) + plen != (uint64_t)st.st_size)
@@ -1764,7 +1764,7 @@ static const char *hex_u64(const char *p, const char *end, uint64_t *out)
 	return p;
 }
 
-#define ONES 0x0101010101010101ull
+#define ONES  0x0101010101010101ull
 #define HIGHS 0x8080808080808080ull
 
 /* Eight characters as they are in memory (unaligned). */

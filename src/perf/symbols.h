@@ -31,7 +31,7 @@
  * Symbols sharing this address whose choice needs their demangled names:
  * name[] is the group's number in the alias arrays, resolved when first read.
  */
-#define SYM_ALIAS 2
+#define SYM_ALIAS     2
 #define SYM_NO_MODULE UINT32_MAX /* a kallsyms symbol of the kernel image */
 
 /* What is known of the alias groups a sample has landed in (private). */
@@ -45,12 +45,12 @@ struct sym_aliases {
 
 struct symtab {
 	size_t nr;
-	const uint64_t *start; /* sorted; file offsets for ELF, addresses otherwise */
-	const uint32_t *size;  /* a symbol covers [start, start + size) */
-	const uint32_t *name;  /* offset in strtab (or dynstr for SYM_PLT) */
-	const uint8_t *flags;  /* SYM_* */
+	const uint64_t *start;	/* sorted; file offsets for ELF, addresses otherwise */
+	const uint32_t *size;	/* a symbol covers [start, start + size) */
+	const uint32_t *name;	/* offset in strtab (or dynstr for SYM_PLT) */
+	const uint8_t *flags;	/* SYM_* */
 	const uint32_t *module; /* kallsyms only: offset of "[mod]" in strtab, SYM_NO_MODULE */
-	int demangle;	       /* names are C++/Rust mangled (user ELF) */
+	int demangle;		/* names are C++/Rust mangled (user ELF) */
 	int from_cache;
 	uint64_t cache_hash; /* of the cache file it was read from or written to */
 
@@ -67,9 +67,9 @@ struct symtab {
 	const uint8_t *alias_bind;
 
 	/* private: storage and the display names computed so far */
-	void *own[8]; /* arrays this table allocated */
+	void *own[8];		     /* arrays this table allocated */
 	struct sym_aliases *aliases; /* groups resolved so far */
-	void *map;    /* cache file mapping */
+	void *map;		     /* cache file mapping */
 	size_t map_len;
 	void *elf, *elf2; /* Elf handles kept open for the names */
 	int fd, fd2;
@@ -109,8 +109,7 @@ struct symtab *symtab_load_vdso(const struct sym_request *rq, struct strbuf *war
  * kernel's build id and the loaded modules (name, size, address) are those
  * it was written under.
  */
-struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
-				    struct strbuf *warn);
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, struct strbuf *warn);
 
 /* The module ("[mod]") of kallsyms symbol i, NULL for the kernel image or another table. */
 const char *symtab_module(const struct symtab *t, size_t i);

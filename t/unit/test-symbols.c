@@ -156,9 +156,10 @@ static void expect_marker(struct symtab *t)
 	assert_int_equal(symtab_find(t, off + 2), i);
 }
 
-static char *only_cache_file(const char *cache)
+/* The one file named *.EXT in a cache directory, NULL when none. */
+static char *only_file(const char *cache, const char *ext)
 {
-	char *cmd = xstrfmt("ls %s/*.sym", cache), *r = NULL;
+	char *cmd = xstrfmt("ls %s/*.%s", cache, ext), *r = NULL;
 	FILE *p = popen(cmd, "r");
 	char line[512];
 	if (p && fgets(line, sizeof(line), p)) {
@@ -198,7 +199,7 @@ static void test_own_binary_and_cache(void **state)
 	symtab_free(t);
 
 	/* a flipped byte in the payload: ignored (and rewritten) */
-	file = only_cache_file(cache);
+	file = only_file(cache, "sym");
 	assert_non_null(file);
 	{
 		FILE *f = fopen(file, "r+b");
@@ -261,8 +262,8 @@ __attribute__((noinline)) int perfloop_alias_target(int x)
 {
 	return x * 5 + 2;
 }
-extern int perfloop_alias_r(int) __asm__(
-    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE")
+extern int
+perfloop_alias_r(int) __asm__("_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE")
     __attribute__((alias("perfloop_alias_target")));
 extern int perfloop_alias_z(int) __asm__(
     "_ZN8perfloop5alias3one17h0123456789abcdefE.llvm.12345678901234567890")
@@ -298,11 +299,11 @@ static void expect_alias_choice(struct symtab *t, int known)
 	assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
 	/* and once chosen, the same again */
 	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
-	assert_int_equal(symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target) + 1),
-			 i);
+	assert_int_equal(
+	    symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target) + 1), i);
 }
 
-/* Rewrite winner[g] of a choices file (and its hash, so that only the check of the value is left). */
+/* Rewrite winner[g] of a choices file, and its hash: only the check of the value is left. */
 static void set_choice(const char *file, size_t g, uint32_t value)
 {
 	FILE *f = fopen(file, "r+b");
@@ -327,10 +328,8 @@ static void set_choice(const char *file, size_t g, uint32_t value)
 static void test_alias_groups(void **state)
 {
 	struct strbuf warn = STRBUF_INIT;
-	char *cache = xstrfmt("%s/alias-cache", dir), *file = NULL, *cmd;
+	char *cache = xstrfmt("%s/alias-cache", dir), *file;
 	struct symtab *t;
-	FILE *p;
-	char line[512];
 	size_t g;
 	uint32_t end;
 	(void)state;
@@ -348,15 +347,7 @@ static void test_alias_groups(void **state)
 	g = t->name[alias_entry(t)];
 	end = t->alias_first[g + 1];
 	symtab_free(t);
-	cmd = xstrfmt("ls %s/*.alias", cache);
-	p = popen(cmd, "r");
-	if (p && fgets(line, sizeof(line), p)) {
-		line[strcspn(line, "\n")] = '\0';
-		file = xstrdup(line);
-	}
-	if (p)
-		pclose(p);
-	free(cmd);
+	file = only_file(cache, "alias");
 	assert_non_null(file);
 
 	/* the next load maps the cache and knows the choice */
@@ -478,7 +469,8 @@ static void test_kallsyms_lines(void **state)
 	    "ffffffff81000G00 t bad_G\n"
 	    "ffffffff81000:00 t bad_colon\n"
 	    "ffffffff81000/00 t bad_slash\n"
-	    "ffffffff81000\xc6" "00 t bad_high\n"
+	    "ffffffff81000\xc6"
+	    "00 t bad_high\n"
 	    "ffffffff8100c000 t\tbad_type\n"
 	    "ffffffff8100d000 \n"
 	    "81000500 T short_addr\n"
@@ -498,8 +490,8 @@ static void test_kallsyms_lines(void **state)
 	assert_int_equal(t->nr, 6);
 	expect_kernel(t, 0x81000500ull, "short_addr", NULL);
 	expect_kernel(t, 0xffffffff81000000ull, "Upper_Case_Addr", NULL);
-	expect_kernel(t, 0xffffffff8100ab00ull,
-		      "mixed_case_hex_digits_and_a_name_over_many_words", NULL);
+	expect_kernel(t, 0xffffffff8100ab00ull, "mixed_case_hex_digits_and_a_name_over_many_words",
+		      NULL);
 	expect_kernel(t, 0xffffffff8100e000ull, "nul", "[modx]");
 	expect_kernel(t, 0xffffffff8100e100ull, "tabbed", "[mody]");
 	expect_kernel(t, 0xffffffff8100f000ull, "x", NULL);
@@ -536,7 +528,7 @@ static void test_kallsyms_cache(void **state)
 	symtab_free(t);
 
 	/* a name changed in the pool: the hash says so, the file is parsed again */
-	file = only_cache_file(cache);
+	file = only_file(cache, "sym");
 	assert_non_null(file);
 	flip_byte(file, 12);
 	t = symtab_load_kallsyms(path, cache, &warn);
