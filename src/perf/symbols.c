@@ -25,12 +25,21 @@
  *       uint64_t pool_size;    bytes of names in this file (kallsyms), 0 for ELF
  *       uint32_t demangle;     names are mangled
  *       uint32_t has_module;   a module array is there (kallsyms)
+ *       uint64_t alias_nr;     alias groups (ELF)
+ *       uint64_t alias_members; symbols in them
  *   };
- *   payload: uint64_t start[nr]; uint32_t size[nr]; uint32_t name_off[nr];
- *            uint8_t flags[nr]; zero padding to a multiple of 8;
+ *   payload: uint64_t start[nr]; uint32_t size[nr]; uint32_t name_off[nr]
+ *            (a SYM_ALIAS entry: its group); uint8_t flags[nr]; zero
+ *            padding to a multiple of 8;
  *            with has_module: uint32_t module_off[nr] (in the pool,
  *            SYM_NO_MODULE for none), padding to 8;
+ *            with alias_nr: uint32_t alias_first[alias_nr + 1], padding to 8;
+ *            uint32_t alias_name[alias_members], padding to 8;
+ *            uint8_t alias_bind[alias_members], padding to 8;
  *            with pool_size: the pool (NUL-terminated names), padding to 8.
+ *
+ * Version 6 added the alias groups: older files (whose groups were resolved
+ * when written) are not read, and are rewritten.
  *
  * A cache file is used only when its size is exactly what nr, has_module and
  * pool_size say, the hash matches, the string tables are those of the files
@@ -59,7 +68,7 @@
 #include "perf/perfdata.h"
 #include "banned.h"
 
-#define CACHE_MAGIC   "PLSYMS\0\5"
+#define CACHE_MAGIC   "PLSYMS\0\6"
 #define CACHE_ENDIAN  0x01020304u
 #define CACHE_KEY_MAX 96
 #define CACHE_ENTRY   17 /* bytes per symbol in the payload */
@@ -76,6 +85,7 @@ struct symcache_hdr {
 	uint64_t pool_size;
 	uint32_t demangle;
 	uint32_t has_module;
+	uint64_t alias_nr, alias_members;
 };
 
 /* ---- small helpers ---- */
@@ -236,6 +246,179 @@ char *sym_demangle(const char *raw)
 	return r;
 }
 
+/* ---- symbols at one address ---- */
+
+static int underscores(const char *s)
+{
+	int n = 0;
+	while (s[n] == '_')
+		n++;
+	return n;
+}
+
+/* Name perf gives the symbol when choosing between duplicates (demangled). */
+static const char *dup_name(char **cache, const char *raw, int demangle)
+{
+	if (!demangle)
+		return raw;
+	if (!*cache) {
+		char *d = sym_demangle(raw);
+		*cache = d ? d : xstrdup(raw);
+	}
+	return *cache;
+}
+
+/*
+ * perf's choose_best_symbol up to the names (sizes a and b, bindings ba and
+ * bb): 1 keeps a, 0 keeps b, -1 when only the names can tell.
+ */
+static int choose_by_kind(uint64_t a, uint8_t ba, uint64_t b, uint8_t bb)
+{
+	if (b == 0 && a > 0)
+		return 1;
+	if (a == 0 && b > 0)
+		return 0;
+	if (bb == STB_WEAK && ba != STB_WEAK)
+		return 1;
+	if (ba == STB_WEAK && bb != STB_WEAK)
+		return 0;
+	if (ba == STB_GLOBAL && bb != STB_GLOBAL)
+		return 1;
+	if (bb == STB_GLOBAL && ba != STB_GLOBAL)
+		return 0;
+	return -1;
+}
+
+/* perf's choose_best_symbol: 1 keeps a, 0 keeps b. */
+static int choose_a(uint64_t sa, uint8_t ba, char **na_cache, const char *ra, uint64_t sb,
+		    uint8_t bb, char **nb_cache, const char *rb, int demangle)
+{
+	int k = choose_by_kind(sa, ba, sb, bb), a, b;
+	const char *na, *nb;
+	size_t la, lb;
+	if (k >= 0)
+		return k;
+	na = dup_name(na_cache, ra, demangle);
+	nb = dup_name(nb_cache, rb, demangle);
+	a = underscores(na);
+	b = underscores(nb);
+	if (b > a)
+		return 1;
+	if (a > b)
+		return 0;
+	la = strlen(na);
+	lb = strlen(nb);
+	if (la > lb)
+		return 1;
+	if (la < lb)
+		return 0;
+	if (!strncmp(na, "SyS", 3) || !strncmp(na, "compat_SyS", 10))
+		return 0;
+	return 1;
+}
+
+/*
+ * perf's choice among n symbols at one address (sizes, bindings, raw
+ * names), comparing each in turn with the best so far. Returns the index of
+ * the one kept; *shown gets its demangled name when it was computed.
+ */
+static size_t choose_among(size_t n, const uint32_t *size, size_t size_stride, const uint8_t *bind,
+			   const char *const *raw, int demangle, char **shown)
+{
+	size_t best = 0;
+	char *best_name = NULL;
+	for (size_t j = 1; j < n; j++) {
+		char *j_name = NULL;
+		if (!choose_a(size[best * size_stride], bind[best], &best_name, raw[best],
+			      size[j * size_stride], bind[j], &j_name, raw[j], demangle)) {
+			best = j;
+			free(best_name);
+			best_name = j_name;
+		} else {
+			free(j_name);
+		}
+	}
+	if (shown)
+		*shown = best_name;
+	else
+		free(best_name);
+	return best;
+}
+
+static void aliases_init(struct symtab *t)
+{
+	if (!t->alias_nr)
+		return;
+	t->aliases = xcalloc(1, sizeof(*t->aliases));
+	t->aliases->winner = xcalloc(t->alias_nr, sizeof(*t->aliases->winner));
+	t->aliases->shown = xcalloc(t->alias_nr, sizeof(*t->aliases->shown));
+}
+
+static void choices_save(const struct symtab *t);
+
+static void aliases_free(struct symtab *t)
+{
+	if (!t->aliases)
+		return;
+	choices_save(t);
+	free(t->aliases->path);
+	for (size_t g = 0; g < t->alias_nr; g++)
+		free(t->aliases->shown[g]);
+	free(t->aliases->winner);
+	free(t->aliases->shown);
+	free(t->aliases);
+	t->aliases = NULL;
+}
+
+static const char *strtab_at(const struct symtab *t, uint32_t off)
+{
+	return t->strtab && off < t->strtab_size ? t->strtab + off : "";
+}
+
+/*
+ * The member perf keeps of the alias group of entry i (a SYM_ALIAS entry),
+ * chosen on first use as finish_symbols would have: its index in the alias
+ * arrays, or -1 when a cached group is damaged.
+ */
+static long alias_member(const struct symtab *t, size_t i)
+{
+	uint32_t g = t->name[i], first, end;
+	const char **raw;
+	size_t n, k;
+	if (g >= t->alias_nr || !t->aliases)
+		return -1;
+	first = t->alias_first[g];
+	end = t->alias_first[g + 1];
+	if (first >= end || end > t->alias_members)
+		return -1;
+	/* a choice read from a file is checked: inside its group, else made again */
+	if (t->aliases->winner[g] > first && t->aliases->winner[g] <= end)
+		return (long)t->aliases->winner[g] - 1;
+	n = end - first;
+	raw = xmalloc(n * sizeof(*raw));
+	for (k = 0; k < n; k++)
+		raw[k] = strtab_at(t, t->alias_name[first + k]);
+	/* a group is made only where all sizes are equal: t->size[i] is each one's */
+	k = choose_among(n, &t->size[i], 0, t->alias_bind + first, raw, 1, &t->aliases->shown[g]);
+	free(raw);
+	t->aliases->winner[g] = first + (uint32_t)k + 1;
+	t->aliases->chosen++;
+	return (long)(first + k);
+}
+
+/* Give t its arrays (owned by t). */
+static void set_arrays(struct symtab *t, size_t n, uint64_t *start, uint32_t *size, uint32_t *name,
+		       uint8_t *flags)
+{
+	for (int i = 0; i < 4; i++)
+		free(t->own[i]);
+	t->nr = n;
+	t->start = t->own[0] = start;
+	t->size = t->own[1] = size;
+	t->name = t->own[2] = name;
+	t->flags = t->own[3] = flags;
+}
+
 /* ---- the table ---- */
 
 static struct symtab *symtab_new(void)
@@ -249,6 +432,7 @@ void symtab_free(struct symtab *t)
 {
 	if (!t)
 		return;
+	aliases_free(t);
 	for (size_t i = 0; i < t->pretty_cap; i++)
 		free(t->pretty_val[i]);
 	free(t->pretty_key);
@@ -283,6 +467,10 @@ const char *symtab_name(const struct symtab *t, size_t i)
 	if (i >= t->nr)
 		return "";
 	plt = t->flags[i] & SYM_PLT;
+	if (!plt && (t->flags[i] & SYM_ALIAS)) {
+		long k = alias_member(t, i);
+		return k < 0 ? "" : strtab_at(t, t->alias_name[k]);
+	}
 	/* offsets of a cached table are checked here, when used */
 	if (plt ? !t->dynstr || t->name[i] >= t->dynstr_size
 		: !t->strtab || t->name[i] >= t->strtab_size)
@@ -334,7 +522,15 @@ long symtab_find(const struct symtab *t, uint64_t addr)
 static char *make_pretty(const struct symtab *t, size_t i)
 {
 	const char *raw = symtab_name(t, i);
-	char *d = t->demangle ? sym_demangle(raw) : NULL;
+	char *d;
+	/* the name chosen among aliases was demangled to be chosen */
+	if (t->demangle && (t->flags[i] & (SYM_PLT | SYM_ALIAS)) == SYM_ALIAS &&
+	    t->name[i] < t->alias_nr && t->aliases && t->aliases->shown[t->name[i]]) {
+		d = t->aliases->shown[t->name[i]];
+		t->aliases->shown[t->name[i]] = NULL;
+		return d;
+	}
+	d = t->demangle ? sym_demangle(raw) : NULL;
 	if (t->flags[i] & SYM_PLT) {
 		char *r = xstrfmt("%s@plt", d ? d : raw);
 		free(d);
@@ -712,78 +908,56 @@ static void read_symbols(struct elfsrc *syms, struct elfsrc *run, int secidx, st
 	free(label_ok);
 }
 
-static int underscores(const char *s)
-{
-	int n = 0;
-	while (s[n] == '_')
-		n++;
-	return n;
-}
+/* Alias groups being collected (see struct symtab). */
+struct aliasvec {
+	uint32_t *first, *name;
+	uint8_t *bind;
+	size_t nr, members, first_alloc, alloc;
+};
 
-/* Name perf gives the symbol when choosing between duplicates (demangled). */
-static const char *dup_name(char **cache, const char *raw, int demangle)
+static void aliasvec_add(struct aliasvec *al, const struct symvec *v, const uint32_t *idx, size_t n)
 {
-	if (!*cache) {
-		char *d = demangle ? sym_demangle(raw) : NULL;
-		*cache = d ? d : xstrdup(raw);
+	if (al->nr + 2 > al->first_alloc) {
+		al->first_alloc = al->first_alloc ? 2 * al->first_alloc : 1024;
+		al->first = xrealloc(al->first, al->first_alloc * sizeof(*al->first));
 	}
-	return *cache;
+	if (al->members + n > al->alloc) {
+		al->alloc = al->alloc ? 2 * al->alloc : 4096;
+		if (al->alloc < al->members + n)
+			al->alloc = al->members + n;
+		al->name = xrealloc(al->name, al->alloc * sizeof(*al->name));
+		al->bind = xrealloc(al->bind, al->alloc);
+	}
+	al->first[al->nr++] = (uint32_t)al->members;
+	for (size_t k = 0; k < n; k++) {
+		al->name[al->members] = v->name[idx[k]];
+		al->bind[al->members++] = v->bind[idx[k]];
+	}
 }
 
-/* perf's choose_best_symbol: 1 keeps a, 0 keeps b. */
-static int choose_a(uint64_t sa, uint64_t ea, uint8_t ba, char **na_cache, const char *ra,
-		    uint64_t sb, uint64_t eb, uint8_t bb, char **nb_cache, const char *rb,
-		    int demangle)
+/* Give t the groups (owned by t). */
+static void aliasvec_finish(struct aliasvec *al, struct symtab *t)
 {
-	int64_t a = (int64_t)(ea - sa), b = (int64_t)(eb - sb);
-	const char *na, *nb;
-	size_t la, lb;
-	if (b == 0 && a > 0)
-		return 1;
-	if (a == 0 && b > 0)
-		return 0;
-	a = ba == STB_WEAK;
-	b = bb == STB_WEAK;
-	if (b && !a)
-		return 1;
-	if (a && !b)
-		return 0;
-	a = ba == STB_GLOBAL;
-	b = bb == STB_GLOBAL;
-	if (a && !b)
-		return 1;
-	if (b && !a)
-		return 0;
-	na = dup_name(na_cache, ra, demangle);
-	nb = dup_name(nb_cache, rb, demangle);
-	a = underscores(na);
-	b = underscores(nb);
-	if (b > a)
-		return 1;
-	if (a > b)
-		return 0;
-	la = strlen(na);
-	lb = strlen(nb);
-	if (la > lb)
-		return 1;
-	if (la < lb)
-		return 0;
-	if (!strncmp(na, "SyS", 3) || !strncmp(na, "compat_SyS", 10))
-		return 0;
-	return 1;
-}
-
-/* Give t its arrays (owned by t). */
-static void set_arrays(struct symtab *t, size_t n, uint64_t *start, uint32_t *size, uint32_t *name,
-		       uint8_t *flags)
-{
-	for (int i = 0; i < 4; i++)
+	aliases_free(t);
+	for (int i = 5; i < 8; i++) {
 		free(t->own[i]);
-	t->nr = n;
-	t->start = t->own[0] = start;
-	t->size = t->own[1] = size;
-	t->name = t->own[2] = name;
-	t->flags = t->own[3] = flags;
+		t->own[i] = NULL;
+	}
+	t->alias_nr = al->nr;
+	t->alias_members = al->members;
+	t->alias_first = t->alias_name = NULL;
+	t->alias_bind = NULL;
+	if (!al->nr) {
+		free(al->first);
+		free(al->name);
+		free(al->bind);
+		return;
+	}
+	al->first[al->nr] = (uint32_t)al->members;
+	t->alias_first = t->own[5] = al->first;
+	t->alias_name = t->own[6] = al->name;
+	t->alias_bind = t->own[7] = al->bind;
+	aliases_init(t);
 }
 
 /*
@@ -804,7 +978,10 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	uint64_t *keys = n ? v->start : xmalloc(sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
 	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
 	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
-	uint8_t *flags = xmalloc(n + 1);
+	uint8_t *flags = xmalloc(n + 1), *gather_bind = NULL;
+	const char **gather_raw = NULL;
+	size_t gather_alloc = 0;
+	struct aliasvec al = {0};
 
 	for (size_t i = 0; i < n; i++) {
 		lo = v->start[i] < lo ? v->start[i] : lo;
@@ -850,22 +1027,49 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	/* one symbol per address, compacted in place (out <= i: nothing unread is overwritten) */
 	for (size_t i = 0; i < n;) {
 		size_t best = i, j = i + 1;
+		int names = 0, same_size = 1;
 		uint32_t b;
-		char *best_name = NULL;
 		for (; j < n && keys[j] == keys[i]; j++) {
-			char *j_name = NULL;
-			if (!choose_a(keys[best], keys[best] + size[best], v->bind[idx[best]],
-				      &best_name, v->base + v->name[idx[best]], keys[j],
-				      keys[j] + size[j], v->bind[idx[j]], &j_name,
-				      v->base + v->name[idx[j]], t->demangle)) {
+			int c;
+			same_size &= size[j] == size[i];
+			if (names)
+				continue;
+			c = choose_by_kind(size[best], v->bind[idx[best]], size[j],
+					   v->bind[idx[j]]);
+			if (c < 0)
+				names = 1;
+			else if (!c)
 				best = j;
-				free(best_name);
-				best_name = j_name;
-			} else {
-				free(j_name);
-			}
 		}
-		free(best_name);
+		if (names && t->demangle && same_size && !module_of) {
+			/*
+			 * perf compares demangled names here: demangling every such
+			 * group (Rust generics folded into one body, C++ constructor
+			 * aliases) was most of a cold load, and few get a sample.
+			 */
+			aliasvec_add(&al, v, idx + i, j - i);
+			keys[out] = keys[i];
+			size[out] = size[i];
+			idx[out] = (uint32_t)(al.nr - 1);
+			flags[out] = SYM_ALIAS;
+			out++;
+			i = j;
+			continue;
+		}
+		if (names) {
+			if (j - i > gather_alloc) {
+				gather_alloc = j - i;
+				gather_bind = xrealloc(gather_bind, gather_alloc);
+				gather_raw =
+				    xrealloc(gather_raw, gather_alloc * sizeof(*gather_raw));
+			}
+			for (size_t k = i; k < j; k++) {
+				gather_bind[k - i] = v->bind[idx[k]];
+				gather_raw[k - i] = v->base + v->name[idx[k]];
+			}
+			best = i + choose_among(j - i, size + i, 1, gather_bind, gather_raw,
+						t->demangle, NULL);
+		}
 		b = idx[best];
 		keys[out] = keys[best];
 		size[out] = size[best];
@@ -877,9 +1081,12 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 		out++;
 		i = j;
 	}
+	free(gather_bind);
+	free(gather_raw);
 	set_arrays(t, out, keys, size, idx, flags);
 	free(t->own[4]);
 	t->module = t->own[4] = module;
+	aliasvec_finish(&al, t);
 }
 
 /* Insert PLT symbols (sorted by start; after equal starts, as perf's rb-tree does). */
@@ -1067,11 +1274,19 @@ struct names_ref {
 	uint64_t str_off, str_size, dyn_off, dyn_size;
 };
 
-/* Bytes after the header: the arrays, the module array, the pool. */
-static uint64_t payload_size(uint64_t nr, int has_module, uint64_t pool_size)
+/* Bytes of the alias groups in a cache file. */
+static uint64_t alias_bytes(uint64_t groups, uint64_t members)
 {
-	return pad8((size_t)nr * CACHE_ENTRY) + (has_module ? pad8((size_t)nr * 4) : 0) +
-	       pad8((size_t)pool_size);
+	if (!groups)
+		return 0;
+	return pad8((size_t)(groups + 1) * 4) + pad8((size_t)members * 4) + pad8((size_t)members);
+}
+
+/* Bytes after the header: the arrays, the module array, the alias groups, the pool. */
+static uint64_t payload_size(const struct symcache_hdr *h)
+{
+	return pad8((size_t)h->nr * CACHE_ENTRY) + (h->has_module ? pad8((size_t)h->nr * 4) : 0) +
+	       alias_bytes(h->alias_nr, h->alias_members) + pad8((size_t)h->pool_size);
 }
 
 /*
@@ -1107,15 +1322,16 @@ static struct symtab *symcache_load(const char *dir, const char *key, const stru
 	if (memcmp(h->magic, CACHE_MAGIC, 8) || h->endian != CACHE_ENDIAN ||
 	    h->hdr_size != sizeof(*h) || strncmp(h->key, key, CACHE_KEY_MAX) ||
 	    nr > (uint64_t)st.st_size / CACHE_ENTRY || h->pool_size > (uint64_t)st.st_size ||
-	    h->has_module > 1)
+	    h->has_module > 1 || h->alias_nr > nr || h->alias_members > (uint64_t)st.st_size / 5 ||
+	    (!h->alias_nr && h->alias_members))
 		goto bad;
-	plen = payload_size(nr, (int)h->has_module, h->pool_size);
+	plen = payload_size(h);
 	if (sizeof(*h) + plen != (uint64_t)st.st_size)
 		goto bad;
 	if (ref ? h->pool_size || h->has_module || h->str_off != ref->str_off ||
 		      h->str_size != ref->str_size || h->dyn_off != ref->dyn_off ||
 		      h->dyn_size != ref->dyn_size
-		: !h->pool_size)
+		: !h->pool_size || h->alias_nr)
 		goto bad;
 	payload = map + sizeof(*h);
 	pool = payload + plen - pad8((size_t)h->pool_size);
@@ -1132,8 +1348,19 @@ static struct symtab *symcache_load(const char *dir, const char *key, const stru
 	t->flags = (const uint8_t *)(t->name + nr);
 	if (h->has_module)
 		t->module = (const uint32_t *)(payload + pad8((size_t)nr * CACHE_ENTRY));
+	if (h->alias_nr) {
+		const unsigned char *a = payload + pad8((size_t)nr * CACHE_ENTRY);
+		t->alias_nr = (size_t)h->alias_nr;
+		t->alias_members = (size_t)h->alias_members;
+		t->alias_first = (const uint32_t *)a;
+		a += pad8((t->alias_nr + 1) * 4);
+		t->alias_name = (const uint32_t *)a;
+		t->alias_bind = a + pad8(t->alias_members * 4);
+		aliases_init(t);
+	}
 	t->demangle = (int)h->demangle;
 	t->from_cache = 1;
+	t->cache_hash = h->hash;
 	if (ref) {
 		t->strtab = ref->strtab;
 		t->strtab_off = ref->str_off;
@@ -1157,13 +1384,13 @@ bad:
  * `modules` there too; else t's own, in its ELF string tables. The parts are
  * hashed and written where they are, without a copy.
  */
-static void symcache_save(const char *dir, const char *key, const struct symtab *t,
-			  const uint32_t *names, const uint32_t *modules, const char *pool,
-			  size_t pool_size)
+static uint64_t symcache_save(const char *dir, const char *key, const struct symtab *t,
+			      const uint32_t *names, const uint32_t *modules, const char *pool,
+			      size_t pool_size)
 {
 	static const char zeros[8];
 	struct symcache_hdr h;
-	struct iovec iov[10];
+	struct iovec iov[16];
 	XXH3_state_t *xs;
 	size_t nv = 0, len = 0, want;
 	char *path, *tmp;
@@ -1185,6 +1412,15 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 		PART(modules, 4 * t->nr);
 		PART(zeros, pad8(4 * t->nr) - 4 * t->nr);
 	}
+	if (t->alias_nr) {
+		size_t groups = t->alias_nr + 1, members = t->alias_members;
+		PART(t->alias_first, 4 * groups);
+		PART(zeros, pad8(4 * groups) - 4 * groups);
+		PART(t->alias_name, 4 * members);
+		PART(zeros, pad8(4 * members) - 4 * members);
+		PART(t->alias_bind, members);
+		PART(zeros, pad8(members) - members);
+	}
 	if (pool_size) {
 		PART(pool, pool_size);
 		PART(zeros, pad8(pool_size) - pool_size);
@@ -1192,7 +1428,7 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 #undef PART
 	xs = XXH3_createState();
 	if (!xs)
-		return;
+		return 0;
 	XXH3_64bits_reset(xs);
 	for (size_t i = 1; i < nv; i++) {
 		XXH3_64bits_update(xs, iov[i].iov_base, iov[i].iov_len);
@@ -1214,10 +1450,12 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 	h.pool_size = pool_size;
 	h.demangle = (uint32_t)t->demangle;
 	h.has_module = modules != NULL;
+	h.alias_nr = t->alias_nr;
+	h.alias_members = t->alias_members;
 	want = sizeof(h) + len;
 
 	if (mkdir_p(dir, 0755))
-		return;
+		return h.hash;
 	path = cache_path(dir, key);
 	tmp = xstrfmt("%s.%d.tmp", path, (int)getpid());
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -1229,6 +1467,73 @@ static void symcache_save(const char *dir, const char *key, const struct symtab 
 	}
 	free(tmp);
 	free(path);
+	return h.hash;
+}
+
+/*
+ * The alias groups chosen so far, kept beside a cache file in
+ * <cache>/<key>.alias so that the next load does not demangle them again:
+ *
+ *   struct { char magic[8] "PLALIAS\1"; uint64_t tag;  the cache file's hash
+ *            uint64_t nr;  groups; uint64_t hash;  XXH3-64 of winner[] }
+ *   uint32_t winner[nr];  1 + the member kept (index in the alias arrays), 0: not chosen
+ *
+ * Read when the table is loaded, written when it is freed if it chose more.
+ * A choice outside its group is made again; a file of another cache, size or
+ * hash is ignored.
+ */
+struct choices_hdr {
+	char magic[8];
+	uint64_t tag, nr, hash;
+};
+
+#define CHOICES_MAGIC "PLALIAS\1"
+
+static void choices_load(struct symtab *t, const char *dir, const char *key, uint64_t tag)
+{
+	struct choices_hdr h;
+	size_t bytes = t->alias_nr * sizeof(*t->aliases->winner);
+	int fd;
+	if (!t->aliases)
+		return;
+	t->aliases->path = xstrfmt("%s/%s.alias", dir, key);
+	t->aliases->tag = tag;
+	fd = open(t->aliases->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (read(fd, &h, sizeof(h)) != (ssize_t)sizeof(h) || memcmp(h.magic, CHOICES_MAGIC, 8) ||
+	    h.tag != tag || h.nr != t->alias_nr ||
+	    read(fd, t->aliases->winner, bytes) != (ssize_t)bytes ||
+	    XXH3_64bits(t->aliases->winner, bytes) != h.hash)
+		memset(t->aliases->winner, 0, bytes);
+	close(fd);
+}
+
+static void choices_save(const struct symtab *t)
+{
+	struct choices_hdr h;
+	struct iovec iov[2];
+	char *tmp;
+	int fd;
+	if (!t->aliases->path || !t->aliases->chosen)
+		return;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, CHOICES_MAGIC, 8);
+	h.tag = t->aliases->tag;
+	h.nr = t->alias_nr;
+	iov[0].iov_base = &h;
+	iov[0].iov_len = sizeof(h);
+	iov[1].iov_base = t->aliases->winner;
+	iov[1].iov_len = t->alias_nr * sizeof(*t->aliases->winner);
+	h.hash = XXH3_64bits(iov[1].iov_base, iov[1].iov_len);
+	tmp = xstrfmt("%s.%d.tmp", t->aliases->path, (int)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		int ok = writev(fd, iov, 2) == (ssize_t)(iov[0].iov_len + iov[1].iov_len);
+		if (close(fd) || !ok || rename(tmp, t->aliases->path))
+			unlink(tmp);
+	}
+	free(tmp);
 }
 
 /* ---- finding the files of a DSO ---- */
@@ -1378,8 +1683,11 @@ struct symtab *symtab_load(const struct sym_request *rq, struct strbuf *warn)
 	if (!t) {
 		t = load_elf(have_dbg ? &dbg : NULL, &run);
 		if (rq->cache_dir && key)
-			symcache_save(rq->cache_dir, key, t, t->name, NULL, NULL, 0);
+			t->cache_hash =
+			    symcache_save(rq->cache_dir, key, t, t->name, NULL, NULL, 0);
 	}
+	if (rq->cache_dir && key)
+		choices_load(t, rq->cache_dir, key, t->cache_hash);
 	/* names point into the mapped files: keep them open with the table */
 	keep_open(t, &run, have_dbg ? &dbg : NULL);
 out:
@@ -1453,6 +1761,79 @@ static const char *hex_u64(const char *p, const char *end, uint64_t *out)
 		v = v << 4 | d;
 	}
 	*out = v;
+	return p;
+}
+
+#define ONES  0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+/* Eight characters as they are in memory (unaligned). */
+static uint64_t load8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* 0x80 in each byte of v below 0x80 that is at least n (n < 0x80), without carries. */
+static uint64_t bytes_ge(uint64_t v, unsigned n)
+{
+	return (v + ONES * (0x80 - n)) & HIGHS;
+}
+
+/*
+ * Exactly 16 hex digits at p (all 16 there) into *out, without a branch a
+ * digit: a kallsyms line starts with one, and reading it a digit at a time
+ * was the largest part of parsing 120,000 lines. 0 when any is not a digit.
+ */
+static int hex16(const char *p, uint64_t *out)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t r = 0;
+	for (int half = 0; half < 2; half++) {
+		uint64_t v = load8(p + 8 * half), lc = v | ONES * 0x20, x;
+		uint64_t digit = bytes_ge(v, '0') & ~bytes_ge(v, '9' + 1);
+		uint64_t letter = bytes_ge(lc, 'a') & ~bytes_ge(lc, 'f' + 1);
+		if ((v & HIGHS) || (digit | letter) != HIGHS)
+			return 0;
+		/* a digit's value is its low nibble, a letter's that plus 9 */
+		x = (v & ONES * 0x0f) + ((v >> 6) & ONES) * 9;
+		/* the first character is the most significant: pack nibbles, then bytes */
+		x = __builtin_bswap64(x);
+		x = (x | x >> 4) & 0x00ff00ff00ff00ffull;
+		x = (x | x >> 8) & 0x0000ffff0000ffffull;
+		x = (x | x >> 16) & 0xffffffffull;
+		r = r << 32 | x;
+	}
+	*out = r;
+	return 1;
+#else
+	uint64_t v;
+	if (hex_u64(p, p + 16, &v) != p + 16)
+		return 0;
+	*out = v;
+	return 1;
+#endif
+}
+
+/*
+ * The first newline, tab or NUL in [p, end), else end: eight bytes at a
+ * time (where a name ends; names are too short for memchr's setup to pay).
+ */
+static const char *name_stop(const char *p, const char *end)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	for (; end - p >= 8; p += 8) {
+		uint64_t v = load8(p), nl = v ^ ONES * '\n', tab = v ^ ONES * '\t';
+		/* a zero byte of v, nl or tab; bytes above the first may be false hits */
+		uint64_t z = ((v - ONES) & ~v) | ((nl - ONES) & ~nl) | ((tab - ONES) & ~tab);
+		z &= HIGHS;
+		if (z)
+			return p + __builtin_ctzll(z) / 8;
+	}
+#endif
+	while (p < end && *p != '\n' && *p != '\t' && *p)
+		p++;
 	return p;
 }
 
@@ -1551,39 +1932,59 @@ static struct symtab *kallsyms_parse(const char *text, size_t len)
 	mods = xmalloc(mods_alloc * sizeof(*mods));
 	symvec_reserve(&v, mods_alloc);
 	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q, *name, *name_end;
+		const char *eol, *q, *name, *name_end, *tab = NULL;
 		const char *mod = NULL;
 		uint64_t addr;
 		char type;
-		if (!eol)
-			eol = end;
-		q = hex_u64(p, eol, &addr);
-		if (q == p || eol - q < 3 || q[0] != ' ' || !q[1] || q[2] != ' ') {
-			p = eol + 1;
-			continue;
+		if (end - p >= 19 && hex16(p, &addr) && p[16] == ' ' && p[17] && p[17] != '\n' &&
+		    p[18] == ' ') {
+			/* "<16 hex> t name[\tmodule]": one scan to the name's end */
+			type = p[17];
+			name = p + 19;
+			name_end = name_stop(name, end);
+			if (name_end == end || *name_end == '\n') {
+				eol = name_end;
+			} else {
+				eol = memchr(name_end, '\n', (size_t)(end - name_end));
+				if (!eol)
+					eol = end;
+				tab = *name_end == '\t'
+					  ? name_end
+					  : memchr(name_end, '\t', (size_t)(eol - name_end));
+			}
+		} else {
+			eol = memchr(p, '\n', (size_t)(end - p));
+			if (!eol)
+				eol = end;
+			q = hex_u64(p, eol, &addr);
+			if (q == p || eol - q < 3 || q[0] != ' ' || !q[1] || q[2] != ' ') {
+				p = eol + 1;
+				continue;
+			}
+			type = q[1];
+			name = q + 3;
+			tab = memchr(name, '\t', (size_t)(eol - name));
+			/* a NUL in a line ends its name (or module) there, as in a C string */
+			name_end = name + strnlen(name, (size_t)((tab ? tab : eol) - name));
 		}
-		type = q[1];
-		name = q + 3;
-		name_end = memchr(name, '\t', (size_t)(eol - name));
-		if (name_end) {
-			mod = name_end + 1;
+		if (tab) {
+			mod = tab + 1;
 			while (mod < eol && (*mod == ' ' || *mod == '\t'))
 				mod++;
-		} else {
-			name_end = eol;
 		}
-		/* a NUL in a line ends its name (or module) there, as in a C string */
-		name_end = name + strnlen(name, (size_t)(name_end - name));
 		if (name_end > name && kallsyms_keep(type)) {
-			size_t off = pool.len;
-			strbuf_add(&pool, name, (size_t)(name_end - name));
-			strbuf_addch(&pool, '\0');
+			size_t off = pool.len, n = (size_t)(name_end - name);
+			/* room was made for the whole text: no check a character */
+			memcpy(pool.buf + pool.len, name, n);
+			pool.len += n;
+			pool.buf[pool.len++] = '\0';
 			if (mod && mod < eol && *mod) {
-				size_t n = strnlen(mod, (size_t)(eol - mod));
+				n = strnlen(mod, (size_t)(eol - mod));
 				if (!last_mod || n != last_len || memcmp(mod, last_mod, n)) {
 					last_copy = pool.buf + pool.len;
-					strbuf_add(&pool, mod, n);
-					strbuf_addch(&pool, '\0');
+					memcpy(pool.buf + pool.len, mod, n);
+					pool.len += n;
+					pool.buf[pool.len++] = '\0';
 					last_mod = mod;
 					last_len = n;
 				}
@@ -1602,6 +2003,7 @@ static struct symtab *kallsyms_parse(const char *text, size_t len)
 		}
 		p = eol + 1;
 	}
+	pool.buf[pool.len] = '\0';
 	if (!nonzero) {
 		free(mods);
 		symvec_release(&v);

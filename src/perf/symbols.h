@@ -4,7 +4,9 @@
  * build-id file when one exists), else .dynsym, read with libelf; addresses
  * turned into file offsets through the program headers; zero-sized symbols
  * extended to the next one; duplicates at one address resolved with perf's
- * preferences; synthesized "name@plt" entries. Also /proc/kallsyms, JIT maps
+ * preferences (when those compare demangled names, only once a sample lands
+ * there: demangling every alias of a large Rust or C++ binary would be most
+ * of a cold load); synthesized "name@plt" entries. Also /proc/kallsyms, JIT maps
  * (/tmp/perf-<pid>.map) and the vdso.
  *
  * A table is four parallel arrays sorted by start address, searched by
@@ -25,24 +27,49 @@
 #include "strbuf.h"
 
 #define SYM_PLT 1 /* synthesized PLT entry: name in dynstr, shown as "<demangled>@plt" */
+/*
+ * Symbols sharing this address whose choice needs their demangled names:
+ * name[] is the group's number in the alias arrays, resolved when first read.
+ */
+#define SYM_ALIAS     2
 #define SYM_NO_MODULE UINT32_MAX /* a kallsyms symbol of the kernel image */
+
+/* What is known of the alias groups a sample has landed in (private). */
+struct sym_aliases {
+	uint32_t *winner; /* per group: 1 + the member kept, 0: not chosen yet */
+	char **shown;	  /* its demangled name until symtab_pretty takes it */
+	size_t chosen;	  /* groups chosen by this table (not read from the file) */
+	char *path;	  /* where the choices are kept beside the cache, or NULL */
+	uint64_t tag;	  /* the cache file's hash, which the choices belong to */
+};
 
 struct symtab {
 	size_t nr;
-	const uint64_t *start; /* sorted; file offsets for ELF, addresses otherwise */
-	const uint32_t *size;  /* a symbol covers [start, start + size) */
-	const uint32_t *name;  /* offset in strtab (or dynstr for SYM_PLT) */
-	const uint8_t *flags;  /* SYM_* */
+	const uint64_t *start;	/* sorted; file offsets for ELF, addresses otherwise */
+	const uint32_t *size;	/* a symbol covers [start, start + size) */
+	const uint32_t *name;	/* offset in strtab (or dynstr for SYM_PLT) */
+	const uint8_t *flags;	/* SYM_* */
 	const uint32_t *module; /* kallsyms only: offset of "[mod]" in strtab, SYM_NO_MODULE */
-	int demangle;	       /* names are C++/Rust mangled (user ELF) */
+	int demangle;		/* names are C++/Rust mangled (user ELF) */
 	int from_cache;
+	uint64_t cache_hash; /* of the cache file it was read from or written to */
 
 	const char *strtab, *dynstr;
 	uint64_t strtab_off, strtab_size, dynstr_off, dynstr_size;
 
+	/*
+	 * Alias groups (SYM_ALIAS): group g's members are alias_name[k] (strtab
+	 * offsets) with their ELF binding alias_bind[k], k in [alias_first[g],
+	 * alias_first[g + 1]), in perf's order of comparison.
+	 */
+	size_t alias_nr, alias_members;
+	const uint32_t *alias_first, *alias_name;
+	const uint8_t *alias_bind;
+
 	/* private: storage and the display names computed so far */
-	void *own[5]; /* arrays this table allocated */
-	void *map;    /* cache file mapping */
+	void *own[8];		     /* arrays this table allocated */
+	struct sym_aliases *aliases; /* groups resolved so far */
+	void *map;		     /* cache file mapping */
 	size_t map_len;
 	void *elf, *elf2; /* Elf handles kept open for the names */
 	int fd, fd2;
@@ -82,8 +109,7 @@ struct symtab *symtab_load_vdso(const struct sym_request *rq, struct strbuf *war
  * kernel's build id and the loaded modules (name, size, address) are those
  * it was written under.
  */
-struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir,
-				    struct strbuf *warn);
+struct symtab *symtab_load_kallsyms(const char *path, const char *cache_dir, struct strbuf *warn);
 
 /* The module ("[mod]") of kallsyms symbol i, NULL for the kernel image or another table. */
 const char *symtab_module(const struct symtab *t, size_t i);

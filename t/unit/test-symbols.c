@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <xxhash.h>
 
 #include "perf/symbols.h"
 
@@ -155,9 +156,10 @@ static void expect_marker(struct symtab *t)
 	assert_int_equal(symtab_find(t, off + 2), i);
 }
 
-static char *only_cache_file(const char *cache)
+/* The one file named *.EXT in a cache directory, NULL when none. */
+static char *only_file(const char *cache, const char *ext)
 {
-	char *cmd = xstrfmt("ls %s/*.sym", cache), *r = NULL;
+	char *cmd = xstrfmt("ls %s/*.%s", cache, ext), *r = NULL;
 	FILE *p = popen(cmd, "r");
 	char line[512];
 	if (p && fgets(line, sizeof(line), p)) {
@@ -197,7 +199,7 @@ static void test_own_binary_and_cache(void **state)
 	symtab_free(t);
 
 	/* a flipped byte in the payload: ignored (and rewritten) */
-	file = only_cache_file(cache);
+	file = only_file(cache, "sym");
 	assert_non_null(file);
 	{
 		FILE *f = fopen(file, "r+b");
@@ -229,6 +231,146 @@ static void test_own_binary_and_cache(void **state)
 	t = load_self(cache, &warn);
 	assert_false(t->from_cache);
 	expect_marker(t);
+	symtab_free(t);
+	assert_int_equal(warn.len, 0);
+	free(file);
+	free(cache);
+	strbuf_release(&warn);
+}
+
+/* Flip one byte of a file, `back` bytes before its end. */
+static void flip_byte(const char *file, long back)
+{
+	FILE *f = fopen(file, "r+b");
+	int c;
+	assert_non_null(f);
+	fseek(f, -back, SEEK_END);
+	c = fgetc(f);
+	fseek(f, -back, SEEK_END);
+	fputc(c ^ 0x5a, f);
+	fclose(f);
+}
+
+/*
+ * One body under four names (as Rust generics folded into one body, or C++
+ * constructor aliases): perf keeps the name with the fewest leading
+ * underscores, then the longest, both read on the DEMANGLED names. On the raw
+ * names the C name (no underscore) or the ".llvm." one (longest) would win.
+ */
+__attribute__((noinline)) int perfloop_alias_target(int x);
+__attribute__((noinline)) int perfloop_alias_target(int x)
+{
+	return x * 5 + 2;
+}
+extern int
+perfloop_alias_r(int) __asm__("_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE")
+    __attribute__((alias("perfloop_alias_target")));
+extern int perfloop_alias_z(int) __asm__(
+    "_ZN8perfloop5alias3one17h0123456789abcdefE.llvm.12345678901234567890")
+    __attribute__((alias("perfloop_alias_target")));
+extern int perfloop_alias_x(int) __asm__("_ZN1x1yE")
+    __attribute__((alias("perfloop_alias_target")));
+
+/* The index of the alias group at perfloop_alias_target. */
+static long alias_entry(struct symtab *t)
+{
+	long i = symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target));
+	assert_true(i >= 0);
+	assert_true(t->flags[i] & SYM_ALIAS);
+	assert_true(t->name[i] < t->alias_nr);
+	assert_true(t->alias_first[t->name[i] + 1] - t->alias_first[t->name[i]] == 4);
+	return i;
+}
+
+/*
+ * The group's choice: not made (nothing demangled) until a name is asked
+ * for, unless `known` (read from the choices kept beside the cache).
+ */
+static void expect_alias_choice(struct symtab *t, int known)
+{
+	long i = alias_entry(t);
+	if (known)
+		assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
+	else
+		assert_int_equal(t->aliases->winner[t->name[i]], 0);
+	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
+	assert_string_equal(symtab_name(t, (size_t)i),
+			    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
+	assert_int_not_equal(t->aliases->winner[t->name[i]], 0);
+	/* and once chosen, the same again */
+	assert_string_equal(symtab_pretty(t, (size_t)i), "perfloop::alias::the_longest_of_all");
+	assert_int_equal(
+	    symtab_find(t, self_offset((uint64_t)(uintptr_t)&perfloop_alias_target) + 1), i);
+}
+
+/* Rewrite winner[g] of a choices file, and its hash: only the check of the value is left. */
+static void set_choice(const char *file, size_t g, uint32_t value)
+{
+	FILE *f = fopen(file, "r+b");
+	long size;
+	char *buf;
+	uint64_t h;
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	buf = malloc((size_t)size);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+	memcpy(buf + 32 + 4 * g, &value, 4);
+	h = XXH3_64bits(buf + 32, (size_t)size - 32);
+	memcpy(buf + 24, &h, 8);
+	fseek(f, 0, SEEK_SET);
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	free(buf);
+}
+
+static void test_alias_groups(void **state)
+{
+	struct strbuf warn = STRBUF_INIT;
+	char *cache = xstrfmt("%s/alias-cache", dir), *file;
+	struct symtab *t;
+	size_t g;
+	uint32_t end;
+	(void)state;
+	assert_int_equal(perfloop_alias_x(1), 7);
+	t = load_self(NULL, &warn);
+	assert_non_null(t);
+	expect_alias_choice(t, 0);
+	symtab_free(t);
+
+	/* the first load writes the cache; its choice, asked by name only, is kept when freed */
+	t = load_self(cache, &warn);
+	assert_false(t->from_cache);
+	assert_string_equal(symtab_name(t, (size_t)alias_entry(t)),
+			    "_ZN8perfloop5alias18the_longest_of_all17h0123456789abcdefE");
+	g = t->name[alias_entry(t)];
+	end = t->alias_first[g + 1];
+	symtab_free(t);
+	file = only_file(cache, "alias");
+	assert_non_null(file);
+
+	/* the next load maps the cache and knows the choice */
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	expect_alias_choice(t, 1);
+	symtab_free(t);
+
+	/* a damaged choices file is ignored: the choice is made again, the same */
+	flip_byte(file, 2);
+	t = load_self(cache, &warn);
+	assert_true(t->from_cache);
+	expect_alias_choice(t, 0);
+	symtab_free(t);
+	/* a choice outside its group (with a good hash) is made again too */
+	set_choice(file, g, 0xffffffffu);
+	t = load_self(cache, &warn);
+	expect_alias_choice(t, 1);
+	symtab_free(t);
+	/* 1 + the first member after the group: a member of the next group, or of none */
+	set_choice(file, g, end + 1);
+	t = load_self(cache, &warn);
+	expect_alias_choice(t, 1);
 	symtab_free(t);
 	assert_int_equal(warn.len, 0);
 	free(file);
@@ -310,17 +452,54 @@ static void test_kallsyms(void **state)
 	strbuf_release(&warn);
 }
 
-/* Flip one byte of a file, `back` bytes before its end. */
-static void flip_byte(const char *file, long back)
+/*
+ * Lines read by the fast path (16 hex digits, a name scanned a word at a
+ * time) and the lines it must leave to the careful one: what is kept and
+ * where must be the same as a digit at a time.
+ */
+static void test_kallsyms_lines(void **state)
 {
-	FILE *f = fopen(file, "r+b");
-	int c;
+	static const char text[] =
+	    "FFFFFFFF81000000 T Upper_Case_Addr\n"
+	    "ffffffff8100Ab00 t mixed_case_hex_digits_and_a_name_over_many_words\n"
+	    "fffffffff81000200 t seventeen_digits\n"
+	    "ffffffff8100030g t bad_g\n"
+	    "ffffffff81000@00 t bad_at\n"
+	    "ffffffff81000`00 t bad_backtick\n"
+	    "ffffffff81000G00 t bad_G\n"
+	    "ffffffff81000:00 t bad_colon\n"
+	    "ffffffff81000/00 t bad_slash\n"
+	    "ffffffff81000\xc6"
+	    "00 t bad_high\n"
+	    "ffffffff8100c000 t\tbad_type\n"
+	    "ffffffff8100d000 \n"
+	    "81000500 T short_addr\n"
+	    "ffffffff8100e000 t nul\0after\t[modx]\n"
+	    "ffffffff8100e100 t tabbed\t\t [mody]\n"
+	    "ffffffff8100f000 t x";
+	char *path = xstrfmt("%s/kallsyms-lines", dir);
+	struct strbuf warn = STRBUF_INIT;
+	struct symtab *t;
+	FILE *f = fopen(path, "wb");
+	(void)state;
 	assert_non_null(f);
-	fseek(f, -back, SEEK_END);
-	c = fgetc(f);
-	fseek(f, -back, SEEK_END);
-	fputc(c ^ 0x5a, f);
+	assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
 	fclose(f);
+	t = symtab_load_kallsyms(path, NULL, &warn);
+	assert_non_null(t);
+	assert_int_equal(t->nr, 6);
+	expect_kernel(t, 0x81000500ull, "short_addr", NULL);
+	expect_kernel(t, 0xffffffff81000000ull, "Upper_Case_Addr", NULL);
+	expect_kernel(t, 0xffffffff8100ab00ull, "mixed_case_hex_digits_and_a_name_over_many_words",
+		      NULL);
+	expect_kernel(t, 0xffffffff8100e000ull, "nul", "[modx]");
+	expect_kernel(t, 0xffffffff8100e100ull, "tabbed", "[mody]");
+	expect_kernel(t, 0xffffffff8100f000ull, "x", NULL);
+	assert_int_equal(t->start[1], 0xffffffff81000000ull);
+	assert_int_equal(t->start[2], 0xffffffff8100ab00ull);
+	symtab_free(t);
+	free(path);
+	strbuf_release(&warn);
 }
 
 static void test_kallsyms_cache(void **state)
@@ -349,7 +528,7 @@ static void test_kallsyms_cache(void **state)
 	symtab_free(t);
 
 	/* a name changed in the pool: the hash says so, the file is parsed again */
-	file = only_cache_file(cache);
+	file = only_file(cache, "sym");
 	assert_non_null(file);
 	flip_byte(file, 12);
 	t = symtab_load_kallsyms(path, cache, &warn);
@@ -410,8 +589,10 @@ int main(void)
 	    cmocka_unit_test(test_demangle),
 	    cmocka_unit_test(test_radix_sort),
 	    cmocka_unit_test(test_own_binary_and_cache),
+	    cmocka_unit_test(test_alias_groups),
 	    cmocka_unit_test(test_missing_file),
 	    cmocka_unit_test(test_kallsyms),
+	    cmocka_unit_test(test_kallsyms_lines),
 	    cmocka_unit_test(test_kallsyms_cache),
 	    cmocka_unit_test(test_perfmap),
 	};
