@@ -187,9 +187,11 @@ test_expect_success 'a queue ranks a candidate a guard rejects with the rejects,
 	git -C "$WT" diff >q2-target-only.patch && git -C "$WT" checkout -q textstat.c &&
 	rm -f "$GH_COUNTER".* &&
 	P try --no-profile --patch "$TEST_DIR/q1-guard-slower.patch" \
-		--patch "$TEST_DIR/q2-target-only.patch" --json >queue.json 2>queue.err &&
+		--patch "$TEST_DIR/q2-target-only.patch" --json >queue.json 2>queue.err ||
+		{ tail -30 queue.err >&2; false; } &&
 	json_get queue.json "[(c[\"file\"].split(\"/\")[-1], c[\"verdict\"]) for c in d[\"candidates\"]]" >ranking &&
-	grep -qx "\[(.q2-target-only.patch., .keep.), (.q1-guard-slower.patch., .reject.)\]" ranking &&
+	json_get queue.json "[c[\"reason\"] for c in d[\"candidates\"]]" >>ranking &&
+	grep_q "^\[(.q2-target-only.patch., .keep.), (.q1-guard-slower.patch., .reject.)\]$" ranking &&
 	P try --no-profile --patch "$TEST_DIR/q1-guard-slower.patch" >queue.out 2>&1;
 	test $? = 1 && grep_q "^ *slower *guard .other. is slower: work ×1.400" queue.out &&
 	test -z "$(git -C "$WT" status --porcelain)"
