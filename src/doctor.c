@@ -84,6 +84,9 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 	if (trigger.len) {
 		/* wall time is noisy here: the quietest way out */
 		if (cpu && cpu->sigma <= DOCTOR_QUIET) {
+			const struct metric *im = metric_find("instructions");
+			const struct metric_history *vg =
+				im ? metric_history_find(in->noise, in->nnoise, im, 1) : NULL;
 			rec_set(rec, "cpu", NULL);
 			strbuf_addf(&brief, "cpu noise %.2f%%", 100 * cpu->sigma);
 			strbuf_addf(&why,
@@ -91,6 +94,14 @@ void doctor_recommend(const struct doctor_inputs *in, struct doctor_rec *rec)
 				    "for CPUs, and CPU time leaves the waiting out (right for a "
 				    "CPU-bound harness)",
 				    trigger.buf, 100 * cpu->sigma);
+			/* instructions under valgrind calibrated here: as good, only slower */
+			if (vg && vg->sigma <= DOCTOR_QUIET)
+				strbuf_addf(&why,
+					    "; instructions counted by valgrind are as steady here "
+					    "(%.2f%% per pair) and blind to the load, at %d-%dx the "
+					    "run time: keep them when that time is acceptable",
+					    100 * vg->sigma, VALGRIND_SLOWDOWN_TYPICAL,
+					    VALGRIND_SLOWDOWN_MAX);
 		} else if (in->valgrind == HI_YES) {
 			rec_set(rec, "instructions", "valgrind");
 			strbuf_addstr(&brief, "no PMU: valgrind");

@@ -125,6 +125,20 @@ static void test_noisy_wall(void **state)
 	expect(&in, "wall", NULL, "low enough");
 }
 
+static void test_cpu_beside_valgrind(void **state)
+{
+	/* lz4 on a loaded VM: cpu quiet, valgrind's instructions exact */
+	struct metric_history n[] = {H("wall", 0, 0.22, 3), H("cpu", 0, 0.0028, 3),
+				     H("instructions", 1, 0.0, 3)};
+	struct metric_history m[] = {H("wall", 0, 0.22, 3), H("cpu", 0, 0.0028, 3)};
+	struct doctor_inputs in = vm(n, 3), bare = vm(m, 2);
+	(void)state;
+	/* cpu decides at native speed, and the reason says valgrind's counts are as good */
+	expect(&in, "cpu", NULL, "instructions counted by valgrind are as steady here (0.00% per "
+				 "pair)");
+	expect(&bare, "cpu", NULL, "CPU-bound harness");
+}
+
 static void test_uncalibrated(void **state)
 {
 	struct doctor_inputs in = vm(NULL, 0);
@@ -219,6 +233,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_pmu_first),	cmocka_unit_test(test_quiet_harness_metric),
 	    cmocka_unit_test(test_noisy_wall),	cmocka_unit_test(test_uncalibrated),
+	    cmocka_unit_test(test_cpu_beside_valgrind),
 	    cmocka_unit_test(test_advice_line), cmocka_unit_test(test_host_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
