@@ -135,6 +135,13 @@ test_expect_success 'a quiet verdict metric: no note' '
 	json_get q.json "d[\"advice\"]" | grep -qx None
 '
 
+test_expect_success 'a cross-check too noisy for its pairs says so instead of printing its interval' '
+	rm -f "$MH_COUNTER" &&
+	(cd quiet && "$PERFLOOP" bench --vs ../noisy.art --artifact ../noisy.art --runs 2 >../x.txt 2>../x.err) &&
+	grep_q "^  score  *median ratio [0-9.]*, mean ratio [0-9.]* (interval wider than ×4: too noisy to tell), [0-9] pairs" x.txt &&
+	! grep -q "^  score .*\[" x.txt
+'
+
 test_expect_success 'bench with a noisy verdict metric: the same note' '
 	(cd proj && "$PERFLOOP" bench --vs ../noisy.art --artifact ../noisy2.art --json >../b.json 2>../b.err) &&
 	grep_q "^note: score noise [0-9.]*% per pair on this host; .perfloop doctor. recommends bench.metric = $REC$" b.err &&

@@ -205,6 +205,9 @@ void plan_warning(int pairs, double mde, double margin, double target, int neede
 			    100 * target);
 }
 
+/* A cross-check interval whose ends differ by more than this factor is not printed. */
+#define CROSS_TOO_WIDE 4.0
+
 static void print_cross(const struct bench_view *v)
 {
 	if (!v->ncross)
@@ -215,7 +218,10 @@ static void print_cross(const struct bench_view *v)
 		const struct bench_view_cross *x = &v->cross[i];
 		printf("  %-16s median ratio %.4f, mean ratio %.4f", x->m->name, x->ratio,
 		       x->ratio_mean);
-		if (isfinite(x->lo) && isfinite(x->hi))
+		if (isfinite(x->lo) && isfinite(x->hi) && x->hi > CROSS_TOO_WIDE * x->lo)
+			/* honest but useless digits: [0.0002, 4747.9] says nothing */
+			printf(" (interval wider than ×%g: too noisy to tell)", CROSS_TOO_WIDE);
+		else if (isfinite(x->lo) && isfinite(x->hi))
 			printf(" [%.4f, %.4f] (%.1f%% interval, %s)", x->lo, x->hi, 100 * x->level,
 			       x->noise ? x->noise : "?");
 		else
