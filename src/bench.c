@@ -1153,7 +1153,7 @@ static void read_run_row(sqlite3_stmt *st, void *row)
 	r->out_len = sqlite3_column_int64(st, 13);
 	r->err_off = sqlite3_column_int64(st, 14);
 	r->err_len = sqlite3_column_int64(st, 15);
-	r->tool = sqlite3_column_type(st, 16) == SQLITE_NULL ? NULL : xstrdup(col_text(st, 16));
+	r->tool = col_dup(st, 16);
 }
 
 static void release_run_row(void *row)

@@ -80,3 +80,15 @@ json_get() { # json_get FILE EXPR  (python3 expression over `d`; json and statis
 grep_q() { # grep_q PATTERN FILE, showing the file on failure
 	grep -q -- "$1" "$2" || { echo "'$1' not in $2:" >&2; cat "$2" >&2; return 1; }
 }
+# example_repo: the bundled example (examples/textstat) committed to a clone
+# project/ of a bare origin.git (pushed to main), its harness built; "Bail
+# out!" and exit when that fails
+example_repo() {
+	local ex="$SRC/examples/textstat"
+	git init -q --bare origin.git
+	git clone -q origin.git project 2>/dev/null
+	cp "$ex"/{Makefile,textstat.c,textstat.h,harness.c,.gitignore,.gitattributes} project/
+	(cd project && git add . && git commit -qm "textstat: the library" &&
+		git push -q origin HEAD:main) || { echo "Bail out! cannot set up the repositories"; exit 1; }
+	make -s -C project harness || { echo "Bail out! cannot build the harness"; exit 1; }
+}

@@ -22,12 +22,7 @@ command -v cc >/dev/null && command -v make >/dev/null || test_skip_all "no C co
 	test_skip_all "no PMU and no valgrind: nothing counts instructions"
 if perf record -q -o perf-probe.data true 2>/dev/null; then have_perf=1; else have_perf=; fi
 
-git init -q --bare origin.git
-git clone -q origin.git project 2>/dev/null
-cp "$EX"/{Makefile,textstat.c,textstat.h,harness.c,.gitignore,.gitattributes} project/
-(cd project && git add . && git commit -qm "textstat: the library" &&
-	git push -q origin HEAD:main) || { echo "Bail out! cannot set up the repositories"; exit 1; }
-make -s -C project harness || { echo "Bail out! cannot build the harness"; exit 1; }
+example_repo
 
 # hook: on its Nth call (N in int-at) SIGINT the perfloop running it and wait to be killed
 cat >hook <<'SH'

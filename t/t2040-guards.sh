@@ -13,17 +13,11 @@
 # as does the guard, a second harness (gharness guard). Its noise is seeded.
 . "$(dirname "$0")/lib.sh"
 
-EX="$SRC/examples/textstat"
 command -v cc >/dev/null && command -v make >/dev/null || test_skip_all "no C compiler or make"
 cc -O1 -o gh "$SRC/t/data/gharness.c" || test_skip_all "cannot build t/data/gharness.c"
 export GH_COUNTER="$TEST_DIR/gh.count"
 
-git init -q --bare origin.git
-git clone -q origin.git project 2>/dev/null
-cp "$EX"/{Makefile,textstat.c,textstat.h,harness.c,.gitignore,.gitattributes} project/
-(cd project && git add . && git commit -qm "textstat: the library" &&
-	git push -q origin HEAD:main) || { echo "Bail out! cannot set up the repositories"; exit 1; }
-make -s -C project harness || { echo "Bail out! cannot build the harness"; exit 1; }
+example_repo
 
 cat >project/perfloop.ini <<INI
 [project]
