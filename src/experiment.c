@@ -109,44 +109,26 @@ enum try_verdict try_cross_check(enum try_verdict v, const char *contradiction, 
 	return TRY_INCONCLUSIVE;
 }
 
-void try_reason_metric(struct strbuf *reason, const char *metric)
-{
-	static const struct {
-		const char *from, *to;
-	} words[] = {
-		{ "end-to-end time is faster", "faster by %s" },
-		{ "end-to-end time is slower", "slower by %s" },
-		{ "time is the same", "the same by %s" },
-	};
-	if (!metric || !strcmp(metric, "wall"))
-		return;
-	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
-		size_t n = strlen(words[i].from);
-		if (!strncmp(reason->buf, words[i].from, n)) {
-			struct strbuf sb = STRBUF_INIT;
-			strbuf_addf(&sb, words[i].to, metric);
-			strbuf_addstr(&sb, reason->buf + n);
-			strbuf_reset(reason);
-			strbuf_addbuf(reason, &sb);
-			strbuf_release(&sb);
-			return;
-		}
-	}
-}
-
-enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
+enum try_verdict try_decide(enum verdict time, const char *metric, const struct diff_result *diff,
 			    const char *const *touched, size_t nr_touched,
 			    const char *const *missing, size_t nr_missing, struct strbuf *reason)
 {
-	struct strbuf why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT, same = STRBUF_INIT;
+	int by = metric && strcmp(metric, "wall");
 	enum try_verdict v;
 	int r;
 	switch (time) {
 	case VERDICT_FASTER:
-		strbuf_addstr(reason, "end-to-end time is faster");
+		if (by)
+			strbuf_addf(reason, "faster by %s", metric);
+		else
+			strbuf_addstr(reason, "end-to-end time is faster");
 		return TRY_KEEP;
 	case VERDICT_SLOWER:
-		strbuf_addstr(reason, "end-to-end time is slower");
+		if (by)
+			strbuf_addf(reason, "slower by %s", metric);
+		else
+			strbuf_addstr(reason, "end-to-end time is slower");
 		return TRY_REJECT;
 	case VERDICT_INCONCLUSIVE:
 	case VERDICT_CONTINUE:
@@ -156,20 +138,26 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 	case VERDICT_SAME:
 		break;
 	}
+	if (by)
+		strbuf_addf(&same, "the same by %s", metric);
+	else
+		strbuf_addstr(&same, "time is the same");
 	if (!diff) {
-		strbuf_addstr(reason, "time is the same and there is no profile to show a clearly "
-			      "better hotspot profile");
+		strbuf_addf(reason, "%s and there is no profile to show a clearly better hotspot "
+			    "profile", same.buf);
+		strbuf_release(&same);
 		return TRY_REJECT;
 	}
 	if (!nr_touched) {
-		strbuf_addstr(reason, "time is the same and the change names no function to find "
-			      "in the profile");
+		strbuf_addf(reason, "%s and the change names no function to find in the profile",
+			    same.buf);
+		strbuf_release(&same);
 		return TRY_REJECT;
 	}
 	r = diff_keep_flat(diff, touched, nr_touched, &why);
 	if (r < 0) {
 		/* nothing to judge: say why rather than call it a reshuffle */
-		strbuf_addstr(reason, "time is the same and keep-flat could not be judged: ");
+		strbuf_addf(reason, "%s and keep-flat could not be judged: ", same.buf);
 		if (nr_missing) {
 			strbuf_addstr(reason, "touched ");
 			try_join_names(reason, missing, nr_missing);
@@ -181,10 +169,11 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 					      "in both profiles");
 		}
 		strbuf_release(&why);
+		strbuf_release(&same);
 		return TRY_REJECT;
 	}
 	v = r ? TRY_KEEP_FLAT : TRY_REJECT;
-	strbuf_addf(reason, "time is the same; %s%s", why.buf,
+	strbuf_addf(reason, "%s; %s%s", same.buf, why.buf,
 		    v == TRY_REJECT ? ": a reshuffle without a time gain" : "");
 	if (nr_missing) {
 		strbuf_addstr(reason, " (not in either profile: ");
@@ -192,6 +181,7 @@ enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
 		strbuf_addch(reason, ')');
 	}
 	strbuf_release(&why);
+	strbuf_release(&same);
 	return v;
 }
 

@@ -52,13 +52,6 @@ int try_verdict_parse(const char *name, enum try_verdict *out);
 int try_verdict_keeps(enum try_verdict v);
 
 /*
- * try_decide() words its reason for time ("end-to-end time is faster", "time
- * is the same ..."); when the verdict judged another metric, say that one
- * instead ("faster by instructions", "the same by work ..."). wall: as is.
- */
-void try_reason_metric(struct strbuf *reason, const char *metric);
-
-/*
  * The procedure's rule. Time faster: keep. Time slower: reject. Time
  * inconclusive: inconclusive. Time the same: keep-flat only when the hotspot
  * diff (NULL when no profile was taken) shows the touched functions dropped
@@ -67,9 +60,11 @@ void try_reason_metric(struct strbuf *reason, const char *metric);
  * not a win. `missing` are the touched functions in neither profile
  * (diff_touched_missing()): the sentence names them, and says when keep-flat
  * could not be judged because no touched function is in the diff. `reason`
- * gets one sentence.
+ * gets one sentence, worded for time when `metric` is wall or NULL ("end-to-end
+ * time is faster", "time is the same ..."), else naming it ("faster by
+ * instructions", "the same by work ...").
  */
-enum try_verdict try_decide(enum verdict time, const struct diff_result *diff,
+enum try_verdict try_decide(enum verdict time, const char *metric, const struct diff_result *diff,
 			    const char *const *touched, size_t nr_touched,
 			    const char *const *missing, size_t nr_missing, struct strbuf *reason);
 

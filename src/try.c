@@ -255,10 +255,10 @@ int try_run(struct project *c, const struct loop_state *ls, const struct try_req
 		goto out;
 
 	/* 6. the verdict */
-	r->verdict = try_decide(r->bench.vr.verdict, tp->have_profile ? &tp->diff : NULL,
+	r->verdict = try_decide(r->bench.vr.verdict, r->setup.spec.metric->name,
+				tp->have_profile ? &tp->diff : NULL,
 				tp->touched, tp->nr_touched, tp->missing, tp->nr_missing,
 				&r->reason);
-	try_reason_metric(&r->reason, r->setup.spec.metric->name);
 	/* a calibrated cross-check against the verdict's metric makes it inconclusive */
 	r->verdict = try_cross_check(r->verdict, r->bench.contradiction, r->setup.spec.cross_warn,
 				     r->setup.spec.metric->name, &r->reason);

@@ -329,19 +329,23 @@ static void test_reason_metric(void **state)
 {
 	struct strbuf r = STRBUF_INIT;
 	(void)state;
-	strbuf_addstr(&r, "end-to-end time is faster");
-	try_reason_metric(&r, "wall");
+	assert_int_equal(try_decide(VERDICT_FASTER, "wall", NULL, NULL, 0, NULL, 0, &r), TRY_KEEP);
 	assert_string_equal(r.buf, "end-to-end time is faster");
-	try_reason_metric(&r, "instructions");
+	strbuf_reset(&r);
+	assert_int_equal(try_decide(VERDICT_FASTER, "instructions", NULL, NULL, 0, NULL, 0, &r),
+			 TRY_KEEP);
 	assert_string_equal(r.buf, "faster by instructions");
 	strbuf_reset(&r);
-	strbuf_addstr(&r, "time is the same; hot dropped");
-	try_reason_metric(&r, "work");
-	assert_string_equal(r.buf, "the same by work; hot dropped");
+	assert_int_equal(try_decide(VERDICT_SLOWER, "cpu", NULL, NULL, 0, NULL, 0, &r), TRY_REJECT);
+	assert_string_equal(r.buf, "slower by cpu");
 	strbuf_reset(&r);
-	strbuf_addstr(&r, "the bench could not tell");
-	try_reason_metric(&r, "cpu");
-	assert_string_equal(r.buf, "the bench could not tell");
+	assert_int_equal(try_decide(VERDICT_SAME, "work", NULL, NULL, 0, NULL, 0, &r), TRY_REJECT);
+	assert_string_equal(r.buf, "the same by work and there is no profile to show a clearly "
+				   "better hotspot profile");
+	strbuf_reset(&r);
+	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, "cpu", NULL, NULL, 0, NULL, 0, &r),
+			 TRY_INCONCLUSIVE);
+	assert_non_null(strstr(r.buf, "the bench could not tell"));
 	strbuf_release(&r);
 }
 
@@ -362,42 +366,42 @@ static void test_try_decide(void **state)
 	const char *prefetch[] = { "prefetch" }, *hot_a[] = { "hot_a" }, *other[] = { "other" };
 	const char *two[] = { "prefetch", "other" };
 	(void)state;
-	assert_int_equal(try_decide(VERDICT_FASTER, NULL, NULL, 0, NULL, 0, &why), TRY_KEEP);
+	assert_int_equal(try_decide(VERDICT_FASTER, NULL, NULL, NULL, 0, NULL, 0, &why), TRY_KEEP);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SLOWER, &drop, prefetch, 1, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SLOWER, NULL, &drop, prefetch, 1, NULL, 0, &why), TRY_REJECT);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, &drop, prefetch, 1, NULL, 0, &why),
+	assert_int_equal(try_decide(VERDICT_INCONCLUSIVE, NULL, &drop, prefetch, 1, NULL, 0, &why),
 			 TRY_INCONCLUSIVE);
 	strbuf_reset(&why);
 	/* same time: keep-flat only when the touched functions dropped and nothing grew */
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, prefetch, 1, NULL, 0, &why),
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &drop, prefetch, 1, NULL, 0, &why),
 			 TRY_KEEP_FLAT);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "reshuffle"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, other, 1, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &drop, other, 1, NULL, 0, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "could not be judged"));
 	assert_null(strstr(why.buf, "reshuffle"));
 	strbuf_reset(&why);
 	/* touched functions in neither profile (always inlined): named, with why */
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, other, 1, other, 1, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &drop, other, 1, other, 1, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "could not be judged: touched other not in either "
 				       "profile (inlined into callers, or too little time to be "
 				       "sampled)"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, two, 2, other, 1, &why), TRY_KEEP_FLAT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &drop, two, 2, other, 1, &why), TRY_KEEP_FLAT);
 	assert_non_null(strstr(why.buf, "(not in either profile: other)"));
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &reshuffle, hot_a, 1, NULL, 0, &why), TRY_REJECT);
 	assert_null(strstr(why.buf, "not in either"));
 	strbuf_reset(&why);
 	/* keep wins on time whatever the profile says */
-	assert_int_equal(try_decide(VERDICT_FASTER, &drop, other, 1, other, 1, &why), TRY_KEEP);
+	assert_int_equal(try_decide(VERDICT_FASTER, NULL, &drop, other, 1, other, 1, &why), TRY_KEEP);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, &drop, NULL, 0, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, &drop, NULL, 0, NULL, 0, &why), TRY_REJECT);
 	strbuf_reset(&why);
-	assert_int_equal(try_decide(VERDICT_SAME, NULL, prefetch, 1, NULL, 0, &why), TRY_REJECT);
+	assert_int_equal(try_decide(VERDICT_SAME, NULL, NULL, prefetch, 1, NULL, 0, &why), TRY_REJECT);
 	assert_non_null(strstr(why.buf, "no profile"));
 	strbuf_release(&why);
 }
