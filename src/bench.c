@@ -379,13 +379,7 @@ double bench_median(const struct bench_spec *spec, const struct bench_result *re
 
 double bench_ratio_of_medians(const struct bench_spec *spec, const struct bench_result *res)
 {
-	size_t i = 0;
-	int vg = bench_metric_valgrind(spec, spec->metric);
-	double a, b;
-	while (i < res->nmets && res->mets[i] != spec->metric)
-		i++;
-	a = bench_side_median(res, i, 'A', vg);
-	b = bench_side_median(res, i, 'B', vg);
+	double a = bench_median(spec, res, 'A'), b = bench_median(spec, res, 'B');
 	return a > 0 && b > 0 ? b / a : 0;
 }
 
