@@ -60,8 +60,10 @@ test_expect_success 'A/A: the same binding against its stored copy is never fast
 test_expect_success 'profile and hotspots: the .node row shows up' '
 	R profile --json >prof.json &&
 	R hotspots --json >top.json &&
-	json_get top.json "d[\"rows\"][0][\"dso\"]" | grep -qx rspack.linux-x64-gnu.node &&
+	json_get top.json "[r[\"dso\"] for r in d[\"rows\"][:5]]" | grep -q rspack.linux-x64-gnu.node &&
 	R hotspots --percent-limit 0 --json >all.json &&
+	# the stripped binding has no symbols: its samples spread over addresses
+	# of about 1% each, so a libc row can lead; the .node holds most samples
 	json_get all.json "sum(r[\"percent\"] for r in d[\"rows\"] if r[\"dso\"] == \"rspack.linux-x64-gnu.node\") > 50" | grep -q True
 '
 

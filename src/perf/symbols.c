@@ -496,22 +496,14 @@ long symtab_find(const struct symtab *t, uint64_t addr)
 		return -1;
 	i = (long)lo - 1;
 	/* perf's symbols__find: [start, end), or exactly start for a zero-sized symbol */
-	if (addr - t->start[i] < t->size[i] || (addr == t->start[i] && !t->size[i])) {
+	if (addr - t->start[i] < t->size[i] || (addr == t->start[i] && !t->size[i]))
 		/*
-		 * perf 6.1 inserts PLT entries after fixing up symbol ends, so a
-		 * zero-sized symbol before .plt (_init) may have grown over
-		 * them; its rb-tree then finds that older symbol first.
+		 * The latest start wins: in a PLT entry that is the entry
+		 * (fopen@plt), even where the zero-sized _init before .plt
+		 * grew over it when ends were fixed up; perf 6.1 names one or
+		 * the other depending on its rb-tree's shape.
 		 */
-		if (t->flags[i] & SYM_PLT)
-			for (long j = i - 1; j >= 0; j--) {
-				if (t->flags[j] & SYM_PLT)
-					continue;
-				if (addr - t->start[j] < t->size[j])
-					return j;
-				break;
-			}
 		return i;
-	}
 	/* a larger symbol may enclose a smaller one just before addr */
 	for (long j = i - 1, k = 0; j >= 0 && k < 16; j--, k++)
 		if (addr - t->start[j] < t->size[j])
