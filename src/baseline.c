@@ -108,6 +108,50 @@ char *fingerprint_compute(struct project *c)
 	}
 }
 
+/* The [fingerprint] commands' names, the command each runs being left out. */
+static int add_fp_name(const struct cfg_entry *e, void *data)
+{
+	json_object_set_new(data, e->key, json_string(""));
+	return 0;
+}
+
+int fingerprint_config_diff(struct project *c, const char *base, struct strbuf *why)
+{
+	json_t *a = json_loads(base, 0, NULL), *names = json_object(), *v;
+	const char *build = config_get(&c->cfg, "build.command"), *key, *was;
+	int ret = 0;
+	if (!json_is_object(a)) {
+		ret = -1;
+		goto out;
+	}
+	config_each(&c->cfg, "fingerprint", NULL, add_fp_name, names);
+	was = json_string_value(json_object_get(a, "build"));
+	if (strcmp(was ? was : "", build ? build : "")) {
+		strbuf_addf(why, "build.command was \"%s\", is \"%s\"", was ? was : "",
+			    build ? build : "");
+		ret = 1;
+		goto out;
+	}
+	json_object_foreach(a, key, v) {
+		if (strcmp(key, "build") && !json_object_get(names, key)) {
+			strbuf_addf(why, "[fingerprint] %s is no longer in the config", key);
+			ret = 1;
+			goto out;
+		}
+	}
+	json_object_foreach(names, key, v) {
+		if (!json_object_get(a, key)) {
+			strbuf_addf(why, "[fingerprint] %s is new in the config", key);
+			ret = 1;
+			goto out;
+		}
+	}
+out:
+	json_decref(a);
+	json_decref(names);
+	return ret;
+}
+
 int fingerprint_diff(const char *base, const char *now, struct strbuf *why)
 {
 	json_t *a = json_loads(base, 0, NULL), *b = json_loads(now, 0, NULL);

@@ -41,6 +41,14 @@ char *fingerprint_compute(struct project *c);
  */
 int fingerprint_diff(const char *base, const char *now, struct strbuf *why);
 
+/*
+ * What can be told of a baseline's fingerprint `base` without running the
+ * [fingerprint] commands: 1 (why set) when build.command differs or the
+ * commands' names do, 0 when they agree (the commands' outputs may still
+ * differ), -1 when `base` is not a fingerprint.
+ */
+int fingerprint_config_diff(struct project *c, const char *base, struct strbuf *why);
+
 struct baseline {
 	int64_t id;
 	char *name;

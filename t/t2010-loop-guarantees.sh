@@ -232,4 +232,26 @@ test_expect_success 'baseline save: SIGTERM while the store copies leaves no tem
 	test "$(sql "SELECT count(*) FROM baselines WHERE name = \"big\"")" = 0
 '
 
+test_expect_success 'status says when the config no longer builds the way the baseline was' '
+	P build >/dev/null && P baseline save fp >/dev/null &&
+	P status --json >st.json &&
+	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -qx None &&
+	printf "[fingerprint]\ncc = cc --version\n" >>work/perfloop.ini &&
+	P status --json >st.json &&
+	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -q "fingerprint. cc is new" &&
+	json_get st.json "d[\"next\"]" | grep -q "^perfloop build && perfloop baseline save" &&
+	P status >st.out && grep_q "^ *built another way than the config says: " st.out &&
+	! P bench --runs 1 >/dev/null 2>err && grep_q "not built the same way" err &&
+	P build >/dev/null && P baseline save fp2 >save.out &&
+	# each output on its lines, not one JSON string with \n escapes
+	grep_q "^  fingerprint build: .*cc -O1 -shared" save.out &&
+	grep_q "^ *cc: $(cc --version | head -n 1)" save.out &&
+	grep_q "^ *$(cc --version | sed -n 2p)" save.out && ! grep -q "[\\]n" save.out &&
+	P status --json >st.json &&
+	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -qx None &&
+	sed -i "s/^command = \(.*hook build\)/command = true \&\& \1/" work/perfloop.ini &&
+	P status --json >st.json &&
+	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -q "^build.command was .*, is \"true && "
+'
+
 test_done

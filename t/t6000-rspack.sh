@@ -10,6 +10,9 @@
 cache=${PERFLOOP_RSPACK_DIR:-/tmp/perfloop-rspack}
 perf record -q -o perf-probe.data -- true >/dev/null 2>&1 ||
 	test_skip_all "perf cannot record here (perf_event_paranoid=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null))"
+# the benches build in $cache (its dist/): one run of this script at a time
+mkdir -p "$(dirname "$cache")" && exec 8>"$cache.test.lock" && flock -w 3600 8 ||
+	{ echo "Bail out! cannot hold $cache.test.lock (another run of t6000 has it)"; exit 1; }
 "$SRC/examples/rspack/setup" "$cache" --modules 2000 >setup.log 2>&1
 rc=$?
 [ $rc -eq 77 ] && test_skip_all "$(grep -h skipped setup.log | tail -1)"

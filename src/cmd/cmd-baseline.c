@@ -27,6 +27,35 @@ static json_t *baseline_json(const struct baseline *b)
 	return o;
 }
 
+/*
+ * A fingerprint as lines: "build" first, then each [fingerprint] command's
+ * output, a multi-line output indented under its first line.
+ */
+static void print_fingerprint(const char *text)
+{
+	json_t *fp = json_loads(text, 0, NULL), *v;
+	const char *key, *label = "  fingerprint ";
+	if (!json_is_object(fp)) {
+		printf("%s%s\n", label, text);
+		json_decref(fp);
+		return;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		json_object_foreach(fp, key, v) {
+			const char *s = json_string_value(v), *nl;
+			if (!s || !strcmp(key, "build") != !pass)
+				continue;
+			printf("%s%s: ", label, key);
+			label = "              ";
+			while ((nl = strchr(s, '\n'))) {
+				printf("%.*s\n%s  ", (int)(nl - s), s, label);
+				s = nl + 1;
+			}
+			printf("%s\n", s);
+		}
+	json_decref(fp);
+}
+
 static int baseline_save_cmd(const struct cmd_args *a, struct project *c)
 {
 	struct strbuf err = STRBUF_INIT;
@@ -58,7 +87,7 @@ static int baseline_save_cmd(const struct cmd_args *a, struct project *c)
 		       b.dirty ? " from a worktree with uncommitted changes" : "");
 		if (b.commit)
 			printf("  commit %s\n", b.commit);
-		printf("  fingerprint %s\n", b.fingerprint);
+		print_fingerprint(b.fingerprint);
 	}
 	baseline_release(&b);
 	free(path);

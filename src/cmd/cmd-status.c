@@ -104,7 +104,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	const char *next;
 	char hash[HASH_HEX] = "", *tracking;
 	int json = args_has(a, "json"), check = args_has(a, "check"), r, have_baseline = 0;
-	int baseline_of_head = 0;
+	int baseline_of_head = 0, fp_differs = 0;
+	struct strbuf fp_why = STRBUF_INIT;
 	struct strbuf goal_line = STRBUF_INIT, comment_line = STRBUF_INIT;
 	enum report_goal_state goal_state;
 	json_t *goal, *comment;
@@ -153,6 +154,9 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	}
 	baseline_of_head = have_baseline && as.head && b.commit && !b.dirty &&
 			   git_same_tree(c->worktree, b.commit, as.head);
+	/* a config edit that bench and try would refuse the baseline for */
+	if (have_baseline)
+		fp_differs = fingerprint_config_diff(c, b.fingerprint, &fp_why) == 1;
 	tracking = xstrfmt("%s/%s..HEAD", config_get(&c->cfg, "project.remote"), ls.branch);
 	if (!git_run(c->worktree, &out, NULL, "rev-list", "--count", tracking, NULL))
 		unpushed = strtol(out.buf, NULL, 10);
@@ -164,6 +168,12 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 
 	if (!have_baseline)
 		next = "perfloop build && perfloop baseline save";
+	else if (fp_differs && !patch.len)
+		next = "perfloop build && perfloop baseline save (the baseline was built another "
+		       "way: bench and try refuse it)";
+	else if (fp_differs)
+		next = "set perfloop.ini back, or commit the diff, then perfloop build && perfloop "
+		       "baseline save (the baseline was built another way: try refuses it)";
 	else if (ls.remote_only && !patch.len)
 		next = "perfloop sync";
 	else if (patch.len && !diff_verdict)
@@ -200,6 +210,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	json_object_set_new(doc, "baseline", have_baseline ? json_string(b.name) : json_null());
 	json_object_set_new(doc, "baseline_hash", have_baseline ? json_string(b.art.hash) : json_null());
 	json_object_set_new(doc, "baseline_of_head", json_boolean(baseline_of_head));
+	json_object_set_new(doc, "baseline_built_otherwise",
+			    fp_differs ? json_string(fp_why.buf) : json_null());
 	json_object_set_new(doc, "artifact", art_state_json(&as));
 	json_object_set_new(doc, "last_experiment", last);
 	json_object_set_new(doc, "uncommitted", patch.len ? json_string(hash) : json_null());
@@ -226,6 +238,8 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 			       baseline_of_head ? "" : ", not HEAD's build");
 		else
 			printf("baseline  none yet\n");
+		if (fp_differs)
+			printf("          built another way than the config says: %s\n", fp_why.buf);
 		if (as.state == ART_CURRENT && as.baseline)
 			printf("artifact  HEAD's build (%.12s, baseline '%s')\n", as.hash,
 			       as.baseline);
@@ -281,6 +295,7 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 	strbuf_release(&out);
 	strbuf_release(&goal_line);
 	strbuf_release(&comment_line);
+	strbuf_release(&fp_why);
 	if (!check)
 		return 0;
 	return goal_state == GOAL_REACHED ? 0 : goal_state == GOAL_EXHAUSTED ? 2 : 1;
@@ -305,7 +320,9 @@ const struct cmd_entry cmd_status_entry = {
 		"remote-only commit left by the API push fallback, pending workflow runs, and the\n"
 		"next command to run: `perfloop build` before `profile` when the artifact is stale,\n"
 		"`perfloop build && perfloop baseline save` when the baseline is of other sources\n"
-		"(after `sync` moved HEAD).\n"
+		"(after `sync` moved HEAD) or was built another way than the config now says\n"
+		"(`build.command` or the `[fingerprint]` commands' names changed; the commands are\n"
+		"not run here, so a changed output shows at the next bench).\n"
 		"\n"
 		"With `loop.goal` or `loop.rounds` set, the goal's progress: the cumulative\n"
 		"speed-up of the kept experiments with its 95% interval (as `perfloop report`\n"
