@@ -252,7 +252,10 @@ test_expect_success 'bad metric settings are refused with file:line' '
 # inconclusive, unless bench.cross-check = warn.
 git init -q --bare origin.git
 git clone -q origin.git work 2>/dev/null
-printf 'spin 100000\nscore 100\nwork 50\nnoise 0.003\n' >work/params
+# the baseline spins 500 times as long as the candidates below, so wall, cpu and
+# task-clock (calibrated too) agree with their verdicts and cannot contradict
+# them by chance: work is the one cross-check that disagrees
+printf 'spin 50000000\nscore 100\nwork 50\nnoise 0.003\n' >work/params
 (cd work && git add . && git commit -qm init && git push -q origin HEAD:main) ||
 	{ echo "Bail out! cannot set up the repositories"; exit 1; }
 cat >work/perfloop.ini <<INI

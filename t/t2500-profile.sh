@@ -267,10 +267,10 @@ test_expect_success 'with --runs, the timeout is per run and kills the whole rec
 	! pgrep -f "sleep 31.25" >/dev/null &&
 	"$PERFLOOP" -c s.ini profile --list --json >l.json &&
 	json_get l.json "d[0][\"status\"]" | grep -qx timeout &&
-	printf "[bench]\ncommand = ./slow.sh 1\nenv = HOT\ntimeout = 2\n[build]\nartifact = hot\n" >s.ini &&
+	printf "[bench]\ncommand = ./slow.sh 1\nenv = HOT\ntimeout = 3\n[build]\nartifact = hot\n" >s.ini &&
 	rm -f s.log &&
-	"$PERFLOOP" -c s.ini profile --runs 3 >/dev/null &&
-	test $(wc -l <s.log) -eq 3
+	"$PERFLOOP" -c s.ini profile --runs 4 >/dev/null &&
+	test $(wc -l <s.log) -eq 4
 '
 
 test_expect_success 'with --runs, Ctrl-C stops every run and records interrupted' '

@@ -25,6 +25,8 @@ int main(int argc, char **argv)
 		    mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED)
 			return 1;
+		/* one fault per 4 KiB page, whatever the transparent huge page setting */
+		madvise(p, len, MADV_NOHUGEPAGE);
 		for (size_t off = 0; off < len; off += 4096)
 			p[off] = 1;
 		return 0;
