@@ -172,10 +172,11 @@ test_expect_success 'a bench whose perfloop was killed is shown abandoned, not r
 
 test_expect_success 'two perfloop processes share the ledger' '
 	# the 1 s busy timeout above is for the locked-ledger case, not for these
-	sed "s/^busy-timeout = 1$/busy-timeout = 30/" perfloop.ini >shared.ini &&
-	"$PERFLOOP" -c shared.ini bench --runs 3 --json >a.json 2>/dev/null &
-	"$PERFLOOP" -c shared.ini bench --runs 3 --json >b.json 2>/dev/null &
+	sed "s/^busy-timeout = 1$/busy-timeout = 30/" perfloop.ini >shared.ini || return 1
+	"$PERFLOOP" -c shared.ini bench --runs 3 --json >a.json 2>a.err &
+	"$PERFLOOP" -c shared.ini bench --runs 3 --json >b.json 2>b.err &
 	wait &&
+	{ test -s a.json && test -s b.json || { cat a.err b.err; false; }; } &&
 	json_get a.json "d[\"status\"]" | grep -q done &&
 	json_get b.json "d[\"status\"]" | grep -q done &&
 	test "$(sqlite3 .perfloop/ledger.db "PRAGMA integrity_check")" = ok
