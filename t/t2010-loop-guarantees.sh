@@ -253,7 +253,12 @@ test_expect_success 'status says when the config no longer builds the way the ba
 	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -qx None &&
 	sed -i "s/^command = \(.*hook build\)/command = true \&\& \1/" work/perfloop.ini &&
 	P status --json >st.json &&
-	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -q "^build.command was .*, is \"true && "
+	json_get st.json "d[\"baseline_built_otherwise\"]" | grep -q "^build.command was .*, is \"true && " &&
+	# with a change in the worktree: the baseline is saved without it
+	echo "/* a change */" >>"$WT/lib.c" &&
+	P status --json >st.json &&
+	json_get st.json "d[\"next\"]" | grep -q "git stash), perfloop build && perfloop baseline save, git stash pop" &&
+	git -C "$WT" checkout -q lib.c
 '
 
 test_done

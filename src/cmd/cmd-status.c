@@ -172,8 +172,9 @@ static int cmd_status(const struct cmd_args *a, struct project *c)
 		next = "perfloop build && perfloop baseline save (the baseline was built another "
 		       "way: bench and try refuse it)";
 	else if (fp_differs)
-		next = "set perfloop.ini back, or commit the diff, then perfloop build && perfloop "
-		       "baseline save (the baseline was built another way: try refuses it)";
+		next = "set perfloop.ini back, or set the diff aside (git stash), perfloop build && "
+		       "perfloop baseline save, git stash pop (the baseline was built another way: "
+		       "try refuses it)";
 	else if (ls.remote_only && !patch.len)
 		next = "perfloop sync";
 	else if (patch.len && !diff_verdict)
