@@ -7,7 +7,7 @@
  *
  *   work X     write "work X" (times the noise factor) to $PERFLOOP_METRICS_FILE
  *   rss M      allocate and touch M MiB before exiting (peak memory)
- *   noise F    noise factor 1 + F * p[k % 8], p a fixed pattern and k this
+ *   noise F    noise factor 1 + F * p[k % 8] (harness-metric.h), k this
  *              label's run number, counted in the file $GH_COUNTER.LABEL
  *
  * Without a marker: work 100, no allocation, no noise.
@@ -16,27 +16,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const double pattern[8] = {0.9, -0.7, 0.3, -1.0, 0.6, -0.2, 1.0, -0.5};
+#include "../helper/harness-metric.h"
 
+/* This label's run number, counted in the file $GH_COUNTER.LABEL (0 without it). */
 static long next_run(const char *label)
 {
 	const char *base = getenv("GH_COUNTER");
 	char path[4096];
-	long k = 0;
-	FILE *f;
 	if (!base)
 		return 0;
 	snprintf(path, sizeof(path), "%s.%s", base, label);
-	if ((f = fopen(path, "r"))) {
-		if (fscanf(f, "%ld", &k) != 1)
-			k = 0;
-		fclose(f);
-	}
-	if ((f = fopen(path, "w"))) {
-		fprintf(f, "%ld\n", k + 1);
-		fclose(f);
-	}
-	return k;
+	return harness_next_run(path);
 }
 
 int main(int argc, char **argv)
@@ -85,7 +75,7 @@ int main(int argc, char **argv)
 	}
 	free(buf);
 	if (noise)
-		factor = 1 + noise * pattern[next_run(argv[1]) % 8];
+		factor = harness_noise_factor(noise, next_run(argv[1]));
 	if (rss > 0) {
 		size_t bytes = (size_t)(rss * 1048576);
 		volatile char *p = malloc(bytes);
