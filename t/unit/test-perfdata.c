@@ -361,6 +361,24 @@ static void outcome(const char *buf, size_t len, enum hist_sort sort, int folded
 	strbuf_release(&err);
 }
 
+/*
+ * Overwrite each byte of f with a few values in turn, calling check on the
+ * file each time; f is as it was afterwards.
+ */
+static void corrupt_each_byte(struct strbuf *f, void (*check)(const struct strbuf *f, void *data),
+			      void *data)
+{
+	static const unsigned char vals[] = {0x00, 0xff, 0x07, 0x80};
+	for (size_t i = 0; i < f->len; i++) {
+		unsigned char keep = (unsigned char)f->buf[i];
+		for (size_t k = 0; k < ARRAY_SIZE(vals); k++) {
+			f->buf[i] = (char)vals[k];
+			check(f, data);
+		}
+		f->buf[i] = (char)keep;
+	}
+}
+
 static void same_outcome(const char *buf, size_t len, enum hist_sort sort)
 {
 	struct strbuf once = STRBUF_INIT, twice = STRBUF_INIT;
@@ -371,6 +389,12 @@ static void same_outcome(const char *buf, size_t len, enum hist_sort sort)
 	strbuf_release(&twice);
 }
 
+static void same_outcome_full(const struct strbuf *f, void *data)
+{
+	(void)data;
+	same_outcome(f->buf, f->len, HIST_SORT_COMM_DSO_SYM);
+}
+
 /*
  * Samples grouped by side-band epoch: the profile has a sample written
  * before an mmap that is older than it, a fork, a comm change, an unmapped
@@ -379,7 +403,6 @@ static void same_outcome(const char *buf, size_t len, enum hist_sort sort)
  */
 static void test_read_twice_like_once(void **state)
 {
-	static const unsigned char vals[] = {0x00, 0xff, 0x07, 0x80};
 	struct pdw w;
 	struct strbuf f = STRBUF_INIT, a = STRBUF_INIT;
 	(void)state;
@@ -393,14 +416,7 @@ static void test_read_twice_like_once(void **state)
 		same_outcome(f.buf, f.len, (enum hist_sort)sort);
 	for (size_t n = 0; n < f.len; n++)
 		same_outcome(f.buf, n, HIST_SORT_DSO_SYM);
-	for (size_t i = 0; i < f.len; i++) {
-		unsigned char keep = (unsigned char)f.buf[i];
-		for (size_t k = 0; k < ARRAY_SIZE(vals); k++) {
-			f.buf[i] = (char)vals[k];
-			same_outcome(f.buf, f.len, HIST_SORT_COMM_DSO_SYM);
-		}
-		f.buf[i] = (char)keep;
-	}
+	corrupt_each_byte(&f, same_outcome_full, NULL);
 	pdw_release(&w);
 	strbuf_release(&f);
 	strbuf_release(&a);
@@ -548,32 +564,31 @@ static void test_truncation(void **state)
 	strbuf_release(&err);
 }
 
+/* A damaged file reads, or is refused in one line: never a crash or a loop. */
+static void read_without_crash(const struct strbuf *f, void *data)
+{
+	struct strbuf *err = data;
+	struct hist_report r;
+	struct hist_opts o;
+	memset(&o, 0, sizeof(o));
+	o.no_symbols = 1;
+	o.folded = 1;
+	strbuf_reset(err);
+	if (hists_build_mem(f->buf, f->len, "bad.data", &o, &r, err))
+		assert_null(strchr(err->buf, '\n'));
+	hists_release(&r);
+}
+
 /* Overwrite each byte with a few values; reading must never crash or loop. */
 static void test_corruption_sweep(void **state)
 {
-	static const unsigned char vals[] = {0x00, 0xff, 0x07, 0x80};
 	struct pdw w;
 	struct strbuf f = STRBUF_INIT, err = STRBUF_INIT;
 	(void)state;
 	build(&w, 1, 1);
 	pdw_compress(&w, 64);
 	pdw_finish(&w, &f, 1);
-	for (size_t i = 0; i < f.len; i++) {
-		unsigned char keep = (unsigned char)f.buf[i];
-		for (size_t k = 0; k < ARRAY_SIZE(vals); k++) {
-			struct hist_report r;
-			struct hist_opts o;
-			memset(&o, 0, sizeof(o));
-			o.no_symbols = 1;
-			o.folded = 1;
-			f.buf[i] = (char)vals[k];
-			strbuf_reset(&err);
-			if (hists_build_mem(f.buf, f.len, "bad.data", &o, &r, &err))
-				assert_null(strchr(err.buf, '\n'));
-			hists_release(&r);
-		}
-		f.buf[i] = (char)keep;
-	}
+	corrupt_each_byte(&f, read_without_crash, &err);
 	pdw_release(&w);
 	strbuf_release(&f);
 	strbuf_release(&err);
