@@ -90,7 +90,8 @@ struct symcache_hdr {
 
 /* ---- small helpers ---- */
 
-void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
+/* Sort keys[] ascending by 8 bits a pass, moving idx[] along; stable. */
+static void radix_sort_pairs(uint64_t *keys, uint32_t *idx, size_t n)
 {
 	uint64_t *ks = keys, *kd, all_or = 0, all_and = ~(uint64_t)0;
 	uint32_t *is = idx, *id;
@@ -179,6 +180,29 @@ static void radix_sort_high32(uint64_t *v, size_t n)
 		free(src);
 	} else {
 		free(dst);
+	}
+}
+
+void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n)
+{
+	uint64_t lo = ~(uint64_t)0, hi = 0;
+	if (n < 2)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		lo = keys[i] < lo ? keys[i] : lo;
+		hi = keys[i] > hi ? keys[i] : hi;
+	}
+	if (hi - lo > UINT32_MAX) {
+		radix_sort_pairs(keys, idx, n);
+		return;
+	}
+	/* (key - lo, idx) in one word: one array to sort, not two */
+	for (size_t i = 0; i < n; i++)
+		keys[i] = (keys[i] - lo) << 32 | idx[i];
+	radix_sort_high32(keys, n);
+	for (size_t i = 0; i < n; i++) {
+		idx[i] = (uint32_t)keys[i];
+		keys[i] = (keys[i] >> 32) + lo;
 	}
 }
 
@@ -967,7 +991,7 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	 * 200k-symbol table, page faults are most of the cost, so no array is
 	 * made that the table does not keep.
 	 */
-	uint64_t *keys = n ? v->start : xmalloc(sizeof(*keys)), lo = ~(uint64_t)0, hi = 0;
+	uint64_t *keys = n ? v->start : xmalloc(sizeof(*keys));
 	uint32_t *idx = xmalloc((n + 1) * sizeof(*idx));
 	uint32_t *size = xmalloc((n + 1) * sizeof(*size)), *module = NULL;
 	uint8_t *flags = xmalloc(n + 1), *gather_bind = NULL;
@@ -975,31 +999,15 @@ static void finish_symbols(struct symtab *t, struct symvec *v, int kallsyms, con
 	size_t gather_alloc = 0;
 	struct aliasvec al = {0};
 
-	for (size_t i = 0; i < n; i++) {
-		lo = v->start[i] < lo ? v->start[i] : lo;
-		hi = v->start[i] > hi ? v->start[i] : hi;
-		sorted &= !i || v->start[i - 1] <= v->start[i];
-	}
+	for (size_t i = 1; i < n && sorted; i++)
+		sorted = v->start[i - 1] <= v->start[i];
 	if (n)
 		v->start = NULL; /* the table's now */
-	if (sorted) {
-		/* kallsyms come sorted: a stable sort would change nothing */
-		for (size_t i = 0; i < n; i++)
-			idx[i] = (uint32_t)i;
-	} else if (hi - lo <= UINT32_MAX && n <= UINT32_MAX) {
-		/* (start - lo, index) in one word: one array to sort, not two */
-		for (size_t i = 0; i < n; i++)
-			keys[i] = (keys[i] - lo) << 32 | i;
-		radix_sort_high32(keys, n);
-		for (size_t i = 0; i < n; i++) {
-			idx[i] = (uint32_t)keys[i];
-			keys[i] = (keys[i] >> 32) + lo;
-		}
-	} else {
-		for (size_t i = 0; i < n; i++)
-			idx[i] = (uint32_t)i;
+	for (size_t i = 0; i < n; i++)
+		idx[i] = (uint32_t)i;
+	/* kallsyms come sorted: a stable sort would change nothing */
+	if (!sorted)
 		radix_sort_u64(keys, idx, n);
-	}
 	for (size_t i = 0; i < n; i++)
 		size[i] = v->size[idx[i]];
 	for (size_t i = 1; i < n; i++) {

@@ -151,7 +151,10 @@ const char *sym_language(const char *raw);
 /* Build id of an ELF file; returns its size (0 when it has none, -1 when unreadable). */
 int elf_file_build_id(const char *path, uint8_t *out, size_t max);
 
-/* Sort keys[] ascending, moving idx[] along; stable. */
+/*
+ * Sort keys[] ascending, moving idx[] along; stable. Keys within 2^32 of
+ * each other are sorted packed with their idx in one word.
+ */
 void radix_sort_u64(uint64_t *keys, uint32_t *idx, size_t n);
 
 #endif

@@ -83,18 +83,18 @@ static void test_demangle(void **state)
 	check_demangle("", NULL);
 }
 
-static void test_radix_sort(void **state)
+/* Keys spread over 2^(shift + 2): packed with their index below 2^32, in pairs above. */
+static void check_radix_sort(int shift)
 {
 	enum { N = 5000 };
 	uint64_t *k = malloc(N * sizeof(*k));
 	uint32_t *idx = malloc(N * sizeof(*idx));
 	uint64_t x = 88172645463325252ull;
-	(void)state;
 	for (uint32_t i = 0; i < N; i++) {
 		x ^= x << 13;
 		x ^= x >> 7;
 		x ^= x << 17;
-		k[i] = (i % 7 == 0) ? 42 : x % 100000 + ((uint64_t)(i & 3) << 40);
+		k[i] = (i % 7 == 0) ? 42 : x % 100000 + ((uint64_t)(i & 3) << shift);
 		idx[i] = i;
 	}
 	radix_sort_u64(k, idx, N);
@@ -105,6 +105,13 @@ static void test_radix_sort(void **state)
 	}
 	free(k);
 	free(idx);
+}
+
+static void test_radix_sort(void **state)
+{
+	(void)state;
+	check_radix_sort(40);
+	check_radix_sort(20);
 }
 
 __attribute__((noinline)) int perfloop_test_marker(int x);
