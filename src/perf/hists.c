@@ -138,37 +138,48 @@ static uint64_t event_time(struct hist_priv *p, const struct pd_event *ev)
 	return p->last_time;
 }
 
+/*
+ * The sample ev as a struct smp, without its call chain: 0, or -1 (counted
+ * as unknown) when its event is not in the file's attributes.
+ */
+static int sample_of(struct hist_priv *p, const struct pd_event *ev, struct smp *s)
+{
+	if (ev->attr < 0 || (size_t)ev->attr >= p->pf.nr_attrs) {
+		p->unknown++;
+		return -1;
+	}
+	memset(s, 0, sizeof(*s));
+	s->time = event_time(p, ev);
+	s->seq = ev->seq;
+	s->ip = ev->u.sample.ip;
+	s->period = ev->u.sample.period;
+	s->pid = ev->pid;
+	s->tid = ev->tid;
+	s->attr = (uint16_t)ev->attr;
+	s->cpumode = ev->cpumode;
+	return 0;
+}
+
 static int collect(void *data, const struct pd_event *ev)
 {
 	struct hist_priv *p = data;
 	switch (ev->type) {
 	case PERF_RECORD_SAMPLE: {
-		struct smp *s;
-		if (ev->attr < 0 || (size_t)ev->attr >= p->pf.nr_attrs) {
-			p->unknown++;
+		struct smp s;
+		if (sample_of(p, ev, &s))
 			break;
-		}
-		ALLOC_GROW(p->smp, p->nr_smp + 1, p->alloc_smp);
-		s = &p->smp[p->nr_smp++];
-		s->time = event_time(p, ev);
-		s->seq = ev->seq;
-		s->ip = ev->u.sample.ip;
-		s->period = ev->u.sample.period;
-		s->pid = ev->pid;
-		s->tid = ev->tid;
-		s->attr = (uint16_t)ev->attr;
-		s->cpumode = ev->cpumode;
-		s->cc_off = s->cc_nr = 0;
 		if (p->o->folded && ev->u.sample.nr_callchain) {
 			uint64_t n = ev->u.sample.nr_callchain;
 			if (n > 4096)
 				n = 4096;
 			ALLOC_GROW(p->cc, p->nr_cc + n, p->alloc_cc);
-			s->cc_off = (uint32_t)p->nr_cc;
-			s->cc_nr = (uint32_t)n;
+			s.cc_off = (uint32_t)p->nr_cc;
+			s.cc_nr = (uint32_t)n;
 			for (uint64_t i = 0; i < n; i++)
 				p->cc[p->nr_cc++] = pd_u64(&p->pf, ev->u.sample.callchain + 8 * i);
 		}
+		ALLOC_GROW(p->smp, p->nr_smp + 1, p->alloc_smp);
+		p->smp[p->nr_smp++] = s;
 		break;
 	}
 	case PERF_RECORD_MMAP:
@@ -192,6 +203,15 @@ static uint64_t agg_hash(const struct agg *a)
 	uint64_t h = mix64(a->attr * 0x9e3779b97f4a7c15ull ^ a->comm);
 	h = mix64(h ^ a->dso_short ^ ((uint64_t)a->resolved << 40));
 	return mix64(h ^ a->value);
+}
+
+/* Room for n aggregates and their hashes. */
+static void agg_reserve(struct hist_priv *p, size_t n)
+{
+	if (n <= p->alloc_aggs)
+		return;
+	ALLOC_GROW(p->aggs, n, p->alloc_aggs);
+	p->agg_hash = xrealloc(p->agg_hash, p->alloc_aggs * sizeof(*p->agg_hash));
 }
 
 static int agg_equal(const struct agg *a, const struct agg *b)
@@ -221,10 +241,7 @@ static uint32_t agg_find_or_add(struct hist_priv *p, const struct agg *key)
 		if (p->agg_hash[i] == h && agg_equal(&p->aggs[i], key))
 			return i;
 	}
-	if (p->nr_aggs + 1 > p->alloc_aggs) {
-		ALLOC_GROW(p->aggs, p->nr_aggs + 1, p->alloc_aggs);
-		p->agg_hash = xrealloc(p->agg_hash, p->alloc_aggs * sizeof(*p->agg_hash));
-	}
+	agg_reserve(p, p->nr_aggs + 1);
 	p->aggs[p->nr_aggs] = *key;
 	p->agg_hash[p->nr_aggs] = h;
 	p->agg_slot[j] = (uint32_t)p->nr_aggs + 1;
@@ -358,22 +375,8 @@ static int collect_sample(void *data, const struct pd_event *ev)
 {
 	struct hist_priv *p = data;
 	struct smp s;
-	if (ev->type != PERF_RECORD_SAMPLE)
-		return 0;
-	if (ev->attr < 0 || (size_t)ev->attr >= p->pf.nr_attrs) {
-		p->unknown++;
-		return 0;
-	}
-	memset(&s, 0, sizeof(s));
-	s.time = event_time(p, ev);
-	s.seq = ev->seq;
-	s.ip = ev->u.sample.ip;
-	s.period = ev->u.sample.period;
-	s.pid = ev->pid;
-	s.tid = ev->tid;
-	s.attr = (uint16_t)ev->attr;
-	s.cpumode = ev->cpumode;
-	group_add(p, &s);
+	if (ev->type == PERF_RECORD_SAMPLE && !sample_of(p, ev, &s))
+		group_add(p, &s);
 	return 0;
 }
 
@@ -453,10 +456,7 @@ static void replay(struct hist_priv *p, struct hist_report *r)
 	if (p->nr_groups > 1)
 		qsort(p->groups, p->nr_groups, sizeof(*p->groups), cmp_groups);
 	/* no more rows than groups */
-	if (p->nr_groups > p->alloc_aggs) {
-		ALLOC_GROW(p->aggs, p->nr_groups, p->alloc_aggs);
-		p->agg_hash = xrealloc(p->agg_hash, p->alloc_aggs * sizeof(*p->agg_hash));
-	}
+	agg_reserve(p, p->nr_groups);
 	while (i < p->m.nr_sb || j < p->nr_groups) {
 		const struct sgroup *g = j < p->nr_groups ? &p->groups[j] : NULL;
 		const struct sb_event *e = i < p->m.nr_sb ? &p->m.sb[i] : NULL;
