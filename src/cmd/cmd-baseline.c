@@ -40,10 +40,10 @@ static void print_fingerprint(const char *text)
 		json_decref(fp);
 		return;
 	}
-	for (int pass = 0; pass < 2; pass++)
+	for (int build_pass = 1; build_pass >= 0; build_pass--)
 		json_object_foreach(fp, key, v) {
 			const char *s = json_string_value(v), *nl;
-			if (!s || !strcmp(key, "build") != !pass)
+			if (!s || (strcmp(key, "build") == 0) != build_pass)
 				continue;
 			printf("%s%s: ", label, key);
 			label = "              ";
